@@ -1,0 +1,66 @@
+"""The Typer application; every command lives in its own module and imports heavy
+libraries only when it runs, so ``chainproof --help`` starts fast."""
+
+from __future__ import annotations
+
+import typer
+
+from chainproof import __version__
+from chainproof.cli import (
+    audit,
+    build,
+    db,
+    keygen,
+    layout,
+    release,
+    sbom,
+    sign,
+    step,
+    verify,
+    verify_env,
+)
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="chainproof",
+    help="Build, SBOM, sign, verify and audit Python releases.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chainproof {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Build, SBOM, sign, verify and audit Python releases."""
+
+
+app.command("build")(build.command)
+app.command("sbom")(sbom.command)
+app.command("sign")(sign.command)
+app.command("verify")(verify.command)
+app.command("verify-env")(verify_env.command)
+app.command("audit")(audit.command)
+app.add_typer(db.app, name="db")
+app.command("keygen")(keygen.command)
+app.command(
+    "step", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)(step.command)
+app.add_typer(layout.app, name="layout")
+app.command("release")(release.command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,62 @@
+"""Configuration: flags, then CHAINPROOF_* environment variables, then chainproof.toml or
+``[tool.chainproof]`` in pyproject.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from chainproof.errors import InputError
+
+__all__ = ["env_setting", "load_section"]
+
+
+def env_setting(name: str) -> str | None:
+    """``CHAINPROOF_<NAME>`` from the environment, or None when unset or empty."""
+    value = os.environ.get(f"CHAINPROOF_{name.upper().replace('-', '_')}")
+    return value or None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError as exc:
+        raise InputError(f"The configuration file {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the configuration file {path}: {exc}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
+
+
+def load_section(section: str, explicit: Path | None = None, search_dir: Path | None = None
+                 ) -> tuple[dict[str, Any], Path | None]:
+    """Return the ``section`` table (e.g. "verify", "audit") and the file it came from.
+
+    ``explicit`` (a --policy flag) must exist. Otherwise ``chainproof.toml`` in ``search_dir``
+    (default: the working directory) is used, then ``[tool.chainproof]`` in pyproject.toml.
+    In chainproof.toml the section is top level (``[verify]``); in pyproject.toml it is
+    ``[tool.chainproof.verify]``. A chainproof.toml may also use the ``[tool.chainproof]`` form.
+    """
+    candidates: list[Path]
+    if explicit is not None:
+        candidates = [explicit]
+    else:
+        base = search_dir or Path.cwd()
+        candidates = [p for p in (base / "chainproof.toml", base / "pyproject.toml") if p.is_file()]
+    for path in candidates:
+        data = _read_toml(path)
+        tool = data.get("tool", {}).get("chainproof", {})
+        table = tool.get(section) if isinstance(tool, dict) else None
+        if table is None and path.name != "pyproject.toml":
+            table = data.get(section)
+        if table is None:
+            if explicit is not None:
+                return {}, path
+            continue
+        if not isinstance(table, dict):
+            raise InputError(f"[{section}] in {path} must be a table.")
+        return table, path
+    return {}, None

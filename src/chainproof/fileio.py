@@ -1,0 +1,117 @@
+"""Streaming hashes, atomic writes and deterministic JSON, shared by every stage."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from chainproof.errors import InputError
+
+__all__ = [
+    "CHUNK_SIZE",
+    "StagedFiles",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "canonical_json",
+    "load_json",
+    "sha256_file",
+]
+
+CHUNK_SIZE = 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks so memory stays flat for any size."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    return digest.hexdigest()
+
+
+def canonical_json(data: Any) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_json(path: Path, what: str = "JSON file") -> Any:
+    """Parse a JSON file, turning every failure into one clear InputError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc}.") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"The {what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg})."
+        ) from exc
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if mode is not None:
+            os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+class StagedFiles:
+    """Collect several outputs in memory and write them all only once all are ready.
+
+    Used where a command produces many files (signing, a release) and must leave nothing
+    behind if any one of them fails.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[bytes, int | None]] = {}
+
+    def add(self, path: Path, data: bytes | str, mode: int | None = None) -> None:
+        self._files[path] = (data.encode("utf-8") if isinstance(data, str) else data, mode)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(sorted(self._files))
+
+    def as_mapping(self) -> Mapping[Path, bytes]:
+        return {path: data for path, (data, _) in self._files.items()}
+
+    def commit(self) -> list[Path]:
+        """Write every staged file atomically; on failure remove those already written."""
+        written: list[Path] = []
+        try:
+            for path in sorted(self._files):
+                data, mode = self._files[path]
+                atomic_write_bytes(path, data, mode)
+                written.append(path)
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            raise
+        return written
