@@ -16,6 +16,7 @@ __all__ = [
     "DependencyGraph",
     "Digest",
     "EnvironmentPackage",
+    "Inventory",
     "SourceInfo",
     "ToolVersions",
 ]
@@ -229,3 +230,12 @@ class DependencyGraph:
 
     def dependencies_of(self, key: str) -> tuple[str, ...]:
         return dict(self.edges).get(key, ())
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What an inventory source yields: the subject (if known), its components and graph."""
+
+    root: Component | None
+    components: tuple[Component, ...]
+    graph: DependencyGraph
