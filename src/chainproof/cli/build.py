@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
 __all__ = ["command"]
 
 
+def _installer(flag: str | None, project_dir: Path) -> str:
+    """Flag, then CHAINPROOF_INSTALLER, then ``installer`` in [build] of the config."""
+    from chainproof.config import env_setting, load_section
+
+    if flag is not None:
+        return flag
+    from_env = env_setting("installer")
+    if from_env is not None:
+        return from_env
+    table, origin = load_section("build", search_dir=project_dir if project_dir.is_dir() else None)
+    value = table.get("installer", "auto")
+    if not isinstance(value, str):
+        from chainproof.errors import InputError
+
+        raise InputError(f"installer in [build] of {origin} must be a string.")
+    return value
+
+
 def command(
     project_dir: Annotated[Path, typer.Argument(help="The git checkout to build.")] = Path("."),
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(
-        "dist"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Output directory [default: PROJECT_DIR/dist]."),
+    ] = None,
     installer: Annotated[
-        str, typer.Option(help="Installer for the build environment: auto, uv or pip.")
-    ] = "auto",
+        str | None,
+        typer.Option(help="Installer for the build environment: auto (uv if found), uv or pip."),
+    ] = None,
     check_reproducible: Annotated[
         bool, typer.Option(help="Build twice in fresh environments and compare the artifacts.")
     ] = False,
@@ -29,4 +49,48 @@ def command(
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Build sdist and wheel reproducibly and write build-record.json."""
-    not_yet("build", 2)()
+    with handle_errors():
+        from chainproof.build.project import BuildOptions, build_project
+        from chainproof.errors import VerificationFailed
+
+        options = BuildOptions(
+            project_dir=project_dir,
+            output_dir=output if output is not None else project_dir / "dist",
+            installer=_installer(installer, project_dir),
+            check_reproducible=check_reproducible,
+            allow_dirty=allow_dirty,
+        )
+        with reporter(json_output) as progress:
+            outcome = build_project(options, progress)
+        record = outcome.record
+        if json_output:
+            summary: dict[str, Any] = {
+                "project": {"name": record.project_name, "version": record.project_version},
+                "artifacts": [a.to_json() for a in sorted(record.artifacts)],
+                "build_record": str(outcome.record_path) if not outcome.differences else None,
+                "output_dir": str(outcome.record_path.parent),
+                "source_date_epoch": record.source_date_epoch,
+                "installer": record.tools.installer,
+                "build_environment": len(record.build_environment),
+                "reproducible": outcome.reproducible,
+                "differences": [d.to_json() for d in outcome.differences],
+            }
+            emit_json(summary)
+        if outcome.differences:
+            first = outcome.differences[0]
+            raise VerificationFailed(
+                f"The build is not reproducible: {first.sentence()}.",
+                hint="Nothing was written. Look for timestamps, random or unordered content in "
+                "the backend's output; the record's SOURCE_DATE_EPOCH was "
+                f"{record.source_date_epoch}.",
+            )
+        if not json_output:
+            console = stdout_console()
+            for artifact, path in zip(sorted(record.artifacts), outcome.artifact_paths,
+                                      strict=True):
+                console.print(f"{path}  sha256:{artifact.sha256}", markup=False)
+            console.print(f"{outcome.record_path}  ({len(record.build_environment)} packages "
+                          f"in the build environment, installer {record.tools.installer})",
+                          markup=False)
+            if outcome.reproducible:
+                console.print("Reproducible: two builds in fresh environments are identical.")

@@ -1,0 +1,100 @@
+"""Invoke the PEP 517 backend (through pypa/build's ProjectBuilder) in fresh environments,
+the way ``python -m build`` does: sdist from the tree, then the wheel from that sdist."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainproof.build.environment import IsolatedEnvironment
+from chainproof.build.installers import Installer, PinnedFile
+from chainproof.errors import BuildFailed, InputError
+from chainproof.progress import Reporter
+
+__all__ = ["BuiltDistribution", "build_sdist_and_wheel"]
+
+
+@dataclass(frozen=True)
+class BuiltDistribution:
+    path: Path
+    kind: str  # "sdist" | "wheel"
+    environment: tuple[PinnedFile, ...]
+    requires: tuple[str, ...]  # what get_requires_for_build_<kind> added
+
+
+class _CapturingRunner:
+    """A pyproject-hooks runner that keeps the backend's output for error messages."""
+
+    def __init__(self, epoch: int) -> None:
+        self._epoch = epoch
+        self.output: list[str] = []
+
+    def __call__(self, cmd: Sequence[str], cwd: str | None = None,
+                 extra_environ: Mapping[str, str] | None = None) -> None:
+        env = {**os.environ, **(extra_environ or {}), "SOURCE_DATE_EPOCH": str(self._epoch)}
+        result = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
+        text = result.stdout.decode("utf-8", "replace")
+        self.output.append(text)
+        if result.returncode != 0:
+            raise subprocess.CalledProcessError(result.returncode, list(cmd), result.stdout)
+
+
+def _build_one(kind: str, source_dir: Path, out_dir: Path, installer: Installer,
+               workdir: Path, epoch: int, reporter: Reporter) -> BuiltDistribution:
+    from build import BuildBackendException, BuildException, ProjectBuilder
+
+    runner = _CapturingRunner(epoch)
+    with IsolatedEnvironment(installer, workdir) as env:
+        try:
+            builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
+        except BuildException as exc:
+            raise InputError(f"{source_dir} cannot be built: {exc}.") from exc
+        reporter.log(f"{kind}: installing the build requirements with {installer.name}")
+        env.install(builder.build_system_requires)
+        try:
+            extra = builder.get_requires_for_build(kind)  # type: ignore[arg-type]
+            if extra:
+                reporter.log(f"{kind}: installing {', '.join(sorted(extra))}")
+                env.install(extra)
+            reporter.log(f"{kind}: running the build backend")
+            built = builder.build(kind, out_dir)  # type: ignore[arg-type]
+        except (BuildBackendException, BuildException) as exc:
+            raise BuildFailed(
+                f"The build backend failed to build the {kind} of {source_dir} ({exc}).",
+                hint="Its output is shown above; the project itself needs fixing.",
+                output="".join(runner.output),
+            ) from exc
+        return BuiltDistribution(Path(built), kind, env.installed, tuple(sorted(extra)))
+
+
+def _unpack_sdist(sdist: Path, workdir: Path) -> Path:
+    target = Path(tempfile.mkdtemp(prefix="sdist-", dir=workdir))
+    try:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(target, filter="data")
+    except (OSError, tarfile.TarError) as exc:
+        raise BuildFailed(f"The backend wrote an unreadable sdist {sdist.name}: {exc}.") from exc
+    root = target / sdist.name.removesuffix(".tar.gz")
+    if not root.is_dir():
+        raise BuildFailed(f"The sdist {sdist.name} does not unpack into {root.name}/.")
+    return root
+
+
+def build_sdist_and_wheel(project_dir: Path, out_dir: Path, installer: Installer, workdir: Path,
+                          epoch: int, reporter: Reporter) -> tuple[BuiltDistribution, ...]:
+    """Build the sdist from ``project_dir`` and the wheel from that sdist, each in its own
+    fresh environment, into ``out_dir``."""
+    reporter.step("Building the sdist")
+    sdist = _build_one("sdist", project_dir, out_dir, installer, workdir, epoch, reporter)
+    if not sdist.path.name.endswith(".tar.gz"):
+        raise BuildFailed(f"The backend wrote {sdist.path.name}, not a .tar.gz sdist.")
+    reporter.step("Building the wheel from the sdist")
+    source = _unpack_sdist(sdist.path, workdir)
+    wheel = _build_one("wheel", source, out_dir, installer, workdir, epoch, reporter)
+    return sdist, wheel

@@ -1,0 +1,251 @@
+"""Installers for the isolated build environment: resolve requirements to exact wheel files,
+then install exactly those files with hash checking, so the record is what got installed.
+
+Why not build.env's own pip/uv back ends: they install by requirement and cannot say which
+file went in. Build requirements are taken from wheels only (``--only-binary :all:``): an
+sdist would need its own, unrecorded build environment.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from chainproof.errors import InfrastructureError, InputError
+from chainproof.fileio import sha256_file
+
+__all__ = [
+    "INSTALLER_NAMES",
+    "Installer",
+    "PinnedFile",
+    "PipInstaller",
+    "UvInstaller",
+    "choose_installer",
+]
+
+INSTALLER_NAMES = ("auto", "uv", "pip")
+_OUTPUT_TAIL = 4000
+
+
+@dataclass(frozen=True, order=True)
+class PinnedFile:
+    """One wheel chosen for a build environment: what it is and where it comes from."""
+
+    name: str
+    version: str
+    filename: str
+    sha256: str
+    location: str  # a local path or a URL the installer fetches
+    url: str | None = None  # where it was published, when the installer says so
+
+
+class Installer(Protocol):
+    """Plug point: resolve requirements to exact files, install exactly those files."""
+
+    name: str
+
+    def version(self) -> str: ...
+
+    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        """The full closure of ``requirements`` for the interpreter ``python``, one wheel each."""
+
+    def install(self, files: Sequence[PinnedFile], python: str) -> None:
+        """Install exactly ``files`` (no dependency resolution), checking each sha256."""
+
+
+def _run(cmd: Sequence[str], what: str, env: dict[str, str] | None = None) -> str:
+    try:
+        result = subprocess.run(list(cmd), capture_output=True, text=True, check=False, env=env,
+                                stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise InfrastructureError(f"Cannot run {cmd[0]}: {exc.strerror or exc}.") from exc
+    if result.returncode != 0:
+        output = (result.stderr.strip() or result.stdout.strip())[-_OUTPUT_TAIL:]
+        raise InfrastructureError(
+            f"{what} failed: {output.splitlines()[-1] if output else 'no output'}",
+            hint="Check that the package index is reachable and has wheels for these "
+            f"requirements. Installer output:\n{output}",
+        )
+    return result.stdout
+
+
+def _requirement_lines(requirements: Collection[str]) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for requirement in requirements:
+        try:
+            Requirement(requirement)
+        except InvalidRequirement as exc:
+            raise InputError(f"The build requirement {requirement!r} is not valid: {exc}.") from exc
+    return "".join(f"{r}\n" for r in sorted(requirements))
+
+
+def _wheel_identity(filename: str) -> tuple[str, str]:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        name, version, _, _ = parse_wheel_filename(filename)
+    except InvalidWheelFilename as exc:
+        raise InfrastructureError(f"The installer returned {filename!r}, not a wheel.") from exc
+    return str(name), str(version)
+
+
+class PipInstaller:
+    """pip: ``pip download`` fetches the closure; chainproof hashes each downloaded file and
+    installs those files with ``--require-hashes --no-deps --no-index``."""
+
+    name = "pip"
+
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
+        self._cache: dict[frozenset[str], tuple[PinnedFile, ...]] = {}
+
+    def version(self) -> str:
+        return importlib.metadata.version("pip")
+
+    def _pip(self) -> list[str]:
+        return [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+
+    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        key = frozenset(requirements)
+        if key not in self._cache:
+            self._cache[key] = self._download(requirements, python)
+        return self._cache[key]
+
+    def _download(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        if not requirements:
+            return ()
+        target = Path(tempfile.mkdtemp(prefix="pip-", dir=self._workdir))
+        req_file = target.with_suffix(".in")
+        req_file.write_text(_requirement_lines(requirements), encoding="utf-8")
+        _run([*self._pip(), "--python", python, "download", "--only-binary", ":all:",
+              "--dest", str(target), "-r", str(req_file)], "Resolving the build requirements")
+        pinned = []
+        for path in sorted(target.iterdir()):
+            name, version = _wheel_identity(path.name)
+            pinned.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
+        return tuple(pinned)
+
+    def install(self, files: Sequence[PinnedFile], python: str) -> None:
+        if not files:
+            return
+        lines = "".join(f"{f.location} --hash=sha256:{f.sha256}\n" for f in files)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=self._workdir, delete=False,
+                                         encoding="utf-8") as stream:
+            stream.write(lines)
+        _run([*self._pip(), "--python", python, "install", "--no-index", "--no-deps",
+              "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", stream.name],
+             "Installing the build environment")
+
+
+class UvInstaller:
+    """uv: ``uv pip compile --format pylock.toml`` names every candidate wheel with its
+    sha256; chainproof picks the one this interpreter installs (best tag first) and has
+    ``uv pip install --require-hashes --no-deps`` fetch exactly that URL."""
+
+    name = "uv"
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self._binary = binary
+        self._workdir = workdir
+        self._cache: dict[frozenset[str], tuple[PinnedFile, ...]] = {}
+
+    def version(self) -> str:
+        out = _run([self._binary, "--version"], "uv --version").split()
+        return out[1] if len(out) > 1 else "unknown"
+
+    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        key = frozenset(requirements)
+        if key not in self._cache:
+            self._cache[key] = self._compile(requirements, python)
+        return self._cache[key]
+
+    def _compile(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        if not requirements:
+            return ()
+        fd, req_name = tempfile.mkstemp(suffix=".in", dir=self._workdir)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(_requirement_lines(requirements))
+        text = _run([self._binary, "pip", "compile", req_name, "--format", "pylock.toml",
+                     "--only-binary", ":all:", "--python", python, "--no-header", "--quiet"],
+                    "Resolving the build requirements")
+        try:
+            lock = tomllib.loads(text)
+            return tuple(sorted(_choose_wheel(p) for p in lock.get("packages", [])))
+        except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            raise InfrastructureError(f"uv returned a lock chainproof cannot read: {exc}.") from exc
+
+    def install(self, files: Sequence[PinnedFile], python: str) -> None:
+        if not files:
+            return
+        lines = "".join(f"{f.name} @ {f.location} --hash=sha256:{f.sha256}\n" for f in files)
+        fd, req_name = tempfile.mkstemp(suffix=".txt", dir=self._workdir)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(lines)
+        _run([self._binary, "pip", "install", "--python", python, "--no-deps", "--require-hashes",
+              "--quiet", "-r", req_name], "Installing the build environment")
+
+
+def _choose_wheel(package: dict[str, object]) -> PinnedFile:
+    """The wheel of one pylock package that this interpreter prefers (sys_tags order)."""
+    from packaging.tags import sys_tags
+    from packaging.utils import parse_wheel_filename
+
+    # The build environment is a venv of this very interpreter, so its tags are ours.
+    rank = {tag: index for index, tag in enumerate(sys_tags())}
+    best: tuple[int, PinnedFile] | None = None
+    wheels = package.get("wheels", [])
+    if not isinstance(wheels, list):
+        raise TypeError("wheels")
+    for wheel in wheels:
+        url = str(wheel.get("url") or wheel.get("path"))
+        filename = str(wheel.get("name") or unquote(urlsplit(url).path).rsplit("/", 1)[-1])
+        sha256 = wheel.get("hashes", {}).get("sha256")
+        _, _, _, tags = parse_wheel_filename(filename)
+        score = min((rank[t] for t in tags if t in rank), default=None)
+        if score is None or not isinstance(sha256, str):
+            continue
+        name, version = _wheel_identity(filename)
+        pinned = PinnedFile(name, version, filename, sha256.lower(), url,
+                            url if not url.startswith("file:") else None)
+        if best is None or score < best[0]:
+            best = (score, pinned)
+    if best is None:
+        raise InfrastructureError(
+            f"No wheel of {package.get('name')} {package.get('version')} fits this Python.",
+            hint="Build requirements must be available as wheels with sha256 hashes.",
+        )
+    return best[1]
+
+
+def _find_uv() -> str | None:
+    try:
+        import uv
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which(os.environ.get("UV") or "uv")
+
+
+def choose_installer(name: str, workdir: Path) -> Installer:
+    """``auto`` means uv when its binary is found, pip otherwise."""
+    if name not in INSTALLER_NAMES:
+        raise InputError(f"Unknown installer {name!r}; use one of {', '.join(INSTALLER_NAMES)}.")
+    if name in ("auto", "uv"):
+        binary = _find_uv()
+        if binary is not None:
+            return UvInstaller(binary, workdir)
+        if name == "uv":
+            raise InfrastructureError("--installer uv was asked for but no uv binary was found.",
+                                      hint="Install uv, or pass --installer pip.")
+    return PipInstaller(workdir)

@@ -1,0 +1,165 @@
+"""``chainproof build`` as a library call: check the source, build (twice with a
+reproducibility check), then publish the artifacts and build-record.json all at once."""
+
+from __future__ import annotations
+
+import contextlib
+import email.parser
+import os
+import platform
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chainproof import __version__
+from chainproof.build.backend import BuiltDistribution, build_sdist_and_wheel
+from chainproof.build.compare import Difference, compare_builds
+from chainproof.build.installers import choose_installer
+from chainproof.build.source import inspect_project, source_date_epoch
+from chainproof.errors import BuildFailed, InputError
+from chainproof.fileio import atomic_write_text, canonical_json, sha256_file
+from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, ToolVersions
+from chainproof.progress import NullReporter, Reporter
+
+__all__ = ["RECORD_NAME", "BuildOptions", "BuildOutcome", "build_project"]
+
+RECORD_NAME = "build-record.json"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    project_dir: Path
+    output_dir: Path
+    installer: str = "auto"  # auto | uv | pip
+    check_reproducible: bool = False
+    allow_dirty: bool = False
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """The record, where things were written, and the reproducibility verdict.
+
+    With differences nothing was written: ``record_path`` and ``artifact_paths`` say where
+    the files would have gone.
+    """
+
+    record: BuildRecord
+    record_path: Path
+    artifact_paths: tuple[Path, ...]
+    reproducible: bool | None  # None: not checked
+    differences: tuple[Difference, ...] = field(default=())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _wheel_metadata(wheel: Path) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = [n for n in archive.namelist()
+                     if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if len(names) != 1:
+                raise BuildFailed(f"The wheel {wheel.name} has no single .dist-info/METADATA.")
+            text = archive.read(names[0]).decode("utf-8")
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise BuildFailed(f"The backend wrote an unreadable wheel {wheel.name}: {exc}.") from exc
+    metadata = email.parser.Parser().parsestr(text, headersonly=True)
+    return str(metadata["Name"]), str(metadata["Version"])
+
+
+def _publish(files: dict[str, Path], output: Path, record: str) -> None:
+    """Copy every artifact beside its destination under a temporary name, then rename them
+    all and write the record last; on failure remove the temporaries."""
+    output.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, source in sorted(files.items()):
+            temporary = output / f".{name}.chainproof-tmp"
+            staged.append((temporary, output / name))
+            shutil.copyfile(source, temporary)
+        for temporary, final in staged:
+            os.replace(temporary, final)
+        atomic_write_text(output / RECORD_NAME, record)
+    finally:
+        for temporary, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+
+
+def _build_environment(builds: tuple[BuiltDistribution, ...]) -> tuple[EnvironmentPackage, ...]:
+    packages = {
+        EnvironmentPackage(p.name, p.version, p.filename, p.sha256, p.url)
+        for built in builds for p in built.environment
+    }
+    return tuple(sorted(packages))
+
+
+def build_project(options: BuildOptions, reporter: Reporter | None = None) -> BuildOutcome:
+    """Build sdist and wheel of a git checkout in fresh isolated environments."""
+    import build as pypa_build
+
+    reporter = reporter or NullReporter()
+    started = _now()
+    output = options.output_dir.expanduser().absolute()
+    if output.exists() and not output.is_dir():
+        raise InputError(f"The output path {options.output_dir} exists and is not a directory.")
+    reporter.step("Reading the source")
+    project = inspect_project(options.project_dir, options.allow_dirty, output)
+    epoch = source_date_epoch(project)
+    with tempfile.TemporaryDirectory(prefix="chainproof-build-") as tmp:
+        work = Path(tmp)
+        installer = choose_installer(options.installer, work)
+        runs = []
+        for run in range(2 if options.check_reproducible else 1):
+            if run:
+                reporter.log("Building again in fresh environments to check reproducibility")
+            runs.append(build_sdist_and_wheel(project.directory, work / f"dist-{run}", installer,
+                                              work, epoch, reporter))
+        first = {b.path.name: b.path for b in runs[0]}
+        differences = compare_builds(first, {b.path.name: b.path for b in runs[-1]})
+        sdist, wheel = runs[0]
+        name, version = _wheel_metadata(wheel.path)
+        record = BuildRecord(
+            project_name=name,
+            project_version=version,
+            source=project.source,
+            source_date_epoch=epoch,
+            started=started,
+            finished=_now(),
+            tools=ToolVersions(
+                chainproof=__version__,
+                python=platform.python_version(),
+                platform=platform.platform(),
+                installer=installer.name,
+                installer_version=installer.version(),
+                build=pypa_build.__version__,
+            ),
+            build_backend=project.build_backend,
+            build_requires=project.build_requires,
+            artifacts=tuple(
+                Artifact(b.path.name, b.kind, sha256_file(b.path), b.path.stat().st_size)
+                for b in runs[0]
+            ),
+            build_environment=_build_environment(runs[0]),
+            options={
+                "allow_dirty": options.allow_dirty,
+                "check_reproducible": options.check_reproducible,
+                "installer": options.installer,
+                "requires_for_build": {"sdist": list(sdist.requires),
+                                       "wheel": list(wheel.requires)},
+            },
+        )
+        if not differences:
+            reporter.step("Writing the artifacts")
+            _publish(first, output, canonical_json(record.to_json()))
+    return BuildOutcome(
+        record=record,
+        record_path=output / RECORD_NAME,
+        artifact_paths=tuple(output / n for n in sorted(first)),
+        reproducible=(not differences) if options.check_reproducible else None,
+        differences=differences,
+    )

@@ -1,0 +1,175 @@
+"""What is being built: the project checks, git source information and SOURCE_DATE_EPOCH."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from chainproof.errors import InfrastructureError, InputError
+from chainproof.models import SourceInfo
+
+__all__ = [
+    "DEFAULT_BACKEND",
+    "ProjectSource",
+    "inspect_project",
+    "source_date_epoch",
+    "strip_credentials",
+]
+
+# What PEP 517 front ends assume when pyproject.toml has no [build-system] table.
+DEFAULT_BACKEND = "setuptools.build_meta:__legacy__"
+
+
+@dataclass(frozen=True)
+class ProjectSource:
+    """A buildable project inside a git checkout."""
+
+    directory: Path  # absolute
+    repository: Path  # the checkout's top level
+    source: SourceInfo
+    build_backend: str
+    build_requires: tuple[str, ...]
+    commit_time: int  # HEAD's committer time, seconds since the epoch
+
+
+def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repository), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError as exc:
+        raise InfrastructureError(
+            "git is not installed.", hint="Install git; chainproof reads the source from it."
+        ) from exc
+
+
+def _git_out(repository: Path, *args: str) -> str | None:
+    result = _git(repository, *args)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def strip_credentials(uri: str) -> str:
+    """Drop user name and password from a URL (tokens often hide there); scp-like paths keep
+    their user, which cannot carry a password."""
+    parts = urlsplit(uri)
+    if not parts.scheme or parts.netloc.rfind("@") < 0:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _build_system(directory: Path) -> tuple[str, tuple[str, ...]]:
+    pyproject = directory / "pyproject.toml"
+    if not pyproject.is_file():
+        if not (directory / "setup.py").is_file():
+            raise InputError(
+                f"{directory} is not a Python project: it has no pyproject.toml or setup.py."
+            )
+        return DEFAULT_BACKEND, ("setuptools>=40.8.0",)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read {pyproject}: {exc}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{pyproject} is not valid TOML: {exc}.") from exc
+    table = data.get("build-system")
+    if table is None:
+        return DEFAULT_BACKEND, ("setuptools>=40.8.0",)
+    requires = table.get("requires") if isinstance(table, dict) else None
+    backend = table.get("build-backend", DEFAULT_BACKEND) if isinstance(table, dict) else None
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise InputError(f"[build-system] requires in {pyproject} must be a list of strings.")
+    if not isinstance(backend, str):
+        raise InputError(f"[build-system] build-backend in {pyproject} must be a string.")
+    return backend, tuple(requires)
+
+
+def _ref(repository: Path) -> str | None:
+    branch = _git_out(repository, "symbolic-ref", "-q", "HEAD")
+    if branch:
+        return branch
+    tag = _git_out(repository, "describe", "--exact-match", "--tags", "HEAD")
+    return f"refs/tags/{tag}" if tag else None
+
+
+def _remote_uri(repository: Path) -> str | None:
+    remotes = (_git_out(repository, "remote") or "").split()
+    if not remotes:
+        return None
+    name = "origin" if "origin" in remotes else remotes[0]
+    url = _git_out(repository, "remote", "get-url", name)
+    return strip_credentials(url) if url else None
+
+
+def _is_dirty(repository: Path, ignore: Path | None) -> bool:
+    args = ["status", "--porcelain", "--untracked-files=normal", "--", "."]
+    if ignore is not None and ignore.is_relative_to(repository) and ignore != repository:
+        args.append(f":(exclude){ignore.relative_to(repository).as_posix()}")
+    status = _git(repository, *args)
+    if status.returncode != 0:
+        raise InputError(f"git status failed in {repository}: {status.stderr.strip()}.")
+    return bool(status.stdout.strip())
+
+
+def inspect_project(project_dir: Path, allow_dirty: bool, output_dir: Path | None = None
+                    ) -> ProjectSource:
+    """Check that ``project_dir`` is a buildable project in a git checkout and describe it.
+
+    A working tree with uncommitted or untracked files is refused unless ``allow_dirty``;
+    ``output_dir`` (where earlier builds landed) does not count as a change.
+    """
+    directory = project_dir.expanduser().resolve()
+    if not directory.exists():
+        raise InputError(f"The project directory {project_dir} does not exist.")
+    if not directory.is_dir():
+        raise InputError(f"{project_dir} is not a directory.")
+    backend, requires = _build_system(directory)
+    top = _git_out(directory, "rev-parse", "--show-toplevel")
+    if not top:
+        raise InputError(
+            f"{project_dir} is not inside a git checkout.",
+            hint="chainproof records the commit it builds; run it in a git clone.",
+        )
+    repository = Path(top).resolve()
+    commit = _git_out(repository, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    time = _git_out(repository, "log", "-1", "--format=%ct", "HEAD")
+    if not commit or not time:
+        raise InputError(f"The git checkout at {repository} has no commits yet.")
+    ignore = output_dir.expanduser().resolve() if output_dir is not None else None
+    dirty = _is_dirty(repository, ignore)
+    if dirty and not allow_dirty:
+        raise InputError(
+            f"The working tree at {repository} has uncommitted changes.",
+            hint="Commit or stash them, or pass --allow-dirty (the record will say so).",
+        )
+    return ProjectSource(
+        directory=directory,
+        repository=repository,
+        source=SourceInfo(uri=_remote_uri(repository), commit=commit, ref=_ref(repository),
+                          dirty=dirty),
+        build_backend=backend,
+        build_requires=requires,
+        commit_time=int(time),
+    )
+
+
+def source_date_epoch(project: ProjectSource) -> int:
+    """SOURCE_DATE_EPOCH from the environment when set, else HEAD's commit time."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return project.commit_time
+    try:
+        epoch = int(value)
+    except ValueError:
+        epoch = -1
+    if epoch < 0:
+        raise InputError(f"SOURCE_DATE_EPOCH={value!r} is not a non-negative whole number.")
+    return epoch
