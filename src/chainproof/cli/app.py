@@ -41,7 +41,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False, "--version", callback=_version, is_eager=True, metavar="", help="Show the version."
     ),
 ) -> None:
     """Build, SBOM, sign, verify and audit Python releases."""
