@@ -1,0 +1,79 @@
+"""Helpers shared by the lock-file sources (private)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from chainproof.errors import InputError
+from chainproof.models import DependencyGraph, Digest
+from chainproof.sbom.target import Target
+
+
+@dataclass(frozen=True)
+class LockedFile:
+    filename: str
+    url: str | None
+    sha256: str | None
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"The {what} {path} is a directory, not a file.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"The {what} {path} is not valid TOML: {exc}.") from exc
+
+
+def filename_of(url: str | None, path: str | None = None) -> str | None:
+    source = url or path
+    if not source:
+        return None
+    return unquote(urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]) or None
+
+
+def digests(sha256: str | None, origin: str) -> tuple[Digest, ...]:
+    if not sha256:
+        return ()
+    try:
+        return (Digest.sha256(sha256),)
+    except InputError as exc:
+        raise InputError(f"{origin} has an invalid sha256 {sha256!r}.") from exc
+
+
+def pick_file(
+    wheels: Iterable[LockedFile], sdist: LockedFile | None, target: Target
+) -> LockedFile | None:
+    """The file an installer picks for ``target``: the best-ranked wheel, else the sdist."""
+    ranked = [
+        (rank, w.filename, w) for w in wheels if (rank := target.wheel_rank(w.filename)) is not None
+    ]
+    if ranked:
+        return min(ranked, key=lambda item: (item[0], item[1]))[2]
+    return sdist
+
+
+def explicit_graph(
+    edges: Mapping[str, Iterable[str]], nodes: Iterable[str], roots: Iterable[str] | None
+) -> DependencyGraph:
+    """A graph from edges a lock records, restricted to ``nodes``; roots default to the
+    nodes nothing depends on."""
+    keep = set(nodes)
+    pruned = {k: tuple(sorted({d for d in v if d in keep})) for k, v in edges.items() if k in keep}
+    pruned = {k: v for k, v in pruned.items() if v}
+    if roots is None:
+        pointed = {d for deps in pruned.values() for d in deps}
+        roots = sorted(keep - pointed)
+    return DependencyGraph(
+        roots=tuple(sorted(set(roots) & keep)), edges=tuple(sorted(pruned.items()))
+    )

@@ -1,0 +1,121 @@
+"""``--env PYTHON``: every installed distribution, its graph for that interpreter, RECORD checks.
+
+Each component's hash is the sha256 of the distribution's RECORD file (what it covers is stated
+in :mod:`chainproof.sbom.environment`). With ``verify`` every hashed RECORD entry is checked;
+problems raise VerificationFailed naming the files, unless ``allow_modified`` (then each
+affected component carries ``chainproof:record:problem`` properties and a warning is issued).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from chainproof.errors import VerificationFailed
+from chainproof.models import Component, Digest, Inventory
+from chainproof.progress import Reporter
+from chainproof.sbom.environment import (
+    DistributionCheck,
+    InstalledDistribution,
+    inspect_environment,
+    verify_environment,
+)
+from chainproof.sbom.graph import requirement_graph
+from chainproof.sbom.metadata import resolve_license
+from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
+from chainproof.sbom.target import Target
+
+__all__ = ["EnvironmentSource", "describe_problems"]
+
+
+def describe_problems(checks: tuple[DistributionCheck, ...], limit: int = 5) -> str:
+    """One sentence naming the first problems, e.g. for an error message."""
+    bad = [(c, p) for c in checks for p in c.problems]
+    shown = "; ".join(f"{c.name} {c.version}: {p}" for c, p in bad[:limit])
+    more = f" and {len(bad) - limit} more" if len(bad) > limit else ""
+    return f"{len(bad)} installed file(s) do not match RECORD ({shown}{more})."
+
+
+def _sbom_files(dist: InstalledDistribution) -> tuple[EmbeddedSbom, ...]:
+    found = []
+    for rel in dist.sboms:
+        if dist.dist_info is None:
+            continue
+        path = dist.dist_info / rel
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+        found.append(EmbeddedSbom(str(path), digest))
+    return tuple(sorted(found))
+
+
+@dataclass
+class EnvironmentSource:
+    python: str
+    verify: bool = True
+    allow_modified: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"the environment of {self.python}"
+
+    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+        """``target`` is ignored: the environment's own interpreter is the target."""
+        reporter.step(f"Inspecting {self.python}")
+        env = inspect_environment(self.python)
+        env_target = Target(env.marker_environment, (), description=env.executable)
+        requires: dict[str, tuple[str, ...]] = {
+            canonicalize_name(d.name): d.metadata.requires_dist for d in env.distributions
+        }
+        graph = requirement_graph(requires, [(k, ()) for k in requires], env_target, roots=()).graph
+        checks = verify_environment(env, reporter) if self.verify else ()
+        problems: dict[str, DistributionCheck] = {
+            canonicalize_name(c.name): c for c in checks if not c.ok
+        }
+        warnings: list[str] = []
+        if problems and not self.allow_modified:
+            raise VerificationFailed(
+                describe_problems(checks),
+                "Reinstall the affected distributions, or pass --allow-modified to record "
+                "them in the SBOM.",
+            )
+        if problems:
+            warnings.append(describe_problems(checks))
+        components = []
+        details: dict[Component, ComponentDetails] = {}
+        for dist in env.distributions:
+            expression, names = resolve_license(dist.metadata)
+            record = dist.record_sha256
+            component = Component(
+                name=dist.name,
+                version=dist.version,
+                hashes=(Digest.sha256(record),) if record else (),
+                license_expression=expression,
+                license_names=names,
+            )
+            component = replace(component, direct=component.key in graph.roots)
+            props: list[tuple[str, str]] = []
+            if record:
+                props.append(("chainproof:hash:covers", "RECORD"))
+            check = problems.get(component.key)
+            if check is not None:
+                props += [("chainproof:record:problem", str(p)) for p in check.problems]
+            sboms = _sbom_files(dist)
+            if props or sboms:
+                details[component] = ComponentDetails(sboms, tuple(props))
+            components.append(component)
+        inventory = Inventory(None, tuple(sorted(components)), graph)
+        return SourceResult(inventory, details, tuple(warnings))
+
+
+def default_python(path: str) -> str:
+    """Accept a venv directory as well as an interpreter path."""
+    candidate = Path(path)
+    for sub in ("bin/python", "Scripts/python.exe"):
+        if candidate.is_dir() and (candidate / sub).exists():
+            return str(candidate / sub)
+    return path

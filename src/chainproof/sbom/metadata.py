@@ -1,0 +1,121 @@
+"""Core metadata of a distribution (the fields an SBOM needs) and its licence as SPDX.
+
+Licence precedence (PEP 639 first): ``License-Expression`` when it is a valid SPDX expression;
+else the SPDX ids of ``License :: OSI Approved :: ...`` classifiers (joined with AND, as each
+classifier applies); else the raw ``License`` text (first line, trimmed) as a licence name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PackageMetadata", "classifier_license", "resolve_license"]
+
+# Trove licence classifiers → SPDX ids. packaging has no such table and the one in cyclonedx-bom
+# is private to that tool, so the common ones are listed here (classifier text after "License :: ").
+_CLASSIFIERS = {
+    "OSI Approved :: Apache Software License": "Apache-2.0",
+    "OSI Approved :: MIT License": "MIT",
+    "OSI Approved :: MIT No Attribution License (MIT-0)": "MIT-0",
+    "OSI Approved :: BSD License": "BSD-3-Clause",
+    "OSI Approved :: ISC License (ISCL)": "ISC",
+    "OSI Approved :: Python Software Foundation License": "PSF-2.0",
+    "OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "OSI Approved :: GNU General Public License v2 (GPLv2)": "GPL-2.0-only",
+    "OSI Approved :: GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
+    "OSI Approved :: GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
+    "OSI Approved :: GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
+    "OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)": "LGPL-2.0-only",
+    "OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)": "LGPL-2.0-or-later",
+    "OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)": "LGPL-3.0-only",
+    "OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
+    "OSI Approved :: GNU Affero General Public License v3": "AGPL-3.0-only",
+    "OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)": "AGPL-3.0-or-later",
+    "OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)": "EPL-2.0",
+    "OSI Approved :: Boost Software License 1.0 (BSL-1.0)": "BSL-1.0",
+    "OSI Approved :: The Unlicense (Unlicense)": "Unlicense",
+    "OSI Approved :: zlib/libpng License": "Zlib",
+    "OSI Approved :: Artistic License": "Artistic-2.0",
+    "OSI Approved :: Universal Permissive License (UPL)": "UPL-1.0",
+    "OSI Approved :: Historical Permission Notice and Disclaimer (HPND)": "HPND",
+    "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication": "CC0-1.0",
+}
+
+
+@dataclass(frozen=True)
+class PackageMetadata:
+    """The core metadata fields chainproof reads (names as in the METADATA file)."""
+
+    name: str
+    version: str
+    requires_dist: tuple[str, ...] = ()
+    provides_extra: tuple[str, ...] = ()
+    license_expression: str | None = None
+    license: str | None = None
+    classifiers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PackageMetadata:
+        """From the JSON form of core metadata (PEP 566), as in pip's installation report."""
+
+        def many(key: str) -> tuple[str, ...]:
+            value = data.get(key) or ()
+            return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+
+        return cls(
+            name=str(data["name"]),
+            version=str(data["version"]),
+            requires_dist=many("requires_dist"),
+            provides_extra=many("provides_extra"),
+            license_expression=data.get("license_expression") or None,
+            license=data.get("license") or None,
+            classifiers=many("classifier"),
+        )
+
+    @classmethod
+    def from_fields(cls, fields: Iterable[tuple[str, str]]) -> PackageMetadata:
+        """From (header, value) pairs of a METADATA file, e.g. ``email.message`` items."""
+        data: dict[str, Any] = {}
+        for key, value in fields:
+            norm = key.lower().replace("-", "_")
+            if norm in ("requires_dist", "provides_extra", "classifier"):
+                data.setdefault(norm, []).append(value)
+            elif norm not in data:
+                data[norm] = value
+        return cls.from_json(data)
+
+
+def classifier_license(classifiers: Iterable[str]) -> str | None:
+    """An SPDX expression from licence classifiers, None when none maps."""
+    ids = sorted(
+        {
+            spdx
+            for c in classifiers
+            if c.startswith("License :: ") and (spdx := _CLASSIFIERS.get(c[len("License :: ") :]))
+        }
+    )
+    return " AND ".join(ids) if ids else None
+
+
+def resolve_license(meta: PackageMetadata) -> tuple[str | None, tuple[str, ...]]:
+    """(SPDX expression, licence names): at most one of the two is set."""
+    from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+
+    if meta.license_expression:
+        try:
+            return str(canonicalize_license_expression(meta.license_expression)), ()
+        except InvalidLicenseExpression:
+            return None, (meta.license_expression.strip(),)
+    if expression := classifier_license(meta.classifiers):
+        return expression, ()
+    text = (meta.license or "").strip()
+    if text and text.upper() != "UNKNOWN":
+        first = text.splitlines()[0].strip()
+        # A short licence field that is itself a valid SPDX expression (e.g. "MIT") counts.
+        try:
+            return str(canonicalize_license_expression(first)), ()
+        except InvalidLicenseExpression:
+            return None, (first[:200],)
+    return None, ()

@@ -1,0 +1,123 @@
+"""PEP 751 ``pylock.toml``: selection for the target via ``packaging.pylock``.
+
+Packages are selected as an installer would (markers with the lock's extras and dependency
+groups, ``requires-python``, best wheel for the target's tags, else the sdist). Edges come
+from ``packages.dependencies`` when the lock records them; otherwise a MetadataProvider (if
+given) supplies Requires-Dist, and without one the graph has no edges and a warning says so.
+A directory package at ``.`` is the project itself and becomes the inventory root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from chainproof.errors import InputError
+from chainproof.models import Component, Inventory
+from chainproof.progress import Reporter
+from chainproof.sbom._common import digests, explicit_graph, read_toml
+from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata
+from chainproof.sbom.sources import SourceResult
+from chainproof.sbom.target import Target
+
+__all__ = ["PylockSource"]
+
+
+@dataclass
+class PylockSource:
+    path: Path
+    extras: Collection[str] = ()
+    groups: Collection[str] | None = None
+    metadata: MetadataProvider | None = None
+
+    @property
+    def description(self) -> str:
+        return f"pylock file {self.path}"
+
+    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+        from packaging.pylock import (
+            PackageDirectory,
+            PackageSdist,
+            PackageVcs,
+            PackageWheel,
+            Pylock,
+            PylockSelectError,
+            PylockUnsupportedVersionError,
+            PylockValidationError,
+        )
+
+        data = read_toml(self.path, "pylock file")
+        try:
+            lock = Pylock.from_dict(data)
+        except PylockUnsupportedVersionError as exc:
+            raise InputError(
+                f"{self.path} has lock-version {data.get('lock-version')!r}; "
+                "chainproof reads PEP 751 lock-version 1.x."
+            ) from exc
+        except PylockValidationError as exc:
+            raise InputError(f"{self.path} is not a valid pylock file: {exc}.") from exc
+        try:
+            selected = list(
+                lock.select(
+                    environment=dict(target.environment),  # type: ignore[arg-type]
+                    tags=target.tag_list,
+                    extras=self.extras,
+                    dependency_groups=self.groups,
+                )
+            )
+        except PylockSelectError as exc:
+            raise InputError(
+                f"{self.path} cannot be installed on {target.description}: {exc}."
+            ) from exc
+        root: Component | None = None
+        components: list[Component] = []
+        edges: dict[str, list[str]] = {}
+        for package, dist in selected:
+            if isinstance(dist, PackageDirectory) and Path(dist.path) in (Path("."), Path("")):
+                root = Component(package.name, str(package.version or ""))
+                continue
+            version = str(package.version) if package.version is not None else ""
+            filename = url = None
+            sha256 = None
+            if isinstance(dist, (PackageWheel, PackageSdist)):
+                filename, url = dist.filename, dist.url
+                sha256 = dist.hashes.get("sha256")
+            elif not isinstance(dist, (PackageVcs, PackageDirectory)):  # an archive
+                url = dist.url
+                sha256 = dist.hashes.get("sha256")
+            if isinstance(dist, PackageVcs) and not version:
+                version = dist.commit_id
+            components.append(
+                Component(
+                    name=package.name,
+                    version=version or "0",
+                    hashes=digests(sha256, f"{self.path} ({package.name})"),
+                    filename=filename,
+                    url=url,
+                )
+            )
+            if package.dependencies is not None:
+                edges[package.name] = [
+                    canonicalize_name(str(d["name"])) for d in package.dependencies if "name" in d
+                ]
+        keys = [c.key for c in components]
+        warnings: list[str] = []
+        if len(edges) == len(components) and components:
+            graph = explicit_graph(edges, keys, None)
+        elif self.metadata is not None:
+            graph = graph_from_metadata(self.metadata, components, None, target, reporter)
+        else:
+            graph = explicit_graph({}, keys, None)
+            warnings.append(f"{self.path} records no dependencies, so the SBOM has no graph.")
+        components = [c if c.key not in graph.roots else _direct(c) for c in components]
+        inventory = Inventory(root, tuple(sorted(components)), graph)
+        return SourceResult(inventory, warnings=tuple(warnings))
+
+
+def _direct(component: Component) -> Component:
+    from dataclasses import replace
+
+    return replace(component, direct=True)

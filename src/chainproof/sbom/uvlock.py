@@ -1,0 +1,156 @@
+"""``uv.lock`` (version 1): the project's runtime closure for the target, from the lock's graph.
+
+The root is the project (source ``editable``/``virtual`` at ``.``, or the only such package).
+From it, ``dependencies`` and, for requested extras, ``optional-dependencies`` are followed
+with each edge's ``marker`` evaluated for the target; dev dependencies are not runtime and are
+left out unless ``groups`` names them. Each package's file is the best wheel for the target's
+tags, else its sdist; the component carries that file's sha256, name and URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.utils import canonicalize_name
+
+from chainproof.errors import InputError
+from chainproof.models import Component, Inventory
+from chainproof.progress import Reporter
+from chainproof.sbom._common import LockedFile, digests, explicit_graph, filename_of, pick_file
+from chainproof.sbom.sources import SourceResult
+from chainproof.sbom.target import Target
+
+__all__ = ["UvLockSource"]
+
+_LOCAL = ("editable", "virtual", "directory")
+
+
+def _file(entry: Any, origin: str) -> LockedFile:
+    if not isinstance(entry, dict):
+        raise InputError(f"{origin} has a file entry that is not a table.")
+    url, path = entry.get("url"), entry.get("path")
+    name = entry.get("filename") or filename_of(url, path)
+    hash_value = str(entry.get("hash", ""))
+    sha256 = hash_value.split(":", 1)[1] if hash_value.startswith("sha256:") else None
+    return LockedFile(str(name or ""), url, sha256)
+
+
+@dataclass
+class UvLockSource:
+    path: Path
+    extras: Collection[str] = ()
+    groups: Collection[str] = ()
+
+    @property
+    def description(self) -> str:
+        return f"uv lock file {self.path}"
+
+    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+        from chainproof.sbom._common import read_toml
+
+        data = read_toml(self.path, "uv lock file")
+        version = data.get("version")
+        if version != 1:
+            raise InputError(
+                f"{self.path} has lock version {version!r}; chainproof reads uv.lock version 1."
+            )
+        packages = data.get("package")
+        if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+            raise InputError(f"{self.path} is not a valid uv lock file (no [[package]] tables).")
+        try:
+            return self._walk(packages, target)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(
+                f"{self.path} is not a valid uv lock file (bad or missing {exc})."
+            ) from exc
+
+    def _marker(self, text: str | None) -> Marker | None:
+        try:
+            return Marker(text) if text else None
+        except InvalidMarker as exc:
+            raise InputError(f"{self.path} has an invalid marker {text!r}: {exc}.") from exc
+
+    def _find(
+        self, by_name: dict[str, list[dict[str, Any]]], dep: dict[str, Any], target: Target
+    ) -> dict[str, Any]:
+        candidates = by_name.get(canonicalize_name(dep["name"]), [])
+        if "version" in dep:
+            candidates = [p for p in candidates if str(p.get("version")) == str(dep["version"])]
+        if len(candidates) > 1:
+            fitting = [
+                p
+                for p in candidates
+                if any(
+                    target.evaluate(self._marker(m))
+                    for m in p.get("resolution-markers", ["python_version > '0'"])
+                )
+            ]
+            candidates = fitting or candidates
+        if not candidates:
+            raise InputError(f"{self.path} refers to {dep['name']!r}, which it does not lock.")
+        return candidates[0]
+
+    def _walk(self, packages: list[dict[str, Any]], target: Target) -> SourceResult:
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for package in packages:
+            by_name.setdefault(canonicalize_name(package["name"]), []).append(package)
+        local = [p for p in packages if any(k in p.get("source", {}) for k in _LOCAL)]
+        project = next(
+            (p for p in local if any(p["source"].get(k) == "." for k in _LOCAL)),
+            local[0] if len(local) == 1 else None,
+        )
+        if project is None:
+            raise InputError(f'{self.path} has no project package (source editable = ".").')
+        root_key = canonicalize_name(project["name"])
+        wanted: dict[str, set[str]] = {root_key: {canonicalize_name(e) for e in self.extras}}
+        chosen: dict[str, dict[str, Any]] = {root_key: project}
+        edges: dict[str, set[str]] = {}
+        todo = [root_key]
+        while todo:
+            key = todo.pop()
+            package = chosen[key]
+            deps = list(package.get("dependencies", []))
+            optional = package.get("optional-dependencies", {})
+            for extra in sorted(wanted[key]):
+                deps += optional.get(extra, [])
+            if key == root_key:
+                groups = package.get("dev-dependencies", {})
+                for group in self.groups:
+                    deps += groups.get(group, [])
+            for dep in deps:
+                if not target.evaluate(self._marker(dep.get("marker"))):
+                    continue
+                found = self._find(by_name, dep, target)
+                dep_key = canonicalize_name(found["name"])
+                edges.setdefault(key, set()).add(dep_key)
+                extras = {canonicalize_name(e) for e in dep.get("extra", [])}
+                if dep_key not in chosen or not extras <= wanted[dep_key]:
+                    chosen[dep_key] = found
+                    wanted.setdefault(dep_key, set()).update(extras)
+                    todo.append(dep_key)
+        components = [self._component(p, target) for k, p in chosen.items() if k != root_key]
+        graph = explicit_graph(edges, chosen, [root_key])
+        direct = set(graph.dependencies_of(root_key))
+        components = [replace(c, direct=c.key in direct) for c in components]
+        root = Component(project["name"], str(project.get("version", "0")))
+        # The root's own edges are kept: consumers find the direct dependencies there.
+        return SourceResult(Inventory(root, tuple(sorted(components)), graph))
+
+    def _component(self, package: dict[str, Any], target: Target) -> Component:
+        origin = f"{self.path} ({package['name']})"
+        wheels = [_file(w, origin) for w in package.get("wheels", [])]
+        sdist = _file(package["sdist"], origin) if "sdist" in package else None
+        picked = pick_file(wheels, sdist, target)
+        source = package.get("source", {})
+        url = picked.url if picked else source.get("url") or source.get("git")
+        return Component(
+            name=package["name"],
+            version=str(package.get("version", "0")),
+            hashes=digests(picked.sha256 if picked else None, origin),
+            filename=picked.filename if picked else None,
+            url=url,
+        )
