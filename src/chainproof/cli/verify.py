@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+
+if TYPE_CHECKING:
+    from chainproof.verify import Report, Target
 
 __all__ = ["command"]
+
+
+def _resource(args: list[str], targets: list[Target]) -> str:
+    if len(args) == 1 and Path(args[0]).is_dir():
+        return Path(args[0]).resolve().name
+    return targets[0].name if len(targets) == 1 else ",".join(t.name for t in targets)
+
+
+def _short(value: str | None) -> str:
+    return value.removeprefix("https://") if value else "-"
+
+
+def _print_table(report: Report) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("artifact", overflow="fold")
+    for column in ("signer", "source", "ref"):
+        table.add_column(column, overflow="fold")
+    table.add_column("result", no_wrap=True)
+    for art in report.artifacts:
+        signer = art.signer
+        result = "[green]ok[/]" if art.passed else f"[red]FAIL {art.result}[/]"
+        table.add_row(
+            art.name,
+            _short(signer.san if signer else None),
+            _short(signer.source_repository_uri if signer else None),
+            _short(signer.source_repository_ref if signer else None),
+            result,
+        )
+    console = stdout_console()
+    console.print(table)
+    for failure in report.all_failures:
+        console.print(f"  {failure}", markup=False)
 
 
 def command(
@@ -26,9 +63,7 @@ def command(
     ref: Annotated[str | None, typer.Option(help="Git ref the release was built from.")] = None,
     source_uri: Annotated[str | None, typer.Option(help="Expected source repository URI.")] = None,
     builder_id: Annotated[str | None, typer.Option(help="Expected SLSA builder id.")] = None,
-    require: Annotated[
-        str | None, typer.Option(help="Comma-separated: provenance, sbom.")
-    ] = None,
+    require: Annotated[str | None, typer.Option(help="Comma-separated: provenance, sbom.")] = None,
     trusted_root: Annotated[Path | None, typer.Option(help="A pinned trusted root.")] = None,
     trust_config: Annotated[Path | None, typer.Option(help="A ClientTrustConfig JSON.")] = None,
     staging: Annotated[bool, typer.Option(help="Sigstore's staging instance.")] = False,
@@ -40,5 +75,74 @@ def command(
     links: Annotated[Path | None, typer.Option(help="Directory of in-toto links.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:
-    """Verify artifacts, provenance and SBOM against a policy."""
-    not_yet("verify", 5)()
+    """Verify artifacts, provenance and SBOM against a policy.
+
+    Exit 0 only when every artifact passed every check the policy requires; 1 when a check
+    failed; 2 for bad usage or malformed input; 3 when the trusted root cannot be refreshed.
+    """
+    with handle_errors():
+        import logging
+
+        from chainproof.errors import NotYetImplemented, VerificationFailed
+        from chainproof.fileio import atomic_write_text, canonical_json
+        from chainproof.verify import (
+            load_policy,
+            load_verifier,
+            resolve_targets,
+            trust_description,
+            verify_targets,
+            vsa_statement,
+        )
+
+        if layout or layout_key or links:
+            raise NotYetImplemented(
+                "in-toto layouts (--layout, --layout-key, --links) are not "
+                "implemented yet; nothing was verified."
+            )
+        flags = {
+            "identity": identity,
+            "identity-regex": identity_regex,
+            "issuer": issuer,
+            "gitlab": gitlab,
+            "github": github,
+            "ref": ref,
+            "source-uri": source_uri,
+            "builder-id": builder_id,
+            "require": require,
+            "trusted-root": trusted_root,
+            "trust-config": trust_config,
+            "staging": staging,
+            "offline": offline,
+            "key": key,
+        }
+        rules = load_policy(flags, policy)
+        args = targets or []
+        if rules.key is not None:
+            raise NotYetImplemented(
+                "--key (releases signed with a managed key) is not "
+                "implemented yet; nothing was verified."
+            )
+        found, release = resolve_targets(args, bundle)
+        # sigstore-python logs warnings (offline TUF) on stderr; the report says it all.
+        logging.getLogger("sigstore").setLevel(logging.ERROR)
+        with reporter(json_output) as progress:
+            report = verify_targets(
+                found, release, rules, load_verifier(rules), trust_description(rules), progress
+            )
+        if vsa is not None:
+            atomic_write_text(vsa, canonical_json(vsa_statement(report, _resource(args, found))))
+        if json_output:
+            emit_json(report.to_json())
+        else:
+            _print_table(report)
+        if not report.passed:
+            failures = report.all_failures
+            first = failures[0] if failures else None
+            raise VerificationFailed(
+                f"Verification failed: {first}."
+                if first
+                else "Verification failed: nothing was verified.",
+                hint=f"{len(failures)} check(s) failed; see the list above."
+                if len(failures) > 1
+                else None,
+            )

@@ -1,0 +1,200 @@
+"""Loading Sigstore bundles (and PEP 740 attestations) and verifying them under a policy.
+
+``load_bundle`` accepts a Sigstore bundle (v0.1-v0.3, message signature or DSSE) or a PEP 740
+attestation, which pypi-attestations converts to a bundle. Anything else is an InputError.
+
+``verify_bundle`` checks the identity policy on the certificate first, then lets
+sigstore-python do the cryptography (chain at the signed time, SCT, tlog inclusion proof and
+promise, signature, log-entry consistency) with a policy object that re-checks the identity, so
+the certificate checked is the one verified. The outcome names each failed check.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainproof.errors import InputError
+from chainproof.verify.identity import Signer, identity_failures, signer_of
+from chainproof.verify.policy import Policy
+from chainproof.verify.statements import Statement, StatementError, parse_statement
+
+if TYPE_CHECKING:
+    from cryptography.x509 import Certificate
+    from sigstore.models import Bundle
+    from sigstore.verify import Verifier
+
+__all__ = ["BundleOutcome", "LoadedBundle", "load_bundle", "verify_bundle"]
+
+# sigstore-python raises one VerificationError type; its message says which step failed.
+_SIGSTORE_STEPS = (
+    ("not valid at validation time", "certificate-validity"),
+    ("expired at time of signing", "certificate-validity"),
+    ("certificate chain", "certificate-chain"),
+    ("sources of verified time", "signed-time"),
+    ("imestamp", "signed-time"),
+    ("SCT", "sct"),
+    ("usage", "certificate-profile"),
+    ("SET:", "tlog-promise"),
+    ("invalid log entry", "tlog-proof"),
+    ("message digest mismatch", "artifact-digest"),
+    ("Signature is invalid", "signature"),
+    ("DSSE", "signature"),
+    ("log entry", "tlog-entry"),
+    ("hashedrekord", "tlog-entry"),
+    ("identity policy", "identity"),
+)
+_MEDIA_TYPES = frozenset(
+    {
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+    }
+)
+_DETAIL_MAX = 200
+
+
+def _brief(message: str) -> str:
+    """First line of a library message, cut before dumps of hashes or certificates."""
+    line = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    line = line.split(": expected log_index=")[0]
+    return line if len(line) <= _DETAIL_MAX else line[: _DETAIL_MAX - 1] + "…"
+
+
+@dataclass(frozen=True)
+class LoadedBundle:
+    """A parsed bundle; ``pep740`` when it came from a PEP 740 attestation."""
+
+    path: Path
+    bundle: Bundle
+    pep740: bool
+
+    @property
+    def is_dsse(self) -> bool:
+        return self.bundle._inner.dsse_envelope is not None  # no public accessor in sigstore
+
+    @property
+    def certificate(self) -> Certificate:
+        return self.bundle.signing_certificate
+
+
+@dataclass(frozen=True)
+class BundleOutcome:
+    """What verifying one bundle gave: the signer, the failed checks, the signed statement."""
+
+    signer: Signer
+    failures: tuple[tuple[str, str], ...]
+    statement: Statement | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def load_bundle(path: Path) -> LoadedBundle:
+    """Parse ``path``; a file that is not a well-formed bundle raises InputError (exit 2)."""
+    from pydantic import ValidationError
+    from pypi_attestations import Attestation, ConversionError
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.models import Bundle
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"The bundle {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the bundle {path}: {exc.strerror or exc}.") from exc
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"The bundle {path} is not valid JSON ({exc}).") from exc
+    try:
+        if isinstance(data, dict) and "mediaType" in data:
+            if data["mediaType"] not in _MEDIA_TYPES:
+                raise InputError(
+                    f"The bundle {path} has an unknown media type {data['mediaType']!r}."
+                )
+            return LoadedBundle(path, Bundle.from_json(raw), pep740=False)
+        if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
+            attestation = Attestation.model_validate_json(raw)
+            return LoadedBundle(path, attestation.to_bundle(), pep740=True)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise InputError(
+            f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
+        ) from exc
+    except (SigstoreError, ConversionError, ValueError) as exc:
+        if "asn1" in str(exc) or "certificate" in str(exc).lower():
+            raise InputError(
+                f"The bundle {path} has a malformed signing certificate ({_brief(str(exc))})."
+            ) from exc
+        raise InputError(
+            f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
+        ) from exc
+    raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
+
+
+class _IdentityGate:
+    """sigstore-python's VerificationPolicy plug point, backed by our identity checks."""
+
+    def __init__(self, policy: Policy) -> None:
+        self._policy = policy
+
+    def verify(self, cert: Certificate) -> None:
+        from sigstore.errors import VerificationError
+
+        failures = identity_failures(self._policy, signer_of(cert))
+        if failures:
+            raise VerificationError(f"identity policy: {failures[0][1]}")
+
+
+def _step(message: str) -> str:
+    return next((check for needle, check in _SIGSTORE_STEPS if needle in message), "signature")
+
+
+def verify_bundle(
+    verifier: Verifier, loaded: LoadedBundle, policy: Policy, sha256: str | None = None
+) -> BundleOutcome:
+    """Verify ``loaded``: over the artifact ``sha256`` for a message signature, or its DSSE
+    payload (returned parsed as ``statement``). Never raises for a failed check."""
+    from sigstore.errors import VerificationError
+    from sigstore.hashes import Hashed
+    from sigstore_models.common.v1 import HashAlgorithm
+
+    signer = signer_of(loaded.certificate)
+    failures = identity_failures(policy, signer)
+    if failures:
+        return BundleOutcome(signer, tuple(failures))
+    gate = _IdentityGate(policy)
+    try:
+        if loaded.is_dsse:
+            payload_type, payload = verifier.verify_dsse(loaded.bundle, gate)
+        elif sha256 is None:
+            return BundleOutcome(
+                signer,
+                (
+                    (
+                        "bundle-type",
+                        "a message signature was given where a signed statement (DSSE) is needed",
+                    ),
+                ),
+            )
+        else:
+            digest = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(sha256))
+            verifier.verify_artifact(digest, loaded.bundle, gate)
+            return BundleOutcome(signer, ())
+    except VerificationError as exc:
+        return BundleOutcome(signer, ((_step(str(exc)), _brief(str(exc))),))
+    except (ValueError, TypeError) as exc:  # malformed inner material sigstore did not catch
+        return BundleOutcome(
+            signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
+        )
+    try:
+        statement = parse_statement(payload_type, payload)
+    except StatementError as exc:
+        return BundleOutcome(signer, ((exc.check, exc.detail),))
+    return BundleOutcome(signer, (), statement)

@@ -1,0 +1,241 @@
+"""The verification run: each artifact's bundles, then the release's provenance and SBOM.
+
+Checks an artifact must pass (``required``): ``signature`` and ``identity`` (its bundles),
+plus ``provenance`` and ``sbom`` when the policy requires them. Provenance and SBOM
+attestations present in a release are verified even when not required: a tampered release
+does not deploy. Failures about an artifact name it; the detail names the file and the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainproof.fileio import load_json, sha256_file
+from chainproof.progress import NullReporter, Reporter
+from chainproof.verify.bundles import BundleOutcome, load_bundle, verify_bundle
+from chainproof.verify.identity import Signer
+from chainproof.verify.policy import Policy
+from chainproof.verify.report import ArtifactResult, Failure, Report
+from chainproof.verify.statements import (
+    CYCLONEDX_BOM,
+    PYPI_PUBLISH_V1,
+    SLSA_PROVENANCE_V1,
+    Statement,
+    bom_artifact_hashes,
+    provenance_facts,
+    provenance_failures,
+)
+from chainproof.verify.targets import BUNDLE_SUFFIXES, Release, Target
+
+if TYPE_CHECKING:
+    from sigstore.verify import Verifier
+
+__all__ = ["verify_targets"]
+
+_ARTIFACT_PREDICATES = frozenset({SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1, CYCLONEDX_BOM})
+
+
+@dataclass
+class _Artifact:
+    target: Target
+    signer: Signer | None = None
+    passed: set[str] = field(default_factory=set)
+    failures: list[Failure] = field(default_factory=list)
+    own_provenance: tuple[str, Statement, Signer] | None = None
+
+    def fail(self, check: str, detail: str) -> None:
+        self.failures.append(Failure(self.target.name, check, detail))
+
+
+def _binding_failures(statement: Statement, target: Target, pep740: bool) -> list[tuple[str, str]]:
+    """Does a verified DSSE statement actually sign this artifact?"""
+    failures = []
+    if target.sha256 not in statement.digests:
+        failures.append(
+            ("subject-digest", f"sha256 {target.sha256} is not a subject of the signed statement")
+        )
+    if statement.predicate_type not in _ARTIFACT_PREDICATES:
+        failures.append(
+            ("predicate-type", f"unexpected predicate type {statement.predicate_type!r}")
+        )
+    if pep740:
+        names = [name for name, _ in statement.subjects]
+        if len(names) != 1:
+            failures.append(("subject-name", "a PEP 740 attestation must have one subject"))
+        elif target.path is not None and names[0] != target.name:
+            failures.append(
+                ("subject-name", f"the attestation is for {names[0]!r}, not {target.name!r}")
+            )
+    return failures
+
+
+class _Run:
+    def __init__(self, policy: Policy, verifier: Verifier) -> None:
+        self.policy = policy
+        self.verifier = verifier
+        self.evidence: dict[str, str] = {}
+
+    def bundle(self, path: Path, sha256: str | None = None) -> BundleOutcome:
+        loaded = load_bundle(path)
+        self.evidence[path.name] = sha256_file(path)
+        return verify_bundle(self.verifier, loaded, self.policy, sha256)
+
+    def artifact(self, target: Target) -> _Artifact:
+        art = _Artifact(target)
+        if not target.bundles:
+            looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
+            art.fail("signature", f"no Sigstore bundle found (looked for {looked})")
+            return art
+        for path in target.bundles:
+            loaded = load_bundle(path)
+            self.evidence[path.name] = sha256_file(path)
+            outcome = verify_bundle(self.verifier, loaded, self.policy, target.sha256)
+            art.signer = art.signer or outcome.signer
+            problems = list(outcome.failures)
+            if outcome.statement is not None:
+                problems += _binding_failures(outcome.statement, target, loaded.pep740)
+                if not problems and outcome.statement.predicate_type == SLSA_PROVENANCE_V1:
+                    art.own_provenance = (path.name, outcome.statement, outcome.signer)
+            for check, detail in problems:
+                art.fail(check, f"{path.name}: {detail}")
+        if not art.failures:
+            art.passed |= {"signature", "identity"}
+        return art
+
+    def provenance(self, path: Path | None, arts: list[_Artifact]) -> None:
+        required = "provenance" in self.policy.require
+        if path is None:
+            for art in arts:
+                if art.own_provenance is not None:
+                    self._check_provenance(*art.own_provenance, [art])
+                elif required:
+                    art.fail(
+                        "provenance",
+                        "no provenance found (provenance.sigstore.json beside "
+                        "it, or an SLSA provenance bundle)",
+                    )
+            return
+        self._check_provenance(path.name, self._statement(path, arts), None, arts)
+
+    def _statement(self, path: Path, arts: list[_Artifact]) -> Statement | None:
+        outcome = self.bundle(path)
+        for check, detail in outcome.failures:
+            for art in arts:
+                art.fail(check, f"{path.name}: {detail}")
+        return outcome.statement if outcome.ok else None
+
+    def _check_provenance(
+        self, name: str, statement: Statement | None, signer: Signer | None, arts: list[_Artifact]
+    ) -> None:
+        if statement is None:
+            return
+        if statement.predicate_type != SLSA_PROVENANCE_V1:
+            for art in arts:
+                art.fail(
+                    "predicate-type",
+                    f"{name}: the predicate type is "
+                    f"{statement.predicate_type!r}, expected "
+                    f"{SLSA_PROVENANCE_V1!r}",
+                )
+            return
+        problems = provenance_failures(self.policy, provenance_facts(statement.predicate), signer)
+        for art in arts:
+            for check, detail in problems:
+                art.fail(check, f"{name}: {detail}")
+            if art.target.sha256 not in statement.digests:
+                art.fail(
+                    "provenance-subject", f"sha256 {art.target.sha256} is not a subject of {name}"
+                )
+            elif not problems:
+                art.passed.add("provenance")
+
+    def sbom(self, release: Release | None, arts: list[_Artifact]) -> None:
+        path = release.sbom_attestation if release else None
+        if path is None:
+            if "sbom" in self.policy.require:
+                for art in arts:
+                    art.fail("sbom", "no SBOM attestation found (sbom.intoto.sigstore.json)")
+            return
+        statement = self._statement(path, arts)
+        if statement is None:
+            return
+        problems = []
+        if statement.predicate_type != CYCLONEDX_BOM:
+            problems.append(
+                (
+                    "predicate-type",
+                    f"{path.name}: the predicate type is "
+                    f"{statement.predicate_type!r}, expected "
+                    f"{CYCLONEDX_BOM!r}",
+                )
+            )
+        assert release is not None
+        if release.sbom is not None:
+            if load_json(release.sbom, "SBOM") != statement.predicate:
+                problems.append(
+                    (
+                        "sbom-content",
+                        f"{release.sbom.name} differs from the SBOM signed in {path.name}",
+                    )
+                )
+            sbom_sha = sha256_file(release.sbom)
+            for bundle in release.sbom_bundles:
+                problems += [
+                    (c, f"{bundle.name}: {d}") for c, d in self.bundle(bundle, sbom_sha).failures
+                ]
+        listed = bom_artifact_hashes(statement.predicate)
+        for art in arts:
+            for check, detail in problems:
+                art.fail(check, detail)
+            if art.target.sha256 not in statement.digests:
+                art.fail(
+                    "sbom-subject", f"sha256 {art.target.sha256} is not a subject of {path.name}"
+                )
+            elif art.target.sha256 not in listed:
+                art.fail(
+                    "sbom-digest", f"the SBOM's metadata does not list sha256 {art.target.sha256}"
+                )
+            elif not problems:
+                art.passed.add("sbom")
+
+
+def verify_targets(
+    targets: list[Target],
+    release: Release | None,
+    policy: Policy,
+    verifier: Verifier,
+    trust: str,
+    reporter: Reporter | None = None,
+) -> Report:
+    """Verify every target under ``policy``; returns the Report (never raises for a failed
+    check; malformed input raises InputError)."""
+    progress = reporter or NullReporter()
+    run = _Run(policy, verifier)
+    progress.step("Verifying artifacts", total=len(targets))
+    arts = []
+    for target in targets:
+        arts.append(run.artifact(target))
+        progress.advance()
+    run.provenance(release.provenance if release else None, arts)
+    run.sbom(release, arts)
+    required = ("signature", "identity", *sorted(policy.require))
+    release_failures = tuple(Failure(*f) for f in release.failures) if release else ()
+    return Report(
+        policy=policy,
+        trust=trust,
+        artifacts=tuple(
+            ArtifactResult(
+                a.target.name,
+                a.target.sha256,
+                a.signer,
+                required,
+                tuple(sorted(a.passed)),
+                tuple(a.failures),
+            )
+            for a in arts
+        ),
+        failures=release_failures,
+        evidence=tuple(sorted(run.evidence.items())),
+    )

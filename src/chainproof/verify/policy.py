@@ -1,0 +1,255 @@
+"""The deploy policy: who must have signed, from which repository, ref and builder.
+
+A policy comes from a file (``--policy FILE``, else ``chainproof.toml`` / ``[tool.chainproof]``
+in the working directory, table ``verify``) and from flags; a flag replaces the file's value,
+and a flag of one *group* replaces the whole group in the file (``identity``/``identity-regex``;
+``gitlab``/``github``; ``trusted-root``/``trust-config``/``staging``), so a deploy job can switch
+from an exact SAN to a regex without editing the file.
+
+The result is validated as a whole: an empty policy, an unknown key, a value of the wrong type
+or a contradictory combination raises a UsageError/InputError (exit 2). Never "allow all".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainproof.config import load_section
+from chainproof.errors import InputError, UsageError
+
+__all__ = [
+    "GITHUB_ISSUER",
+    "GITLAB_ISSUER",
+    "POLICY_KEYS",
+    "REQUIREMENTS",
+    "Policy",
+    "load_policy",
+]
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITLAB_ISSUER = "https://gitlab.com"
+REQUIREMENTS = ("provenance", "sbom")
+
+_STR, _BOOL, _PATH, _LIST = "a string", "true or false", "a file path", "a list of strings"
+POLICY_KEYS: dict[str, str] = {
+    "identity": _STR,
+    "identity-regex": _STR,
+    "issuer": _STR,
+    "gitlab": _STR,
+    "github": _STR,
+    "ref": _STR,
+    "source-uri": _STR,
+    "builder-id": _STR,
+    "require": _LIST,
+    "trusted-root": _PATH,
+    "trust-config": _PATH,
+    "staging": _BOOL,
+    "offline": _BOOL,
+    "key": _PATH,
+}
+_GROUPS = (
+    ("identity", "identity-regex"),
+    ("gitlab", "github"),
+    ("trusted-root", "trust-config", "staging"),
+)
+_GITLAB_PROJECT = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy. ``issuer`` is the effective issuer (implied by --gitlab/--github)."""
+
+    identity: str | None = None
+    identity_regex: str | None = None
+    issuer: str | None = None
+    gitlab: str | None = None
+    github: str | None = None
+    ref: str | None = None
+    source_uri: str | None = None
+    builder_id: str | None = None
+    require: frozenset[str] = field(default_factory=frozenset)
+    trusted_root: Path | None = None
+    trust_config: Path | None = None
+    staging: bool = False
+    offline: bool = False
+    key: Path | None = None
+    origin: Path | None = None  # the policy file, if any
+
+    @property
+    def repository_uri(self) -> str | None:
+        """The source repository URI implied by --gitlab/--github."""
+        if self.github is not None:
+            return f"https://github.com/{self.github}"
+        if self.gitlab is not None:
+            return f"{(self.issuer or GITLAB_ISSUER).rstrip('/')}/{self.gitlab}"
+        return None
+
+    @property
+    def expected_source(self) -> str | None:
+        return self.source_uri or self.repository_uri
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key in POLICY_KEYS:
+            value = getattr(self, key.replace("-", "_"))
+            if value in (None, False) or value == frozenset():
+                continue
+            data[key] = (
+                sorted(value)
+                if isinstance(value, frozenset)
+                else (str(value) if isinstance(value, Path) else value)
+            )
+        return data
+
+
+def _typed(key: str, value: Any, where: str, base: Path | None) -> Any:
+    kind = POLICY_KEYS[key]
+    if kind == _PATH and isinstance(value, Path):
+        value = str(value)
+    if kind == _BOOL:
+        if not isinstance(value, bool):
+            raise InputError(f"{key} in {where} must be {kind}, not {value!r}.")
+        return value
+    if kind == _LIST:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise InputError(f"{key} in {where} must be {kind}, not {value!r}.")
+        return [i.strip() for i in items if i.strip()]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{key} in {where} must be a non-empty string, not {value!r}.")
+    if kind == _PATH:
+        path = Path(value).expanduser()
+        return path if base is None or path.is_absolute() else base / path
+    return value.strip()
+
+
+def _merge(file_values: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(file_values)
+    for group in _GROUPS:
+        if any(flags.get(k) not in (None, False) for k in group):
+            for key in group:
+                merged.pop(key, None)
+    merged.update({k: v for k, v in flags.items() if v not in (None, False)})
+    return merged
+
+
+def _contradiction(message: str) -> UsageError:
+    return UsageError(f"The verify policy is contradictory: {message}.")
+
+
+def _build(values: dict[str, Any], origin: Path | None) -> Policy:
+    def get(key: str) -> Any:
+        return values.get(key)
+
+    for group in (("identity", "identity-regex"), ("gitlab", "github")):
+        present = [k for k in group if get(k)]
+        if len(present) > 1:
+            raise _contradiction(" and ".join(present) + " cannot both be set")
+    roots = [k for k in ("trusted-root", "trust-config", "staging") if get(k)]
+    if len(roots) > 1:
+        raise _contradiction(" and ".join(roots) + " each choose a trusted root; pick one")
+    identity_keys = [
+        k for k in ("identity", "identity-regex", "gitlab", "github", "issuer") if get(k)
+    ]
+    if get("key") and identity_keys:
+        raise _contradiction(f"key (a managed key has no OIDC identity) and {identity_keys[0]}")
+    if not get("key") and not any(
+        get(k) for k in ("identity", "identity-regex", "gitlab", "github")
+    ):
+        raise UsageError(
+            "The verify policy is empty: it names no signer, so it would accept anyone.",
+            hint="Give --identity/--identity-regex with --issuer, --gitlab GROUP/PROJECT, "
+            "--github OWNER/REPO or --key PUBKEY, or set them in [verify] of the policy file.",
+        )
+    issuer = get("issuer")
+    if get("github"):
+        if not _GITHUB_REPO.fullmatch(get("github")):
+            raise UsageError(f"--github must be OWNER/REPO, not {get('github')!r}.")
+        if issuer is not None and issuer != GITHUB_ISSUER:
+            raise _contradiction(f"github implies issuer {GITHUB_ISSUER}, not {issuer}")
+        issuer = GITHUB_ISSUER
+    if get("gitlab"):
+        if not _GITLAB_PROJECT.fullmatch(get("gitlab")):
+            raise UsageError(f"--gitlab must be GROUP/PROJECT, not {get('gitlab')!r}.")
+        issuer = issuer or GITLAB_ISSUER
+    if (get("identity") or get("identity-regex")) and issuer is None:
+        raise UsageError(
+            "An --identity or --identity-regex needs the --issuer that vouches for it.",
+            hint="e.g. --issuer https://token.actions.githubusercontent.com",
+        )
+    if get("identity-regex"):
+        try:
+            re.compile(get("identity-regex"))
+        except re.error as exc:
+            raise UsageError(f"--identity-regex is not a valid regular expression: {exc}.") from exc
+    ref = get("ref")
+    if ref is not None and not ref.startswith("refs/"):
+        raise UsageError(
+            f"--ref must be a full git ref, not {ref!r}.",
+            hint="e.g. refs/heads/main or refs/tags/v1.2.0",
+        )
+    require = set(get("require") or [])
+    unknown = sorted(require - set(REQUIREMENTS))
+    if unknown:
+        raise UsageError(
+            f"Unknown requirement {unknown[0]!r}; --require takes {', '.join(REQUIREMENTS)}."
+        )
+    if get("builder-id"):
+        require.add("provenance")  # the builder id lives only in the provenance
+    policy = Policy(
+        identity=get("identity"),
+        identity_regex=get("identity-regex"),
+        issuer=issuer,
+        gitlab=get("gitlab"),
+        github=get("github"),
+        ref=ref,
+        source_uri=get("source-uri").rstrip("/") if get("source-uri") else None,
+        builder_id=get("builder-id"),
+        require=frozenset(require),
+        trusted_root=get("trusted-root"),
+        trust_config=get("trust-config"),
+        staging=bool(get("staging")),
+        offline=bool(get("offline")),
+        key=get("key"),
+        origin=origin,
+    )
+    repository = policy.repository_uri
+    if repository and policy.source_uri and policy.source_uri != repository:
+        raise _contradiction(f"source-uri {policy.source_uri} is not {repository}")
+    if policy.gitlab and policy.identity:
+        if not policy.identity.startswith(f"{repository}//"):
+            raise _contradiction(f"identity {policy.identity} is not a pipeline of {repository}")
+        if ref and not policy.identity.endswith(f"@{ref}"):
+            raise _contradiction(f"identity {policy.identity} is not at ref {ref}")
+    return policy
+
+
+def load_policy(
+    flags: dict[str, Any], policy_file: Path | None = None, search_dir: Path | None = None
+) -> Policy:
+    """Merge the policy file (explicit, or found in ``search_dir``) with ``flags``.
+
+    ``flags`` uses the file's key names (``identity-regex``, ...); None/False means unset.
+    """
+    table, origin = load_section("verify", policy_file, search_dir)
+    if policy_file is not None and not table:
+        raise InputError(
+            f"The policy file {policy_file} has no [verify] table (or [tool.chainproof.verify])."
+        )
+    where = f"[verify] of {origin}" if origin else "the flags"
+    unknown = sorted(set(table) - set(POLICY_KEYS))
+    if unknown:
+        raise InputError(
+            f"Unknown key {unknown[0]!r} in {where}.",
+            hint="Valid keys: " + ", ".join(POLICY_KEYS) + ".",
+        )
+    base = origin.parent if origin else None
+    file_values = {k: _typed(k, v, where, base) for k, v in table.items()}
+    flag_values = {
+        k: _typed(k, v, "the flags", None) for k, v in flags.items() if v not in (None, False)
+    }
+    return _build(_merge(file_values, flag_values), origin)

@@ -1,0 +1,216 @@
+"""In-toto Statement v1 checks: subjects, predicate types, SLSA provenance and CycloneDX SBOM.
+
+Everything here reads the payload exactly as signed (bytes from the verified DSSE envelope);
+nothing is re-serialised. Raw dicts only at this wire boundary; checks return
+``(check, detail)`` pairs, an empty list meaning the statement satisfies the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chainproof.verify.identity import Signer
+from chainproof.verify.policy import Policy
+
+__all__ = [
+    "CYCLONEDX_BOM",
+    "IN_TOTO_PAYLOAD_TYPE",
+    "IN_TOTO_STATEMENT_V1",
+    "PYPI_PUBLISH_V1",
+    "SLSA_PROVENANCE_V1",
+    "ProvenanceFacts",
+    "Statement",
+    "StatementError",
+    "bom_artifact_hashes",
+    "parse_statement",
+    "provenance_facts",
+    "provenance_failures",
+]
+
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1"
+SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+CYCLONEDX_BOM = "https://cyclonedx.org/bom"
+PYPI_PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
+
+
+class StatementError(Exception):
+    """The signed payload is not a usable in-toto Statement; ``check`` names what failed."""
+
+    def __init__(self, check: str, detail: str) -> None:
+        super().__init__(detail)
+        self.check = check
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An in-toto Statement v1 as signed. ``subjects`` are (name, sha256 or None) pairs."""
+
+    predicate_type: str
+    subjects: tuple[tuple[str, str | None], ...]
+    predicate: Any
+
+    @property
+    def digests(self) -> frozenset[str]:
+        return frozenset(d for _, d in self.subjects if d is not None)
+
+
+def parse_statement(payload_type: str, payload: bytes) -> Statement:
+    """Parse the signed payload; a wrong type or shape raises StatementError."""
+    if payload_type != IN_TOTO_PAYLOAD_TYPE:
+        raise StatementError(
+            "payload-type",
+            f"the DSSE payload type is {payload_type!r}, expected {IN_TOTO_PAYLOAD_TYPE!r}",
+        )
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StatementError("statement", f"the signed payload is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or data.get("_type") != IN_TOTO_STATEMENT_V1:
+        kind = data.get("_type") if isinstance(data, dict) else type(data).__name__
+        raise StatementError(
+            "statement", f"the signed payload is not an in-toto Statement v1 (_type {kind!r})"
+        )
+    predicate_type, raw_subjects = data.get("predicateType"), data.get("subject")
+    if (
+        not isinstance(predicate_type, str)
+        or not isinstance(raw_subjects, list)
+        or not (raw_subjects)
+    ):
+        raise StatementError("statement", "the statement has no predicateType or no subjects")
+    subjects: list[tuple[str, str | None]] = []
+    for item in raw_subjects:
+        digest = item.get("digest") if isinstance(item, dict) else None
+        if not isinstance(digest, dict):
+            raise StatementError("statement", f"the statement has a malformed subject {item!r}")
+        sha256 = digest.get("sha256")
+        subjects.append(
+            (str(item.get("name", "")), sha256.lower() if isinstance(sha256, str) else None)
+        )
+    return Statement(predicate_type, tuple(subjects), data.get("predicate"))
+
+
+@dataclass(frozen=True)
+class ProvenanceFacts:
+    """What a SLSA v1 predicate says about the build."""
+
+    builder_id: str | None
+    source_uri: str | None
+    ref: str | None
+    commit: str | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return dict(self.__dict__)
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _repo(uri: str) -> str:
+    uri = uri.removeprefix("git+").rstrip("/")
+    return uri.removesuffix(".git")
+
+
+def provenance_facts(predicate: Any) -> ProvenanceFacts:
+    """Builder id, source repository, ref and commit from a SLSA Provenance v1 predicate.
+
+    The source comes from ``externalParameters.workflow`` (GitHub's and GitLab's workflow build
+    types) or ``externalParameters.source``, else the first ``git+URI@REF`` in
+    ``resolvedDependencies`` (the common convention, and chainproof's own).
+    """
+    builder = _get(predicate, "runDetails", "builder", "id")
+    external = _get(predicate, "buildDefinition", "externalParameters")
+    source = _get(external, "workflow") or _get(external, "source")
+    uri = ref = commit = None
+    if isinstance(source, dict) and isinstance(source.get("repository"), str):
+        uri, ref = _repo(source["repository"]), source.get("ref")
+    dependencies = _get(predicate, "buildDefinition", "resolvedDependencies")
+    for dep in dependencies if isinstance(dependencies, list) else []:
+        dep_uri = dep.get("uri") if isinstance(dep, dict) else None
+        if isinstance(dep_uri, str) and dep_uri.startswith("git+"):
+            location, _, dep_ref = dep_uri.rpartition("@")
+            if not location:
+                location, dep_ref = dep_uri, ""
+            if uri is None or _repo(location) == uri:
+                uri, ref = uri or _repo(location), ref or dep_ref or None
+                commit = _get(dep, "digest", "gitCommit") or _get(dep, "digest", "sha1")
+            break
+    return ProvenanceFacts(
+        builder_id=builder if isinstance(builder, str) else None,
+        source_uri=uri,
+        ref=ref if isinstance(ref, str) else None,
+        commit=commit if isinstance(commit, str) else None,
+    )
+
+
+def provenance_failures(
+    policy: Policy, facts: ProvenanceFacts, signer: Signer | None
+) -> list[tuple[str, str]]:
+    """The predicate against the policy, and against the certificate that signed it."""
+    failures: list[tuple[str, str]] = []
+    if policy.builder_id is not None and facts.builder_id != policy.builder_id:
+        failures.append(
+            (
+                "builder-id",
+                f"the provenance's builder id is {facts.builder_id!r}, "
+                f"expected {policy.builder_id!r}",
+            )
+        )
+    expected = policy.expected_source
+    if expected is not None and facts.source_uri != expected:
+        failures.append(
+            (
+                "source-uri",
+                f"the provenance's source is {facts.source_uri!r}, expected {expected!r}",
+            )
+        )
+    if policy.ref is not None and facts.ref != policy.ref:
+        failures.append(("ref", f"the provenance's ref is {facts.ref!r}, expected {policy.ref!r}"))
+    if signer is not None:
+        pairs = (
+            ("source repository", _repo(signer.source_repository_uri or ""), facts.source_uri),
+            ("ref", signer.source_repository_ref, facts.ref),
+            (
+                "commit",
+                (signer.source_repository_digest or "").lower(),
+                (facts.commit or "").lower(),
+            ),
+        )
+        for what, cert_value, predicate_value in pairs:
+            if cert_value and predicate_value and cert_value != predicate_value:
+                failures.append(
+                    (
+                        "provenance-matches-certificate",
+                        f"the certificate's {what} is {cert_value!r} but the provenance "
+                        f"says {predicate_value!r}",
+                    )
+                )
+    return failures
+
+
+def bom_artifact_hashes(bom: Any) -> frozenset[str]:
+    """Every sha256 the SBOM's ``metadata.component`` (and its nested components) lists."""
+    found: set[str] = set()
+    stack = [_get(bom, "metadata", "component")]
+    while stack:
+        component = stack.pop()
+        if not isinstance(component, dict):
+            continue
+        for entry in component.get("hashes") or []:
+            if (
+                isinstance(entry, dict)
+                and entry.get("alg") == "SHA-256"
+                and isinstance(entry.get("content"), str)
+            ):
+                found.add(entry["content"].lower())
+        nested = component.get("components")
+        stack.extend(nested if isinstance(nested, list) else [])
+    return frozenset(found)

@@ -1,0 +1,222 @@
+"""What to verify: files, a release directory, or bare digests with their bundle.
+
+A release directory is read through its ``release.json`` manifest when present (every file
+checked against the sha256 it lists; a distribution in the directory that the manifest omits
+is a failure), else by file names (every ``*.whl``/``*.tar.gz``/``*.zip`` and the bundles
+beside them). An artifact's signatures are every ``<file>.sigstore.json``, ``<file>.sigstore``
+and ``<file>.publish.attestation`` present; each one must verify.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainproof.errors import InputError, UsageError
+from chainproof.fileio import load_json, sha256_file
+from chainproof.models import Digest
+
+__all__ = [
+    "BUNDLE_SUFFIXES",
+    "RELEASE_SCHEMA",
+    "Release",
+    "Target",
+    "resolve_targets",
+]
+
+RELEASE_SCHEMA = "https://chainproof.dev/release/v1"
+BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
+_DIST = re.compile(r".+\.(whl|tar\.gz|zip)$")
+_ROLES = frozenset(
+    {
+        "artifact",
+        "build-record",
+        "sbom",
+        "signature",
+        "provenance",
+        "sbom-attestation",
+        "pep740-attestation",
+    }
+)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One artifact: its display name, sha256, and the signature files found for it."""
+
+    name: str
+    sha256: str
+    path: Path | None = None
+    bundles: tuple[Path, ...] = ()
+
+
+@dataclass
+class Release:
+    """A release directory's shared evidence, and manifest problems found while reading it."""
+
+    directory: Path
+    provenance: Path | None = None
+    sbom_attestation: Path | None = None
+    sbom: Path | None = None
+    sbom_bundles: tuple[Path, ...] = ()
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (file, check, detail)
+
+
+def _siblings(path: Path) -> tuple[Path, ...]:
+    return tuple(p for s in BUNDLE_SUFFIXES if (p := path.with_name(path.name + s)).is_file())
+
+
+def _file_target(path: Path, bundle: Path | None) -> Target:
+    if not path.is_file():
+        raise InputError(f"The artifact {path} does not exist.")
+    bundles = (bundle,) if bundle is not None else _siblings(path)
+    return Target(path.name, sha256_file(path), path, bundles)
+
+
+def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
+    data = load_json(release_json, "release manifest")
+    if not isinstance(data, dict) or data.get("schema") != RELEASE_SCHEMA:
+        raise InputError(
+            f"{release_json} is not a chainproof release manifest (schema {RELEASE_SCHEMA})."
+        )
+    files = data.get("files")
+    if not isinstance(files, list):
+        raise InputError(f"{release_json} has no list of files.")
+    for entry in files:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if (
+            not isinstance(name, str)
+            or "/" in name
+            or "\\" in name
+            or name in ("", ".", "..")
+            or entry.get("role") not in _ROLES
+            or not _HEX64.fullmatch(str(entry.get("sha256", "")))
+        ):
+            raise InputError(f"{release_json} has a malformed file entry: {entry!r}.")
+    return files
+
+
+def _from_manifest(directory: Path, release: Release) -> list[Target]:
+    entries = _manifest_entries(directory / "release.json")
+    digests: dict[str, str] = {}
+    for entry in entries:
+        path = directory / entry["name"]
+        if not path.is_file():
+            release.failures.append(
+                (entry["name"], "manifest", "listed in release.json but missing from the directory")
+            )
+            continue
+        digests[entry["name"]] = actual = sha256_file(path)
+        if actual != entry["sha256"]:
+            release.failures.append(
+                (
+                    entry["name"],
+                    "manifest-digest",
+                    f"sha256 is {actual}, release.json says {entry['sha256']}",
+                )
+            )
+
+    def of_role(role: str, subject: str | None = None) -> list[str]:
+        return [
+            e["name"]
+            for e in entries
+            if e["role"] == role
+            and e["name"] in digests
+            and (subject is None or e.get("subject") == subject)
+        ]
+
+    listed = {e["name"] for e in entries}
+    for path in sorted(directory.iterdir()):
+        if _DIST.match(path.name) and path.name not in listed:
+            release.failures.append(
+                (
+                    path.name,
+                    "manifest",
+                    "a distribution in the release directory is not in release.json",
+                )
+            )
+    for attr, role in (
+        ("provenance", "provenance"),
+        ("sbom_attestation", "sbom-attestation"),
+        ("sbom", "sbom"),
+    ):
+        names = of_role(role)
+        if len(names) > 1:
+            raise InputError(f"release.json lists {len(names)} files with role {role}.")
+        setattr(release, attr, directory / names[0] if names else None)
+    if release.sbom is not None:
+        release.sbom_bundles = tuple(directory / n for n in of_role("signature", release.sbom.name))
+    return [
+        Target(
+            name,
+            digests[name],
+            directory / name,
+            tuple(
+                directory / n
+                for role in ("signature", "pep740-attestation")
+                for n in of_role(role, name)
+            ),
+        )
+        for name in of_role("artifact")
+    ]
+
+
+def _evidence_by_name(directory: Path, release: Release) -> None:
+    for attr, name in (
+        ("provenance", "provenance.sigstore.json"),
+        ("sbom_attestation", "sbom.intoto.sigstore.json"),
+        ("sbom", "sbom.cdx.json"),
+    ):
+        if (directory / name).is_file():
+            setattr(release, attr, directory / name)
+    if release.sbom is not None:
+        release.sbom_bundles = _siblings(release.sbom)
+
+
+def _from_names(directory: Path, release: Release) -> list[Target]:
+    _evidence_by_name(directory, release)
+    return [
+        _file_target(p, None)
+        for p in sorted(directory.iterdir())
+        if _DIST.match(p.name) and p.is_file()
+    ]
+
+
+def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target], Release | None]:
+    """Turn the command line's targets into Targets (and the Release, for a directory)."""
+    if not args:
+        raise UsageError("Nothing to verify: give artifacts, a release directory or sha256:HEX.")
+    if bundle is not None and len(args) != 1:
+        raise UsageError("--bundle applies to exactly one artifact or digest.")
+    if bundle is not None and not bundle.is_file():
+        raise InputError(f"The bundle {bundle} does not exist.")
+    directories = [a for a in args if Path(a).is_dir()]
+    if directories:
+        if len(args) != 1 or bundle is not None:
+            raise UsageError("Give one release directory on its own (without --bundle).")
+        directory = Path(directories[0])
+        release = Release(directory)
+        has_manifest = (directory / "release.json").is_file()
+        targets = (_from_manifest if has_manifest else _from_names)(directory, release)
+        if not targets and not release.failures:
+            raise InputError(f"{directory} holds no artifacts to verify.")
+        return targets, release
+    targets = []
+    for arg in args:
+        if arg.lower().startswith("sha256:") and not Path(arg).exists():
+            if bundle is None:
+                raise UsageError(
+                    f"{arg} needs --bundle FILE: a bare digest has no bundle beside it."
+                )
+            targets.append(Target(arg.lower(), Digest.parse(arg).value, None, (bundle,)))
+        else:
+            targets.append(_file_target(Path(arg), bundle))
+    parents = {t.path.parent for t in targets if t.path is not None}
+    if len(parents) != 1 or any(t.path is None for t in targets):
+        return targets, None
+    evidence = Release(parents.pop())  # provenance/SBOM beside the files, by name
+    _evidence_by_name(evidence.directory, evidence)
+    return targets, evidence

@@ -1,0 +1,67 @@
+"""The Sigstore trusted root a policy names, turned into a sigstore-python Verifier.
+
+Production by default (refreshed over TUF unless ``offline``, then the cached or shipped root),
+``staging``, a pinned ``trusted_root`` file or a ``trust_config`` (ClientTrustConfig) file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainproof.errors import InfrastructureError, InputError
+from chainproof.verify.policy import Policy
+
+if TYPE_CHECKING:
+    from sigstore.verify import Verifier
+
+__all__ = ["load_verifier", "trust_description"]
+
+
+def trust_description(policy: Policy) -> str:
+    """A short name of the root of trust, for reports and the VSA."""
+    if policy.trusted_root is not None:
+        return f"trusted-root:{policy.trusted_root}"
+    if policy.trust_config is not None:
+        return f"trust-config:{policy.trust_config}"
+    instance = "staging" if policy.staging else "production"
+    return f"sigstore-{instance}" + (" (offline)" if policy.offline else "")
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc}.") from exc
+
+
+def load_verifier(policy: Policy) -> Verifier:
+    """A Verifier over the policy's root of trust; bad files exit 2, TUF failures exit 3."""
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.errors import TUFError
+    from sigstore.models import ClientTrustConfig, TrustedRoot
+    from sigstore.verify import Verifier
+
+    try:
+        if policy.trusted_root is not None:
+            _read(policy.trusted_root, "trusted root")  # a clear error when it is missing
+            root = TrustedRoot.from_file(str(policy.trusted_root))
+        elif policy.trust_config is not None:
+            root = ClientTrustConfig.from_json(
+                _read(policy.trust_config, "trust config")
+            ).trusted_root
+        elif policy.staging:
+            root = ClientTrustConfig.staging(offline=policy.offline).trusted_root
+        else:
+            root = ClientTrustConfig.production(offline=policy.offline).trusted_root
+        return Verifier(trusted_root=root)
+    except TUFError as exc:
+        raise InfrastructureError(
+            f"Cannot refresh Sigstore's trusted root over TUF: {exc}.",
+            hint="Use --offline to verify with the cached root, or --trusted-root FILE.",
+        ) from exc
+    except (SigstoreError, ValueError, KeyError) as exc:
+        source = policy.trusted_root or policy.trust_config or "Sigstore trusted root"
+        raise InputError(f"{source} is not a usable Sigstore trusted root: {exc}.") from exc

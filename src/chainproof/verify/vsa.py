@@ -1,0 +1,70 @@
+"""A SLSA Verification Summary Attestation (in-toto Statement v1) of a verify decision.
+
+The VSA is written unsigned; sign it like any other statement if it leaves the deploy job.
+``timeVerified`` comes from SOURCE_DATE_EPOCH when set (reproducible output), else the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from chainproof import __version__
+from chainproof.verify.report import Report
+from chainproof.verify.statements import IN_TOTO_STATEMENT_V1
+
+__all__ = ["VERIFIER_ID", "VSA_PREDICATE_TYPE", "vsa_statement"]
+
+VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
+VERIFIER_ID = "https://chainproof.dev/verify/v1"
+
+
+def _now() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.fromtimestamp(int(epoch), UTC)
+        if epoch and epoch.isdigit()
+        else (datetime.now(UTC))
+    )
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _levels(report: Report) -> list[str]:
+    if not report.passed:
+        return ["FAILED"]
+    if "provenance" not in report.policy.require:
+        return ["SLSA_BUILD_LEVEL_0"]
+    hosted = all(
+        a.signer is not None and (a.signer.runner_environment or "").endswith("-hosted")
+        for a in report.artifacts
+    )
+    return ["SLSA_BUILD_LEVEL_2" if hosted else "SLSA_BUILD_LEVEL_1"]
+
+
+def vsa_statement(report: Report, resource_uri: str) -> dict[str, Any]:
+    """The VSA over every artifact of ``report``; PASSED only if the report passed."""
+    policy_json = json.dumps(report.policy.to_json(), sort_keys=True).encode()
+    policy_uri = report.policy.origin.as_uri() if report.policy.origin else "chainproof:flags"
+    return {
+        "_type": IN_TOTO_STATEMENT_V1,
+        "subject": [{"name": a.name, "digest": {"sha256": a.sha256}} for a in report.artifacts],
+        "predicateType": VSA_PREDICATE_TYPE,
+        "predicate": {
+            "verifier": {"id": VERIFIER_ID, "version": {"chainproof": __version__}},
+            "timeVerified": _now(),
+            "resourceUri": resource_uri,
+            "policy": {
+                "uri": policy_uri,
+                "digest": {"sha256": hashlib.sha256(policy_json).hexdigest()},
+            },
+            "inputAttestations": [
+                {"uri": name, "digest": {"sha256": sha}} for name, sha in report.evidence
+            ],
+            "verificationResult": "PASSED" if report.passed else "FAILED",
+            "verifiedLevels": _levels(report),
+            "slsaVersion": "1.0",
+        },
+    }
