@@ -2,28 +2,184 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
 
 __all__ = ["command"]
 
+_TARGET = "Target"
+_INDEX = "Package index (for resolution)"
+
 
 def command(
-    dist: Annotated[Path | None, typer.Option(help="A dist directory from `chainproof build`.")] = None,
+    dist: Annotated[
+        Path | None,
+        typer.Option(help="A dist directory from `chainproof build` (the default: ./dist)."),
+    ] = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
     uv_lock: Annotated[Path | None, typer.Option(help="A uv.lock file.")] = None,
     requirements: Annotated[
         Path | None, typer.Option(help="A hash-pinned requirements file.")
     ] = None,
-    env: Annotated[str | None, typer.Option(help="The Python interpreter of an environment.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file.")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            help="The Python interpreter (or venv directory) of an installed environment."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Output file; '-' for stdout (default: sbom.cdx.json, in DIR with --dist).",
+        ),
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", help="json or xml.")] = "json",
     spec_version: Annotated[str, typer.Option(help="CycloneDX 1.5, 1.6 or 1.7.")] = "1.6",
+    python_version: Annotated[
+        str | None,
+        typer.Option(
+            help="Evaluate markers and pick files for this Python (e.g. 3.12).",
+            rich_help_panel=_TARGET,
+        ),
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Wheel platform tag of the target (repeatable), e.g. manylinux_2_28_x86_64.",
+            rich_help_panel=_TARGET,
+        ),
+    ] = None,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An extra of the project to include (repeatable; --dist, --pylock, --uv-lock).",
+            rich_help_panel=_TARGET,
+        ),
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A dependency group to include (repeatable; --pylock, --uv-lock).",
+            rich_help_panel=_TARGET,
+        ),
+    ] = None,
+    index_url: Annotated[
+        str | None, typer.Option(help="Base URL of the package index.", rich_help_panel=_INDEX)
+    ] = None,
+    extra_index_url: Annotated[
+        list[str] | None, typer.Option(help="Another index (repeatable).", rich_help_panel=_INDEX)
+    ] = None,
+    find_links: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A directory or page of distributions (repeatable).", rich_help_panel=_INDEX
+        ),
+    ] = None,
+    no_index: Annotated[
+        bool, typer.Option(help="Ignore the index; use --find-links only.", rich_help_panel=_INDEX)
+    ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            help="Never contact an index: requirements keep every listed hash, locks without "
+            "recorded edges get no graph, --dist resolves from --find-links only."
+        ),
+    ] = False,
+    allow_missing_hashes: Annotated[
+        bool,
+        typer.Option(
+            help="Warn about components without a sha256 and mark them, instead of failing."
+        ),
+    ] = False,
+    allow_modified: Annotated[
+        bool,
+        typer.Option(
+            help="--env: record installed files that do not match RECORD instead of failing."
+        ),
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Write a CycloneDX SBOM from a build, a lock file or an environment."""
-    not_yet("sbom", 3)()
+    with handle_errors():
+        from chainproof.fileio import atomic_write_text
+        from chainproof.models import BuildRecord
+        from chainproof.sbom.build import (
+            SbomRequest,
+            index_arguments,
+            make_sbom,
+            source_date_epoch,
+        )
+        from chainproof.sbom.cyclonedx import RenderOptions
+        from chainproof.sbom.target import Target
+
+        request = SbomRequest(
+            dist=dist,
+            pylock=pylock,
+            uv_lock=uv_lock,
+            requirements=requirements,
+            env=env,
+            extras=tuple(extra or ()),
+            groups=tuple(group or ()),
+            offline=offline,
+            allow_modified=allow_modified,
+            index_args=index_arguments(
+                index_url, extra_index_url or (), find_links or (), no_index
+            ),
+            target=Target.for_python(python_version, platform or ()),
+        )
+        source = request.source()
+        fallback = None
+        dist_dir = dist or Path("dist")
+        if not any((pylock, uv_lock, requirements, env)):
+            record = dist_dir / "build-record.json"
+            if record.is_file():
+                from chainproof.fileio import load_json
+
+                fallback = BuildRecord.from_json(
+                    load_json(record, "build record"), str(record)
+                ).source_date_epoch
+        options = RenderOptions(
+            spec_version, output_format.lower(), allow_missing_hashes, source_date_epoch(fallback)
+        )
+        with reporter(json_output) as progress:
+            result, rendered = make_sbom(request, options, progress)
+        suffix = "xml" if options.output_format == "xml" else "json"
+        if output is None:
+            base = dist_dir if source.description.startswith("the release") else Path(".")
+            output = base / f"sbom.cdx.{suffix}"
+        warnings = (*result.warnings, *rendered.warnings)
+        if str(output) == "-":
+            sys.stdout.write(rendered.text)
+        else:
+            atomic_write_text(output, rendered.text)
+        build_only = sum(1 for c in result.inventory.components if c.build_only)
+        if json_output:
+            emit_json(
+                {
+                    "output": str(output),
+                    "source": source.description,
+                    "components": rendered.components,
+                    "build_only": build_only,
+                    "format": options.output_format,
+                    "spec_version": options.spec_version,
+                    "warnings": list(warnings),
+                }
+            )
+            return
+        console = stderr_console()
+        for warning in warnings:
+            console.print(f"Warning: {warning}", markup=False, style="yellow")
+        if str(output) != "-":
+            console.print(
+                f"Wrote {output}: {rendered.components - build_only} runtime and {build_only} "
+                f"build-only components from {source.description} "
+                f"(CycloneDX {options.spec_version} {options.output_format.upper()}).",
+                markup=False,
+            )

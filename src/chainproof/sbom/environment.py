@@ -173,17 +173,18 @@ def inspect_environment(python: str | Path) -> InstalledEnvironment:
     )
 
 
-def _file_digest(path: Path, algorithm: str) -> tuple[str, int]:
+def _file_digest(path: str, algorithm: str) -> tuple[str, int]:
+    # Plain str paths and one open() per file: pathlib costs more than the hashing here.
     digest = hashlib.new(algorithm)
     size = 0
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         while chunk := stream.read(CHUNK_SIZE):
             digest.update(chunk)
             size += len(chunk)
     return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode(), size
 
 
-def _check_entry(base: Path, row: list[str]) -> FileProblem | None:
+def _check_entry(base: str, row: list[str]) -> FileProblem | None:
     if len(row) < 2 or not row[0]:
         return FileProblem(",".join(row), "bad-entry")
     rel, hash_field = row[0], row[1]
@@ -192,7 +193,7 @@ def _check_entry(base: Path, row: list[str]) -> FileProblem | None:
     algorithm, _, expected = hash_field.partition("=")
     if algorithm not in _ALGORITHMS or not expected:
         return FileProblem(rel, "bad-entry", hash_field)
-    path = Path(os.path.normpath(base / rel))
+    path = os.path.normpath(os.path.join(base, rel))
     try:
         actual, size = _file_digest(path, algorithm)
     except FileNotFoundError:
@@ -213,7 +214,8 @@ def verify_distribution(dist: InstalledDistribution) -> DistributionCheck:
         problem = FileProblem(str(dist.dist_info or dist.name), "no-record")
         return DistributionCheck(dist.name, dist.version, 0, (problem,))
     rows = [row for row in csv.reader(io.StringIO(dist.record)) if row]
-    problems = [p for row in rows if (p := _check_entry(dist.base, row)) is not None]
+    base = str(dist.base)
+    problems = [p for row in rows if (p := _check_entry(base, row)) is not None]
     checked = sum(1 for row in rows if len(row) > 1 and row[1])
     return DistributionCheck(dist.name, dist.version, checked, tuple(sorted(problems)))
 

@@ -69,7 +69,8 @@ class SourceResult:
 class InventorySource(Protocol):
     """One input the SBOM can be made from."""
 
-    description: str
+    @property
+    def description(self) -> str: ...
 
     def read(self, target: Target, reporter: Reporter) -> SourceResult: ...
 

@@ -1,0 +1,108 @@
+"""Turn command-line choices into an InventorySource and render the SBOM (no printing)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chainproof.errors import UsageError
+from chainproof.progress import Reporter
+from chainproof.sbom.cyclonedx import Rendered, RenderOptions, render
+from chainproof.sbom.sources import InventorySource, SourceResult
+from chainproof.sbom.target import Target
+
+__all__ = ["SbomRequest", "make_sbom", "source_date_epoch"]
+
+
+@dataclass(frozen=True)
+class SbomRequest:
+    dist: Path | None = None
+    pylock: Path | None = None
+    uv_lock: Path | None = None
+    requirements: Path | None = None
+    env: str | None = None
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    offline: bool = False
+    allow_modified: bool = False
+    index_args: tuple[str, ...] = ()
+    target: Target = field(default_factory=Target.current)
+
+    def source(self) -> InventorySource:
+        chosen = [
+            name
+            for name, value in (
+                ("--dist", self.dist),
+                ("--pylock", self.pylock),
+                ("--uv-lock", self.uv_lock),
+                ("--requirements", self.requirements),
+                ("--env", self.env),
+            )
+            if value is not None
+        ]
+        if len(chosen) > 1:
+            raise UsageError(f"Give one input, not {' and '.join(chosen)}.")
+        index_args = (*self.index_args, *(("--no-index",) if self.offline else ()))
+        if self.pylock is not None:
+            from chainproof.sbom.pylock import PylockSource
+            from chainproof.sbom.resolve import PipMetadata
+
+            return PylockSource(
+                self.pylock,
+                self.extras,
+                self.groups or None,
+                None if self.offline else PipMetadata(self.index_args),
+            )
+        if self.uv_lock is not None:
+            from chainproof.sbom.uvlock import UvLockSource
+
+            return UvLockSource(self.uv_lock, self.extras, self.groups)
+        if self.requirements is not None:
+            from chainproof.sbom.requirements import RequirementsSource
+
+            return RequirementsSource(self.requirements, not self.offline, self.index_args)
+        if self.env is not None:
+            from chainproof.sbom.envsource import EnvironmentSource, default_python
+
+            return EnvironmentSource(default_python(self.env), True, self.allow_modified)
+        from chainproof.sbom.dist import DistSource
+
+        return DistSource(self.dist or Path("dist"), self.extras, index_args)
+
+
+def source_date_epoch(fallback: int | None = None) -> int | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return fallback
+    if not value.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds.")
+    return int(value)
+
+
+def make_sbom(
+    request: SbomRequest, options: RenderOptions, reporter: Reporter
+) -> tuple[SourceResult, Rendered]:
+    """Read the inventory and render it (validated); the caller writes the text."""
+    result = request.source().read(request.target, reporter)
+    reporter.step("Writing CycloneDX")
+    return result, render(result, options)
+
+
+def index_arguments(
+    index_url: str | None,
+    extra_index_urls: Sequence[str],
+    find_links: Sequence[str],
+    no_index: bool,
+) -> tuple[str, ...]:
+    args: list[str] = []
+    if index_url:
+        args += ["--index-url", index_url]
+    for url in extra_index_urls:
+        args += ["--extra-index-url", url]
+    for link in find_links:
+        args += ["--find-links", link]
+    if no_index:
+        args.append("--no-index")
+    return tuple(args)

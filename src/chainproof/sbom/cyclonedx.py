@@ -1,0 +1,254 @@
+"""CycloneDX assembly with cyclonedx-python-lib, strict validation and deterministic bytes.
+
+``render(result, options) -> str`` turns a SourceResult into CycloneDX 1.5/1.6/1.7 JSON or XML:
+
+- components sorted by bom-ref; bom-ref = purl for the runtime closure, ``build:<purl>`` for
+  the build environment (scope ``excluded`` and property ``chainproof:build-only=true``);
+- purls per the pypi purl spec (lower case, ``_`` → ``-``; ``file_name`` qualifier when the
+  exact file is known); each component's sha256, and its file's URL as an external reference of
+  type ``distribution`` carrying the same hash; PEP 770 SBOMs as references of type ``bom``;
+- licences: an SPDX expression, else licence names;
+- components without a sha256 are an error naming them, unless ``allow_missing_hashes`` (then
+  they carry ``chainproof:hash:missing=true`` and a warning is returned);
+- timestamp from SOURCE_DATE_EPOCH (else the build record's, else now); the serial number is a
+  UUID derived from the document's content without timestamp and serial.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from chainproof import __version__
+from chainproof.errors import InputError
+from chainproof.models import Component
+from chainproof.sbom.sources import ComponentDetails, SourceResult
+
+__all__ = ["SPEC_VERSIONS", "RenderOptions", "Rendered", "purl_for", "render", "strip_credentials"]
+
+SPEC_VERSIONS = ("1.5", "1.6", "1.7")
+_SERIAL_NAMESPACE = uuid.UUID("5f0c7c8e-2b7a-4c51-9c1e-6c6861696e70")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    spec_version: str = "1.6"
+    output_format: str = "json"  # json | xml
+    allow_missing_hashes: bool = False
+    timestamp: int | None = None  # seconds since the epoch; None = now
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    warnings: tuple[str, ...]
+    components: int
+
+
+def strip_credentials(url: str) -> str:
+    """Drop user:password@ from a URL (an index URL may carry a token)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def purl_for(component: Component) -> str:
+    from packageurl import PackageURL
+
+    qualifiers = {"file_name": component.filename} if component.filename else None
+    return str(
+        PackageURL(
+            type="pypi",
+            name=component.name.lower().replace("_", "-"),
+            version=component.version or None,
+            qualifiers=qualifiers,
+        )
+    )
+
+
+def _ref(component: Component) -> str:
+    return ("build:" if component.build_only else "") + purl_for(component)
+
+
+def _cdx_component(
+    component: Component, details: ComponentDetails | None, missing: bool, library: bool = True
+) -> Any:
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        Property,
+        XsUri,
+    )
+    from cyclonedx.model.component import Component as CdxComponent
+    from cyclonedx.model.component import ComponentScope, ComponentType
+    from cyclonedx.model.license import DisjunctiveLicense, LicenseExpression
+    from packageurl import PackageURL
+
+    hashes = [
+        HashType(alg=HashAlgorithm.SHA_256, content=d.value)
+        for d in component.hashes
+        if d.algorithm == "sha256"
+    ]
+    refs = []
+    if component.url:
+        refs.append(
+            ExternalReference(
+                type=ExternalReferenceType.DISTRIBUTION,
+                url=XsUri(strip_credentials(component.url)),
+                hashes=hashes,
+                comment=component.filename,
+            )
+        )
+    properties = [Property(name=k, value=v) for k, v in (details.properties if details else ())]
+    for sbom in details.embedded_sboms if details else ():
+        refs.append(
+            ExternalReference(
+                type=ExternalReferenceType.BOM,
+                url=XsUri(sbom.location),
+                hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sbom.sha256)],
+                comment="PEP 770 SBOM embedded in the distribution",
+            )
+        )
+    if component.build_only:
+        properties.append(Property(name="chainproof:build-only", value="true"))
+    if missing:
+        properties.append(Property(name="chainproof:hash:missing", value="true"))
+    licenses: list[Any] = []
+    if component.license_expression:
+        licenses = [LicenseExpression(component.license_expression)]
+    else:
+        licenses = [DisjunctiveLicense(name=n) for n in component.license_names]
+    return CdxComponent(
+        type=ComponentType.LIBRARY if library else ComponentType.APPLICATION,
+        name=component.name,
+        version=component.version or None,
+        bom_ref=_ref(component),
+        purl=PackageURL.from_string(purl_for(component)),
+        hashes=hashes,
+        external_references=refs,
+        licenses=licenses,
+        properties=properties,
+        scope=ComponentScope.EXCLUDED if component.build_only else ComponentScope.REQUIRED,
+    )
+
+
+def _check_hashes(components: Iterable[Component], allow: bool) -> tuple[set[Component], list[str]]:
+    missing = {c for c in components if not any(d.algorithm == "sha256" for d in c.hashes)}
+    if not missing:
+        return missing, []
+    names = ", ".join(sorted(f"{c.name} {c.version}".strip() for c in missing))
+    if not allow:
+        raise InputError(
+            f"{len(missing)} component(s) have no sha256: {names}.",
+            "Pin them with hashes, or pass --allow-missing-hashes to mark them.",
+        )
+    return missing, [f"{len(missing)} component(s) have no sha256 and are marked: {names}."]
+
+
+def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[str]]:
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        XsUri,
+    )
+    from cyclonedx.model.bom import Bom, BomMetaData
+    from cyclonedx.model.component import Component as CdxComponent
+    from cyclonedx.model.component import ComponentType
+    from cyclonedx.model.dependency import Dependency
+
+    inventory = result.inventory
+    missing, warnings = _check_hashes(inventory.components, options.allow_missing_hashes)
+    by_key: dict[str, Any] = {}
+    cdx_components = []
+    for component in inventory.components:
+        cdx = _cdx_component(component, result.details.get(component), component in missing)
+        cdx_components.append(cdx)
+        if not component.build_only:
+            by_key[component.key] = cdx
+    root_cdx = None
+    if inventory.root is not None:
+        root_cdx = _cdx_component(inventory.root, result.details.get(inventory.root), False)
+        if result.artifacts:
+            root_cdx.hashes = [
+                HashType(alg=HashAlgorithm.SHA_256, content=sha) for _, sha in result.artifacts
+            ]
+            root_cdx.external_references = [
+                ExternalReference(
+                    type=ExternalReferenceType.DISTRIBUTION,
+                    url=XsUri(name),
+                    hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sha)],
+                )
+                for name, sha in result.artifacts
+            ] + list(root_cdx.external_references)
+        by_key[inventory.root.key] = root_cdx
+    dependencies = []
+    graph = inventory.graph
+    edges = dict(graph.edges)
+    if root_cdx is not None and inventory.root is not None and inventory.root.key not in edges:
+        edges[inventory.root.key] = tuple(k for k in graph.roots if k != inventory.root.key)
+    for key, cdx in by_key.items():
+        deps = [Dependency(ref=by_key[d].bom_ref) for d in edges.get(key, ()) if d in by_key]
+        dependencies.append(Dependency(ref=cdx.bom_ref, dependencies=deps))
+    for cdx in cdx_components:
+        if cdx.bom_ref.value.startswith("build:"):
+            dependencies.append(Dependency(ref=cdx.bom_ref))
+    tool = CdxComponent(type=ComponentType.APPLICATION, name="chainproof", version=__version__)
+    metadata = BomMetaData(component=root_cdx, timestamp=datetime.fromtimestamp(0, UTC))
+    metadata.tools.components.add(tool)
+    bom = Bom(
+        components=cdx_components,
+        metadata=metadata,
+        dependencies=dependencies,
+        serial_number=uuid.UUID(int=0),
+    )
+    return bom, warnings
+
+
+def _serialise(bom: Any, options: RenderOptions) -> str:
+    from cyclonedx.output import make_outputter
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+
+    fmt = OutputFormat.JSON if options.output_format == "json" else OutputFormat.XML
+    outputter = make_outputter(bom, fmt, SchemaVersion.from_version(options.spec_version))
+    return outputter.output_as_string(indent=2)
+
+
+def render(result: SourceResult, options: RenderOptions) -> Rendered:
+    """Build, validate and serialise the SBOM; nothing is written here."""
+    from chainproof.sbom.validate import validate_json, validate_xml
+
+    if options.spec_version not in SPEC_VERSIONS:
+        raise InputError(
+            f"CycloneDX {options.spec_version} is not supported; use {', '.join(SPEC_VERSIONS)}."
+        )
+    if options.output_format not in ("json", "xml"):
+        raise InputError(f"--format {options.output_format!r} is not json or xml.")
+    bom, warnings = _build_bom(result, options)
+    # Serial number from the content: serialise with a zero serial and the epoch timestamp.
+    draft = _serialise(bom, options)
+    bom.serial_number = uuid.uuid5(_SERIAL_NAMESPACE, hashlib.sha256(draft.encode()).hexdigest())
+    bom.metadata.timestamp = (
+        datetime.now(UTC).replace(microsecond=0)
+        if options.timestamp is None
+        else datetime.fromtimestamp(options.timestamp, UTC)
+    )
+    text = _serialise(bom, options)
+    if options.output_format == "json":
+        document = json.loads(text)
+        validate_json(document, options.spec_version)
+        text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        validate_xml(text, options.spec_version)
+        text = text if text.endswith("\n") else text + "\n"
+    return Rendered(text, tuple(warnings), len(result.inventory.components))

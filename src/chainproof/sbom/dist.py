@@ -1,0 +1,162 @@
+"""``--dist DIR``: the release (metadata.component), its runtime closure and its build env.
+
+Reads DIR/build-record.json (``chainproof build``), checks each recorded artifact's sha256
+against the file, opens the wheel (METADATA: licence and Requires-Dist; PEP 770 SBOMs under
+``.dist-info/sboms/``) and resolves the wheel's runtime closure for the target with pip
+(:mod:`chainproof.sbom.resolve`): each component gets the sha256, file name and URL of the
+exact file pip picked. Edges follow Requires-Dist with markers and extras for the target. The
+build environment of the record is added as build-only components.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from email.parser import BytesParser
+from pathlib import Path
+
+from chainproof.errors import InputError, VerificationFailed
+from chainproof.fileio import load_json, sha256_file
+from chainproof.models import BuildRecord, Component, Digest, Inventory
+from chainproof.progress import Reporter
+from chainproof.sbom.graph import requirement_graph
+from chainproof.sbom.metadata import PackageMetadata, resolve_license
+from chainproof.sbom.resolve import resolve
+from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
+from chainproof.sbom.target import Target
+
+__all__ = ["DistSource", "read_wheel"]
+
+
+@dataclass(frozen=True)
+class WheelInfo:
+    metadata: PackageMetadata
+    sboms: tuple[EmbeddedSbom, ...]
+
+
+def read_wheel(path: Path) -> WheelInfo:
+    """METADATA and PEP 770 SBOMs of a wheel; a file that is not a wheel is InputError."""
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            names = wheel.namelist()
+            meta_name = next(
+                (
+                    n
+                    for n in names
+                    if n.count("/") == 1
+                    and n.split("/")[0].endswith(".dist-info")
+                    and n.endswith("/METADATA")
+                ),
+                None,
+            )
+            if meta_name is None:
+                raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
+            message = BytesParser().parsebytes(wheel.read(meta_name))
+            dist_info = meta_name.split("/")[0]
+            sboms = tuple(
+                sorted(
+                    EmbeddedSbom(f"{path.name}#{n}", hashlib.sha256(wheel.read(n)).hexdigest())
+                    for n in names
+                    if n.startswith(f"{dist_info}/sboms/") and not n.endswith("/")
+                )
+            )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{path} is not a readable wheel (not a zip archive: {exc}).") from exc
+    try:
+        metadata = PackageMetadata.from_fields(message.items())
+    except KeyError as exc:
+        raise InputError(f"{path} has METADATA without {exc}.") from exc
+    return WheelInfo(metadata, sboms)
+
+
+@dataclass
+class DistSource:
+    directory: Path
+    extras: Collection[str] = ()
+    index_args: Sequence[str] = ()
+
+    @property
+    def description(self) -> str:
+        return f"the release in {self.directory}"
+
+    def _record(self) -> BuildRecord:
+        path = self.directory / "build-record.json"
+        if not self.directory.is_dir():
+            raise InputError(
+                f"The dist directory {self.directory} does not exist.",
+                "Run `chainproof build` first, or pass --dist DIR.",
+            )
+        if not path.is_file():
+            raise InputError(
+                f"{self.directory} has no build-record.json.",
+                "Run `chainproof build`, which writes it beside the artifacts.",
+            )
+        return BuildRecord.from_json(load_json(path, "build record"), str(path))
+
+    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+        record = self._record()
+        reporter.step("Hashing the artifacts", total=len(record.artifacts))
+        for artifact in record.artifacts:
+            actual = sha256_file(self.directory / artifact.name)
+            if actual != artifact.sha256:
+                raise VerificationFailed(
+                    f"{artifact.name} does not match build-record.json (sha256 {actual}, "
+                    f"recorded {artifact.sha256})."
+                )
+            reporter.advance()
+        wheels = sorted(a.name for a in record.artifacts if a.kind == "wheel")
+        if not wheels:
+            raise InputError(f"build-record.json in {self.directory} lists no wheel.")
+        wheel_path = self.directory / wheels[0]
+        info = read_wheel(wheel_path)
+        expression, names = resolve_license(info.metadata)
+        root = Component(
+            record.project_name,
+            record.project_version,
+            license_expression=expression,
+            license_names=names,
+        )
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        requirement = f"{info.metadata.name}{extras} @ {wheel_path.resolve().as_uri()}"
+        resolved = [
+            p
+            for p in resolve([requirement], target, self.index_args, reporter)
+            if p.key != root.key
+        ]
+        requires = {p.key: p.metadata.requires_dist for p in resolved}
+        requires[root.key] = info.metadata.requires_dist
+        result = requirement_graph(requires, [(root.key, self.extras)], target)
+        direct = set(result.graph.dependencies_of(root.key))
+        components = []
+        for package in resolved:
+            lic, lic_names = resolve_license(package.metadata)
+            components.append(
+                Component(
+                    name=package.metadata.name,
+                    version=package.metadata.version,
+                    hashes=(Digest.sha256(package.sha256),) if package.sha256 else (),
+                    filename=package.filename,
+                    url=package.url,
+                    license_expression=lic,
+                    license_names=lic_names,
+                    direct=package.key in direct,
+                )
+            )
+        components += [
+            Component(
+                p.name, p.version, (Digest.sha256(p.sha256),), p.filename, p.url, build_only=True
+            )
+            for p in record.build_environment
+        ]
+        details = {root: ComponentDetails(info.sboms)} if info.sboms else {}
+        warnings = tuple(
+            f"{key} requires {req}, which pip did not resolve." for key, req in result.unsatisfied
+        )
+        return SourceResult(
+            Inventory(root, tuple(sorted(components)), result.graph),
+            details,
+            warnings,
+            tuple(sorted((a.name, a.sha256) for a in record.artifacts)),
+        )
