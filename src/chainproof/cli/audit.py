@@ -2,32 +2,107 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import handle_errors, reporter, stderr_console
+from chainproof.errors import FindingsOverThreshold, UsageError
 
 __all__ = ["command"]
 
 
 def command(
-    sbom: Annotated[Path | None, typer.Option(help="A CycloneDX SBOM.")] = None,
+    sbom: Annotated[Path | None, typer.Option(help="A CycloneDX JSON SBOM.")] = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
     requirements: Annotated[
         Path | None, typer.Option(help="A hash-pinned requirements file.")
     ] = None,
-    env: Annotated[str | None, typer.Option(help="The Python interpreter of an environment.")] = None,
-    db: Annotated[Path | None, typer.Option(help="The advisory database.")] = None,
+    env: Annotated[
+        str | None, typer.Option(help="The Python interpreter of an environment.")
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="The advisory database (default: CHAINPROOF_DB, else the user cache)."),
+    ] = None,
     policy: Annotated[Path | None, typer.Option(help="A policy file (chainproof.toml).")] = None,
     fail_on: Annotated[
-        str | None, typer.Option(help="low, medium, high or critical.")
+        str | None,
+        typer.Option(help="low, medium, high or critical (default: the policy's, else low)."),
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="table, json, cyclonedx, sarif or markdown.")
     ] = "table",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file.")] = None,
+    db_max_age: Annotated[
+        int | None,
+        typer.Option(
+            help="Maximum age of the advisory data in days (default: the policy's, else 30).", min=0
+        ),
+    ] = None,
+    ignore_stale: Annotated[
+        bool, typer.Option(help="Only warn when the advisory data is older than the maximum age.")
+    ] = False,
 ) -> None:
     """Audit dependencies for known vulnerabilities, offline."""
-    not_yet("audit", 6)()
+    with handle_errors():
+        from chainproof.audit.db import AdvisoryDB, resolve_db_path
+        from chainproof.audit.engine import check_freshness, run_audit
+        from chainproof.audit.formats import get_format
+        from chainproof.audit.inputs import read_target
+        from chainproof.audit.policy import load_policy, threshold
+        from chainproof.fileio import atomic_write_text
+
+        given = [
+            (kind, value)
+            for kind, value in (
+                ("sbom", sbom),
+                ("pylock", pylock),
+                ("requirements", requirements),
+                ("env", env),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise UsageError("Give exactly one of --sbom, --pylock, --requirements or --env.")
+        renderer = get_format(output_format)
+        fail = threshold(fail_on) if fail_on is not None else None
+        rules = load_policy(policy)
+        quiet = output_format != "table" and output is None
+        with AdvisoryDB(resolve_db_path(db)) as database:
+            warning = check_freshness(
+                database.status,
+                db_max_age if db_max_age is not None else rules.max_db_age_days,
+                ignore_stale or rules.stale_db == "warn",
+                datetime.now(UTC),
+            )
+            target = read_target(*given[0])
+            with reporter(quiet) as progress:
+                report = run_audit(
+                    target,
+                    database,
+                    rules,
+                    fail,
+                    warnings=(warning,) if warning else (),
+                    reporter=progress,
+                )
+        text = renderer.render(report, target)
+        console = stderr_console()
+        if output is not None:
+            atomic_write_text(output, text)
+            console.print(f"Wrote {output_format} report to {output}.", markup=False)
+        else:
+            sys.stdout.write(text)
+        if output_format != "table" or output is not None:
+            for line in report.warnings:
+                console.print(f"Warning: {line}", markup=False)
+        failure = report.failure()
+        if failure is not None:
+            raise FindingsOverThreshold(
+                failure,
+                hint="Upgrade as proposed, or add an exception with a reason, an "
+                "approver and an expiry date to the policy.",
+            )

@@ -3,32 +3,96 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
-__all__ = ["app"]
+if TYPE_CHECKING:
+    from chainproof.audit.db import DbStatus
+
+__all__ = ["app", "print_status"]
 
 app = typer.Typer(help="Manage the offline advisory database.", no_args_is_help=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="The database file (default: CHAINPROOF_DB, else the user cache)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
+
+
+def print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
+    if json_mode:
+        emit_json(status.to_json())
+        return
+    console = stdout_console()
+    lines = [
+        f"{verb}Advisory database {status.path}",
+        f"  source:     {status.source}",
+        f"  snapshot:   {status.snapshot_date or 'undated'} (newest advisory)",
+        f"  imported:   {status.imported_at}",
+        f"  advisories: {status.advisories:,} for {status.packages:,} packages "
+        f"({status.withdrawn} withdrawn, kept but never reported)",
+    ]
+    if status.skipped:
+        lines.append(f"  skipped:    {len(status.skipped)} document(s)")
+        lines += [f"    {origin}: {reason}" for origin, reason in status.skipped]
+    if status.unreadable:
+        lines.append(
+            f"  {len(status.unreadable)} range(s) cannot be evaluated; packages they "
+            "cover are reported as not checked:"
+        )
+        lines += [f"    {vuln_id}: {note}" for vuln_id, note in status.unreadable]
+    for line in lines:
+        console.print(line, markup=False)
 
 
 @app.command("import")
 def import_(
-    source: Annotated[Path, typer.Argument(help="A directory of OSV files or an OSV all.zip.")],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A directory of OSV JSON/YAML files, an OSV all.zip or a .tar.gz of either."
+        ),
+    ],
+    db: DbOption = None,
+    json_mode: JsonOption = False,
 ) -> None:
-    """Import OSV advisories from a directory or an all.zip."""
-    not_yet("db import", 6)()
+    """Import OSV advisories from a directory or an all.zip (offline)."""
+    with handle_errors():
+        from chainproof.audit.db import build_database, resolve_db_path
+        from chainproof.audit.osv import iter_source
+
+        with reporter(json_mode) as progress:
+            status = build_database(
+                iter_source(source), resolve_db_path(db), str(source.resolve()), progress
+            )
+        print_status(status, json_mode, "Imported into ")
 
 
 @app.command()
-def update(url: Annotated[str | None, typer.Option(help="A mirror of OSV's export.")] = None) -> None:
+def update(
+    url: Annotated[str | None, typer.Option(help="A mirror of OSV's PyPI all.zip export.")] = None,
+    db: DbOption = None,
+    json_mode: JsonOption = False,
+) -> None:
     """Download OSV's PyPI export and import it."""
-    not_yet("db update", 6)()
+    with handle_errors():
+        from chainproof.audit.db import resolve_db_path
+        from chainproof.audit.update import update_database
+
+        with reporter(json_mode) as progress:
+            status = update_database(resolve_db_path(db), url, progress)
+        print_status(status, json_mode, "Updated ")
 
 
 @app.command()
-def status() -> None:
+def status(db: DbOption = None, json_mode: JsonOption = False) -> None:
     """Show the snapshot's date, source and counts."""
-    not_yet("db status", 6)()
+    with handle_errors():
+        from chainproof.audit.db import AdvisoryDB, resolve_db_path
+
+        with AdvisoryDB(resolve_db_path(db)) as database:
+            print_status(database.status, json_mode)

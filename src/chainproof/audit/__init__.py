@@ -1,0 +1,19 @@
+"""Audit stage: an offline OSV advisory database and dependency audits against it.
+
+Public modules:
+
+- :mod:`chainproof.audit.osv`: OSV records (JSON or YAML) → ``Advisory``; reading sources.
+- :mod:`chainproof.audit.db`: the SQLite database (``build_database``, ``AdvisoryDB``).
+- :mod:`chainproof.audit.update`: downloading OSV's PyPI export.
+- :mod:`chainproof.audit.matching`: OSV range semantics with PEP 440 ordering.
+- :mod:`chainproof.audit.severity`: CVSS and database ratings.
+- :mod:`chainproof.audit.policy`: ``[audit]`` policy and exceptions.
+- :mod:`chainproof.audit.inputs`: what is audited (SBOM, lock, requirements, environment).
+- :mod:`chainproof.audit.remediation`: upgrade proposals.
+- :mod:`chainproof.audit.engine`: ``run_audit`` → :mod:`chainproof.audit.report`.
+- :mod:`chainproof.audit.formats`: the ``OutputFormat`` protocol and its implementations.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

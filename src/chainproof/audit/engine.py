@@ -1,0 +1,202 @@
+"""Run an audit: every component against the database, aliases merged, severity rated,
+exceptions applied, a dependency path and an upgrade proposal for each finding."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from chainproof.audit.db import AdvisoryDB, DbStatus
+from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.matching import affects, fixed_versions
+from chainproof.audit.osv import Advisory, AffectedPackage
+from chainproof.audit.policy import AuditException, AuditPolicy
+from chainproof.audit.remediation import propose
+from chainproof.audit.report import AuditReport, Finding, Unchecked
+from chainproof.audit.severity import rate
+from chainproof.errors import InputError
+from chainproof.models import Component, DependencyGraph
+from chainproof.progress import NullReporter, Reporter
+
+__all__ = ["check_freshness", "dependency_path", "report_time", "run_audit"]
+
+Entry = tuple[Advisory, AffectedPackage]
+_PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
+
+
+def report_time() -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def check_freshness(
+    status: DbStatus, max_age_days: int, warn_only: bool, now: datetime
+) -> str | None:
+    """None when fresh; a warning when stale and ``warn_only``; else raise InputError."""
+    snapshot = status.snapshot_datetime()
+    if snapshot is None:
+        message = f"The advisory database {status.path} has no snapshot date."
+    else:
+        age = (now - snapshot).days
+        if age <= max_age_days:
+            return None
+        message = (
+            f"The advisory database is {age} days old (newest advisory "
+            f"{snapshot.date().isoformat()}), older than the maximum of "
+            f"{max_age_days} days."
+        )
+    if warn_only:
+        return message
+    raise InputError(
+        message,
+        hint="Run `chainproof db update` or import a newer snapshot; "
+        "--db-max-age DAYS or --ignore-stale accept older data.",
+    )
+
+
+def dependency_path(graph: DependencyGraph, key: str) -> tuple[str, ...]:
+    """The shortest path from a direct requirement to ``key`` (``()`` if none reaches it)."""
+    edges = dict(graph.edges)
+    queue: deque[tuple[str, ...]] = deque((root,) for root in sorted(graph.roots))
+    seen = set(graph.roots)
+    while queue:
+        path = queue.popleft()
+        if path[-1] == key:
+            return path
+        for child in edges.get(path[-1], ()):
+            if child not in seen:
+                seen.add(child)
+                queue.append((*path, child))
+    return ()
+
+
+def _primary(ids: set[str]) -> str:
+    for prefix in _PREFERENCE:
+        chosen = sorted(i for i in ids if i.upper().startswith(prefix))
+        if chosen:
+            return chosen[0]
+    return sorted(ids)[0]
+
+
+def _merge(matched: Sequence[Entry]) -> list[list[Entry]]:
+    """Group advisories that share an id or alias (one group per vulnerability)."""
+    groups: list[tuple[set[str], list[Entry]]] = []
+    for entry in matched:
+        ids = {entry[0].id.upper(), *(a.upper() for a in entry[0].aliases)}
+        joined = [g for g in groups if g[0] & ids]
+        merged_ids, merged_entries = set(ids), [entry]
+        for g in joined:
+            merged_ids |= g[0]
+            merged_entries = g[1] + merged_entries
+            groups.remove(g)
+        groups.append((merged_ids, merged_entries))
+    return [entries for _, entries in groups]
+
+
+def _exception_for(
+    component: Component, ids: set[str], exceptions: Sequence[AuditException]
+) -> list[AuditException]:
+    return [e for e in exceptions if e.package == component.key and e.id.upper() in ids]
+
+
+def run_audit(
+    target: AuditTarget,
+    db: AdvisoryDB,
+    policy: AuditPolicy,
+    fail_on: str | None = None,
+    today: date | None = None,
+    warnings: Sequence[str] = (),
+    reporter: Reporter | None = None,
+) -> AuditReport:
+    reporter = reporter or NullReporter()
+    now = report_time()
+    today = today or datetime.now(UTC).date()
+    components = target.inventory.components
+    reporter.step("Matching advisories", total=len(components))
+    by_package = db.advisories_for(c.key for c in components)
+    findings: list[Finding] = []
+    unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
+    used: set[AuditException] = set()
+    for component in components:
+        reporter.advance()
+        entries = [e for e in by_package.get(component.key, []) if e[0].withdrawn is None]
+        if not component.version:
+            unchecked.append(Unchecked(component.name, None, "it has no version"))
+            continue
+        matched: list[Entry] = []
+        unknown: list[str] = []
+        for advisory, affected in entries:
+            verdict = affects(
+                component.version, affected.ranges, affected.versions, affected.unreadable
+            )
+            if verdict:
+                matched.append((advisory, affected))
+            elif verdict is None:
+                unknown.append(advisory.id)
+        if unknown:
+            unchecked.append(
+                Unchecked(
+                    component.name,
+                    component.version,
+                    f"{', '.join(unknown)} cannot be evaluated for this version "
+                    "(a version or range that is not PEP 440)",
+                )
+            )
+        if not matched:
+            continue
+        proposal = propose(
+            component.key,
+            component.version,
+            entries,
+            target.requirements,
+            f"{target.description} records no version specifiers",
+        )
+        path = dependency_path(target.inventory.graph, component.key)
+        for group in _merge(matched):
+            advisories = [a for a, _ in group]
+            ids = {i.upper() for a in advisories for i in (a.id, *a.aliases)}
+            all_ids = {i for a in advisories for i in (a.id, *a.aliases)}
+            primary = _primary(all_ids)
+            rating, ratings = rate(advisories, policy.unrated)
+            matching = _exception_for(component, ids, policy.exceptions)
+            used.update(matching)
+            valid = [e for e in matching if not e.expired(today)]
+            expired = [e for e in matching if e.expired(today)]
+            findings.append(
+                Finding(
+                    id=primary,
+                    aliases=tuple(sorted(all_ids - {primary})),
+                    component=component,
+                    bom_ref=target.bom_refs.get(component),
+                    summary=next((a.summary for a in advisories if a.summary), ""),
+                    details=next((a.details for a in advisories if a.details), ""),
+                    rating=rating,
+                    ratings=ratings,
+                    fixed_versions=tuple(fixed_versions(r for _, aff in group for r in aff.ranges)),
+                    references=tuple(dict.fromkeys(r for a in advisories for r in a.references)),
+                    path=path,
+                    proposal=proposal,
+                    exception=valid[0] if valid else None,
+                    expired_exception=expired[0] if expired and not valid else None,
+                    published=min((a.published for a in advisories if a.published), default=None),
+                    modified=max(a.modified for a in advisories),
+                )
+            )
+    findings.sort(key=lambda f: (f.component.key, f.component.version, f.id))
+    return AuditReport(
+        target=target.description,
+        db=db.status,
+        fail_on=fail_on or policy.fail_on,
+        checked=len(components) - sum(1 for c in components if not c.version),
+        findings=tuple(findings),
+        unchecked=tuple(sorted(set(unchecked))),
+        unused_exceptions=tuple(e for e in policy.exceptions if e not in used),
+        warnings=tuple(warnings),
+        fail_on_unchecked=policy.unchecked == "fail",
+        timestamp=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    )

@@ -1,0 +1,70 @@
+"""Plain-text pieces shared by the human-readable formats (table, markdown)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chainproof.audit.report import AuditReport, Finding
+
+
+def severity_text(finding: Finding) -> str:
+    rating = finding.rating
+    if rating.method == "policy":
+        return f"{rating.level} (unrated; policy default)"
+    if rating.score is not None:
+        return f"{rating.level} ({rating.score:g} {rating.method})"
+    return f"{rating.level} ({rating.method})"
+
+
+def status_text(finding: Finding) -> str:
+    if finding.exception is not None:
+        e = finding.exception
+        ticket = f", {e.ticket}" if e.ticket else ""
+        return f"excepted until {e.expires.isoformat()} by {e.approver}{ticket}: {e.reason}"
+    if finding.expired_exception is not None:
+        return f"exception expired on {finding.expired_exception.expires.isoformat()}"
+    return "open"
+
+
+def path_text(finding: Finding) -> str:
+    if not finding.path:
+        return "not reached from a direct requirement"
+    return " → ".join(finding.path)
+
+
+def summary_line(report: AuditReport) -> str:
+    active, suppressed = len(report.active), len(report.findings) - len(report.active)
+    parts = [
+        f"{report.checked} package(s) checked against {report.db.advisories} advisories "
+        f"(snapshot {report.db.snapshot_date or 'undated'})",
+        f"{active} open finding(s)",
+        f"{suppressed} excepted",
+    ]
+    if report.unchecked:
+        parts.append(f"{len(report.unchecked)} not checked")
+    return "; ".join(parts) + "."
+
+
+def notes(report: AuditReport) -> list[str]:
+    """Exceptions that did nothing or expired, unchecked packages and warnings, as sentences."""
+    lines = [f"Warning: {w}" for w in report.warnings]
+    for u in report.unchecked:
+        version = f" {u.version}" if u.version else ""
+        lines.append(f"Not checked: {u.package}{version}: {u.reason}.")
+    for f in report.expired:
+        if f.expired_exception is not None:
+            lines.append(
+                f"Expired exception: {f.expired_exception.id} for {f.component.name} "
+                f"expired on {f.expired_exception.expires.isoformat()} and no longer "
+                "suppresses the finding."
+            )
+    for e in report.unused_exceptions:
+        lines.append(
+            f"Unused exception: {e.id} for {e.package} matched no finding"
+            f"{' (and has expired)' if e.expires < _today(report) else ''}."
+        )
+    return lines
+
+
+def _today(report: AuditReport) -> date:
+    return date.fromisoformat(report.timestamp[:10]) if report.timestamp else date.today()

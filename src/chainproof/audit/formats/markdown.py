@@ -1,0 +1,64 @@
+"""``--format markdown``: a merge-request comment."""
+
+from __future__ import annotations
+
+from chainproof.audit.formats._text import (
+    notes,
+    path_text,
+    severity_text,
+    status_text,
+    summary_line,
+)
+from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.report import AuditReport
+
+__all__ = ["MarkdownFormat"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+class MarkdownFormat:
+    name = "markdown"
+
+    def render(self, report: AuditReport, target: AuditTarget) -> str:
+        failure = report.failure()
+        verdict = f"**Failed** — {failure}" if failure else "**Passed**"
+        out = ["## chainproof audit", "", f"{verdict}", "", summary_line(report), ""]
+        if report.findings:
+            out += [
+                "| Package | Version | Vulnerability | Severity | Fixed in | Proposal | Path "
+                "| Status |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for f in report.findings:
+                out.append(
+                    "| "
+                    + " | ".join(
+                        _cell(c)
+                        for c in (
+                            f.component.name,
+                            f.component.version,
+                            ", ".join(f.ids),
+                            severity_text(f),
+                            ", ".join(f.fixed_versions) or "none",
+                            f.proposal.version or "no fix",
+                            path_text(f),
+                            status_text(f),
+                        )
+                    )
+                    + " |"
+                )
+            out.append("")
+            proposals = sorted(
+                {f.proposal for f in report.active}, key=lambda p: (p.package, p.current)
+            )
+            if proposals:
+                out += ["### Upgrade proposals", ""]
+                out += [f"- {_cell(p.explanation)}" for p in proposals]
+                out.append("")
+        extra = notes(report)
+        if extra:
+            out += ["### Notes", ""] + [f"- {_cell(line)}" for line in extra] + [""]
+        return "\n".join(out)

@@ -1,0 +1,167 @@
+"""``--format sarif``: SARIF 2.1.0, one rule per vulnerability and one result per finding.
+
+Findings covered by a valid exception carry an accepted external suppression with its
+reason; ``security-severity`` holds the CVSS score (or a score typical of the level) so code
+scanning UIs sort them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from chainproof import __version__
+from chainproof.audit.formats._text import path_text, severity_text
+from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.report import AuditReport, Finding
+from chainproof.fileio import canonical_json
+
+__all__ = ["SarifFormat"]
+
+_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "none": "note"}
+_TYPICAL_SCORE = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.0, "none": 0.0}
+
+
+def _rule(finding: Finding) -> dict[str, Any]:
+    score = finding.rating.score
+    if score is None:
+        score = _TYPICAL_SCORE[finding.rating.level]
+    rule: dict[str, Any] = {
+        "id": finding.id,
+        "name": "VulnerableDependency",
+        "shortDescription": {"text": finding.summary or finding.id},
+        "fullDescription": {"text": finding.details or finding.summary or finding.id},
+        "help": {"text": f"{finding.summary}\nIdentifiers: {', '.join(finding.ids)}."},
+        "defaultConfiguration": {"level": _LEVEL[finding.rating.level]},
+        "properties": {
+            "tags": ["security", "vulnerability", "dependency"],
+            "security-severity": f"{score:.1f}",
+            "aliases": list(finding.aliases),
+        },
+    }
+    if finding.references:
+        rule["helpUri"] = finding.references[0]
+    return rule
+
+
+def _line_of(target: AuditTarget, package: str) -> int | None:
+    path = Path(target.description)
+    if not path.is_file() or path.suffix == ".json":
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^\s*(name\s*=\s*\")?{re.escape(package)}\b", re.IGNORECASE)
+    return next(
+        (
+            n
+            for n, line in enumerate(lines, 1)
+            if pattern.match(line.replace("_", "-").replace(".", "-"))
+        ),
+        None,
+    )
+
+
+def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str, Any]:
+    c = finding.component
+    proposal = finding.proposal.version or "no fix"
+    text = (
+        f"{c.name} {c.version} is affected by {finding.id} ({', '.join(finding.aliases)}), "
+        f"severity {severity_text(finding)}; fixed in "
+        f"{', '.join(finding.fixed_versions) or 'no release'}; proposal: {proposal}. "
+        f"Path: {path_text(finding)}. {finding.proposal.explanation}"
+    )
+    result: dict[str, Any] = {
+        "ruleId": finding.id,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.rating.level],
+        "message": {"text": text},
+        "partialFingerprints": {
+            "chainproof/v1": hashlib.sha256(
+                f"{finding.id}|{c.key}|{c.version}".encode()
+            ).hexdigest()
+        },
+        "properties": {
+            "package": c.name,
+            "version": c.version,
+            "purl": c.purl,
+            "fixedVersions": list(finding.fixed_versions),
+            "proposal": finding.proposal.version,
+            "path": list(finding.path),
+        },
+    }
+    if Path(target.description).is_file():
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": Path(target.description).as_posix()}
+        }
+        line = _line_of(target, c.name.lower().replace("_", "-").replace(".", "-"))
+        if line is not None:
+            location["region"] = {"startLine": line}
+        result["locations"] = [{"physicalLocation": location}]
+    if finding.exception is not None:
+        e = finding.exception
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{e.reason} (approved by {e.approver}, expires "
+                f"{e.expires.isoformat()}{', ' + e.ticket if e.ticket else ''})",
+            }
+        ]
+    return result
+
+
+class SarifFormat:
+    name = "sarif"
+
+    def render(self, report: AuditReport, target: AuditTarget) -> str:
+        rules: dict[str, int] = {}
+        rule_list: list[dict[str, Any]] = []
+        for finding in report.findings:
+            if finding.id not in rules:
+                rules[finding.id] = len(rule_list)
+                rule_list.append(_rule(finding))
+        document = {
+            "$schema": _SCHEMA,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "chainproof",
+                            "version": __version__,
+                            "rules": rule_list,
+                        }
+                    },
+                    "results": [_result(f, target, rules[f.id]) for f in report.findings],
+                    "invocations": [
+                        {
+                            "executionSuccessful": True,
+                            "toolExecutionNotifications": [
+                                {"level": "warning", "message": {"text": text}}
+                                for text in (
+                                    *report.warnings,
+                                    *(
+                                        f"Not checked: {u.package} {u.version or ''}: {u.reason}"
+                                        for u in report.unchecked
+                                    ),
+                                )
+                            ],
+                        }
+                    ],
+                    "properties": {
+                        "database": {
+                            "source": report.db.source,
+                            "snapshotDate": report.db.snapshot_date,
+                        }
+                    },
+                }
+            ],
+        }
+        return canonical_json(document)

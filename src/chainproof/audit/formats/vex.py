@@ -1,0 +1,235 @@
+"""``--format cyclonedx``: the input's components with a ``vulnerabilities`` section (VEX),
+built with cyclonedx-python-lib and checked with its strict JSON validator before returning.
+
+An SBOM input is read back with the library (components, dependencies, metadata kept); other
+inputs become one library component per package. Each finding is a vulnerability with its
+ratings, the component it affects, the fixed versions and the upgrade proposal as the
+recommendation. Excepted findings get an analysis: ``not_affected`` with the exception's
+justification when it gives one, else ``exploitable`` with the response ``will_not_fix``
+(an accepted risk); the detail carries reason, approver, expiry and ticket. Open findings are
+``exploitable`` (or ``in_triage`` when an expired exception used to cover them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.report import AuditReport, Finding
+from chainproof.audit.severity import Rating
+from chainproof.errors import ChainproofError, InputError
+from chainproof.fileio import canonical_json
+
+if TYPE_CHECKING:
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.vulnerability import Vulnerability, VulnerabilityRating
+
+__all__ = ["CycloneDXFormat"]
+
+_SOURCE_URLS = {
+    "PYSEC-": "https://osv.dev/vulnerability/",
+    "GHSA-": "https://osv.dev/vulnerability/",
+    "CVE-": "https://nvd.nist.gov/vuln/detail/",
+}
+
+
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+
+
+def _source(vuln_id: str) -> Any:
+    from cyclonedx.model import XsUri
+    from cyclonedx.model.vulnerability import VulnerabilitySource
+
+    for prefix, base in _SOURCE_URLS.items():
+        if vuln_id.upper().startswith(prefix):
+            name = "NVD" if prefix == "CVE-" else "OSV"
+            return VulnerabilitySource(name=name, url=XsUri(base + vuln_id))
+    return VulnerabilitySource(name="OSV")
+
+
+def _rating(rating: Rating) -> VulnerabilityRating:
+    from cyclonedx.model.vulnerability import (
+        VulnerabilityRating,
+        VulnerabilityScoreSource,
+        VulnerabilitySeverity,
+    )
+
+    methods = {
+        "CVSSv2": VulnerabilityScoreSource.CVSS_V2,
+        "CVSSv3": VulnerabilityScoreSource.CVSS_V3,
+        "CVSSv31": VulnerabilityScoreSource.CVSS_V3_1,
+        "CVSSv4": VulnerabilityScoreSource.CVSS_V4,
+    }
+    return VulnerabilityRating(
+        source=_source(rating.source) if rating.source != "policy" else None,
+        score=Decimal(str(rating.score)) if rating.score is not None else None,
+        severity=VulnerabilitySeverity(rating.level),
+        method=methods.get(rating.method, VulnerabilityScoreSource.OTHER),
+        vector=rating.vector,
+        justification=(
+            "The advisory carries no severity; rated by the audit policy."
+            if rating.method == "policy"
+            else None
+        ),
+    )
+
+
+def _analysis(finding: Finding) -> Any:
+    from cyclonedx.model.impact_analysis import (
+        ImpactAnalysisJustification,
+        ImpactAnalysisResponse,
+        ImpactAnalysisState,
+    )
+    from cyclonedx.model.vulnerability import VulnerabilityAnalysis
+
+    e = finding.exception
+    if e is None:
+        if finding.expired_exception is not None:
+            x = finding.expired_exception
+            return VulnerabilityAnalysis(
+                state=ImpactAnalysisState.IN_TRIAGE,
+                detail=f"The exception approved by {x.approver} expired on "
+                f"{x.expires.isoformat()}: {x.reason}",
+            )
+        responses = (
+            [ImpactAnalysisResponse.UPDATE]
+            if finding.proposal.version
+            else [ImpactAnalysisResponse.CAN_NOT_FIX]
+        )
+        return VulnerabilityAnalysis(
+            state=ImpactAnalysisState.EXPLOITABLE,
+            responses=responses,
+            detail=finding.proposal.explanation,
+        )
+    detail = (
+        f"{e.reason} Approved by {e.approver}; expires {e.expires.isoformat()}"
+        f"{'; ticket ' + e.ticket if e.ticket else ''}."
+    )
+    if e.justification:
+        return VulnerabilityAnalysis(
+            state=ImpactAnalysisState.NOT_AFFECTED,
+            justification=ImpactAnalysisJustification(e.justification),
+            detail=detail,
+        )
+    return VulnerabilityAnalysis(
+        state=ImpactAnalysisState.EXPLOITABLE,
+        responses=[ImpactAnalysisResponse.WILL_NOT_FIX],
+        detail=detail,
+    )
+
+
+def _vulnerability(finding: Finding, ref: str) -> Vulnerability:
+    from cyclonedx.model import XsUri
+    from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        BomTargetVersionRange,
+        Vulnerability,
+        VulnerabilityAdvisory,
+        VulnerabilityReference,
+    )
+
+    advisories = []
+    for url in finding.references:
+        try:
+            advisories.append(VulnerabilityAdvisory(url=XsUri(url)))
+        except (ValueError, TypeError):  # a reference that is not a valid URI is left out
+            continue
+    fixed = ", ".join(finding.fixed_versions) or "no release"
+    return Vulnerability(
+        bom_ref=f"{finding.id}/{ref}",
+        id=finding.id,
+        source=_source(finding.id),
+        references=[VulnerabilityReference(id=a, source=_source(a)) for a in finding.aliases],
+        ratings=[_rating(finding.rating)]
+        + [_rating(r) for r in finding.ratings if r != finding.rating],
+        description=finding.summary or None,
+        detail=finding.details or None,
+        recommendation=f"Fixed in {fixed}. {finding.proposal.explanation}",
+        advisories=advisories,
+        published=_time(finding.published),
+        updated=_time(finding.modified),
+        analysis=_analysis(finding),
+        affects=[
+            BomTarget(
+                ref=ref,
+                versions=[
+                    BomTargetVersionRange(
+                        version=finding.component.version,
+                        status=ImpactAnalysisAffectedStatus.AFFECTED,
+                    )
+                ],
+            )
+        ],
+    )
+
+
+def _bom(target: AuditTarget) -> Bom:
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from packageurl import PackageURL
+
+    if target.sbom is not None:
+        try:
+            return Bom.from_json(target.sbom)  # type: ignore[attr-defined,no-any-return]
+        except Exception as exc:  # the library raises many types on documents it cannot map
+            raise InputError(
+                f"cyclonedx-python-lib cannot read {target.description} back ({exc}); "
+                "use --format json or sarif for this SBOM."
+            ) from exc
+    bom = Bom()
+    for c in target.inventory.components:
+        bom.components.add(
+            Component(
+                name=c.name,
+                version=c.version,
+                type=ComponentType.LIBRARY,
+                bom_ref=c.purl,
+                purl=PackageURL(type="pypi", name=c.key, version=c.version),
+            )
+        )
+    return bom
+
+
+class CycloneDXFormat:
+    name = "cyclonedx"
+
+    def render(self, report: AuditReport, target: AuditTarget) -> str:
+        from cyclonedx.output import make_outputter
+        from cyclonedx.schema import OutputFormat, SchemaVersion
+        from cyclonedx.validation.json import JsonStrictValidator
+
+        bom = _bom(target)
+        refs: dict[tuple[str, str], str] = {}
+        for component in bom.components:
+            purl = component.purl
+            if purl is not None and purl.type == "pypi" and component.version:
+                key = purl.name.lower().replace("_", "-").replace(".", "-")
+                refs.setdefault((key, component.version), str(component.bom_ref.value))
+        for finding in report.findings:
+            ref = refs.get((finding.component.key, finding.component.version))
+            if ref is not None:
+                bom.vulnerabilities.add(_vulnerability(finding, ref))
+        bom.metadata.timestamp = _time(report.timestamp) or bom.metadata.timestamp
+        version = {"1.5": SchemaVersion.V1_5, "1.7": SchemaVersion.V1_7}.get(
+            target.spec_version, SchemaVersion.V1_6
+        )
+        seed = canonical_json([f.to_json() for f in report.findings]) + report.timestamp
+        bom.serial_number = uuid.uuid5(
+            uuid.NAMESPACE_URL, "urn:chainproof:audit:" + hashlib.sha256(seed.encode()).hexdigest()
+        )
+        text: str = make_outputter(bom, OutputFormat.JSON, version).output_as_string(indent=2)
+        error = JsonStrictValidator(version).validate_str(text)
+        if error is not None:
+            raise ChainproofError(f"The CycloneDX VEX output does not validate: {error}.")
+        return text + "\n"

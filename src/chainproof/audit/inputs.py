@@ -1,0 +1,205 @@
+"""What an audit reads: a CycloneDX JSON SBOM (parsed here), or a pylock.toml, a hash-pinned
+requirements file or an installed environment (through :mod:`chainproof.sbom.sources`).
+
+Besides the inventory, an :class:`AuditTarget` carries the components that cannot be checked
+(not a PyPI package, no version) and, where the input records them, the other packages'
+requirements on each package (for upgrade proposals). Only an installed environment has
+those (its Requires-Dist); an SBOM, a pylock.toml and a requirements file pin versions but do
+not record specifiers, so ``requirements`` is None for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainproof.audit.osv import normalize_name
+from chainproof.errors import InputError
+from chainproof.fileio import load_json
+from chainproof.models import Component, DependencyGraph, Inventory
+
+__all__ = ["AuditTarget", "Requirement", "from_inventory", "read_sbom", "read_target"]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """``required_by`` (e.g. "requests 2.25.1") requires ``package`` with ``specifier``."""
+
+    package: str  # normalised
+    specifier: str
+    required_by: str
+
+
+@dataclass(frozen=True)
+class AuditTarget:
+    inventory: Inventory
+    description: str  # what was read, for reports
+    unchecked: tuple[tuple[str, str], ...] = ()  # (component, reason)
+    requirements: tuple[Requirement, ...] | None = None  # None: the input records none
+    bom_refs: dict[Component, str] = field(default_factory=dict)
+    sbom: dict[str, Any] | None = None  # the input SBOM as read, for the VEX output
+    spec_version: str = "1.6"
+
+
+def from_inventory(
+    inventory: Inventory, description: str, requirements: tuple[Requirement, ...] | None = None
+) -> AuditTarget:
+    return AuditTarget(inventory, description, requirements=requirements)
+
+
+def _pypi_purl(purl: str) -> tuple[str, str | None] | None:
+    from packageurl import PackageURL
+
+    try:
+        parsed = PackageURL.from_string(purl)
+    except ValueError:
+        return None
+    if parsed.type != "pypi":
+        return None
+    return parsed.name, parsed.version
+
+
+def _walk(components: Any, origin: Path) -> list[dict[str, Any]]:
+    if components is None:
+        return []
+    if not isinstance(components, list):
+        raise InputError(f"{origin} is not a valid CycloneDX SBOM: 'components' is not a list.")
+    found: list[dict[str, Any]] = []
+    for item in components:
+        if not isinstance(item, dict):
+            raise InputError(
+                f"{origin} is not a valid CycloneDX SBOM: a component is not an object."
+            )
+        found.append(item)
+        found.extend(_walk(item.get("components"), origin))
+    return found
+
+
+def read_sbom(path: Path) -> AuditTarget:
+    """Components, purls, versions and the dependency graph of a CycloneDX JSON SBOM."""
+    try:
+        head = path.read_bytes()[:64].lstrip()
+    except FileNotFoundError as exc:
+        raise InputError(f"The SBOM {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the SBOM {path}: {exc.strerror or exc}.") from exc
+    if head.startswith(b"<"):
+        raise InputError(
+            f"The SBOM {path} is XML; chainproof audit reads CycloneDX JSON.",
+            hint="Write the SBOM with `chainproof sbom --format json`.",
+        )
+    data = load_json(path, "SBOM")
+    if not isinstance(data, dict) or data.get("bomFormat") != "CycloneDX":
+        raise InputError(f'{path} is not a CycloneDX SBOM (no "bomFormat": "CycloneDX").')
+    components: list[Component] = []
+    unchecked: list[tuple[str, str]] = []
+    refs: dict[str, str] = {}  # bom-ref -> key
+    bom_refs: dict[Component, str] = {}
+    for raw in _walk(data.get("components"), path):
+        name, version, purl = raw.get("name"), raw.get("version"), raw.get("purl")
+        label = f"{name or purl or raw.get('bom-ref') or '?'}"
+        pypi = _pypi_purl(purl) if isinstance(purl, str) else None
+        if pypi is None:
+            why = f"purl {purl}" if isinstance(purl, str) else "no purl"
+            unchecked.append((label, f"not a PyPI package ({why})"))
+            continue
+        version = version if isinstance(version, str) and version else pypi[1]
+        if not version:
+            unchecked.append((label, "it has no version"))
+            continue
+        component = Component(
+            name=str(name) if isinstance(name, str) and name else pypi[0],
+            version=version,
+            build_only=raw.get("scope") == "excluded",
+        )
+        components.append(component)
+        ref = raw.get("bom-ref")
+        if isinstance(ref, str):
+            refs[ref] = component.key
+            bom_refs[component] = ref
+    edges: dict[str, set[str]] = {}
+    depended: set[str] = set()
+    root_ref = (data.get("metadata") or {}).get("component", {}).get("bom-ref")
+    roots: set[str] = set()
+    for dep in data.get("dependencies") or []:
+        if not isinstance(dep, dict) or not isinstance(dep.get("ref"), str):
+            raise InputError(f"{path} is not a valid CycloneDX SBOM: a dependency has no ref.")
+        targets = {refs[t] for t in dep.get("dependsOn") or [] if t in refs}
+        if dep["ref"] == root_ref:
+            roots |= targets
+        elif dep["ref"] in refs:
+            edges.setdefault(refs[dep["ref"]], set()).update(targets)
+            depended |= targets
+    if not roots:  # no root entry: the direct requirements are what nothing depends on
+        roots = {c.key for c in components} - depended
+    graph = DependencyGraph(
+        roots=tuple(sorted(roots)),
+        edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),
+    )
+    components = [
+        Component(c.name, c.version, build_only=c.build_only, direct=c.key in roots)
+        if c.key in roots
+        else c
+        for c in components
+    ]
+    bom_refs = _rekey(bom_refs, components)
+    return AuditTarget(
+        inventory=Inventory(root=None, components=tuple(components), graph=graph),
+        description=str(path),
+        unchecked=tuple(unchecked),
+        bom_refs=bom_refs,
+        sbom=data,
+        spec_version=str(data.get("specVersion") or "1.6"),
+    )
+
+
+def _rekey(bom_refs: dict[Component, str], components: list[Component]) -> dict[Component, str]:
+    by_identity = {(c.key, c.version): ref for c, ref in bom_refs.items()}
+    return {
+        c: by_identity[(c.key, c.version)] for c in components if (c.key, c.version) in by_identity
+    }
+
+
+def _environment_requirements(python: str) -> tuple[Requirement, ...]:
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as PackagingRequirement
+
+    from chainproof.sbom.environment import inspect_environment
+
+    env = inspect_environment(python)
+    found: list[Requirement] = []
+    for dist in env.distributions:
+        for text in dist.metadata.requires_dist:
+            try:
+                req = PackagingRequirement(text)
+            except InvalidRequirement:
+                continue
+            marker_env = {**env.marker_environment, "extra": ""}
+            if req.marker is not None and not req.marker.evaluate(marker_env):
+                continue
+            if str(req.specifier):
+                found.append(
+                    Requirement(
+                        normalize_name(req.name), str(req.specifier), f"{dist.name} {dist.version}"
+                    )
+                )
+    return tuple(sorted(set(found), key=lambda r: (r.package, r.required_by, r.specifier)))
+
+
+def read_target(kind: str, value: str | Path) -> AuditTarget:
+    """Read one input: ``kind`` is sbom, pylock, requirements or env."""
+    if kind == "sbom":
+        return read_sbom(Path(value))
+    from chainproof.sbom import sources
+
+    if kind == "pylock":
+        return AuditTarget(sources.read_pylock(Path(value)), str(value))
+    if kind == "requirements":
+        return AuditTarget(sources.read_requirements(Path(value)), str(value))
+    if kind == "env":
+        inventory = sources.read_environment(str(value))
+        return AuditTarget(
+            inventory, f"environment of {value}", requirements=_environment_requirements(str(value))
+        )
+    raise InputError(f"Unknown input kind {kind!r}.")

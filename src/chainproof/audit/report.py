@@ -1,0 +1,148 @@
+"""The result of an audit: findings (one per vulnerability and package, aliases merged),
+packages that could not be checked, and what the policy's exceptions did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chainproof.audit.db import DbStatus
+from chainproof.audit.policy import AuditException
+from chainproof.audit.remediation import Proposal
+from chainproof.audit.severity import Rating, level_rank
+from chainproof.models import Component
+
+__all__ = ["AuditReport", "Finding", "Unchecked"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str  # the primary id (PYSEC, then GHSA, then CVE)
+    aliases: tuple[str, ...]  # every other id of the same vulnerability
+    component: Component
+    bom_ref: str | None
+    summary: str
+    details: str
+    rating: Rating
+    ratings: tuple[Rating, ...]
+    fixed_versions: tuple[str, ...]
+    references: tuple[str, ...]
+    path: tuple[str, ...]  # from a direct requirement to the package; () if not reachable
+    proposal: Proposal
+    exception: AuditException | None = None  # a valid exception: the finding is suppressed
+    expired_exception: AuditException | None = None  # an expired one: no longer suppresses
+    published: str | None = None
+    modified: str | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.exception is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "package": self.component.name,
+            "version": self.component.version,
+            "purl": self.component.purl,
+            "build_only": self.component.build_only,
+            "summary": self.summary,
+            "severity": {
+                "level": self.rating.level,
+                "method": self.rating.method,
+                "score": self.rating.score,
+                "vector": self.rating.vector,
+                "source": self.rating.source,
+            },
+            "fixed_versions": list(self.fixed_versions),
+            "path": list(self.path),
+            "proposal": self.proposal.to_json(),
+            "suppressed": self.suppressed,
+            "exception": self.exception.to_json() if self.exception else None,
+            "expired_exception": (
+                self.expired_exception.to_json() if self.expired_exception else None
+            ),
+            "references": list(self.references),
+        }
+
+
+@dataclass(frozen=True, order=True)
+class Unchecked:
+    package: str
+    version: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"package": self.package, "version": self.version, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    target: str
+    db: DbStatus
+    fail_on: str
+    checked: int
+    findings: tuple[Finding, ...]
+    unchecked: tuple[Unchecked, ...]
+    unused_exceptions: tuple[AuditException, ...]
+    warnings: tuple[str, ...]
+    fail_on_unchecked: bool = False
+    timestamp: str = ""  # RFC 3339; SOURCE_DATE_EPOCH when set
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def over_threshold(self) -> tuple[Finding, ...]:
+        rank = level_rank(self.fail_on)
+        return tuple(f for f in self.active if level_rank(f.rating.level) >= rank)
+
+    @property
+    def expired(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.expired_exception is not None)
+
+    def failure(self) -> str | None:
+        """One sentence saying why the run fails, or None when it passes."""
+        reasons: list[str] = []
+        over = self.over_threshold
+        if over:
+            reasons.append(
+                f"{len(over)} finding{'s' if len(over) != 1 else ''} at or above {self.fail_on}"
+            )
+        expired = self.expired
+        if expired:
+            listed = ", ".join(
+                f"{f.expired_exception.id} for {f.component.name} (expired "
+                f"{f.expired_exception.expires.isoformat()})"
+                for f in expired
+                if f.expired_exception
+            )
+            reasons.append(f"expired exception{'s' if len(expired) != 1 else ''}: {listed}")
+        if self.fail_on_unchecked and self.unchecked:
+            reasons.append(f"{len(self.unchecked)} package(s) could not be checked")
+        if not reasons:
+            return None
+        return "The audit failed: " + "; ".join(reasons) + "."
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "database": {
+                "source": self.db.source,
+                "snapshot_date": self.db.snapshot_date,
+                "advisories": self.db.advisories,
+            },
+            "fail_on": self.fail_on,
+            "checked": self.checked,
+            "findings": [f.to_json() for f in self.findings],
+            "unchecked": [u.to_json() for u in self.unchecked],
+            "unused_exceptions": [e.to_json() for e in self.unused_exceptions],
+            "warnings": list(self.warnings),
+            "passed": self.failure() is None,
+            "failure": self.failure(),
+        }
