@@ -4,9 +4,9 @@
 
 - components sorted by bom-ref; bom-ref = purl for the runtime closure, ``build:<purl>`` for
   the build environment (scope ``excluded`` and property ``chainproof:build-only=true``);
-- purls per the pypi purl spec (lower case, ``_`` → ``-``; ``file_name`` qualifier when the
-  exact file is known); each component's sha256, and its file's URL as an external reference of
-  type ``distribution`` carrying the same hash; PEP 770 SBOMs as references of type ``bom``;
+- purls per the pypi purl spec (lower case, ``_`` → ``-``); each component's sha256, and its
+  file's URL as an external reference of type ``distribution`` carrying the same hash and the
+  file name as comment; PEP 770 SBOMs as references of type ``bom``;
 - licences: an SPDX expression, else licence names;
 - components without a sha256 are an error naming them, unless ``allow_missing_hashes`` (then
   they carry ``chainproof:hash:missing=true`` and a warning is returned);
@@ -60,17 +60,11 @@ def strip_credentials(url: str) -> str:
 
 
 def purl_for(component: Component) -> str:
+    """``pkg:pypi/<name>@<version>``: name lower-cased with ``_`` → ``-`` (purl spec, pypi)."""
     from packageurl import PackageURL
 
-    qualifiers = {"file_name": component.filename} if component.filename else None
-    return str(
-        PackageURL(
-            type="pypi",
-            name=component.name.lower().replace("_", "-"),
-            version=component.version or None,
-            qualifiers=qualifiers,
-        )
-    )
+    name = component.name.lower().replace("_", "-")
+    return str(PackageURL(type="pypi", name=name, version=component.version or None))
 
 
 def _ref(component: Component) -> str:
@@ -78,7 +72,7 @@ def _ref(component: Component) -> str:
 
 
 def _cdx_component(
-    component: Component, details: ComponentDetails | None, missing: bool, library: bool = True
+    component: Component, details: ComponentDetails | None, missing: bool, root: bool = False
 ) -> Any:
     from cyclonedx.model import (
         ExternalReference,
@@ -128,7 +122,7 @@ def _cdx_component(
     else:
         licenses = [DisjunctiveLicense(name=n) for n in component.license_names]
     return CdxComponent(
-        type=ComponentType.LIBRARY if library else ComponentType.APPLICATION,
+        type=ComponentType.LIBRARY,
         name=component.name,
         version=component.version or None,
         bom_ref=_ref(component),
@@ -137,7 +131,9 @@ def _cdx_component(
         external_references=refs,
         licenses=licenses,
         properties=properties,
-        scope=ComponentScope.EXCLUDED if component.build_only else ComponentScope.REQUIRED,
+        scope=None
+        if root
+        else (ComponentScope.EXCLUDED if component.build_only else ComponentScope.REQUIRED),
     )
 
 
@@ -178,7 +174,7 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
             by_key[component.key] = cdx
     root_cdx = None
     if inventory.root is not None:
-        root_cdx = _cdx_component(inventory.root, result.details.get(inventory.root), False)
+        root_cdx = _cdx_component(inventory.root, result.details.get(inventory.root), False, True)
         if result.artifacts:
             root_cdx.hashes = [
                 HashType(alg=HashAlgorithm.SHA_256, content=sha) for _, sha in result.artifacts

@@ -99,7 +99,7 @@ def _import_jsonschema() -> None:
     jsonschema is already loaded (e.g. by cyclonedx-python-lib's validators) nothing changes."""
     if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
         return
-    sys.modules["rfc3987_syntax"] = None
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
     try:
         import jsonschema  # type: ignore[import-untyped]  # noqa: F401
     finally:
@@ -109,7 +109,7 @@ def _import_jsonschema() -> None:
 @cache
 def _validator(spec_version: str) -> Any:
     _import_jsonschema()
-    from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]
+    from jsonschema import Draft7Validator, FormatChecker
     from referencing import Registry
     from referencing.jsonschema import DRAFT7
 
