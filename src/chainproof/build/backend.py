@@ -34,19 +34,37 @@ class _CapturingRunner:
         self._epoch = epoch
         self.output: list[str] = []
 
-    def __call__(self, cmd: Sequence[str], cwd: str | None = None,
-                 extra_environ: Mapping[str, str] | None = None) -> None:
+    def __call__(
+        self,
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
         env = {**os.environ, **(extra_environ or {}), "SOURCE_DATE_EPOCH": str(self._epoch)}
-        result = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
+        result = subprocess.run(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
         text = result.stdout.decode("utf-8", "replace")
         self.output.append(text)
         if result.returncode != 0:
             raise subprocess.CalledProcessError(result.returncode, list(cmd), result.stdout)
 
 
-def _build_one(kind: str, source_dir: Path, out_dir: Path, installer: Installer,
-               workdir: Path, epoch: int, reporter: Reporter) -> BuiltDistribution:
+def _build_one(
+    kind: str,
+    source_dir: Path,
+    out_dir: Path,
+    installer: Installer,
+    workdir: Path,
+    epoch: int,
+    reporter: Reporter,
+) -> BuiltDistribution:
     from build import BuildBackendException, BuildException, ProjectBuilder
 
     runner = _CapturingRunner(epoch)
@@ -86,8 +104,14 @@ def _unpack_sdist(sdist: Path, workdir: Path) -> Path:
     return root
 
 
-def build_sdist_and_wheel(project_dir: Path, out_dir: Path, installer: Installer, workdir: Path,
-                          epoch: int, reporter: Reporter) -> tuple[BuiltDistribution, ...]:
+def build_sdist_and_wheel(
+    project_dir: Path,
+    out_dir: Path,
+    installer: Installer,
+    workdir: Path,
+    epoch: int,
+    reporter: Reporter,
+) -> tuple[BuiltDistribution, ...]:
     """Build the sdist from ``project_dir`` and the wheel from that sdist, each in its own
     fresh environment, into ``out_dir``."""
     reporter.step("Building the sdist")

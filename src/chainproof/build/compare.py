@@ -54,8 +54,17 @@ def _zip_members(path: Path) -> Iterator[_Member]:
 def _tar_members(path: Path) -> Iterator[_Member]:
     with tarfile.open(path, "r:*") as archive:
         for info in archive:
-            meta = (info.type, info.mode, info.uid, info.gid, info.uname, info.gname,
-                    info.mtime, info.size, info.linkname)
+            meta = (
+                info.type,
+                info.mode,
+                info.uid,
+                info.gid,
+                info.uname,
+                info.gname,
+                info.mtime,
+                info.size,
+                info.linkname,
+            )
             yield info.name, meta, _digest(archive.extractfile(info) if info.isfile() else None)
 
 

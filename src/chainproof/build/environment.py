@@ -44,8 +44,12 @@ class IsolatedEnvironment:
             raise InfrastructureError(f"Cannot create a virtual environment: {exc}.") from exc
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._path is not None:
             shutil.rmtree(self._path, ignore_errors=True)
 

@@ -65,8 +65,14 @@ class Installer(Protocol):
 
 def _run(cmd: Sequence[str], what: str, env: dict[str, str] | None = None) -> str:
     try:
-        result = subprocess.run(list(cmd), capture_output=True, text=True, check=False, env=env,
-                                stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            list(cmd),
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
     except OSError as exc:
         raise InfrastructureError(f"Cannot run {cmd[0]}: {exc.strerror or exc}.") from exc
     if result.returncode != 0:
@@ -128,8 +134,21 @@ class PipInstaller:
         target = Path(tempfile.mkdtemp(prefix="pip-", dir=self._workdir))
         req_file = target.with_suffix(".in")
         req_file.write_text(_requirement_lines(requirements), encoding="utf-8")
-        _run([*self._pip(), "--python", python, "download", "--only-binary", ":all:",
-              "--dest", str(target), "-r", str(req_file)], "Resolving the build requirements")
+        _run(
+            [
+                *self._pip(),
+                "--python",
+                python,
+                "download",
+                "--only-binary",
+                ":all:",
+                "--dest",
+                str(target),
+                "-r",
+                str(req_file),
+            ],
+            "Resolving the build requirements",
+        )
         pinned = []
         for path in sorted(target.iterdir()):
             name, version = _wheel_identity(path.name)
@@ -140,12 +159,26 @@ class PipInstaller:
         if not files:
             return
         lines = "".join(f"{f.location} --hash=sha256:{f.sha256}\n" for f in files)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=self._workdir, delete=False,
-                                         encoding="utf-8") as stream:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".txt", dir=self._workdir, delete=False, encoding="utf-8"
+        ) as stream:
             stream.write(lines)
-        _run([*self._pip(), "--python", python, "install", "--no-index", "--no-deps",
-              "--require-hashes", "--no-compile", "--no-warn-script-location", "-r", stream.name],
-             "Installing the build environment")
+        _run(
+            [
+                *self._pip(),
+                "--python",
+                python,
+                "install",
+                "--no-index",
+                "--no-deps",
+                "--require-hashes",
+                "--no-compile",
+                "--no-warn-script-location",
+                "-r",
+                stream.name,
+            ],
+            "Installing the build environment",
+        )
 
 
 class UvInstaller:
@@ -176,9 +209,23 @@ class UvInstaller:
         fd, req_name = tempfile.mkstemp(suffix=".in", dir=self._workdir)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(_requirement_lines(requirements))
-        text = _run([self._binary, "pip", "compile", req_name, "--format", "pylock.toml",
-                     "--only-binary", ":all:", "--python", python, "--no-header", "--quiet"],
-                    "Resolving the build requirements")
+        text = _run(
+            [
+                self._binary,
+                "pip",
+                "compile",
+                req_name,
+                "--format",
+                "pylock.toml",
+                "--only-binary",
+                ":all:",
+                "--python",
+                python,
+                "--no-header",
+                "--quiet",
+            ],
+            "Resolving the build requirements",
+        )
         try:
             lock = tomllib.loads(text)
             return tuple(sorted(_choose_wheel(p) for p in lock.get("packages", [])))
@@ -192,8 +239,21 @@ class UvInstaller:
         fd, req_name = tempfile.mkstemp(suffix=".txt", dir=self._workdir)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(lines)
-        _run([self._binary, "pip", "install", "--python", python, "--no-deps", "--require-hashes",
-              "--quiet", "-r", req_name], "Installing the build environment")
+        _run(
+            [
+                self._binary,
+                "pip",
+                "install",
+                "--python",
+                python,
+                "--no-deps",
+                "--require-hashes",
+                "--quiet",
+                "-r",
+                req_name,
+            ],
+            "Installing the build environment",
+        )
 
 
 def _choose_wheel(package: dict[str, object]) -> PinnedFile:
@@ -216,8 +276,14 @@ def _choose_wheel(package: dict[str, object]) -> PinnedFile:
         if score is None or not isinstance(sha256, str):
             continue
         name, version = _wheel_identity(filename)
-        pinned = PinnedFile(name, version, filename, sha256.lower(), url,
-                            url if not url.startswith("file:") else None)
+        pinned = PinnedFile(
+            name,
+            version,
+            filename,
+            sha256.lower(),
+            url,
+            url if not url.startswith("file:") else None,
+        )
         if best is None or score < best[0]:
             best = (score, pinned)
     if best is None:
@@ -246,6 +312,8 @@ def choose_installer(name: str, workdir: Path) -> Installer:
         if binary is not None:
             return UvInstaller(binary, workdir)
         if name == "uv":
-            raise InfrastructureError("--installer uv was asked for but no uv binary was found.",
-                                      hint="Install uv, or pass --installer pip.")
+            raise InfrastructureError(
+                "--installer uv was asked for but no uv binary was found.",
+                hint="Install uv, or pass --installer pip.",
+            )
     return PipInstaller(workdir)

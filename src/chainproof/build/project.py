@@ -60,8 +60,11 @@ def _now() -> str:
 def _wheel_metadata(wheel: Path) -> tuple[str, str]:
     try:
         with zipfile.ZipFile(wheel) as archive:
-            names = [n for n in archive.namelist()
-                     if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            names = [
+                n
+                for n in archive.namelist()
+                if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
             if len(names) != 1:
                 raise BuildFailed(f"The wheel {wheel.name} has no single .dist-info/METADATA.")
             text = archive.read(names[0]).decode("utf-8")
@@ -93,7 +96,8 @@ def _publish(files: dict[str, Path], output: Path, record: str) -> None:
 def _build_environment(builds: tuple[BuiltDistribution, ...]) -> tuple[EnvironmentPackage, ...]:
     packages = {
         EnvironmentPackage(p.name, p.version, p.filename, p.sha256, p.url)
-        for built in builds for p in built.environment
+        for built in builds
+        for p in built.environment
     }
     return tuple(sorted(packages))
 
@@ -117,8 +121,11 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
         for run in range(2 if options.check_reproducible else 1):
             if run:
                 reporter.log("Building again in fresh environments to check reproducibility")
-            runs.append(build_sdist_and_wheel(project.directory, work / f"dist-{run}", installer,
-                                              work, epoch, reporter))
+            runs.append(
+                build_sdist_and_wheel(
+                    project.directory, work / f"dist-{run}", installer, work, epoch, reporter
+                )
+            )
         first = {b.path.name: b.path for b in runs[0]}
         differences = compare_builds(first, {b.path.name: b.path for b in runs[-1]})
         sdist, wheel = runs[0]
@@ -141,16 +148,20 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
             build_backend=project.build_backend,
             build_requires=project.build_requires,
             artifacts=tuple(
-                Artifact(b.path.name, b.kind, sha256_file(b.path), b.path.stat().st_size)
-                for b in runs[0]
+                sorted(
+                    Artifact(b.path.name, b.kind, sha256_file(b.path), b.path.stat().st_size)
+                    for b in runs[0]
+                )
             ),
             build_environment=_build_environment(runs[0]),
             options={
                 "allow_dirty": options.allow_dirty,
                 "check_reproducible": options.check_reproducible,
                 "installer": options.installer,
-                "requires_for_build": {"sdist": list(sdist.requires),
-                                       "wheel": list(wheel.requires)},
+                "requires_for_build": {
+                    "sdist": list(sdist.requires),
+                    "wheel": list(wheel.requires),
+                },
             },
         )
         if not differences:

@@ -119,8 +119,9 @@ def _is_dirty(repository: Path, ignore: Path | None) -> bool:
     return bool(status.stdout.strip())
 
 
-def inspect_project(project_dir: Path, allow_dirty: bool, output_dir: Path | None = None
-                    ) -> ProjectSource:
+def inspect_project(
+    project_dir: Path, allow_dirty: bool, output_dir: Path | None = None
+) -> ProjectSource:
     """Check that ``project_dir`` is a buildable project in a git checkout and describe it.
 
     A working tree with uncommitted or untracked files is refused unless ``allow_dirty``;
@@ -153,8 +154,9 @@ def inspect_project(project_dir: Path, allow_dirty: bool, output_dir: Path | Non
     return ProjectSource(
         directory=directory,
         repository=repository,
-        source=SourceInfo(uri=_remote_uri(repository), commit=commit, ref=_ref(repository),
-                          dirty=dirty),
+        source=SourceInfo(
+            uri=_remote_uri(repository), commit=commit, ref=_ref(repository), dirty=dirty
+        ),
         build_backend=backend,
         build_requires=requires,
         commit_time=int(time),

@@ -34,19 +34,34 @@ def command(
     project_dir: Annotated[Path, typer.Argument(help="The git checkout to build.")] = Path("."),
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Output directory [default: PROJECT_DIR/dist]."),
+        typer.Option("-o", "--output", help="Output directory (default: PROJECT_DIR/dist)."),
     ] = None,
     installer: Annotated[
         str | None,
-        typer.Option(help="Installer for the build environment: auto (uv if found), uv or pip."),
+        typer.Option(
+            metavar="auto|uv|pip",
+            help="Installer for the build environment; auto: uv if found, else pip.",
+        ),
     ] = None,
     check_reproducible: Annotated[
-        bool, typer.Option(help="Build twice in fresh environments and compare the artifacts.")
+        bool,
+        typer.Option(
+            "--check-reproducible",
+            metavar="",
+            help="Build twice in fresh environments and compare the artifacts.",
+        ),
     ] = False,
     allow_dirty: Annotated[
-        bool, typer.Option(help="Build a working tree with uncommitted changes (recorded).")
+        bool,
+        typer.Option(
+            "--allow-dirty",
+            metavar="",
+            help="Build a working tree with uncommitted changes (recorded).",
+        ),
     ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
+    ] = False,
 ) -> None:
     """Build sdist and wheel reproducibly and write build-record.json."""
     with handle_errors():

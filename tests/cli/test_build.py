@@ -1,0 +1,183 @@
+"""`chainproof build` through the CLI: exit codes, one-sentence errors, --json, no leftovers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainproof.cli.app import app
+from tests.build.helpers import make_project, use_local_index
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
+
+
+@pytest.fixture
+def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return use_local_index(tmp_path, monkeypatch)
+
+
+def _one_error(output: str) -> str:
+    errors = [line for line in output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, output
+    assert "Traceback" not in output
+    return errors[0]
+
+
+def test_build_prints_artifacts_and_record(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    result = runner.invoke(app, ["build", str(project)])
+    assert result.exit_code == 0, result.output
+    dist = project / "dist"
+    assert f"{dist / 'demo-1.0-py3-none-any.whl'}  sha256:" in result.output
+    assert "build-record.json" in result.output
+    assert sorted(p.name for p in dist.iterdir()) == [
+        "build-record.json",
+        "demo-1.0-py3-none-any.whl",
+        "demo-1.0.tar.gz",
+    ]
+
+
+def test_json_summary(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            str(project),
+            "-o",
+            str(out),
+            "--installer",
+            "pip",
+            "--check-reproducible",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["project"] == {"name": "demo", "version": "1.0"}
+    assert summary["installer"] == "pip"
+    assert summary["reproducible"] is True
+    assert summary["differences"] == []
+    assert summary["build_record"] == str(out.absolute() / "build-record.json")
+    assert [a["name"] for a in summary["artifacts"]] == [
+        "demo-1.0-py3-none-any.whl",
+        "demo-1.0.tar.gz",
+    ]
+
+
+def test_installer_from_environment_and_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p")
+    monkeypatch.setenv("CHAINPROOF_INSTALLER", "pip")
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "a"), "--json"])
+    assert json.loads(result.output)["installer"] == "pip"
+    monkeypatch.setenv("CHAINPROOF_INSTALLER", "conda")
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "b")])
+    assert result.exit_code == 2
+    assert "Unknown installer 'conda'" in _one_error(result.output)
+
+
+def test_not_reproducible_exits_1_and_names_member(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", markers={"RANDOM": "1"})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(project), "-o", str(out), "--check-reproducible"])
+    assert result.exit_code == 1, result.output
+    error = _one_error(result.output)
+    assert "demo-1.0-py3-none-any.whl" in error
+    assert "demo_noise.bin" in error
+    assert not out.exists()
+
+
+def test_not_reproducible_json_lists_differences(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", markers={"RANDOM": "1"})
+    result = runner.invoke(
+        app, ["build", str(project), "-o", str(tmp_path / "o"), "--check-reproducible", "--json"]
+    )
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert summary["reproducible"] is False
+    assert summary["differences"][0]["member"] == "demo_noise.bin"
+
+
+def _broken_toml(path: Path) -> Path:
+    make_project(path)
+    (path / "pyproject.toml").write_text("[build-system\n", "utf-8")
+    return path
+
+
+def _non_git(path: Path) -> Path:
+    path.mkdir()
+    (path / "setup.py").write_text("", "utf-8")
+    return path
+
+
+def _dirty(path: Path) -> Path:
+    make_project(path)
+    (path / "notes.txt").write_text("not committed\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p, "does not exist"),
+        (_non_git, "is not inside a git checkout"),
+        (lambda p: p.mkdir() or p, "no pyproject.toml or setup.py"),
+        (_broken_toml, "is not valid TOML"),
+        (_dirty, "has uncommitted changes"),
+        (lambda p: make_project(p, markers={"FAIL": "1"}), "build backend failed"),
+        (lambda p: make_project(p, requires=("not a requirement!",)), "is not valid"),
+    ],
+    ids=["missing", "non-git", "not-python", "broken-pyproject", "dirty", "backend", "bad-req"],
+)
+def test_bad_input_exits_2_with_one_sentence(tmp_path: Path, make: object, message: str) -> None:
+    project = make(tmp_path / "p")  # type: ignore[operator]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(project), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in _one_error(result.output)
+    assert not out.exists(), "no partial output"
+
+
+def test_backend_output_is_shown(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", markers={"FAIL": "1"})
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "out")])
+    assert "demo-backend: the widget configuration is missing" in result.output
+
+
+def test_allow_dirty(tmp_path: Path) -> None:
+    project = _dirty(tmp_path / "p")
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o"), "--allow-dirty"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "o" / "build-record.json").read_text("utf-8"))
+    assert record["source"]["dirty"] is True
+
+
+def test_registry_failure_exits_3(local_index: Path, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", requires=("cptest-absent",))
+    for installer in ("uv", "pip"):
+        result = runner.invoke(
+            app, ["build", str(project), "-o", str(tmp_path / "o"), "--installer", installer]
+        )
+        assert result.exit_code == 3, result.output
+        assert "Resolving the build requirements failed" in _one_error(result.output)
+    assert not (tmp_path / "o").exists()
+
+
+def test_output_is_a_file(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    (tmp_path / "o").write_text("", "utf-8")
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "is not a directory" in _one_error(result.output)
