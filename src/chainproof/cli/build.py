@@ -101,11 +101,14 @@ def command(
             )
         if not json_output:
             console = stdout_console()
-            for artifact, path in zip(sorted(record.artifacts), outcome.artifact_paths,
-                                      strict=True):
+            for artifact, path in zip(
+                sorted(record.artifacts), outcome.artifact_paths, strict=True
+            ):
                 console.print(f"{path}  sha256:{artifact.sha256}", markup=False)
-            console.print(f"{outcome.record_path}  ({len(record.build_environment)} packages "
-                          f"in the build environment, installer {record.tools.installer})",
-                          markup=False)
+            console.print(
+                f"{outcome.record_path}  ({len(record.build_environment)} packages "
+                f"in the build environment, installer {record.tools.installer})",
+                markup=False,
+            )
             if outcome.reproducible:
                 console.print("Reproducible: two builds in fresh environments are identical.")
