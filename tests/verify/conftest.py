@@ -22,14 +22,18 @@ ATTEST_SAN = (
 GITLAB_SAN = "https://gitlab.com/facutuesca/gitlab-oidc-project//.gitlab-ci.yml@refs/heads/main"
 
 
-@pytest.fixture
-def vectors(tmp_path: Path) -> Path:
+def copy_vectors(tmp_path: Path) -> Path:
     """A private copy of tests/assets/vectors (writable)."""
     target = tmp_path / "vectors"
     shutil.copytree(VECTORS, target)
     for path in target.iterdir():
         path.chmod(0o644)
     return target
+
+
+@pytest.fixture
+def vectors(tmp_path: Path) -> Path:
+    return copy_vectors(tmp_path)
 
 
 @pytest.fixture(autouse=True)

@@ -44,6 +44,8 @@ def _print_table(report: Report) -> None:
             result,
         )
     console = stdout_console()
+    if not console.is_terminal:
+        console.width = 400  # logs and pipes: one line per artifact, never folded
     console.print(table)
     for failure in report.all_failures:
         console.print(f"  {failure}", markup=False)

@@ -7,15 +7,56 @@ from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
 __all__ = ["command"]
 
 
 def command(
     sbom: Annotated[Path, typer.Option(help="The SBOM the environment must match.")],
-    python: Annotated[str | None, typer.Option(help="Interpreter of the environment.")] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(help="Interpreter of the environment (default: $VIRTUAL_ENV, else this one)."),
+    ] = None,
+    allow_extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A distribution that may be installed without being in the SBOM "
+            "(repeatable), e.g. pip."
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:
-    """Check that an installed environment matches an SBOM."""
-    not_yet("verify-env", 5)()
+    """Check that an installed environment matches an SBOM: same distributions and versions,
+    nothing extra, every RECORD hash intact. Drift is listed and exits 1."""
+    with handle_errors():
+        from chainproof.errors import VerificationFailed
+        from chainproof.verify.environment import (
+            default_python,
+            verify_environment_against_sbom,
+        )
+
+        with reporter(json_output) as progress:
+            report = verify_environment_against_sbom(
+                sbom, python or default_python(), frozenset(allow_extra or ()), progress
+            )
+        if json_output:
+            emit_json(report.to_json())
+        else:
+            console = stdout_console()
+            console.print(
+                f"{report.python}: {report.installed} distributions installed, "
+                f"{report.expected} in the SBOM, {report.files_checked} files checked.",
+                markup=False,
+            )
+            for drift in report.drift:
+                console.print(f"  {drift.kind:<12} {drift}", markup=False)
+        if report.installed == 0:
+            raise VerificationFailed(
+                f"The environment of {report.python} has no distributions; nothing was verified."
+            )
+        if report.drift:
+            raise VerificationFailed(
+                f"The environment has drifted from {sbom}: {len(report.drift)} difference(s), "
+                f"first: {report.drift[0]}."
+            )

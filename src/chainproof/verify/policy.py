@@ -238,7 +238,8 @@ def load_policy(
     table, origin = load_section("verify", policy_file, search_dir)
     if policy_file is not None and not table:
         raise InputError(
-            f"The policy file {policy_file} has no [verify] table (or [tool.chainproof.verify])."
+            f"The policy file {policy_file} has no [verify] settings "
+            "(nor [tool.chainproof.verify]), so it would accept anyone."
         )
     where = f"[verify] of {origin}" if origin else "the flags"
     unknown = sorted(set(table) - set(POLICY_KEYS))

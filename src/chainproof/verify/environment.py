@@ -1,0 +1,133 @@
+"""``verify-env``: an installed environment against the SBOM it was installed from.
+
+Drift, each listed: a distribution of the SBOM's runtime components that is not installed
+(``missing``), installed at another version (``version``), installed but not in the SBOM
+(``added``, unless allowed by name), and any installed file that does not match its RECORD
+(``modified``, ``file-missing``, or ``record`` for an unverifiable RECORD). Build-only
+components (scope ``excluded``) are not expected in the environment. The SBOM is read by
+:func:`chainproof.audit.inputs.read_sbom`, the environment and its RECORD checks by
+:mod:`chainproof.sbom.environment`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from chainproof.progress import NullReporter, Reporter
+
+__all__ = ["Drift", "EnvironmentReport", "default_python", "verify_environment_against_sbom"]
+
+
+@dataclass(frozen=True, order=True)
+class Drift:
+    """One difference: ``kind`` is missing, version, added, modified, file-missing or record."""
+
+    name: str
+    kind: str
+    expected: str | None = None
+    actual: str | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "missing":
+            return f"{self.name} {self.expected} is in the SBOM but not installed"
+        if self.kind == "version":
+            return f"{self.name} is {self.actual}, the SBOM says {self.expected}"
+        if self.kind == "added":
+            return f"{self.name} {self.actual} is installed but not in the SBOM"
+        return f"{self.name}: {self.path}: {self.kind}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None} | {"detail": str(self)}
+
+
+@dataclass(frozen=True)
+class EnvironmentReport:
+    python: str
+    sbom: str
+    expected: int  # runtime components in the SBOM
+    installed: int
+    files_checked: int
+    drift: tuple[Drift, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.drift and self.installed > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "python": self.python,
+            "sbom": self.sbom,
+            "expected": self.expected,
+            "installed": self.installed,
+            "files_checked": self.files_checked,
+            "drift": [d.to_json() for d in self.drift],
+        }
+
+
+def default_python() -> str:
+    """The active virtual environment's interpreter, else the one running chainproof."""
+    venv = os.environ.get("VIRTUAL_ENV")
+    if venv:
+        bindir = "Scripts" if os.name == "nt" else "bin"
+        candidate = Path(venv) / bindir / ("python.exe" if os.name == "nt" else "python")
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+_FILE_KINDS = {"modified": "modified", "missing": "file-missing"}
+
+
+def verify_environment_against_sbom(
+    sbom: Path,
+    python: str,
+    allow_extra: frozenset[str] = frozenset(),
+    reporter: Reporter | None = None,
+) -> EnvironmentReport:
+    """Compare the environment of ``python`` with ``sbom``; never raises for drift."""
+    from chainproof.audit.inputs import read_sbom
+    from chainproof.sbom.environment import inspect_environment, verify_environment
+
+    progress = reporter or NullReporter()
+    inventory = read_sbom(sbom).inventory
+    expected = {
+        canonicalize_name(c.name): c.version for c in inventory.components if not c.build_only
+    }
+    env = inspect_environment(python)
+    installed = {canonicalize_name(d.name): d.version for d in env.distributions}
+    allowed = {canonicalize_name(n) for n in allow_extra}
+    drift: list[Drift] = []
+    for key, version in expected.items():
+        if key not in installed:
+            drift.append(Drift(key, "missing", expected=version))
+        elif installed[key] != version:
+            drift.append(Drift(key, "version", expected=version, actual=installed[key]))
+    drift += [
+        Drift(key, "added", actual=version)
+        for key, version in installed.items()
+        if key not in expected and key not in allowed
+    ]
+    checks = verify_environment(env, progress)
+    for check in checks:
+        for problem in check.problems:
+            kind = _FILE_KINDS.get(problem.kind, "record")
+            path = problem.path if kind != "record" else f"{problem.path} ({problem.kind})"
+            drift.append(
+                Drift(canonicalize_name(check.name), kind, problem.expected, problem.actual, path)
+            )
+    return EnvironmentReport(
+        python=env.executable,
+        sbom=str(sbom),
+        expected=len(expected),
+        installed=len(installed),
+        files_checked=sum(c.files_checked for c in checks),
+        drift=tuple(sorted(drift)),
+    )
