@@ -62,7 +62,7 @@ class Target:
     @classmethod
     def for_python(cls, python_version: str | None, platforms: Iterable[str] = ()) -> Target:
         """A target from ``--python-version X.Y`` and ``--platform TAG`` (repeatable)."""
-        platforms = tuple(platforms)
+        platforms = tuple(p for given in platforms for p in _expand_platform(given))
         if python_version is None and not platforms:
             return cls.current()
         env = _default_environment()
@@ -123,6 +123,29 @@ class Target:
             return None
         ranks = [self.tag_rank[t] for t in wheel_tags if t in self.tag_rank]
         return min(ranks) if ranks else None
+
+
+_LEGACY = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+
+
+def _expand_platform(platform: str) -> list[str]:
+    """A platform tag plus the older ones an installer on it accepts (as pip does for the
+    running interpreter): lower glibc/musl versions, legacy manylinux aliases, older macOS."""
+    match = re.fullmatch(r"(manylinux|musllinux)_(\d+)_(\d+)_(\w+)", platform)
+    if match:
+        kind, major, minor, arch = match[1], int(match[2]), int(match[3]), match[4]
+        floor = 5 if kind == "manylinux" else 0
+        out = []
+        for low in range(minor, floor - 1, -1):
+            out.append(f"{kind}_{major}_{low}_{arch}")
+            legacy = _LEGACY.get((major, low)) if kind == "manylinux" else None
+            if legacy:
+                out.append(f"{legacy}_{arch}")
+        return out
+    match = re.fullmatch(r"macosx_(\d+)_(\d+)_(\w+)", platform)
+    if match:
+        return list(tags.mac_platforms((int(match[1]), int(match[2])), match[3]))
+    return [platform]
 
 
 def _default_environment() -> dict[str, str]:
