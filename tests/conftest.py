@@ -26,3 +26,19 @@ def local_sigstore() -> Iterator[LocalSigstore]:
 
     with LocalSigstore() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def demo_release_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real sdist + wheel (python -m build), build-record.json and sbom.cdx.json; read-only."""
+    from tests.signing._demo import build_demo_release
+
+    return build_demo_release(tmp_path_factory.mktemp("demo") / "dist")
+
+
+@pytest.fixture
+def demo_release(demo_release_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo release directory for one test."""
+    import shutil
+
+    return Path(shutil.copytree(demo_release_template, tmp_path / "dist"))

@@ -1,0 +1,59 @@
+"""Signing: SLSA provenance and SBOM statements, Sigstore (keyless) and key signers, OIDC
+token discovery, PEP 740 attestations and the release.json manifest.
+
+Heavy libraries (sigstore, securesystemslib, pypi_attestations, cryptography) are imported
+only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
+from chainproof.signing.key_signer import (
+    KEY_TYPES,
+    PASSWORD_ENV,
+    KeySigner,
+    generate_key_pair,
+    key_password,
+    load_public_key,
+    verify_key_envelope,
+)
+from chainproof.signing.manifest import RELEASE_SCHEMA, ManifestEntry, release_manifest
+from chainproof.signing.release import ReleaseInputs, SignResult, read_release, sign_release
+from chainproof.signing.signer import Signer
+from chainproof.signing.sigstore_signer import SigstoreSigner, load_trust_config
+from chainproof.signing.statements import (
+    BUILD_TYPE,
+    RunDetails,
+    provenance_statement,
+    sbom_statement,
+)
+from chainproof.signing.tokens import FoundToken, check_token, find_token
+
+__all__ = [
+    "BUILD_TYPE",
+    "KEY_TYPES",
+    "LOCAL_BUILDER_ID",
+    "PASSWORD_ENV",
+    "RELEASE_SCHEMA",
+    "FoundToken",
+    "KeySigner",
+    "ManifestEntry",
+    "ReleaseInputs",
+    "RunDetails",
+    "SignResult",
+    "Signer",
+    "SigstoreSigner",
+    "check_token",
+    "find_token",
+    "generate_key_pair",
+    "key_password",
+    "load_public_key",
+    "load_trust_config",
+    "provenance_statement",
+    "read_release",
+    "release_manifest",
+    "run_details",
+    "sbom_statement",
+    "sign_release",
+    "verify_key_envelope",
+]

@@ -1,0 +1,202 @@
+"""Signing with a private key (ed25519 or ECDSA P-256) through securesystemslib: plain DSSE
+envelopes, key pairs from ``chainproof keygen``, and the matching envelope verification.
+
+Key files are PEM: PKCS#8 private key (optionally encrypted) and SubjectPublicKeyInfo public
+key, the formats in-toto's tools and securesystemslib's CryptoSigner read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainproof.errors import InputError, UsageError, VerificationFailed
+from chainproof.fileio import StagedFiles
+from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
+
+if TYPE_CHECKING:
+    from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
+
+__all__ = [
+    "KEY_TYPES",
+    "PASSWORD_ENV",
+    "KeySigner",
+    "generate_key_pair",
+    "key_password",
+    "load_public_key",
+    "verify_key_envelope",
+]
+
+PASSWORD_ENV = "CHAINPROOF_KEY_PASSWORD"  # noqa: S105 (a variable name)
+KEY_TYPES = ("ed25519", "ecdsa")
+
+
+def key_password() -> bytes | None:
+    """The private key's password from $CHAINPROOF_KEY_PASSWORD, if set and not empty."""
+    value = os.environ.get(PASSWORD_ENV)
+    return value.encode("utf-8") if value else None
+
+
+def generate_key_pair(
+    prefix: Path, key_type: str, password: bytes | None, force: bool = False
+) -> tuple[Path, Path]:
+    """Write ``PREFIX.key`` (mode 0600) and ``PREFIX.pub``; both or neither."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    if key_type not in KEY_TYPES:
+        raise UsageError(f"Unknown key type {key_type!r}: use {' or '.join(KEY_TYPES)}.")
+    private_path = prefix.with_name(prefix.name + ".key")
+    public_path = prefix.with_name(prefix.name + ".pub")
+    existing = [p for p in (private_path, public_path) if p.exists()]
+    if existing and not force:
+        raise InputError(
+            f"{existing[0]} already exists.", hint="Choose another -o PREFIX or pass --force."
+        )
+    private_key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey = (
+        ed25519.Ed25519PrivateKey.generate()
+        if key_type == "ed25519"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    staged = StagedFiles()
+    staged.add(
+        private_path,
+        private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        ),
+        mode=0o600,
+    )
+    staged.add(
+        public_path,
+        private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+        mode=0o644,
+    )
+    staged.commit()
+    return private_path, public_path
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+
+
+def _load_signer(path: Path, password: bytes | None) -> CryptoSigner:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
+
+    data = _read(path, "private key")
+    try:
+        private_key = load_pem_private_key(data, password)
+    except TypeError as exc:  # encrypted without a password, or a password for a plain key
+        if password is None:
+            raise InputError(
+                f"The private key {path} is encrypted.",
+                hint=f"Set its password in the environment variable {PASSWORD_ENV}.",
+            ) from exc
+        raise InputError(
+            f"The private key {path} is not encrypted, but {PASSWORD_ENV} is set.",
+            hint=f"Unset {PASSWORD_ENV}.",
+        ) from exc
+    except ValueError as exc:
+        hint = f"Check {PASSWORD_ENV}." if password else None
+        raise InputError(
+            f"Cannot load the private key {path}: not a PEM private key or a wrong password.",
+            hint=hint,
+        ) from exc
+    try:
+        return CryptoSigner(private_key)
+    except ValueError as exc:
+        raise InputError(
+            f"The private key {path} is of an unsupported type ({exc}).",
+            hint="Use an ed25519 or ECDSA P-256 key (chainproof keygen makes one).",
+        ) from exc
+
+
+def load_public_key(path: Path) -> Any:
+    """An SSlibKey from a PEM public key file (or a PEM private key: its public half)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
+
+    data = _read(path, "public key")
+    try:
+        return SSlibKey.from_crypto(load_pem_public_key(data))
+    except ValueError as exc:
+        raise InputError(
+            f"{path} is not a PEM public key of a supported type (ed25519, ECDSA).",
+            hint="Pass the .pub file written by chainproof keygen.",
+        ) from exc
+
+
+class KeySigner:
+    """DSSE envelopes signed with one private key; no per-file signatures, no PEP 740."""
+
+    name = "key"
+    envelope_suffix = ".dsse.json"
+
+    def __init__(self, key_path: Path, password: bytes | None) -> None:
+        self._signer = _load_signer(key_path, password)
+
+    @property
+    def keyid(self) -> str:
+        return str(self._signer.public_key.keyid)
+
+    def describe(self) -> str:
+        return f"key {self.keyid}"
+
+    def sign_statement(self, statement: bytes) -> bytes:
+        from securesystemslib.dsse import Envelope
+
+        envelope = Envelope(statement, IN_TOTO_PAYLOAD_TYPE, {})
+        envelope.sign(self._signer)
+        return (json.dumps(envelope.to_dict(), indent=2, sort_keys=True) + "\n").encode()
+
+    def sign_artifact(self, path: Path, sha256: str) -> None:
+        return None
+
+    def attest_distribution(self, path: Path, sha256: str) -> None:
+        return None
+
+
+def verify_key_envelope(envelope: bytes, public_key: Path) -> tuple[str, bytes]:
+    """Verify a key-signed DSSE envelope; return its payload type and payload as signed.
+
+    Raises VerificationFailed if no signature of the key verifies, InputError if the
+    envelope is not DSSE JSON.
+    """
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.exceptions import FormatError
+    from securesystemslib.exceptions import VerificationError as SslibVerificationError
+
+    key = load_public_key(public_key)
+    try:
+        data = json.loads(envelope)
+        parsed = Envelope.from_dict(data)
+    except (
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        FormatError,
+    ) as exc:
+        raise InputError(f"Not a DSSE envelope: {exc}.") from exc
+    try:
+        parsed.verify([key], 1)
+    except SslibVerificationError as exc:
+        raise VerificationFailed(
+            f"The DSSE envelope is not signed by the key {public_key} ({exc})."
+        ) from exc
+    return parsed.payload_type, parsed.payload

@@ -1,0 +1,241 @@
+"""Signing a release directory: read and check its inputs, sign everything, then write all
+outputs and release.json at once (nothing is written if any signature fails)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chainproof.errors import InputError
+from chainproof.fileio import StagedFiles, load_json, sha256_file
+from chainproof.models import Artifact, BuildRecord
+from chainproof.progress import Reporter
+from chainproof.signing.manifest import ManifestEntry, release_manifest
+from chainproof.signing.signer import Signer
+from chainproof.signing.statements import (
+    RunDetails,
+    provenance_statement,
+    sbom_statement,
+    statement_bytes,
+)
+
+__all__ = [
+    "BUILD_RECORD_NAME",
+    "SBOM_NAME",
+    "ReleaseInputs",
+    "SignResult",
+    "read_release",
+    "sign_release",
+]
+
+BUILD_RECORD_NAME = "build-record.json"
+SBOM_NAME = "sbom.cdx.json"
+MANIFEST_NAME = "release.json"
+
+
+@dataclass(frozen=True)
+class ReleaseInputs:
+    """What gets signed, read and checked before any signing service is contacted."""
+
+    directory: Path
+    project_name: str
+    project_version: str
+    artifacts: tuple[Artifact, ...]
+    record: BuildRecord | None
+    sbom_name: str | None  # the SBOM's name inside the directory
+    sbom_bytes: bytes | None
+    sbom_copy: bool  # the SBOM came from outside the directory and is written into it
+
+
+@dataclass(frozen=True)
+class SignResult:
+    directory: Path
+    project_name: str
+    project_version: str
+    signer: str
+    entries: tuple[ManifestEntry, ...]
+    written: tuple[Path, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "project": {"name": self.project_name, "version": self.project_version},
+            "signer": self.signer,
+            "files": [e.to_json() for e in self.entries],
+            "written": [p.name for p in self.written],
+        }
+
+
+def _dist_kind(name: str) -> tuple[str, str, str] | None:
+    """(kind, normalised name, version) for a dist file name, None for other files."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    try:
+        if name.endswith(".whl"):
+            project, version, _, _ = parse_wheel_filename(name)
+            return "wheel", project, str(version)
+        if name.endswith((".tar.gz", ".zip")):
+            project, version = parse_sdist_filename(name)
+            return "sdist", project, str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise InputError(f"{name} is not a valid distribution file name ({exc}).") from exc
+    return None
+
+
+def _check_record(record: BuildRecord, artifacts: tuple[Artifact, ...], origin: Path) -> None:
+    recorded = {a.name: a.sha256 for a in record.artifacts}
+    found = {a.name: a.sha256 for a in artifacts}
+    extra, missing = sorted(found.keys() - recorded.keys()), sorted(recorded.keys() - found.keys())
+    if extra:
+        raise InputError(f"{extra[0]} is not in {origin}.", hint="Sign the output of one build.")
+    if missing:
+        raise InputError(f"{origin} lists {missing[0]}, which is not in {origin.parent}.")
+    for name, digest in sorted(found.items()):
+        if recorded[name] != digest:
+            raise InputError(
+                f"{name} has sha256 {digest}, but {origin} says {recorded[name]}.",
+                hint="The file changed after it was built; rebuild it.",
+            )
+
+
+def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | None, bool]:
+    path = sbom if sbom is not None else directory / SBOM_NAME
+    if sbom is None and not path.is_file():
+        return None, None, False
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"The SBOM {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the SBOM {path}: {exc.strerror or exc}.") from exc
+    document = load_json(path, "SBOM")
+    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{path} is not a CycloneDX JSON SBOM (no bomFormat CycloneDX).")
+    inside = path.resolve().parent == directory.resolve()
+    name = path.name if inside else SBOM_NAME
+    target = directory / name
+    if not inside and target.is_file() and target.read_bytes() != data:
+        raise InputError(
+            f"{target} exists and differs from the SBOM {path}.",
+            hint=f"Remove {target} or pass --sbom {target}.",
+        )
+    return name, data, not inside
+
+
+def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> ReleaseInputs:
+    """Find the dists, the build record and the SBOM; hash the dists; check they agree."""
+    if not directory.is_dir():
+        raise InputError(f"The distribution directory {directory} does not exist.")
+    dists = [
+        (p, parsed)
+        for p in sorted(directory.iterdir())
+        if p.is_file() and (parsed := _dist_kind(p.name)) is not None
+    ]
+    if not dists:
+        raise InputError(
+            f"{directory} holds no wheel or sdist to sign.", hint="Run chainproof build first."
+        )
+    projects = {(project, version) for _, (_, project, version) in dists}
+    if len(projects) > 1:
+        listing = ", ".join(f"{n} {v}" for n, v in sorted(projects))
+        raise InputError(f"{directory} holds dists of more than one release ({listing}).")
+    reporter.step("Hashing distributions", total=len(dists))
+    artifacts = []
+    for path, (kind, _, _) in dists:
+        artifacts.append(Artifact(path.name, kind, sha256_file(path), path.stat().st_size))
+        reporter.advance()
+    record_path = directory / BUILD_RECORD_NAME
+    record = None
+    if record_path.is_file():
+        record = BuildRecord.from_json(load_json(record_path, "build record"), str(record_path))
+        _check_record(record, tuple(artifacts), record_path)
+    else:
+        reporter.log(f"No {BUILD_RECORD_NAME}: the provenance will not name source or tools.")
+    sbom_name, sbom_bytes, sbom_copy = _read_sbom(directory, sbom)
+    project, version = next(iter(projects))
+    return ReleaseInputs(
+        directory=directory,
+        project_name=record.project_name if record else project,
+        project_version=record.project_version if record else version,
+        artifacts=tuple(artifacts),
+        record=record,
+        sbom_name=sbom_name,
+        sbom_bytes=sbom_bytes,
+        sbom_copy=sbom_copy,
+    )
+
+
+def sign_release(
+    inputs: ReleaseInputs,
+    signer: Signer,
+    run: RunDetails,
+    reporter: Reporter,
+) -> SignResult:
+    """Sign every artifact, the SBOM, the provenance and SBOM statements and (keyless) make
+    PEP 740 attestations; then write them all with release.json."""
+    import json
+
+    directory, artifacts = inputs.directory, inputs.artifacts
+    staged = StagedFiles()
+    entries = [ManifestEntry(a.name, a.sha256, a.size, "artifact") for a in artifacts]
+
+    def stage(name: str, data: bytes, role: str, subject: str | None = None) -> None:
+        staged.add(directory / name, data)
+        entries.append(ManifestEntry.of_bytes(name, data, role, subject))
+
+    if inputs.record is not None:
+        record_bytes = (directory / BUILD_RECORD_NAME).read_bytes()
+        entries.append(ManifestEntry.of_bytes(BUILD_RECORD_NAME, record_bytes, "build-record"))
+    sbom_document: dict[str, Any] | None = None
+    if inputs.sbom_name is not None and inputs.sbom_bytes is not None:
+        sbom_document = json.loads(inputs.sbom_bytes)
+        if inputs.sbom_copy:
+            staged.add(directory / inputs.sbom_name, inputs.sbom_bytes)
+        entries.append(ManifestEntry.of_bytes(inputs.sbom_name, inputs.sbom_bytes, "sbom"))
+
+    total = 2 * len(artifacts) + 1 + (2 if sbom_document is not None else 0)
+    reporter.step(f"Signing ({signer.name})", total=total)
+    for artifact in artifacts:
+        signature = signer.sign_artifact(directory / artifact.name, artifact.sha256)
+        if signature is not None:
+            stage(artifact.name + signer.envelope_suffix, signature, "signature", artifact.name)
+        reporter.advance()
+    if inputs.sbom_name is not None and inputs.sbom_bytes is not None:
+        sbom_digest = ManifestEntry.of_bytes(inputs.sbom_name, inputs.sbom_bytes, "sbom").sha256
+        signature = signer.sign_artifact(directory / inputs.sbom_name, sbom_digest)
+        if signature is not None:
+            name = inputs.sbom_name + signer.envelope_suffix
+            stage(name, signature, "signature", inputs.sbom_name)
+        reporter.advance()
+    provenance = provenance_statement(artifacts, inputs.record, run)
+    suffix = signer.envelope_suffix
+    stage(f"provenance{suffix}", signer.sign_statement(statement_bytes(provenance)), "provenance")
+    reporter.advance()
+    if sbom_document is not None:
+        statement = statement_bytes(sbom_statement(artifacts, sbom_document))
+        stage(f"sbom.intoto{suffix}", signer.sign_statement(statement), "sbom-attestation")
+        reporter.advance()
+    for artifact in artifacts:
+        attestation = signer.attest_distribution(directory / artifact.name, artifact.sha256)
+        if attestation is not None:
+            name = f"{artifact.name}.publish.attestation"
+            stage(name, attestation, "pep740-attestation", artifact.name)
+        reporter.advance()
+    manifest = release_manifest(inputs.project_name, inputs.project_version, entries)
+    staged.add(directory / MANIFEST_NAME, manifest)
+    reporter.step("Writing the signed release")
+    written = staged.commit()
+    return SignResult(
+        directory=directory,
+        project_name=inputs.project_name,
+        project_version=inputs.project_version,
+        signer=signer.describe(),
+        entries=tuple(sorted(entries, key=lambda e: e.name)),
+        written=tuple(written),
+    )

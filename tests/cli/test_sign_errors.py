@@ -1,0 +1,143 @@
+"""`chainproof sign` failures: one clear sentence, the documented exit code, no file written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from chainproof.cli.app import app
+from tests.sigstore_local import LocalSigstore
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITLAB_CI", "GITHUB_ACTIONS", "SIGSTORE_ID_TOKEN", "CHAINPROOF_IDENTITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _listing(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def _sign(directory: Path, *args: str) -> Result:
+    before = _listing(directory)
+    result = CliRunner().invoke(app, ["sign", str(directory), *args])
+    assert _listing(directory) == before, "a failed sign changed the release directory"
+    assert "Traceback" not in result.output
+    return result
+
+
+def _config(sigstore: LocalSigstore, path: Path | None = None) -> list[str]:
+    return ["--trust-config", str(path or sigstore.trust_config)]
+
+
+def test_expired_token(local_sigstore: LocalSigstore, demo_release: Path) -> None:
+    token = local_sigstore.gitlab_token(expires_in=-120)
+    result = _sign(demo_release, *_config(local_sigstore), "--identity-token", token)
+    assert result.exit_code == 2
+    assert "identity token from --identity-token expired at" in result.output
+
+
+def test_wrong_audience(
+    local_sigstore: LocalSigstore, demo_release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", local_sigstore.gitlab_token(audience="gitlab"))
+    result = _sign(demo_release, *_config(local_sigstore))
+    assert result.exit_code == 2
+    assert "from SIGSTORE_ID_TOKEN is for audience gitlab" in result.output
+    assert "aud: sigstore" in result.output  # the hint says how to fix it
+
+
+def test_missing_token(local_sigstore: LocalSigstore, demo_release: Path) -> None:
+    result = _sign(demo_release, *_config(local_sigstore))
+    assert result.exit_code == 2
+    assert "No identity token for keyless signing." in result.output
+
+
+def test_not_a_token(local_sigstore: LocalSigstore, demo_release: Path) -> None:
+    result = _sign(demo_release, *_config(local_sigstore), "--identity-token", "token.txt")
+    assert result.exit_code == 2
+    assert "is not a valid JWT" in result.output
+
+
+def test_token_refused_by_fulcio(local_sigstore: LocalSigstore, demo_release: Path) -> None:
+    # Well-formed and current, but the GitLab issuer's CI claims are missing: Fulcio says 400.
+    result = _sign(
+        demo_release, *_config(local_sigstore), "--identity-token", local_sigstore.token()
+    )
+    assert result.exit_code == 2
+    assert f"Fulcio at {local_sigstore.fulcio_url} refused the identity token" in result.output
+
+
+@pytest.mark.parametrize(("down", "service"), [("fulcio", "Fulcio"), ("rekor", "Rekor")])
+def test_service_unreachable(
+    local_sigstore: LocalSigstore, demo_release: Path, down: str, service: str
+) -> None:
+    config = local_sigstore.unreachable_trust_config(**{down: True})
+    signing = json.loads(config.read_text())["signingConfig"]
+    url = (signing["caUrls"] if down == "fulcio" else signing["rekorTlogUrls"])[0]["url"]
+    entries = local_sigstore.rekor_entries
+    result = _sign(
+        demo_release,
+        *_config(local_sigstore, config),
+        "--identity-token",
+        local_sigstore.gitlab_token(),
+    )
+    assert result.exit_code == 3
+    assert f"Cannot reach {service} at {url} (tried 3 times)." in result.output
+    assert local_sigstore.rekor_entries == entries
+
+
+def test_dist_changed_after_build(local_sigstore: LocalSigstore, demo_release: Path) -> None:
+    wheel = next(demo_release.glob("*.whl"))
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+    result = _sign(
+        demo_release, *_config(local_sigstore), "--identity-token", local_sigstore.gitlab_token()
+    )
+    assert result.exit_code == 2
+    assert f"{wheel.name} has sha256" in result.output
+    assert "build-record.json says" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--signer", "gpg"], "Unknown signer 'gpg'"),
+        (["--signer", "key"], "--signer key needs --key FILE"),
+        (["--key", "k.key"], "--key applies only to --signer key."),
+        (["--signer", "key", "--key", "k.key", "--staging"], "--staging applies only"),
+        (["--staging", "--trust-config", "x.json"], "either --trust-config or --staging"),
+        (["--trust-config", "missing.json"], "The trust config missing.json does not exist."),
+        (["--sbom", "missing.json"], "The SBOM missing.json does not exist."),
+    ],
+)
+def test_bad_usage(demo_release: Path, args: list[str], message: str) -> None:
+    result = _sign(demo_release, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_bad_inputs(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = _sign(empty)
+    assert result.exit_code == 2
+    assert "holds no wheel or sdist to sign" in result.output
+    (empty / "demo-1.0.tar.gz").write_bytes(b"x")
+    (empty / "sbom.cdx.json").write_text("{not json")
+    result = _sign(empty)
+    assert result.exit_code == 2
+    assert "is not valid JSON" in result.output
+    (empty / "sbom.cdx.json").write_text('{"spdxVersion": "SPDX-2.3"}')
+    result = _sign(empty)
+    assert result.exit_code == 2
+    assert "is not a CycloneDX JSON SBOM" in result.output
+    bad_config = tmp_path / "config.json"
+    bad_config.write_text('{"mediaType": "nope"}')
+    (empty / "sbom.cdx.json").unlink()
+    result = _sign(empty, "--trust-config", str(bad_config))
+    assert result.exit_code == 2
+    assert "is not a usable Sigstore ClientTrustConfig" in result.output
