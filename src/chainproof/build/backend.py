@@ -7,6 +7,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +66,30 @@ def _build_one(
     epoch: int,
     reporter: Reporter,
 ) -> BuiltDistribution:
+    runner = _CapturingRunner(epoch)
+    # pyproject-hooks re-raises the backend's warnings here; show them as progress detail
+    # instead of letting Python print them.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return _run_backend(kind, source_dir, out_dir, installer, workdir, runner, reporter)
+        finally:
+            for warning in caught:
+                lines = [ln.strip() for ln in str(warning.message).splitlines() if ln.strip()]
+                reporter.log(f"{kind}: backend warning: {lines[0] if lines else warning.category}")
+
+
+def _run_backend(
+    kind: str,
+    source_dir: Path,
+    out_dir: Path,
+    installer: Installer,
+    workdir: Path,
+    runner: _CapturingRunner,
+    reporter: Reporter,
+) -> BuiltDistribution:
     from build import BuildBackendException, BuildException, ProjectBuilder
 
-    runner = _CapturingRunner(epoch)
     with IsolatedEnvironment(installer, workdir) as env:
         try:
             builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
