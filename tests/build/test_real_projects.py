@@ -28,6 +28,7 @@ pytestmark = pytest.mark.registry
 PROJECTS = {
     "six": ("1.16.0", "setuptools.build_meta:__legacy__"),  # setup.py only: the legacy path
     "iniconfig": ("2.0.0", "hatchling.build"),  # hatchling + hatch-vcs
+    "zipp": ("3.20.2", "setuptools.build_meta"),  # setuptools + setuptools-scm in pyproject
 }
 
 
@@ -109,7 +110,9 @@ def _resolved(requirements: list[str], tmp: Path) -> set[tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize(("name", "installer"), [("six", "pip"), ("iniconfig", "uv")])
+@pytest.mark.parametrize(
+    ("name", "installer"), [("six", "pip"), ("iniconfig", "uv"), ("zipp", "uv")]
+)
 def test_same_as_python_m_build(
     checkouts: dict[str, Path],
     tmp_path: Path,
