@@ -119,17 +119,18 @@ def command(
         }
         rules = load_policy(flags, policy)
         args = targets or []
-        if rules.key is not None:
-            raise NotYetImplemented(
-                "--key (releases signed with a managed key) is not "
-                "implemented yet; nothing was verified."
-            )
         found, release = resolve_targets(args, bundle)
         # sigstore-python logs warnings (offline TUF) on stderr; the report says it all.
         logging.getLogger("sigstore").setLevel(logging.ERROR)
         with reporter(json_output) as progress:
+            keyed = rules.key is not None
             report = verify_targets(
-                found, release, rules, load_verifier(rules), trust_description(rules), progress
+                found,
+                release,
+                rules,
+                None if keyed else load_verifier(rules),
+                f"key:{rules.key}" if keyed else trust_description(rules),
+                progress,
             )
         if vsa is not None:
             atomic_write_text(vsa, canonical_json(vsa_statement(report, _resource(args, found))))

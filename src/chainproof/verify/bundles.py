@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from sigstore.models import Bundle
     from sigstore.verify import Verifier
 
-__all__ = ["BundleOutcome", "LoadedBundle", "load_bundle", "verify_bundle"]
+__all__ = [
+    "BundleOutcome",
+    "LoadedBundle",
+    "key_envelope_outcome",
+    "load_bundle",
+    "verify_bundle",
+]
 
 # sigstore-python raises one VerificationError type; its message says which step failed.
 _SIGSTORE_STEPS = (
@@ -193,6 +199,35 @@ def verify_bundle(
         return BundleOutcome(
             signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
         )
+    try:
+        statement = parse_statement(payload_type, payload)
+    except StatementError as exc:
+        return BundleOutcome(signer, ((exc.check, exc.detail),))
+    return BundleOutcome(signer, (), statement)
+
+
+def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> BundleOutcome:
+    """Verify a plain DSSE envelope (``*.dsse.json``) signed with a managed key (``--key``).
+
+    The signature check is the signing package's (securesystemslib); a non-DSSE file raises
+    InputError. There is no certificate: the signer is named after the key file.
+    """
+    from chainproof.errors import VerificationFailed
+    from chainproof.signing import verify_key_envelope
+
+    signer = Signer(san=f"key:{key.name}", issuer=None)
+    if sha256 is not None:
+        return BundleOutcome(
+            signer, (("bundle-type", "a managed key signs statements (DSSE), not files"),)
+        )
+    try:
+        envelope = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    try:
+        payload_type, payload = verify_key_envelope(envelope, key)
+    except VerificationFailed as exc:
+        return BundleOutcome(signer, (("signature", _brief(exc.message)),))
     try:
         statement = parse_statement(payload_type, payload)
     except StatementError as exc:

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 
 from chainproof.fileio import load_json, sha256_file
 from chainproof.progress import NullReporter, Reporter
-from chainproof.verify.bundles import BundleOutcome, load_bundle, verify_bundle
+from chainproof.verify.bundles import (
+    BundleOutcome,
+    key_envelope_outcome,
+    load_bundle,
+    verify_bundle,
+)
 from chainproof.verify.identity import Signer
 from chainproof.verify.policy import Policy
 from chainproof.verify.report import ArtifactResult, Failure, Report
@@ -72,30 +77,40 @@ def _binding_failures(statement: Statement, target: Target, pep740: bool) -> lis
 
 
 class _Run:
-    def __init__(self, policy: Policy, verifier: Verifier) -> None:
+    def __init__(self, policy: Policy, verifier: Verifier | None) -> None:
         self.policy = policy
         self.verifier = verifier
         self.evidence: dict[str, str] = {}
 
     def bundle(self, path: Path, sha256: str | None = None) -> BundleOutcome:
-        loaded = load_bundle(path)
+        """Verify one bundle, or with --key one DSSE envelope signed by the key."""
         self.evidence[path.name] = sha256_file(path)
-        return verify_bundle(self.verifier, loaded, self.policy, sha256)
+        if self.policy.key is not None:
+            return key_envelope_outcome(path, self.policy.key, sha256)
+        assert self.verifier is not None  # always set without --key
+        return verify_bundle(self.verifier, load_bundle(path), self.policy, sha256)
 
     def artifact(self, target: Target) -> _Artifact:
         art = _Artifact(target)
+        if self.policy.key is not None:
+            # A key-signed release has no per-file signatures: the artifact is signed by
+            # being a subject of the key-signed provenance (required with --key).
+            for path in target.bundles:
+                art.fail(
+                    "signature", f"{path.name}: a Sigstore bundle cannot be verified with --key"
+                )
+            return art
         if not target.bundles:
             looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
             art.fail("signature", f"no Sigstore bundle found (looked for {looked})")
             return art
         for path in target.bundles:
-            loaded = load_bundle(path)
-            self.evidence[path.name] = sha256_file(path)
-            outcome = verify_bundle(self.verifier, loaded, self.policy, target.sha256)
+            pep740 = path.name.endswith(".publish.attestation")
+            outcome = self.bundle(path, target.sha256)
             art.signer = art.signer or outcome.signer
             problems = list(outcome.failures)
             if outcome.statement is not None:
-                problems += _binding_failures(outcome.statement, target, loaded.pep740)
+                problems += _binding_failures(outcome.statement, target, pep740)
                 if not problems and outcome.statement.predicate_type == SLSA_PROVENANCE_V1:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
             for check, detail in problems:
@@ -117,17 +132,18 @@ class _Run:
                         "it, or an SLSA provenance bundle)",
                     )
             return
-        self._check_provenance(path.name, self._statement(path, arts), None, arts)
+        outcome = self._statement(path, arts)
+        self._check_provenance(path.name, outcome.statement, outcome.signer, arts)
 
-    def _statement(self, path: Path, arts: list[_Artifact]) -> Statement | None:
+    def _statement(self, path: Path, arts: list[_Artifact]) -> BundleOutcome:
         outcome = self.bundle(path)
         for check, detail in outcome.failures:
             for art in arts:
                 art.fail(check, f"{path.name}: {detail}")
-        return outcome.statement if outcome.ok else None
+        return outcome
 
     def _check_provenance(
-        self, name: str, statement: Statement | None, signer: Signer | None, arts: list[_Artifact]
+        self, name: str, statement: Statement | None, signer: Signer, arts: list[_Artifact]
     ) -> None:
         if statement is None:
             return
@@ -150,6 +166,9 @@ class _Run:
                 )
             elif not problems:
                 art.passed.add("provenance")
+                if self.policy.key is not None:
+                    art.signer = signer
+                    art.passed |= {"signature", "identity"}
 
     def sbom(self, release: Release | None, arts: list[_Artifact]) -> None:
         path = release.sbom_attestation if release else None
@@ -158,7 +177,7 @@ class _Run:
                 for art in arts:
                     art.fail("sbom", "no SBOM attestation found (sbom.intoto.sigstore.json)")
             return
-        statement = self._statement(path, arts)
+        statement = self._statement(path, arts).statement
         if statement is None:
             return
         problems = []
@@ -205,7 +224,7 @@ def verify_targets(
     targets: list[Target],
     release: Release | None,
     policy: Policy,
-    verifier: Verifier,
+    verifier: Verifier | None,
     trust: str,
     reporter: Reporter | None = None,
 ) -> Report:

@@ -198,8 +198,9 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         raise UsageError(
             f"Unknown requirement {unknown[0]!r}; --require takes {', '.join(REQUIREMENTS)}."
         )
-    if get("builder-id"):
-        require.add("provenance")  # the builder id lives only in the provenance
+    if get("builder-id") or get("key"):
+        # the builder id lives only in the provenance; a managed key signs only statements
+        require.add("provenance")
     policy = Policy(
         identity=get("identity"),
         identity_regex=get("identity-regex"),

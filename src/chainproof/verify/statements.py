@@ -131,7 +131,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
     source = _get(external, "workflow") or _get(external, "source")
     uri = ref = commit = None
     if isinstance(source, dict) and isinstance(source.get("repository"), str):
-        uri, ref = _repo(source["repository"]), source.get("ref")
+        uri, ref, commit = _repo(source["repository"]), source.get("ref"), source.get("commit")
     dependencies = _get(predicate, "buildDefinition", "resolvedDependencies")
     for dep in dependencies if isinstance(dependencies, list) else []:
         dep_uri = dep.get("uri") if isinstance(dep, dict) else None
@@ -141,7 +141,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
                 location, dep_ref = dep_uri, ""
             if uri is None or _repo(location) == uri:
                 uri, ref = uri or _repo(location), ref or dep_ref or None
-                commit = _get(dep, "digest", "gitCommit") or _get(dep, "digest", "sha1")
+                commit = commit or _get(dep, "digest", "gitCommit") or _get(dep, "digest", "sha1")
             break
     return ProvenanceFacts(
         builder_id=builder if isinstance(builder, str) else None,

@@ -165,13 +165,14 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
 
 
 def _evidence_by_name(directory: Path, release: Release) -> None:
-    for attr, name in (
-        ("provenance", "provenance.sigstore.json"),
-        ("sbom_attestation", "sbom.intoto.sigstore.json"),
-        ("sbom", "sbom.cdx.json"),
+    for attr, names in (
+        ("provenance", ("provenance.sigstore.json", "provenance.dsse.json")),
+        ("sbom_attestation", ("sbom.intoto.sigstore.json", "sbom.intoto.dsse.json")),
+        ("sbom", ("sbom.cdx.json",)),
     ):
-        if (directory / name).is_file():
-            setattr(release, attr, directory / name)
+        found = [directory / n for n in names if (directory / n).is_file()]
+        if found:
+            setattr(release, attr, found[0])
     if release.sbom is not None:
         release.sbom_bundles = _siblings(release.sbom)
 
