@@ -17,11 +17,19 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("projects")
     out = tmp_path_factory.mktemp("wheelhouse")
     build_wheel(make_project(src, "app", "0.1", APP_DEPS, sbom=sbom_fixture_doc()), out)
-    build_wheel(make_project(src, "liba", "1.2", (), {"fast": ["libc"], "slow": ["libd"]},
-                             license_line='license = "Apache-2.0 OR MIT"'), out)
+    build_wheel(
+        make_project(
+            src,
+            "liba",
+            "1.2",
+            (),
+            {"fast": ["libc"], "slow": ["libd"]},
+            license_line='license = "Apache-2.0 OR MIT"',
+        ),
+        out,
+    )
     build_wheel(make_project(src, "libb", "2.0"), out)
-    build_wheel(make_project(src, "libc", "3.0", license_line='license = {text = "Custom"}'),
-                out)
+    build_wheel(make_project(src, "libc", "3.0", license_line='license = {text = "Custom"}'), out)
     build_wheel(make_project(src, "libd", "4.0"), out)
     return out
 

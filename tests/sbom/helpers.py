@@ -16,9 +16,15 @@ __all__ = ["UV", "build_wheel", "make_dist", "make_env", "make_project", "sbom_f
 UV = str(Path(sys.executable).with_name("uv"))
 
 
-def make_project(root: Path, name: str, version: str = "1.0", dependencies: tuple[str, ...] = (),
-                 extras: dict[str, list[str]] | None = None, license_line: str = 'license = "MIT"',
-                 sbom: str | None = None) -> Path:
+def make_project(
+    root: Path,
+    name: str,
+    version: str = "1.0",
+    dependencies: tuple[str, ...] = (),
+    extras: dict[str, list[str]] | None = None,
+    license_line: str = 'license = "MIT"',
+    sbom: str | None = None,
+) -> Path:
     project = root / name
     package = project / "src" / name.replace("-", "_")
     package.mkdir(parents=True)
@@ -28,7 +34,8 @@ def make_project(root: Path, name: str, version: str = "1.0", dependencies: tupl
     if sbom is not None:
         (project / "bom.cdx.json").write_text(sbom)
         hatch = '[tool.hatch.build.targets.wheel]\nsbom-files = ["bom.cdx.json"]\n'
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""\
         [build-system]
         requires = ["hatchling"]
         build-backend = "hatchling.build"
@@ -40,33 +47,54 @@ def make_project(root: Path, name: str, version: str = "1.0", dependencies: tupl
         dependencies = {json.dumps(list(dependencies))}
 
         [project.optional-dependencies]
-        """) + optional + hatch)
+        """)
+        + optional
+        + hatch
+    )
     return project
 
 
 def build_wheel(project: Path, out: Path) -> Path:
     """Build with the hatchling of this venv, in a subprocess, offline."""
     out.mkdir(parents=True, exist_ok=True)
-    code = ("import os, sys; os.chdir(sys.argv[1]); from hatchling.build import build_wheel; "
-            "print(build_wheel(sys.argv[2]))")
-    name = subprocess.run([sys.executable, "-c", code, str(project), str(out)], check=True,
-                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    code = (
+        "import os, sys; os.chdir(sys.argv[1]); from hatchling.build import build_wheel; "
+        "print(build_wheel(sys.argv[2]))"
+    )
+    name = (
+        subprocess.run(
+            [sys.executable, "-c", code, str(project), str(out)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return out / name
 
 
-def make_dist(dist: Path, wheel: Path, project: str, version: str,
-              build_env: tuple[EnvironmentPackage, ...] = ()) -> Path:
+def make_dist(
+    dist: Path,
+    wheel: Path,
+    project: str,
+    version: str,
+    build_env: tuple[EnvironmentPackage, ...] = (),
+) -> Path:
     """A dist directory with the wheel and a build-record.json written like `chainproof build`."""
     dist.mkdir(parents=True, exist_ok=True)
     target = dist / wheel.name
     target.write_bytes(wheel.read_bytes())
     record = BuildRecord(
-        project_name=project, project_version=version,
+        project_name=project,
+        project_version=version,
         source=SourceInfo(uri=None, commit="0" * 40, ref=None, dirty=False),
-        source_date_epoch=1700000000, started="2023-11-14T22:13:20Z",
+        source_date_epoch=1700000000,
+        started="2023-11-14T22:13:20Z",
         finished="2023-11-14T22:13:21Z",
         tools=ToolVersions("0.1.0", "3.11", "linux", "pip", "24", "1.2"),
-        build_backend="hatchling.build", build_requires=("hatchling",),
+        build_backend="hatchling.build",
+        build_requires=("hatchling",),
         artifacts=(Artifact(wheel.name, "wheel", sha256_file(target), target.stat().st_size),),
         build_environment=build_env,
     )
@@ -78,8 +106,21 @@ def make_env(root: Path, wheelhouse: Path, *requirements: str) -> Path:
     """A venv (no pip) with ``requirements`` installed from ``wheelhouse`` by uv, offline."""
     subprocess.run([UV, "venv", "-q", "--python", sys.executable, str(root)], check=True)
     python = root / "bin" / "python"
-    subprocess.run([UV, "pip", "install", "-q", "--python", str(python), "--no-index",
-                    "--find-links", str(wheelhouse), *requirements], check=True)
+    subprocess.run(
+        [
+            UV,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(python),
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            *requirements,
+        ],
+        check=True,
+    )
     return python
 
 

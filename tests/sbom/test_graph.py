@@ -18,7 +18,9 @@ REQUIRES = {
 
 
 def test_markers_and_extras_for_linux() -> None:
-    result = requirement_graph(REQUIRES, [("app", ())], Target.for_python("3.12", ["manylinux_2_28_x86_64"]))
+    result = requirement_graph(
+        REQUIRES, [("app", ())], Target.for_python("3.12", ["manylinux_2_28_x86_64"])
+    )
     assert dict(result.graph.edges) == {"app": ("lib-a",), "lib-a": ("lib-c",)}
     assert result.reached == {"app", "lib-a", "lib-c"}
     assert result.extras["lib-a"] == {"fast"}
@@ -39,7 +41,8 @@ def test_root_extras_and_unsatisfied() -> None:
 
 def test_whole_environment_roots_are_unreferenced_nodes() -> None:
     result = requirement_graph(REQUIRES, [(k, ()) for k in REQUIRES], Target.current(), roots=())
-    assert "unrelated" in result.graph.roots and "app" in result.graph.roots
+    assert "unrelated" in result.graph.roots
+    assert "app" in result.graph.roots
     assert "lib-d" not in result.graph.roots  # unrelated depends on it
     assert "lib-c" in dict(result.graph.edges)["lib-a"]  # app asks for lib-a[fast]
 

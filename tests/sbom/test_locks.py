@@ -18,9 +18,23 @@ LINUX = Target.for_python("3.12", ["manylinux_2_28_x86_64"])
 WINDOWS = Target.for_python("3.12", ["win_amd64"])
 MAC = Target.for_python("3.11", ["macosx_11_0_arm64"])
 LINUX_SET = {
-    "anyio", "certifi", "charset-normalizer", "h11", "h2", "hpack", "httpcore", "httpx",
-    "hyperframe", "idna", "markdown-it-py", "mdurl", "pygments", "requests", "rich",
-    "typing-extensions", "urllib3",
+    "anyio",
+    "certifi",
+    "charset-normalizer",
+    "h11",
+    "h2",
+    "hpack",
+    "httpcore",
+    "httpx",
+    "hyperframe",
+    "idna",
+    "markdown-it-py",
+    "mdurl",
+    "pygments",
+    "requests",
+    "rich",
+    "typing-extensions",
+    "urllib3",
 }
 WINDOWS_SET = LINUX_SET - {"markdown-it-py", "mdurl", "pygments", "rich"} | {"colorama"}
 
@@ -29,8 +43,9 @@ def hashes(inventory: Inventory) -> dict[str, set[str]]:
     return {c.key: {d.value for d in c.hashes} for c in inventory.components}
 
 
-@pytest.mark.parametrize(("target", "expected"), [(LINUX, LINUX_SET), (WINDOWS, WINDOWS_SET),
-                                                  (MAC, LINUX_SET)])
+@pytest.mark.parametrize(
+    ("target", "expected"), [(LINUX, LINUX_SET), (WINDOWS, WINDOWS_SET), (MAC, LINUX_SET)]
+)
 def test_three_lock_formats_agree(target: Target, expected: set[str]) -> None:
     uv = read_uv_lock(ASSETS / "proj1-uv.lock", target)
     pylock = read_pylock(ASSETS / "proj1-pylock.toml", target)
@@ -46,13 +61,14 @@ def test_three_lock_formats_agree(target: Target, expected: set[str]) -> None:
 
 def test_wheel_is_picked_for_the_target() -> None:
     files = {
-        t.description: {c.key: c.filename for c in read_uv_lock(ASSETS / "proj1-uv.lock", t)
-                        .components}["charset-normalizer"]
+        t.description: {
+            c.key: c.filename for c in read_uv_lock(ASSETS / "proj1-uv.lock", t).components
+        }["charset-normalizer"]
         for t in (LINUX, WINDOWS, MAC)
     }
     assert files == {
         LINUX.description: "charset_normalizer-3.5.2-cp312-cp312-manylinux2014_x86_64."
-                           "manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+        "manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
         WINDOWS.description: "charset_normalizer-3.5.2-cp312-cp312-win_amd64.whl",
         MAC.description: "charset_normalizer-3.5.2-cp311-cp311-macosx_10_9_universal2.whl",
     }
@@ -60,14 +76,16 @@ def test_wheel_is_picked_for_the_target() -> None:
 
 def test_uv_lock_graph_and_root() -> None:
     inventory = read_uv_lock(ASSETS / "proj1-uv.lock", LINUX)
-    assert inventory.root is not None and inventory.root.name == "proj1"
+    assert inventory.root is not None
+    assert inventory.root.name == "proj1"
     edges = dict(inventory.graph.edges)
     assert edges["proj1"] == ("httpx", "requests", "rich")
     assert "h2" in edges["httpx"]  # httpx[http2] activates the optional dependency
     assert edges["h2"] == ("hpack", "hyperframe")
     assert {c.key for c in inventory.components if c.direct} == {"httpx", "requests", "rich"}
     url = next(c.url for c in inventory.components if c.key == "idna")
-    assert url is not None and url.startswith("https://example.invalid/")
+    assert url is not None
+    assert url.startswith("https://example.invalid/")
 
 
 def test_requirements_graph_from_via_annotations() -> None:
@@ -81,8 +99,10 @@ def test_requirements_graph_from_via_annotations() -> None:
 def test_pylock_without_dependencies_has_no_edges_and_warns() -> None:
     result = PylockSource(ASSETS / "proj1-pylock.toml").read(LINUX, NullReporter())
     assert result.inventory.graph.edges == ()
-    assert result.warnings and "records no dependencies" in result.warnings[0]
-    assert result.inventory.root is not None and result.inventory.root.name == "proj1"
+    assert result.warnings
+    assert "records no dependencies" in result.warnings[0]
+    assert result.inventory.root is not None
+    assert result.inventory.root.name == "proj1"
 
 
 PYLOCK_WITH_DEPS = """\
@@ -92,16 +112,23 @@ created-by = "hand"
 [[packages]]
 name = "a"
 version = "1.0"
-dependencies = [{name = "b"}]
-wheels = [{name = "a-1.0-py3-none-any.whl", url = "https://example.invalid/a-1.0-py3-none-any.whl", hashes = {sha256 = "%s"}}]
+dependencies = [{{name = "b"}}]
+
+[[packages.wheels]]
+name = "a-1.0-py3-none-any.whl"
+url = "https://example.invalid/a-1.0-py3-none-any.whl"
+hashes = {{sha256 = "{}"}}
 
 [[packages]]
 name = "b"
 version = "2.0"
 marker = "sys_platform != 'win32'"
 dependencies = []
-sdist = {name = "b-2.0.tar.gz", url = "https://example.invalid/b-2.0.tar.gz", hashes = {sha256 = "%s"}}
-""" % ("a" * 64, "b" * 64)
+[packages.sdist]
+name = "b-2.0.tar.gz"
+url = "https://example.invalid/b-2.0.tar.gz"
+hashes = {{sha256 = "{}"}}
+""".format("a" * 64, "b" * 64)
 
 
 def test_pylock_dependencies_give_the_graph(tmp_path: Path) -> None:
@@ -111,27 +138,39 @@ def test_pylock_dependencies_give_the_graph(tmp_path: Path) -> None:
     assert dict(inventory.graph.edges) == {"a": ("b",)}
     assert inventory.graph.roots == ("a",)
     b = next(c for c in inventory.components if c.key == "b")
-    assert b.filename == "b-2.0.tar.gz" and b.hashes[0].value == "b" * 64
+    assert b.filename == "b-2.0.tar.gz"
+    assert b.hashes[0].value == "b" * 64
     assert {c.key for c in read_pylock(lock, WINDOWS).components} == {"a"}
 
 
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("pylock.toml", "lock-version = [", "not valid TOML"),
-    ("pylock.toml", 'lock-version = "2.0"\ncreated-by = "x"\npackages = []\n', "lock-version '2.0'"),
-    ("pylock.toml", 'lock-version = "1.0"\npackages = []\n', "not a valid pylock file"),
-    ("uv.lock", "version = 2\n", "lock version 2"),
-    ("uv.lock", "version = 1\npackage = 3\n", "not a valid uv lock file"),
-    ("uv.lock", 'version = 1\n[[package]]\nname = "x"\n', "no project package"),
-    ("requirements.txt", "requests>=2\n", "not pinned"),
-    ("requirements.txt", "requests==2 --hash=sha256:zz\n", "bad hash"),
-    ("requirements.txt", "requests=2\n", "not a valid requirement"),
-])
-def test_bad_lock_files_are_one_clear_error(tmp_path: Path, name: str, text: str,
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("pylock.toml", "lock-version = [", "not valid TOML"),
+        (
+            "pylock.toml",
+            'lock-version = "2.0"\ncreated-by = "x"\npackages = []\n',
+            "lock-version '2.0'",
+        ),
+        ("pylock.toml", 'lock-version = "1.0"\npackages = []\n', "not a valid pylock file"),
+        ("uv.lock", "version = 2\n", "lock version 2"),
+        ("uv.lock", "version = 1\npackage = 3\n", "not a valid uv lock file"),
+        ("uv.lock", 'version = 1\n[[package]]\nname = "x"\n', "no project package"),
+        ("requirements.txt", "requests>=2\n", "not pinned"),
+        ("requirements.txt", "requests==2 --hash=sha256:zz\n", "bad hash"),
+        ("requirements.txt", "requests=2\n", "not a valid requirement"),
+    ],
+)
+def test_bad_lock_files_are_one_clear_error(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
     path = tmp_path / name
     path.write_text(text)
-    reader = {"pylock.toml": read_pylock, "uv.lock": read_uv_lock,
-              "requirements.txt": read_requirements}[name]
+    reader = {
+        "pylock.toml": read_pylock,
+        "uv.lock": read_uv_lock,
+        "requirements.txt": read_requirements,
+    }[name]
     with pytest.raises(InputError, match=message) as info:
         reader(path, LINUX)
     assert "\n" not in info.value.message.split(": ", 1)[0]

@@ -2,8 +2,9 @@
 
 ``render(result, options) -> str`` turns a SourceResult into CycloneDX 1.5/1.6/1.7 JSON or XML:
 
-- components sorted by bom-ref; bom-ref = purl for the runtime closure, ``build:<purl>`` for
-  the build environment (scope ``excluded`` and property ``chainproof:build-only=true``);
+- components in the library's stable order (type, name, version); bom-ref = purl for the
+  runtime closure, ``build:<purl>`` for the build environment (scope ``excluded`` and
+  property ``chainproof:build-only=true``);
 - purls per the pypi purl spec (lower case, ``_`` → ``-``); each component's sha256, and its
   file's URL as an external reference of type ``distribution`` carrying the same hash and the
   file name as comment; PEP 770 SBOMs as references of type ``bom``;

@@ -68,6 +68,20 @@ class ResolvedPackage:
         return canonicalize_name(self.metadata.name)
 
 
+# pip evaluates environment markers against the running interpreter even with --platform /
+# --python-version (it only filters wheel tags), which would resolve a Windows target's closure
+# with Linux markers. For another target pip runs with its marker environment replaced by the
+# target's: packaging's Marker.evaluate looks default_environment() up at call time.
+_PIP_FOR_TARGET = """\
+import json, sys
+import pip._vendor.packaging.markers as markers
+_target = json.loads(sys.argv[1])
+markers.default_environment = lambda: dict(_target)
+from pip._internal.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 class MetadataProvider(Protocol):
     """Supplies core metadata for pinned components (plug point; pip-based by default)."""
 
@@ -81,10 +95,11 @@ def _run_pip(
 ) -> list[ResolvedPackage]:
     with tempfile.TemporaryDirectory(prefix="chainproof-pip-") as tmp:
         report = Path(tmp) / "report.json"
+        launcher = [sys.executable, "-m", "pip"]
+        if target.pip_args:
+            launcher = [sys.executable, "-c", _PIP_FOR_TARGET, json.dumps(dict(target.environment))]
         command = [
-            sys.executable,
-            "-m",
-            "pip",
+            *launcher,
             "install",
             "--dry-run",
             "--ignore-installed",

@@ -1,0 +1,139 @@
+"""CycloneDX output: strict validity (the library's own validators), determinism, content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+
+from chainproof.errors import InputError
+from chainproof.models import Component, DependencyGraph, Digest, Inventory
+from chainproof.progress import NullReporter
+from chainproof.sbom.cyclonedx import RenderOptions, purl_for, render, strip_credentials
+from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
+from chainproof.sbom.target import Target
+from chainproof.sbom.uvlock import UvLockSource
+
+ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
+
+
+def lib_valid(text: str, spec: str, fmt: str) -> None:
+    version = SchemaVersion.from_version(spec)
+    validator = JsonStrictValidator(version) if fmt == "json" else XmlValidator(version)
+    assert validator.validate_str(text) is None
+
+
+@pytest.fixture(scope="module")
+def uv_result() -> SourceResult:
+    return UvLockSource(ASSETS / "proj1-uv.lock").read(
+        Target.for_python("3.12", ["win_amd64"]), NullReporter()
+    )
+
+
+def small_result(**overrides: object) -> SourceResult:
+    a = Component(
+        "Foo_Bar",
+        "1.0",
+        (Digest.sha256("a" * 64),),
+        "foo_bar-1.0-py3-none-any.whl",
+        "https://user:token@example.invalid/foo_bar-1.0-py3-none-any.whl",
+        license_expression="MIT",
+        direct=True,
+    )
+    b = Component("zope.thing", "2.0", (Digest.sha256("b" * 64),), license_names=("Custom",))
+    tool = Component("hatchling", "1.0", (Digest.sha256("c" * 64),), build_only=True)
+    root = Component("release", "3.0", license_expression="Apache-2.0")
+    graph = DependencyGraph(("foo-bar",), (("foo-bar", ("zope-thing",)), ("release", ("foo-bar",))))
+    details = {a: ComponentDetails((EmbeddedSbom("x.whl#x-1.dist-info/sboms/a.json", "d" * 64),))}
+    data: dict[str, object] = {
+        "inventory": Inventory(root, (a, b, tool), graph),
+        "details": details,
+        "artifacts": (("release-3.0.tar.gz", "e" * 64),),
+    }
+    data.update(overrides)
+    return SourceResult(**data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("spec", ["1.5", "1.6", "1.7"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_valid_for_the_library_and_byte_identical(
+    uv_result: SourceResult, spec: str, fmt: str
+) -> None:
+    options = RenderOptions(spec, fmt, timestamp=1700000000)
+    first = render(uv_result, options).text
+    lib_valid(first, spec, fmt)
+    assert render(uv_result, options).text == first
+    small = render(small_result(), options).text
+    lib_valid(small, spec, fmt)
+
+
+def test_content_of_small_sbom() -> None:
+    doc = json.loads(render(small_result(), RenderOptions(timestamp=1700000000)).text)
+    assert doc["specVersion"] == "1.6"
+    assert doc["metadata"]["timestamp"] == "2023-11-14T22:13:20+00:00"
+    root = doc["metadata"]["component"]
+    assert root["purl"] == "pkg:pypi/release@3.0"
+    assert root["hashes"] == [{"alg": "SHA-256", "content": "e" * 64}]
+    assert root["externalReferences"][0]["url"] == "release-3.0.tar.gz"
+    assert root["licenses"] == [{"expression": "Apache-2.0"}]
+    by_name = {c["name"]: c for c in doc["components"]}
+    foo = by_name["Foo_Bar"]
+    assert foo["purl"] == "pkg:pypi/foo-bar@1.0"
+    assert foo["hashes"] == [{"alg": "SHA-256", "content": "a" * 64}]
+    dist_ref, bom_ref = sorted(foo["externalReferences"], key=lambda r: r["type"], reverse=True)
+    assert dist_ref == {
+        "type": "distribution",
+        "comment": "foo_bar-1.0-py3-none-any.whl",
+        "url": "https://example.invalid/foo_bar-1.0-py3-none-any.whl",
+        "hashes": [{"alg": "SHA-256", "content": "a" * 64}],
+    }
+    assert bom_ref["type"] == "bom"
+    assert bom_ref["hashes"][0]["content"] == "d" * 64
+    assert by_name["zope.thing"]["purl"] == "pkg:pypi/zope.thing@2.0"
+    assert by_name["zope.thing"]["licenses"] == [{"license": {"name": "Custom"}}]
+    tool = by_name["hatchling"]
+    assert tool["scope"] == "excluded"
+    assert tool["bom-ref"].startswith("build:")
+    assert {"name": "chainproof:build-only", "value": "true"} in tool["properties"]
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert deps["pkg:pypi/release@3.0"] == ["pkg:pypi/foo-bar@1.0"]
+    assert deps["pkg:pypi/foo-bar@1.0"] == ["pkg:pypi/zope.thing@2.0"]
+    assert [c["name"] for c in doc["components"]] == sorted(by_name)
+
+
+def test_serial_number_follows_content() -> None:
+    options = RenderOptions(timestamp=1700000000)
+    serial = json.loads(render(small_result(), options).text)["serialNumber"]
+    later = json.loads(render(small_result(), RenderOptions(timestamp=1800000000)).text)
+    assert later["serialNumber"] == serial  # the timestamp is not content
+    other = small_result(artifacts=(("release-3.0.tar.gz", "f" * 64),))
+    assert json.loads(render(other, options).text)["serialNumber"] != serial
+
+
+def test_missing_hash_fails_naming_components_or_is_marked() -> None:
+    bare = Component("nohash", "1.0")
+    result = SourceResult(Inventory(None, (bare,), DependencyGraph(("nohash",), ())))
+    with pytest.raises(InputError, match=r"1 component\(s\) have no sha256: nohash 1\.0"):
+        render(result, RenderOptions())
+    rendered = render(result, RenderOptions(allow_missing_hashes=True, timestamp=0))
+    assert rendered.warnings
+    assert "nohash 1.0" in rendered.warnings[0]
+    (component,) = json.loads(rendered.text)["components"]
+    assert {"name": "chainproof:hash:missing", "value": "true"} in component["properties"]
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InputError, match=r"1\.4 is not supported"):
+        render(small_result(), RenderOptions(spec_version="1.4"))
+    with pytest.raises(InputError, match="not json or xml"):
+        render(small_result(), RenderOptions(output_format="yaml"))
+
+
+def test_helpers() -> None:
+    assert strip_credentials("https://u:p@example.invalid/x") == "https://example.invalid/x"
+    assert strip_credentials("file:///tmp/x") == "file:///tmp/x"
+    assert purl_for(Component("Typing_Extensions", "4.0")) == "pkg:pypi/typing-extensions@4.0"

@@ -1,0 +1,117 @@
+"""--dist: the release, its runtime closure resolved by pip for the target, the build env."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chainproof.errors import InputError, VerificationFailed
+from chainproof.fileio import sha256_file
+from chainproof.models import EnvironmentPackage
+from chainproof.progress import NullReporter
+from chainproof.sbom.dist import DistSource, read_wheel
+from chainproof.sbom.sources import SourceResult
+from chainproof.sbom.target import Target
+from tests.sbom.helpers import make_dist
+
+BUILD_ENV = (
+    EnvironmentPackage(
+        "hatchling",
+        "1.27.0",
+        "hatchling-1.27.0-py3-none-any.whl",
+        "1" * 64,
+        "https://example.invalid/hatchling-1.27.0-py3-none-any.whl",
+    ),
+)
+
+
+def read(
+    dist: Path, wheelhouse: Path, target: Target | None = None, extras: tuple[str, ...] = ()
+) -> SourceResult:
+    source = DistSource(dist, extras, ("--no-index", "--find-links", str(wheelhouse)))
+    return source.read(target or Target.current(), NullReporter())
+
+
+@pytest.fixture
+def dist(tmp_path: Path, app_wheel: Path) -> Path:
+    return make_dist(tmp_path / "dist", app_wheel, "app", "0.1", BUILD_ENV)
+
+
+def test_closure_hashes_and_files_are_the_resolved_ones(dist: Path, wheelhouse: Path) -> None:
+    result = read(dist, wheelhouse)
+    runtime = {c.key: c for c in result.inventory.components if not c.build_only}
+    assert set(runtime) == {"liba", "libc"}  # libb is Windows-only, libd Python 2 only
+    for component in runtime.values():
+        assert component.filename is not None
+        assert component.url is not None
+        wheel = wheelhouse / component.filename
+        assert component.hashes[0].value == sha256_file(wheel)
+        assert component.url == wheel.resolve().as_uri()
+    assert dict(result.inventory.graph.edges) == {"app": ("liba",), "liba": ("libc",)}
+    assert runtime["liba"].direct
+    assert not runtime["libc"].direct
+
+
+def test_root_is_the_release_with_artifact_hashes(
+    dist: Path, wheelhouse: Path, app_wheel: Path
+) -> None:
+    result = read(dist, wheelhouse)
+    root = result.inventory.root
+    assert root is not None
+    assert (root.name, root.version) == ("app", "0.1")
+    assert root.license_expression == "MIT"
+    assert result.artifacts == ((app_wheel.name, sha256_file(app_wheel)),)
+    (sbom,) = result.details[root].embedded_sboms
+    assert sbom.location == f"{app_wheel.name}#app-0.1.dist-info/sboms/bom.cdx.json"
+
+
+def test_build_environment_is_build_only(dist: Path, wheelhouse: Path) -> None:
+    result = read(dist, wheelhouse)
+    (hatchling,) = [c for c in result.inventory.components if c.build_only]
+    assert hatchling.key == "hatchling"
+    assert hatchling.hashes[0].value == "1" * 64
+    assert "hatchling" not in {k for k, _ in result.inventory.graph.edges}
+
+
+def test_windows_target_adds_windows_dependency(dist: Path, wheelhouse: Path) -> None:
+    result = read(dist, wheelhouse, Target.for_python("3.12", ["win_amd64"]))
+    assert {c.key for c in result.inventory.components if not c.build_only} == {
+        "liba",
+        "libb",
+        "libc",
+    }
+    assert dict(result.inventory.graph.edges)["app"] == ("liba", "libb")
+
+
+def test_tampered_artifact_fails(dist: Path, wheelhouse: Path, app_wheel: Path) -> None:
+    (dist / app_wheel.name).write_bytes(b"PK\x03\x04 changed")
+    with pytest.raises(VerificationFailed, match=r"does not match build-record\.json"):
+        read(dist, wheelhouse)
+
+
+def test_wheel_that_is_not_a_zip(tmp_path: Path) -> None:
+    bad = tmp_path / "x-1.0-py3-none-any.whl"
+    bad.write_bytes(b"this is not a zip")
+    with pytest.raises(InputError, match="not a zip archive"):
+        read_wheel(bad)
+
+
+def test_missing_dir_and_record(tmp_path: Path, wheelhouse: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        read(tmp_path / "nope", wheelhouse)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"no build-record\.json"):
+        read(tmp_path / "empty", wheelhouse)
+    (tmp_path / "empty" / "build-record.json").write_text(json.dumps({"schema": "x"}))
+    with pytest.raises(InputError):
+        read(tmp_path / "empty", wheelhouse)
+
+
+def test_unresolvable_dependency_is_input_error(tmp_path: Path, app_wheel: Path) -> None:
+    dist = make_dist(tmp_path / "dist", app_wheel, "app", "0.1")
+    empty = tmp_path / "empty-wheelhouse"
+    empty.mkdir()
+    with pytest.raises(InputError, match="pip could not finish"):
+        read(dist, empty)
