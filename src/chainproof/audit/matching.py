@@ -1,10 +1,11 @@
 """Is a PyPI version affected? OSV range semantics with PEP 440 ordering.
 
 A version is affected when it is listed in ``versions`` or falls in an ``ECOSYSTEM`` range:
-events are walked in version order; ``introduced`` opens the range (``"0"`` means from the
-very first release), ``fixed`` closes it at that version, ``last_affected`` closes it after
-that version, ``limit`` caps it. Ordering is PEP 440's, so ``2.3.0rc1`` sorts before ``2.3.0``
-and ``2.2.1.post1`` after ``2.2.1``. Version lists are compared on canonical PEP 440 forms
+``introduced`` opens a window (``"0"`` means from the very first release), ``fixed`` closes
+it at that version, ``last_affected`` closes it after that version, ``limit`` caps the range.
+Overlapping windows are read both ways OSV data is written (see ``_in_range``).
+Ordering is PEP 440's, so ``2.3.0rc1`` sorts before ``2.3.0`` and ``2.2.1.post1`` after
+``2.2.1``. Version lists are compared on canonical PEP 440 forms
 (``0.12.01`` == ``0.12.1``; a local version ``1.0+deb`` counts as ``1.0``).
 
 The answer is three-valued: a range or version chainproof cannot read gives ``None``
@@ -22,7 +23,6 @@ from packaging.version import InvalidVersion, Version
 __all__ = ["affects", "fixed_versions", "parse_version", "version_key"]
 
 Events = Sequence[tuple[str, str]]  # (kind, version) as written in the advisory
-_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -43,28 +43,57 @@ def version_key(text: str) -> str:
     return canonicalize_version(parsed.public)
 
 
-def _in_range(version: Version, events: Events) -> bool | None:
-    keyed: list[tuple[tuple[int, Version | None, int], str]] = []
-    for kind, text in events:
-        if kind == "introduced" and text == "0":
-            keyed.append(((0, None, 0), kind))
-            continue
-        parsed = parse_version(text)
-        if parsed is None:
-            return None
-        keyed.append(((1, parsed, _ORDER[kind]), kind))
-    keyed.sort(key=lambda item: (item[0][0], item[0][1] or Version("0"), item[0][2]))
+def _walk(version: Version, events: list[tuple[str, Version | None]]) -> bool:
+    # OSV's reference algorithm: events in version order; the last one at or below wins.
+    order = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
+    ordered = sorted(events, key=lambda e: (e[1] is not None, e[1] or Version("0"), order[e[0]]))
     affected = False
-    for (_, bound, _), kind in keyed:
+    for kind, bound in ordered:
         if kind == "introduced" and (bound is None or version >= bound):
             affected = True
-        elif (kind == "fixed" and bound is not None and version >= bound) or (
-            kind == "last_affected" and bound is not None and version > bound
+        elif bound is not None and (
+            (kind == "fixed" and version >= bound) or (kind == "last_affected" and version > bound)
         ):
             affected = False
-        elif kind == "limit" and bound is not None and version >= bound:
-            return False
     return affected
+
+
+def _windows(version: Version, events: list[tuple[str, Version | None]]) -> bool:
+    # Events as written, paired: each ``introduced`` with the closing event after it.
+    start: Version | None = None
+    opened = False
+    for kind, bound in [*events, ("end", None)]:
+        if kind == "introduced":
+            if opened and (start is None or version >= start):
+                return True  # a window left open by the next one
+            start, opened = bound, True
+        elif opened and kind in ("fixed", "last_affected", "end"):
+            inside = start is None or version >= start
+            if kind == "fixed" and bound is not None:
+                inside = inside and version < bound
+            elif kind == "last_affected" and bound is not None:
+                inside = inside and version <= bound
+            if inside:
+                return True
+            opened = False
+    return False
+
+
+def _in_range(version: Version, events: Events) -> bool | None:
+    # Ranges are read both as OSV's reference algorithm does (sorted events) and as written
+    # (pairs of introduced/fixed). The two differ only on overlapping windows, where OSV's own
+    # version enumeration follows the pairs; a version either reading affects is reported.
+    parsed: list[tuple[str, Version | None]] = []
+    for kind, text in events:
+        bound = None if (kind == "introduced" and text == "0") else parse_version(text)
+        if bound is None and not (kind == "introduced" and text == "0"):
+            return None
+        parsed.append((kind, bound))
+    if any(kind == "limit" and bound is not None and version >= bound for kind, bound in parsed):
+        return False
+    if not any(kind == "introduced" for kind, _ in parsed):
+        parsed.insert(0, ("introduced", None))
+    return _walk(version, parsed) or _windows(version, parsed)
 
 
 def affects(

@@ -148,7 +148,8 @@ def parse_advisory(data: Any, origin: str) -> Advisory | None:
     vuln_id, modified = _text(data.get("id")), _text(data.get("modified"))
     if not vuln_id or not modified:
         raise InputError(f"{origin} is not a valid OSV record: it has no 'id' or no 'modified'.")
-    raw_affected = data.get("affected") or []
+    raw_affected = data.get("affected")
+    raw_affected = [] if raw_affected is None else raw_affected
     if not isinstance(raw_affected, list):
         raise InputError(f"{origin} is not a valid OSV record: 'affected' is not a list.")
     affected = tuple(a for a in (_affected(x, origin) for x in raw_affected) if a is not None)
