@@ -15,7 +15,7 @@ from google.protobuf import json_format  # type: ignore[import-untyped]
 from in_toto_attestation.predicates.provenance.v1 import provenance_pb2
 from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as InTotoStatement
-from pypi_attestations import Attestation, Distribution, GitLabPublisher
+from pypi_attestations import Attestation, AttestationType, Distribution, GitLabPublisher
 from pypi_attestations import VerificationError as AttestationVerificationError
 from sigstore.models import Bundle, ClientTrustConfig
 from sigstore.verify import Verifier, policy
@@ -198,7 +198,7 @@ def test_pep740_attestations_verify_with_pypi_attestations(
         )
         dist = Distribution.from_file(signed / name)
         predicate_type, _ = attestation.verify(publisher, dist, offline=True)
-        assert predicate_type == "https://docs.pypi.org/attestations/publish/v1"
+        assert predicate_type == AttestationType.PYPI_PUBLISH_V1
         wrong = Distribution(name=name, digest="0" * 64)
         with pytest.raises(AttestationVerificationError):
             attestation.verify(publisher, wrong, offline=True)
