@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,14 @@ def test_source_date_epoch_from_commit_or_environment(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
         source_date_epoch(info)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_git_refusal_is_reported_in_its_own_words(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    for path in [project, *project.rglob("*")]:
+        os.lchown(path, 65534, 65534)
+    with pytest.raises(InputError, match="dubious ownership") as caught:
+        inspect_project(project, allow_dirty=False)
+    assert caught.value.hint is not None
+    assert "safe.directory" in caught.value.hint

@@ -19,6 +19,8 @@ from chainproof.progress import Reporter
 
 __all__ = ["BuiltDistribution", "build_sdist_and_wheel"]
 
+_PHASES = 3  # progress units per distribution: requirements, backend's extras, the build
+
 
 @dataclass(frozen=True)
 class BuiltDistribution:
@@ -74,9 +76,13 @@ def _build_one(
         try:
             return _run_backend(kind, source_dir, out_dir, installer, workdir, runner, reporter)
         finally:
+            shown = set()
             for warning in caught:
                 lines = [ln.strip() for ln in str(warning.message).splitlines() if ln.strip()]
-                reporter.log(f"{kind}: backend warning: {lines[0] if lines else warning.category}")
+                first = lines[0] if lines else warning.category.__name__
+                if first not in shown:
+                    shown.add(first)
+                    reporter.log(f"{kind}: backend warning: {first}")
 
 
 def _run_backend(
@@ -97,13 +103,16 @@ def _run_backend(
             raise InputError(f"{source_dir} cannot be built: {exc}.") from exc
         reporter.log(f"{kind}: installing the build requirements with {installer.name}")
         env.install(builder.build_system_requires)
+        reporter.advance()
         try:
             extra = builder.get_requires_for_build(kind)  # type: ignore[arg-type]
             if extra:
                 reporter.log(f"{kind}: installing {', '.join(sorted(extra))}")
                 env.install(extra)
+            reporter.advance()
             reporter.log(f"{kind}: running the build backend")
             built = builder.build(kind, out_dir)  # type: ignore[arg-type]
+            reporter.advance()
         except (BuildBackendException, BuildException) as exc:
             raise BuildFailed(
                 f"The build backend failed to build the {kind} of {source_dir} ({exc}).",
@@ -136,11 +145,11 @@ def build_sdist_and_wheel(
 ) -> tuple[BuiltDistribution, ...]:
     """Build the sdist from ``project_dir`` and the wheel from that sdist, each in its own
     fresh environment, into ``out_dir``."""
-    reporter.step("Building the sdist")
+    reporter.step("Building the sdist", total=_PHASES)
     sdist = _build_one("sdist", project_dir, out_dir, installer, workdir, epoch, reporter)
     if not sdist.path.name.endswith(".tar.gz"):
         raise BuildFailed(f"The backend wrote {sdist.path.name}, not a .tar.gz sdist.")
-    reporter.step("Building the wheel from the sdist")
+    reporter.step("Building the wheel from the sdist", total=_PHASES)
     source = _unpack_sdist(sdist.path, workdir)
     wheel = _build_one("wheel", source, out_dir, installer, workdir, epoch, reporter)
     return sdist, wheel

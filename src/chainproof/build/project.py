@@ -74,7 +74,7 @@ def _wheel_metadata(wheel: Path) -> tuple[str, str]:
     return str(metadata["Name"]), str(metadata["Version"])
 
 
-def _publish(files: dict[str, Path], output: Path, record: str) -> None:
+def _publish(files: dict[str, Path], output: Path, record: str, reporter: Reporter) -> None:
     """Copy every artifact beside its destination under a temporary name, then rename them
     all and write the record last; on failure remove the temporaries."""
     output.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,9 @@ def _publish(files: dict[str, Path], output: Path, record: str) -> None:
             shutil.copyfile(source, temporary)
         for temporary, final in staged:
             os.replace(temporary, final)
+            reporter.advance()
         atomic_write_text(output / RECORD_NAME, record)
+        reporter.advance()
     finally:
         for temporary, _ in staged:
             with contextlib.suppress(FileNotFoundError):
@@ -111,7 +113,6 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
     output = options.output_dir.expanduser().absolute()
     if output.exists() and not output.is_dir():
         raise InputError(f"The output path {options.output_dir} exists and is not a directory.")
-    reporter.step("Reading the source")
     project = inspect_project(options.project_dir, options.allow_dirty, output)
     epoch = source_date_epoch(project)
     with tempfile.TemporaryDirectory(prefix="chainproof-build-") as tmp:
@@ -165,8 +166,8 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
             },
         )
         if not differences:
-            reporter.step("Writing the artifacts")
-            _publish(first, output, canonical_json(record.to_json()))
+            reporter.step("Writing the artifacts", total=len(first) + 1)
+            _publish(first, output, canonical_json(record.to_json()), reporter)
     return BuildOutcome(
         record=record,
         record_path=output / RECORD_NAME,

@@ -133,13 +133,20 @@ def inspect_project(
     if not directory.is_dir():
         raise InputError(f"{project_dir} is not a directory.")
     backend, requires = _build_system(directory)
-    top = _git_out(directory, "rev-parse", "--show-toplevel")
-    if not top:
+    top = _git(directory, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        reason = top.stderr.strip().splitlines()
+        if reason and "not a git repository" not in reason[0]:
+            # e.g. "detected dubious ownership": git's own words say what to do.
+            raise InputError(
+                f"git cannot read {project_dir}: {reason[0].removeprefix('fatal: ')}.",
+                hint="\n".join(reason[1:]).strip() or None,
+            )
         raise InputError(
             f"{project_dir} is not inside a git checkout.",
             hint="chainproof records the commit it builds; run it in a git clone.",
         )
-    repository = Path(top).resolve()
+    repository = Path(top.stdout.strip()).resolve()
     commit = _git_out(repository, "rev-parse", "--verify", "-q", "HEAD^{commit}")
     time = _git_out(repository, "log", "-1", "--format=%ct", "HEAD")
     if not commit or not time:

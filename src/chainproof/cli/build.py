@@ -101,12 +101,13 @@ def command(
             )
         if not json_output:
             console = stdout_console()
+            count = len(record.build_environment)
             for artifact, path in zip(
                 sorted(record.artifacts), outcome.artifact_paths, strict=True
             ):
                 console.print(f"{path}  sha256:{artifact.sha256}", markup=False)
             console.print(
-                f"{outcome.record_path}  ({len(record.build_environment)} packages "
+                f"{outcome.record_path}  ({count} package{'' if count == 1 else 's'} "
                 f"in the build environment, installer {record.tools.installer})",
                 markup=False,
             )
