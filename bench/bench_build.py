@@ -22,15 +22,34 @@ import time
 from pathlib import Path
 
 PROJECT = ("iniconfig", "2.0.0")
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-           "GIT_AUTHOR_DATE": "@1700000000 +0000", "GIT_COMMITTER_DATE": "@1700000000 +0000"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_AUTHOR_DATE": "@1700000000 +0000",
+    "GIT_COMMITTER_DATE": "@1700000000 +0000",
+}
 
 
 def _fetch(work: Path) -> Path:
     name, version = PROJECT
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-binary", ":all:",
-                    "--no-deps", "-d", str(work), f"{name}=={version}"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "-d",
+            str(work),
+            f"{name}=={version}",
+        ],
+        check=True,
+    )
     with tarfile.open(work / f"{name}-{version}.tar.gz") as archive:
         archive.extractall(work, filter="data")
     checkout = work / f"{name}-{version}"
@@ -55,15 +74,35 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         work = Path(tmp)
         source = args.project.resolve() if args.project else _fetch(work)
-        epoch = subprocess.run(["git", "-C", str(source), "log", "-1", "--format=%ct"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        epoch = subprocess.run(
+            ["git", "-C", str(source), "log", "-1", "--format=%ct"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
         tools = {
             "python -m build": lambda p, o: [sys.executable, "-m", "build", "-o", o, p],
-            "chainproof build (uv)": lambda p, o: [chainproof, "build", p, "-o", o,
-                                                   "--installer", "uv", "--json"],
-            "chainproof build (pip)": lambda p, o: [chainproof, "build", p, "-o", o,
-                                                    "--installer", "pip", "--json"],
+            "chainproof build (uv)": lambda p, o: [
+                chainproof,
+                "build",
+                p,
+                "-o",
+                o,
+                "--installer",
+                "uv",
+                "--json",
+            ],
+            "chainproof build (pip)": lambda p, o: [
+                chainproof,
+                "build",
+                p,
+                "-o",
+                o,
+                "--installer",
+                "pip",
+                "--json",
+            ],
         }
         times: dict[str, list[float]] = {name: [] for name in tools}
         for run in range(args.runs):

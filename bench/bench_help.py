@@ -41,16 +41,20 @@ def main() -> int:
         print("chainproof is not installed in this environment", file=sys.stderr)
         return 2
     ours = statistics.median(_wall([chainproof, "--help"], args.runs))
-    print(f"chainproof --help   median {ours:.3f} s over {args.runs} runs "
-          f"(target < {TARGET} s: {'met' if ours < TARGET else 'MISSED'})")
+    print(
+        f"chainproof --help   median {ours:.3f} s over {args.runs} runs "
+        f"(target < {TARGET} s: {'met' if ours < TARGET else 'MISSED'})"
+    )
     for other in ("sigstore", "pip-audit"):
         path = _find(other)
         if path is None:
             print(f"{other} --help   not installed, skipped")
             continue
         theirs = statistics.median(_wall([path, "--help"], args.runs))
-        print(f"{other} --help   median {theirs:.3f} s; chainproof takes {ours / theirs:.2f}x "
-              f"its time ({theirs / ours:.1f}x faster)")
+        print(
+            f"{other} --help   median {theirs:.3f} s; chainproof takes {ours / theirs:.2f}x "
+            f"its time ({theirs / ours:.1f}x faster)"
+        )
     return 0 if ours < TARGET else 1
 
 
