@@ -1,11 +1,11 @@
 """A real, tiny release for signing tests: sdist and wheel from ``python -m build`` (no
-isolation, so no network), a build-record.json written with BuildRecord, and a small
-CycloneDX SBOM."""
+isolation, so no network), a build-record.json written with BuildRecord, and the SBOM from
+``chainproof sbom --dist``. The source commit is the one LocalSigstore's CI tokens carry, so
+certificate and provenance agree as in a real pipeline."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import subprocess
 import sys
@@ -21,11 +21,12 @@ from chainproof.models import (
     SourceInfo,
     ToolVersions,
 )
+from tests.sigstore_local import DEFAULT_SHA
 
 __all__ = ["COMMIT", "SOURCE_URI", "build_demo_release"]
 
 SOURCE_URI = "https://gitlab.com/group/project"
-COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
+COMMIT = DEFAULT_SHA
 _PYPROJECT = """\
 [build-system]
 requires = ["hatchling"]
@@ -93,21 +94,10 @@ def build_demo_release(dest: Path) -> Path:
         build_environment=_environment(),
     )
     (dest / "build-record.json").write_text(canonical_json(record.to_json()))
-    sbom = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "version": 1,
-        "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
-        "metadata": {
-            "component": {
-                "type": "library",
-                "bom-ref": "pkg:pypi/cp-demo@1.2.0",
-                "name": "cp-demo",
-                "version": "1.2.0",
-                "purl": "pkg:pypi/cp-demo@1.2.0",
-            }
-        },
-        "components": [],
-    }
-    (dest / "sbom.cdx.json").write_text(json.dumps(sbom, indent=2) + "\n")
+    # The real SBOM stage (offline: the demo has no runtime dependencies).
+    subprocess.run(
+        [sys.executable, "-m", "chainproof", "sbom", "--dist", str(dest)],
+        check=True,
+        capture_output=True,
+    )
     return dest

@@ -57,9 +57,10 @@ from tests.sigstore_local._fulcio import CertificateAuthority
 from tests.sigstore_local._rekor import EntryRejected, TransparencyLog
 from tests.sigstore_local._trust import client_trust_config, trusted_root
 
-__all__ = ["LocalSigstore"]
+__all__ = ["DEFAULT_SHA", "LocalSigstore"]
 
-_DEFAULT_SHA = "0123456789abcdef0123456789abcdef01234567"
+# The commit CI tokens name unless a test passes claims={"sha": ...}.
+DEFAULT_SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -180,7 +181,7 @@ class LocalSigstore:
             if ref.startswith("refs/tags/")
             else ("branch", ref.removeprefix("refs/heads/"))
         )
-        sha = str(kw.get("claims", {}).get("sha", _DEFAULT_SHA))
+        sha = str(kw.get("claims", {}).get("sha", DEFAULT_SHA))
         claims = {
             "namespace_id": "1000",
             "namespace_path": project.rsplit("/", 1)[0],
@@ -212,7 +213,7 @@ class LocalSigstore:
         workflow: str = ".github/workflows/release.yml",
         **kw: Any,
     ) -> str:
-        sha = str(kw.get("claims", {}).get("sha", _DEFAULT_SHA))
+        sha = str(kw.get("claims", {}).get("sha", DEFAULT_SHA))
         owner = repository.split("/")[0]
         claims = {
             "repository": repository,
