@@ -1,0 +1,258 @@
+"""`chainproof sbom` end to end (offline): outputs, determinism, bad input → exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+from typer.testing import CliRunner
+
+from chainproof.cli.app import app
+from chainproof.fileio import sha256_file
+from chainproof.models import Artifact, BuildRecord
+from tests.sbom.fixtures import app_wheel, wheelhouse
+from tests.sbom.helpers import make_dist, make_env
+
+__all__ = ["app_wheel", "wheelhouse"]  # fixtures used below
+
+ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["sbom", *args], env={**EPOCH, **(env or {})})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_sentence_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_uv_lock_json_is_valid_and_byte_identical(tmp_path: Path) -> None:
+    out1, out2 = tmp_path / "a.json", tmp_path / "b.json"
+    assert run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "-o", str(out1))[0] == 0
+    assert run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "-o", str(out2))[0] == 0
+    assert out1.read_bytes() == out2.read_bytes()
+    text = out1.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    doc = json.loads(text)
+    assert doc["metadata"]["timestamp"] == "2023-11-14T22:13:20+00:00"
+    assert len(doc["components"]) == 17
+
+
+@pytest.mark.parametrize("spec", ["1.5", "1.6", "1.7"])
+def test_xml_output(tmp_path: Path, spec: str) -> None:
+    out = tmp_path / "sbom.xml"
+    code, _, _ = run(
+        "--pylock",
+        str(ASSETS / "proj1-pylock.toml"),
+        "--offline",
+        "--format",
+        "xml",
+        "--spec-version",
+        spec,
+        "-o",
+        str(out),
+    )
+    assert code == 0
+    text = out.read_text()
+    assert XmlValidator(SchemaVersion.from_version(spec)).validate_str(text) is None
+    second = tmp_path / "again.xml"
+    run(
+        "--pylock",
+        str(ASSETS / "proj1-pylock.toml"),
+        "--offline",
+        "--format",
+        "xml",
+        "--spec-version",
+        spec,
+        "-o",
+        str(second),
+    )
+    assert second.read_bytes() == out.read_bytes()
+
+
+def test_stdout_and_json_summary(tmp_path: Path) -> None:
+    code, stdout, _ = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "-o", "-")
+    assert code == 0
+    assert json.loads(stdout)["bomFormat"] == "CycloneDX"
+    code, stdout, _ = run(
+        "--uv-lock",
+        str(ASSETS / "proj1-uv.lock"),
+        "--python-version",
+        "3.12",
+        "--platform",
+        "win_amd64",
+        "-o",
+        str(tmp_path / "w.json"),
+        "--json",
+    )
+    summary = json.loads(stdout)
+    assert code == 0
+    assert summary["components"] == 14
+    assert summary["spec_version"] == "1.6"
+
+
+def test_requirements_offline_keeps_candidates_and_via_graph(tmp_path: Path) -> None:
+    out = tmp_path / "req.json"
+    code, _, _ = run(
+        "--requirements", str(ASSETS / "proj1-requirements.txt"), "--offline", "-o", str(out)
+    )
+    assert code == 0
+    doc = json.loads(out.read_text())
+    charset = next(c for c in doc["components"] if c["name"] == "charset-normalizer")
+    assert len(charset["hashes"]) > 1
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert "pkg:pypi/idna@3.20" in deps["pkg:pypi/requests@2.34.2"]
+
+
+def test_missing_hash_fails_or_is_allowed(tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("six==1.17.0\n")
+    out = tmp_path / "out.json"
+    code, _, stderr = run("--requirements", str(req), "--offline", "-o", str(out))
+    assert code == 2
+    assert "have no sha256: six 1.17.0" in one_sentence_error(stderr)
+    assert not out.exists()
+    code, _, stderr = run(
+        "--requirements", str(req), "--offline", "--allow-missing-hashes", "-o", str(out)
+    )
+    assert code == 0
+    assert "Warning" in stderr
+    assert out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "name", "text", "message"),
+    [
+        ("--pylock", "pylock.toml", "lock-version = ", "is not valid TOML"),
+        (
+            "--pylock",
+            "pylock.toml",
+            'lock-version = "9"\ncreated-by = "x"\npackages = []\n',
+            "lock-version '9'",
+        ),
+        ("--uv-lock", "uv.lock", "version = 7\n", "lock version 7"),
+        ("--uv-lock", "uv.lock", "[[package]\n", "not valid TOML"),
+        ("--requirements", "r.txt", "requests\n", "not pinned"),
+    ],
+)
+def test_bad_lock_files_exit_2(
+    tmp_path: Path, flag: str, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    out = tmp_path / "out.json"
+    code, _, stderr = run(flag, str(path), "-o", str(out))
+    assert code == 2
+    assert message in one_sentence_error(stderr)
+    assert not out.exists()
+
+
+def test_missing_interpreter_exit_2(tmp_path: Path) -> None:
+    code, _, stderr = run("--env", str(tmp_path / "no-python"), "-o", str(tmp_path / "o.json"))
+    assert code == 2
+    assert "does not exist" in one_sentence_error(stderr)
+
+
+def test_wheel_that_is_not_a_zip_exit_2(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    wheel = dist / "bad-1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not a zip at all")
+    record = BuildRecord.from_json(
+        {
+            "schema": "https://chainproof.dev/build-record/v1",
+            "project": {"name": "bad", "version": "1.0"},
+            "source": {"uri": None, "commit": "0" * 40, "ref": None, "dirty": False},
+            "source_date_epoch": 0,
+            "started": "",
+            "finished": "",
+            "tools": {
+                "chainproof": "0",
+                "python": "3",
+                "platform": "x",
+                "installer": {"name": "pip", "version": "1"},
+                "build": "1",
+            },
+            "backend": {"build-backend": "x", "requires": []},
+            "artifacts": [],
+            "build_environment": [],
+        }
+    )
+    data = record.to_json()
+    data["artifacts"] = [Artifact(wheel.name, "wheel", sha256_file(wheel), 16).to_json()]
+    (dist / "build-record.json").write_text(json.dumps(data))
+    code, _, stderr = run("--dist", str(dist))
+    assert code == 2
+    assert "not a zip archive" in one_sentence_error(stderr)
+    assert not (dist / "sbom.cdx.json").exists()
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    code, _, stderr = run("--uv-lock", "a", "--pylock", "b")
+    assert code == 2
+    assert "Give one input" in one_sentence_error(stderr)
+    code, _, stderr = run(
+        "--uv-lock",
+        str(ASSETS / "proj1-uv.lock"),
+        "-o",
+        str(tmp_path / "x"),
+        env={"SOURCE_DATE_EPOCH": "yesterday"},
+    )
+    assert code == 2
+    assert "SOURCE_DATE_EPOCH" in one_sentence_error(stderr)
+    code, _, stderr = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "--spec-version", "1.2")
+    assert code == 2
+    assert "not supported" in one_sentence_error(stderr)
+    code, _, stderr = run("--dist", str(tmp_path / "nothing"))
+    assert code == 2
+    assert "does not exist" in one_sentence_error(stderr)
+
+
+def test_dist_offline_with_find_links(tmp_path: Path, app_wheel: Path, wheelhouse: Path) -> None:
+    dist = make_dist(tmp_path / "dist", app_wheel, "app", "0.1")
+    code, _, stderr = run(
+        "--dist",
+        str(dist),
+        "--no-index",
+        "--find-links",
+        str(wheelhouse),
+        env={"SOURCE_DATE_EPOCH": ""},
+    )
+    assert code == 0, stderr
+    doc = json.loads((dist / "sbom.cdx.json").read_text())
+    # Without SOURCE_DATE_EPOCH the build record's epoch is used.
+    assert doc["metadata"]["timestamp"] == "2023-11-14T22:13:20+00:00"
+    assert {c["name"] for c in doc["components"]} == {"liba", "libc"}
+    refs = {r["url"]: r["type"] for r in doc["metadata"]["component"]["externalReferences"]}
+    assert refs == {
+        app_wheel.name: "distribution",
+        f"{app_wheel.name}#app-0.1.dist-info/sboms/bom.cdx.json": "bom",
+    }
+
+
+def test_env_modified_file_fails_unless_allowed(tmp_path: Path, wheelhouse: Path) -> None:
+    python = make_env(tmp_path / "venv", wheelhouse, "libb")
+    module = next((tmp_path / "venv").glob("lib/python*/site-packages/libb/__init__.py"))
+    module.write_text("changed = True\n")
+    out = tmp_path / "env.json"
+    code, _, stderr = run("--env", str(python), "-o", str(out))
+    assert code == 1
+    assert "libb/__init__.py: modified" in one_sentence_error(stderr)
+    assert not out.exists()
+    code, _, stderr = run("--env", str(tmp_path / "venv"), "--allow-modified", "-o", str(out))
+    assert code == 0
+    assert "do not match RECORD" in stderr
+    doc = json.loads(out.read_text())
+    (libb,) = [c for c in doc["components"] if c["name"] == "libb"]
+    assert any(p["name"] == "chainproof:record:problem" for p in libb["properties"])
