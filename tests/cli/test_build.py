@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,8 +142,10 @@ def _dirty(path: Path) -> Path:
     ],
     ids=["missing", "non-git", "not-python", "broken-pyproject", "dirty", "backend", "bad-req"],
 )
-def test_bad_input_exits_2_with_one_sentence(tmp_path: Path, make: object, message: str) -> None:
-    project = make(tmp_path / "p")  # type: ignore[operator]
+def test_bad_input_exits_2_with_one_sentence(
+    tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    project = make(tmp_path / "p")
     out = tmp_path / "out"
     result = runner.invoke(app, ["build", str(project), "-o", str(out)])
     assert result.exit_code == 2, result.output
