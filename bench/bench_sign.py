@@ -24,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chainproof.fileio import canonical_json, sha256_file  # noqa: E402
-from chainproof.models import Artifact, BuildRecord  # noqa: E402
 from tests.signing._demo import build_demo_release  # noqa: E402
 from tests.sigstore_local import LocalSigstore  # noqa: E402
+
+from chainproof.fileio import canonical_json, sha256_file  # noqa: E402
+from chainproof.models import Artifact, BuildRecord  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORK = ROOT / "bench" / ".work" / "sign"
@@ -70,8 +71,11 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=256)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("GITLAB_CI", "GITHUB_ACTIONS", "SIGSTORE_ID_TOKEN")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GITLAB_CI", "GITHUB_ACTIONS", "SIGSTORE_ID_TOKEN")
+    }
     template = _release(args.size_mb)
     results: dict[str, list[tuple[float, int]]] = {"chainproof": [], "sigstore": []}
     with LocalSigstore() as instance:
@@ -82,13 +86,31 @@ def main() -> None:
                 shutil.copytree(template, target)
                 token = instance.gitlab_token()
                 if tool == "chainproof":
-                    command = [str(BIN / "chainproof"), "sign", str(target), "--json",
-                               "--trust-config", config, "--identity-token", token]
+                    command = [
+                        str(BIN / "chainproof"),
+                        "sign",
+                        str(target),
+                        "--json",
+                        "--trust-config",
+                        config,
+                        "--identity-token",
+                        token,
+                    ]
                 else:
-                    files = [str(p) for p in sorted(target.iterdir())
-                             if p.name.endswith((".whl", ".tar.gz", ".cdx.json"))]
-                    command = [str(BIN / "sigstore"), "--trust-config", config, "sign",
-                               "--identity-token", token, *files]
+                    files = [
+                        str(p)
+                        for p in sorted(target.iterdir())
+                        if p.name.endswith((".whl", ".tar.gz", ".cdx.json"))
+                    ]
+                    command = [
+                        str(BIN / "sigstore"),
+                        "--trust-config",
+                        config,
+                        "sign",
+                        "--identity-token",
+                        token,
+                        *files,
+                    ]
                 results[tool].append(_run(command, env))
                 shutil.rmtree(target)
     wheel_mb = next(template.glob("*.whl")).stat().st_size / 2**20
@@ -100,8 +122,10 @@ def main() -> None:
         medians[tool] = (seconds, rss)
         print(f"{tool:>10}: {seconds:.2f} s median, peak RSS {rss} MiB")
     (c_time, c_rss), (s_time, s_rss) = medians["chainproof"], medians["sigstore"]
-    print(f"ratio chainproof/sigstore: time {c_time / s_time:.2f}, "
-          f"peak RSS {c_rss / s_rss:.2f} (chainproof makes 7 signatures, sigstore 3)")
+    print(
+        f"ratio chainproof/sigstore: time {c_time / s_time:.2f}, "
+        f"peak RSS {c_rss / s_rss:.2f} (chainproof makes 7 signatures, sigstore 3)"
+    )
 
 
 if __name__ == "__main__":
