@@ -382,3 +382,18 @@ def test_key_signed_release_tampering(keyed_release: tuple[Path, Path], tmp_path
     data["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
     envelope.write_text(json.dumps(data))
     assert (WHEEL, "signature") in failures(verify_keyed(copy, public_key))
+
+
+def test_pinned_trusted_root(local_sigstore: LocalSigstore, release: Path, tmp_path: Path) -> None:
+    args = ["verify", str(release), "--gitlab", PROJECT, "--ref", REF]
+    pinned = _invoke([*args, "--trusted-root", str(local_sigstore.trusted_root)])
+    assert pinned.exit_code == 0, pinned.output
+    # Sigstore's public root does not vouch for the local instance's certificates
+    public = _invoke([*args, "--offline", "--json"])
+    assert public.exit_code == 1
+    assert (WHEEL, "certificate-chain") in failures(public)
+    broken = tmp_path / "root.json"
+    broken.write_text('{"mediaType": "nope"}')
+    bad = _invoke([*args, "--trusted-root", str(broken)])
+    assert bad.exit_code == 2
+    assert "not a usable Sigstore trusted root" in bad.stderr
