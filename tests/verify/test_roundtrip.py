@@ -397,3 +397,20 @@ def test_pinned_trusted_root(local_sigstore: LocalSigstore, release: Path, tmp_p
     bad = _invoke([*args, "--trusted-root", str(broken)])
     assert bad.exit_code == 2
     assert "not a usable Sigstore trusted root" in bad.stderr
+
+
+def test_manifest_mismatches_fail(local_sigstore: LocalSigstore, release: Path) -> None:
+    shutil.copy(release / WHEEL, release / "cp_demo-9.9.9-py3-none-any.whl")
+    (release / f"{SDIST}.publish.attestation").unlink()
+    found = failures(verify(local_sigstore, release))
+    assert ("cp_demo-9.9.9-py3-none-any.whl", "manifest") in found
+    assert (f"{SDIST}.publish.attestation", "manifest") in found
+
+
+def test_release_without_manifest_is_read_by_name(
+    local_sigstore: LocalSigstore, release: Path
+) -> None:
+    (release / "release.json").unlink()
+    result = verify(local_sigstore, release)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["artifacts"]) == 2
