@@ -2,7 +2,8 @@
 every other package's requirement on it allows, or a plain statement of why there is none.
 
 Candidate versions are the versions the advisories themselves name (``fixed`` and
-``introduced`` events, ``last_affected`` bounds and ``versions`` lists), newer than the
+``introduced`` events, ``last_affected`` bounds and ``versions`` lists; a ``limit`` is not a
+release), newer than the
 installed one; a candidate must be unaffected by every (non-withdrawn) advisory of the
 package, not only by those that matched. Pre-releases are proposed only to a pre-release.
 """
@@ -45,7 +46,12 @@ def _candidates(
 ) -> list[Version]:
     named: set[str] = set()
     for _, affected in entries:
-        named.update(e.version for events in affected.ranges for e in events if e.version != "0")
+        named.update(
+            e.version
+            for events in affected.ranges
+            for e in events
+            if e.version != "0" and e.kind != "limit"
+        )
         named.update(affected.versions)
     parsed = {v for v in (parse_version(t) for t in named) if v is not None and v > current}
     if not current.is_prerelease:

@@ -1,5 +1,6 @@
 """``--format cyclonedx``: the input's components with a ``vulnerabilities`` section (VEX),
-built with cyclonedx-python-lib and checked with its strict JSON validator before returning.
+built with cyclonedx-python-lib and validated against the CycloneDX schema before returning
+(chainproof.sbom.validate: the library's strict schema with a fast IRI check).
 
 An SBOM input is read back with the library (components, dependencies, metadata kept); other
 inputs become one library component per package. Each finding is a vulnerability with its
@@ -13,6 +14,7 @@ justification when it gives one, else ``exploitable`` with the response ``will_n
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -207,7 +209,8 @@ class CycloneDXFormat:
     def render(self, report: AuditReport, target: AuditTarget) -> str:
         from cyclonedx.output import make_outputter
         from cyclonedx.schema import OutputFormat, SchemaVersion
-        from cyclonedx.validation.json import JsonStrictValidator
+
+        from chainproof.sbom.validate import validate_json
 
         bom = _bom(target)
         refs: dict[tuple[str, str], str] = {}
@@ -229,7 +232,10 @@ class CycloneDXFormat:
             uuid.NAMESPACE_URL, "urn:chainproof:audit:" + hashlib.sha256(seed.encode()).hexdigest()
         )
         text: str = make_outputter(bom, OutputFormat.JSON, version).output_as_string(indent=2)
-        error = JsonStrictValidator(version).validate_str(text)
-        if error is not None:
-            raise ChainproofError(f"The CycloneDX VEX output does not validate: {error}.")
+        try:
+            validate_json(json.loads(text), f"{version.to_version()}")
+        except InputError as exc:
+            raise ChainproofError(
+                f"The CycloneDX VEX output does not validate: {exc.message}"
+            ) from exc
         return text + "\n"

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chainproof.audit.inputs import read_sbom
+from chainproof.errors import InputError
+from tests.audit.conftest import AUDIT_ASSETS
+
+SBOM = AUDIT_ASSETS / "app.cdx.json"
+
+
+def test_sbom_components_graph_and_unchecked() -> None:
+    target = read_sbom(SBOM)
+    components = {(c.key, c.version, c.direct, c.build_only) for c in target.inventory.components}
+    assert components == {
+        ("requests", "2.2.1", True, False),
+        ("urllib3", "1.26.4", False, False),
+        ("jinja2", "2.10", True, False),
+        ("markupsafe", "2.1.5", False, False),
+        ("setuptools", "65.5.0", False, True),
+    }
+    assert target.inventory.graph.roots == ("jinja2", "requests")
+    assert target.inventory.graph.dependencies_of("requests") == ("urllib3",)
+    assert dict(target.unchecked) == {
+        "left-pad": "not a PyPI package (purl pkg:npm/left-pad@1.3.0)",
+        "vendored-lib": "not a PyPI package (no purl)",
+    }
+    assert target.requirements is None
+    refs = {c.key: ref for c, ref in target.bom_refs.items()}
+    assert refs["jinja2"] == "pkg:pypi/jinja2@2.10"
+
+
+def test_sbom_without_root_uses_undepended_components(tmp_path: Path) -> None:
+    data = json.loads(SBOM.read_text())
+    del data["metadata"]["component"]
+    data["dependencies"] = [
+        d for d in data["dependencies"] if d["ref"] != "pkg:pypi/demo-app@1.0.0"
+    ]
+    path = tmp_path / "noroot.json"
+    path.write_text(json.dumps(data))
+    roots = read_sbom(path).inventory.graph.roots
+    assert roots == ("jinja2", "requests", "setuptools")
+
+
+def test_version_from_purl_when_missing(tmp_path: Path) -> None:
+    data = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [
+            {"type": "library", "name": "requests", "purl": "pkg:pypi/requests@2.2.1"},
+            {"type": "library", "name": "idna", "purl": "pkg:pypi/idna"},
+        ],
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    target = read_sbom(path)
+    assert [(c.key, c.version) for c in target.inventory.components] == [("requests", "2.2.1")]
+    assert target.unchecked == (("idna", "it has no version"),)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"bomFormat": "SPDX"}', "is not a CycloneDX SBOM"),
+        ('<?xml version="1.0"?><bom/>', "is XML"),
+        ('{"bomFormat": "CycloneDX", "components": {}}', "'components' is not a list"),
+        ('{"bomFormat": "CycloneDX", "dependencies": [{"dependsOn": []}]}', "has no ref"),
+    ],
+)
+def test_unreadable_sboms(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_sbom(path)
+
+
+def test_missing_sbom(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        read_sbom(tmp_path / "nope.json")
