@@ -93,7 +93,7 @@ def test_content_of_small_sbom() -> None:
     }
     assert bom_ref["type"] == "bom"
     assert bom_ref["hashes"][0]["content"] == "d" * 64
-    assert by_name["zope.thing"]["purl"] == "pkg:pypi/zope.thing@2.0"
+    assert by_name["zope.thing"]["purl"] == "pkg:pypi/zope-thing@2.0"
     assert by_name["zope.thing"]["licenses"] == [{"license": {"name": "Custom"}}]
     tool = by_name["hatchling"]
     assert tool["scope"] == "excluded"
@@ -101,7 +101,7 @@ def test_content_of_small_sbom() -> None:
     assert {"name": "chainproof:build-only", "value": "true"} in tool["properties"]
     deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
     assert deps["pkg:pypi/release@3.0"] == ["pkg:pypi/foo-bar@1.0"]
-    assert deps["pkg:pypi/foo-bar@1.0"] == ["pkg:pypi/zope.thing@2.0"]
+    assert deps["pkg:pypi/foo-bar@1.0"] == ["pkg:pypi/zope-thing@2.0"]
     assert [c["name"] for c in doc["components"]] == sorted(by_name)
 
 

@@ -5,9 +5,9 @@
 - components in the library's stable order (type, name, version); bom-ref = purl for the
   runtime closure, ``build:<purl>`` for the build environment (scope ``excluded`` and
   property ``chainproof:build-only=true``);
-- purls per the pypi purl spec (lower case, ``_`` → ``-``); each component's sha256, and its
-  file's URL as an external reference of type ``distribution`` carrying the same hash and the
-  file name as comment; PEP 770 SBOMs as references of type ``bom``;
+- purls per the pypi purl spec with PEP 503 names (lower case, ``_``/``.`` → ``-``); each
+  component's sha256, and its file's URL as an external reference of type ``distribution``
+  carrying the same hash and the file name as comment; PEP 770 SBOMs as references of type ``bom``;
 - licences: an SPDX expression, else licence names;
 - components without a sha256 are an error naming them, unless ``allow_missing_hashes`` (then
   they carry ``chainproof:hash:missing=true`` and a warning is returned);
@@ -61,11 +61,12 @@ def strip_credentials(url: str) -> str:
 
 
 def purl_for(component: Component) -> str:
-    """``pkg:pypi/<name>@<version>``: name lower-cased with ``_`` → ``-`` (purl spec, pypi)."""
-    from packageurl import PackageURL
+    """``pkg:pypi/<name>@<version>`` with the PEP 503 name (``Component.purl``).
 
-    name = component.name.lower().replace("_", "-")
-    return str(PackageURL(type="pypi", name=name, version=component.version or None))
+    The purl spec asks for lower case and ``_`` → ``-``; the PEP 503 form also folds ``.``, so
+    a lock file (which stores normalised names) and package metadata (``boolean.py``) give the
+    same purl."""
+    return component.purl if component.version else f"pkg:pypi/{component.key}"
 
 
 def _ref(component: Component) -> str:
