@@ -141,3 +141,16 @@ def test_bad_inputs(tmp_path: Path) -> None:
     result = _sign(empty, "--trust-config", str(bad_config))
     assert result.exit_code == 2
     assert "is not a usable Sigstore ClientTrustConfig" in result.output
+
+
+@pytest.mark.parametrize("instance", [[], ["--staging"]])
+def test_token_problems_come_before_fetching_a_public_trust_root(
+    local_sigstore: LocalSigstore, demo_release: Path, instance: list[str]
+) -> None:
+    # No --trust-config: the public instance's root would come over the network (which the
+    # test suite does not have); the token's problem is reported first, exit 2 not 3.
+    result = _sign(demo_release, *instance)
+    assert (result.exit_code, "No identity token" in result.output) == (2, True)
+    expired = local_sigstore.gitlab_token(expires_in=-120)
+    result = _sign(demo_release, *instance, "--identity-token", expired)
+    assert (result.exit_code, "expired at" in result.output) == (2, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def command(
         from chainproof.signing import (
             KeySigner,
             SigstoreSigner,
+            check_token,
             find_token,
             key_password,
             load_trust_config,
@@ -85,15 +87,19 @@ def command(
             if signer == "key" and key is not None:
                 chosen = KeySigner(key, key_password())
             else:
-                config = load_trust_config(trust_config, staging)
+                # A --trust-config file is checked at once; the public instances' trust roots
+                # come over the network, so a missing or expired token is reported first.
+                local = None if trust_config is None else load_trust_config(trust_config, staging)
+                config = functools.cache(lambda: local or load_trust_config(None, staging))
                 interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()
                 token = find_token(
                     identity_token,
                     interactive=interactive,
-                    oidc_url=config.signing_config.get_oidc_url,
+                    oidc_url=lambda: config().signing_config.get_oidc_url(),
                 )
+                check_token(token)
                 progress.step("Getting a signing certificate")
-                chosen = SigstoreSigner(config, token)
+                chosen = SigstoreSigner(config(), token)
             result = sign_release(inputs, chosen, run_details(os.environ), progress)
         if json_output:
             emit_json(result.to_json())
