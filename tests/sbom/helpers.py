@@ -106,12 +106,15 @@ def make_env(root: Path, wheelhouse: Path, *requirements: str) -> Path:
     """A venv (no pip) with ``requirements`` installed from ``wheelhouse`` by uv, offline."""
     subprocess.run([UV, "venv", "-q", "--python", sys.executable, str(root)], check=True)
     python = root / "bin" / "python"
+    # Copies, not hard links into uv's cache: tests modify installed files.
     subprocess.run(
         [
             UV,
             "pip",
             "install",
             "-q",
+            "--link-mode",
+            "copy",
             "--python",
             str(python),
             "--no-index",

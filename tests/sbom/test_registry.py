@@ -226,7 +226,11 @@ def test_env_of_about_100_packages(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([UV, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([UV, "pip", "install", "-q", "--python", str(python), "jupyterlab"], check=True)
+    # --link-mode copy: the test modifies an installed file, which must not be uv's cache.
+    subprocess.run(
+        [UV, "pip", "install", "-q", "--link-mode", "copy", "--python", str(python), "jupyterlab"],
+        check=True,
+    )
     listed = json.loads(
         subprocess.run(
             [UV, "pip", "list", "--python", str(python), "--format", "json"],
@@ -250,7 +254,9 @@ def test_env_of_about_100_packages(tmp_path: Path) -> None:
     assert len(deps[jupyterlab["bom-ref"]]) >= 10
     # A modified file is flagged (exit 1) with its path.
     target = next(venv.glob("lib/python*/site-packages/jupyterlab/__init__.py"))
-    target.write_text(target.read_text() + "\n# tampered\n")
+    text = target.read_text()
+    target.unlink()  # never write through a link
+    target.write_text(text + "\n# tampered\n")
     tampered = chainproof("sbom", "--env", str(python), "-o", str(tmp_path / "t.json"))
     assert tampered.returncode == 1
     assert "jupyterlab/__init__.py: modified" in tampered.stderr
