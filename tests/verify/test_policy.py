@@ -107,3 +107,21 @@ def test_flags_alone_without_signer_are_empty(tmp_path: Path) -> None:
             {"ref": "refs/heads/main", "require": "provenance", "offline": True},
             search_dir=tmp_path,
         )
+
+
+def test_environment_sits_between_flags_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, '[verify]\ngithub = "o/file"\nref = "refs/heads/main"\n')
+    monkeypatch.setenv("CHAINPROOF_VERIFY_GITHUB", "o/env")
+    monkeypatch.setenv("CHAINPROOF_VERIFY_OFFLINE", "true")
+    monkeypatch.setenv("CHAINPROOF_VERIFY_REQUIRE", "provenance,sbom")
+    policy = load_policy({}, path)
+    assert policy.github == "o/env"
+    assert policy.offline is True
+    assert policy.require == frozenset({"provenance", "sbom"})
+    assert policy.ref == "refs/heads/main"
+    assert load_policy({"github": "o/flag"}, path).github == "o/flag"
+    monkeypatch.setenv("CHAINPROOF_VERIFY_STAGING", "maybe")
+    with pytest.raises(InputError, match="CHAINPROOF_VERIFY_STAGING"):
+        load_policy({}, path)

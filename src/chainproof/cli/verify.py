@@ -56,7 +56,10 @@ def command(
         list[str] | None, typer.Argument(help="Artifacts, release directories or sha256:HEX.")
     ] = None,
     bundle: Annotated[Path | None, typer.Option(help="The Sigstore bundle to use.")] = None,
-    policy: Annotated[Path | None, typer.Option(help="A policy file (chainproof.toml).")] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="A policy file (chainproof.toml); else $CHAINPROOF_VERIFY_POLICY."),
+    ] = None,
     identity: Annotated[str | None, typer.Option(help="Exact signer identity (SAN).")] = None,
     identity_regex: Annotated[str | None, typer.Option(help="Regex over the SAN.")] = None,
     issuer: Annotated[str | None, typer.Option(help="OIDC issuer URL.")] = None,
@@ -85,6 +88,7 @@ def command(
     with handle_errors():
         import logging
 
+        from chainproof.config import env_setting
         from chainproof.errors import NotYetImplemented, VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
         from chainproof.verify import (
@@ -117,7 +121,8 @@ def command(
             "offline": offline,
             "key": key,
         }
-        rules = load_policy(flags, policy)
+        from_env = env_setting("verify_policy")
+        rules = load_policy(flags, policy or (Path(from_env) if from_env else None))
         args = targets or []
         found, release = resolve_targets(args, bundle)
         # sigstore-python logs warnings (offline TUF) on stderr; the report says it all.

@@ -77,10 +77,7 @@ class LoadedBundle:
     path: Path
     bundle: Bundle
     pep740: bool
-
-    @property
-    def is_dsse(self) -> bool:
-        return self.bundle._inner.dsse_envelope is not None  # no public accessor in sigstore
+    is_dsse: bool  # read from the JSON: sigstore's Bundle has no public accessor for it
 
     @property
     def certificate(self) -> Certificate:
@@ -123,10 +120,11 @@ def load_bundle(path: Path) -> LoadedBundle:
                 raise InputError(
                     f"The bundle {path} has an unknown media type {data['mediaType']!r}."
                 )
-            return LoadedBundle(path, Bundle.from_json(raw), pep740=False)
+            dsse = isinstance(data.get("dsseEnvelope"), dict)
+            return LoadedBundle(path, Bundle.from_json(raw), pep740=False, is_dsse=dsse)
         if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
             attestation = Attestation.model_validate_json(raw)
-            return LoadedBundle(path, attestation.to_bundle(), pep740=True)
+            return LoadedBundle(path, attestation.to_bundle(), pep740=True, is_dsse=True)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])

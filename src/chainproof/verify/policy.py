@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainproof.config import load_section
+from chainproof.config import env_setting, load_section
 from chainproof.errors import InputError, UsageError
 
 __all__ = [
@@ -137,6 +137,23 @@ def _merge(file_values: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+def _from_environment() -> dict[str, Any]:
+    """``CHAINPROOF_VERIFY_<KEY>`` variables (e.g. CHAINPROOF_VERIFY_IDENTITY_REGEX)."""
+    values: dict[str, Any] = {}
+    for key, kind in POLICY_KEYS.items():
+        raw = env_setting(f"verify_{key}")
+        if raw is None:
+            continue
+        if kind == _BOOL:
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+                name = f"CHAINPROOF_VERIFY_{key.upper().replace('-', '_')}"
+                raise InputError(f"{name} must be true or false, not {raw!r}.")
+            values[key] = raw.lower() in ("1", "true", "yes")
+        else:
+            values[key] = raw
+    return values
+
+
 def _contradiction(message: str) -> UsageError:
     return UsageError(f"The verify policy is contradictory: {message}.")
 
@@ -232,7 +249,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
 def load_policy(
     flags: dict[str, Any], policy_file: Path | None = None, search_dir: Path | None = None
 ) -> Policy:
-    """Merge the policy file (explicit, or found in ``search_dir``) with ``flags``.
+    """Merge ``flags``, then ``CHAINPROOF_VERIFY_<KEY>`` environment variables, then the policy
+    file (explicit, or found in ``search_dir``); each layer replaces the next (by group).
 
     ``flags`` uses the file's key names (``identity-regex``, ...); None/False means unset.
     """
@@ -254,4 +272,5 @@ def load_policy(
     flag_values = {
         k: _typed(k, v, "the flags", None) for k, v in flags.items() if v not in (None, False)
     }
-    return _build(_merge(file_values, flag_values), origin)
+    env_values = {k: _typed(k, v, "the environment", None) for k, v in _from_environment().items()}
+    return _build(_merge(_merge(file_values, env_values), flag_values), origin)
