@@ -117,8 +117,9 @@ class AuditReport:
         expired = self.expired
         if expired:
             listed = ", ".join(
-                f"{f.expired_exception.id} for {f.component.name} (expired "
-                f"{f.expired_exception.expires.isoformat()})"
+                f"{f.expired_exception.id}"
+                f"{'' if f.expired_exception.id == f.id else f' ({f.id})'} for "
+                f"{f.component.name} (expired {f.expired_exception.expires.isoformat()})"
                 for f in expired
                 if f.expired_exception
             )

@@ -1,0 +1,116 @@
+"""Audit inputs read through chainproof.sbom's inventory readers: requirements, pylock.toml
+and an installed environment (a real venv with hand-written dist-info, no registry)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chainproof.audit.db import AdvisoryDB
+from chainproof.audit.engine import run_audit
+from chainproof.audit.inputs import Requirement, read_target
+from chainproof.audit.policy import AuditPolicy
+
+H1 = "0" * 63 + "1"
+H2 = "0" * 63 + "2"
+
+
+def make_env(root: Path, dists: list[tuple[str, str, list[str]]]) -> Path:
+    """A venv holding ``dists`` (name, version, Requires-Dist lines); returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    python = root / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    for name, version, requires in dists:
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        lines = [
+            "Metadata-Version: 2.1",
+            f"Name: {name}",
+            f"Version: {version}",
+            *(f"Requires-Dist: {r}" for r in requires),
+        ]
+        (info / "METADATA").write_text("\n".join(lines) + "\n")
+        (info / "INSTALLER").write_text("pip\n")
+        (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n")
+    return python
+
+
+def test_requirements_file(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text(
+        f"requests==2.2.1 \\\n    --hash=sha256:{H1}\n"
+        f"urllib3==1.26.4 \\\n    --hash=sha256:{H2}\n    # via requests\n"
+    )
+    target = read_target("requirements", path)
+    assert target.requirements is None
+    report = run_audit(target, snapshot, AuditPolicy())
+    paths = {f.component.key: f.path for f in report.findings}
+    assert paths["urllib3"] == ("requests", "urllib3")
+    assert {f.component.key for f in report.findings} == {"requests", "urllib3"}
+
+
+def test_pylock(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    path = tmp_path / "pylock.toml"
+    path.write_text(
+        'lock-version = "1.0"\ncreated-by = "test"\n\n'
+        '[[packages]]\nname = "jinja2"\nversion = "2.10"\n'
+        'dependencies = [{name = "markupsafe"}]\n'
+        f'[[packages.wheels]]\nname = "Jinja2-2.10-py2.py3-none-any.whl"\n'
+        f'url = "https://example.invalid/Jinja2-2.10-py2.py3-none-any.whl"\n'
+        f'hashes = {{sha256 = "{H1}"}}\n\n'
+        '[[packages]]\nname = "markupsafe"\nversion = "2.1.5"\n'
+        f'[[packages.wheels]]\nname = "MarkupSafe-2.1.5-py3-none-any.whl"\n'
+        f'url = "https://example.invalid/MarkupSafe-2.1.5-py3-none-any.whl"\n'
+        f'hashes = {{sha256 = "{H2}"}}\n'
+    )
+    report = run_audit(read_target("pylock", path), snapshot, AuditPolicy())
+    assert {f.id for f in report.findings} == {"PYSEC-2019-217", "PYSEC-2021-66"}
+    assert report.checked == 2
+
+
+def test_environment_requirements_shape_the_proposal(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    python = make_env(
+        tmp_path / "venv",
+        [
+            (
+                "requests",
+                "2.25.1",
+                [
+                    "urllib3<1.27,>=1.21.1",
+                    "idna<3,>=2.5",
+                    'PySocks!=1.5.7,>=1.5.6; extra == "socks"',
+                ],
+            ),
+            ("urllib3", "1.26.4", []),
+            ("idna", "2.10", []),
+            ("flask", "1.0.2", ["Jinja2<2.11,>=2.10", 'colorama; sys_platform == "win32"']),
+            ("jinja2", "2.10", []),
+        ],
+    )
+    target = read_target("env", str(python))
+    assert target.requirements is not None
+    assert Requirement("urllib3", "<1.27,>=1.21.1", "requests 2.25.1") in target.requirements
+    assert not any(r.package in ("pysocks", "colorama") for r in target.requirements)
+    report = run_audit(target, snapshot, AuditPolicy())
+    proposals = {f.component.key: f.proposal for f in report.findings}
+    assert proposals["urllib3"].version == "1.26.18"
+    assert proposals["urllib3"].constraints_checked
+    assert proposals["jinja2"].version is None
+    assert "flask 1.0.2 requires jinja2<2.11,>=2.10" in proposals["jinja2"].explanation
+
+
+def test_environment_that_is_not_there(tmp_path: Path) -> None:
+    from chainproof.errors import InputError
+
+    with pytest.raises(InputError):
+        read_target("env", str(tmp_path / "no-python"))

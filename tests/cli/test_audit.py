@@ -1,0 +1,160 @@
+"""`chainproof audit` end to end, offline: exit codes, messages, formats, policy flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainproof.audit.db import build_database
+from chainproof.audit.osv import iter_source
+from chainproof.cli.app import app
+
+ASSETS = Path(__file__).parent.parent / "assets" / "audit"
+SBOM = ASSETS / "app.cdx.json"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("auditdb") / "adv.sqlite3"
+    build_database(
+        iter_source(ASSETS / "pypa-advisory-database-2024-10-10.tar.gz"), path, "pypa snapshot"
+    )
+    return path
+
+
+def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["audit", *args], env={"SOURCE_DATE_EPOCH": "1767225600"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_sentence_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1
+    assert "Traceback" not in stderr
+    return errors[0]
+
+
+def test_findings_over_the_threshold_exit_1(db: Path) -> None:
+    code, out, err = run("--sbom", str(SBOM), "--db", str(db), "--ignore-stale")
+    assert code == 1
+    assert "PYSEC-2021-108" in out
+    assert "requests → urllib3" in out
+    assert "Not checked: left-pad: not a PyPI package" in out
+    assert "Warning: The advisory database is" in out
+    assert one_sentence_error(err).startswith(
+        "Error: The audit failed: 10 findings at or above low"
+    )
+
+
+def test_threshold_flag_can_pass_the_run(db: Path) -> None:
+    code, out, _ = run(
+        "--sbom", str(SBOM), "--db", str(db), "--db-max-age", "100000", "--fail-on", "critical"
+    )
+    assert code == 0
+    assert "10 open finding(s)" in out
+    assert "Warning" not in out
+
+
+def test_stale_database_is_an_error_by_default(db: Path) -> None:
+    code, out, err = run("--sbom", str(SBOM), "--db", str(db))
+    assert code == 2
+    assert out == ""
+    message = one_sentence_error(err)
+    assert "older than the maximum of 30 days" in message
+    assert "--ignore-stale" in err
+
+
+def test_policy_sets_age_threshold_and_exceptions(db: Path, tmp_path: Path) -> None:
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text(
+        '[audit]\nfail-on = "high"\nmax-db-age-days = 100000\n\n'
+        '[[audit.exceptions]]\nid = "CVE-2021-33503"\npackage = "urllib3"\n'
+        'reason = "No untrusted URLs reach urllib3."\napprover = "alice@example.com"\n'
+        "expires = 2020-01-01\n"
+    )
+    code, out, err = run(
+        "--sbom", str(SBOM), "--db", str(db), "--policy", str(policy), "--format", "json"
+    )
+    assert code == 1
+    report = json.loads(out)
+    finding = next(f for f in report["findings"] if f["id"] == "PYSEC-2021-108")
+    assert finding["suppressed"] is False
+    assert finding["expired_exception"]["expires"] == "2020-01-01"
+    assert (
+        "expired exception: CVE-2021-33503 (PYSEC-2021-108) for urllib3 (expired 2020-01-01)"
+        in (one_sentence_error(err))
+    )
+
+
+def test_outputs_to_files(db: Path, tmp_path: Path) -> None:
+    for fmt in ("sarif", "cyclonedx", "markdown", "json", "table"):
+        out_file = tmp_path / f"report.{fmt}"
+        code, out, err = run(
+            "--sbom",
+            str(SBOM),
+            "--db",
+            str(db),
+            "--ignore-stale",
+            "--format",
+            fmt,
+            "-o",
+            str(out_file),
+        )
+        assert code == 1
+        assert out == ""
+        assert f"Wrote {fmt} report to {out_file}." in err
+        assert out_file.stat().st_size > 0
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    vex = json.loads((tmp_path / "report.cyclonedx").read_text())
+    assert len(vex["vulnerabilities"]) == 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Give exactly one of --sbom, --pylock, --requirements or --env."),
+        (("--sbom", "a.json", "--pylock", "b.toml"), "Give exactly one of"),
+        (("--sbom", "missing.json"), "The SBOM missing.json does not exist."),
+        (("--sbom", str(SBOM), "--format", "html"), "--format must be one of"),
+        (("--sbom", str(SBOM), "--fail-on", "severe"), "--fail-on must be one of"),
+        (("--sbom", str(SBOM), "--policy", "nope.toml"), "does not exist"),
+    ],
+)
+def test_bad_usage_and_input_exit_2(db: Path, args: tuple[str, ...], message: str) -> None:
+    code, _, err = run(*args, "--db", str(db), "--ignore-stale")
+    assert code == 2
+    assert message in one_sentence_error(err)
+
+
+def test_unreadable_inputs_exit_2(db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "sbom.json"
+    bad.write_text("{")
+    code, _, err = run("--sbom", str(bad), "--db", str(db), "--ignore-stale")
+    assert code == 2
+    assert "is not valid JSON" in one_sentence_error(err)
+    req = tmp_path / "requirements.txt"
+    req.write_bytes(b"\xff\xfe\x00garbage")
+    code, _, err = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
+    assert code == 2
+    one_sentence_error(err)
+
+
+def test_missing_database(tmp_path: Path) -> None:
+    code, _, err = run("--sbom", str(SBOM), "--db", str(tmp_path / "none.sqlite3"))
+    assert code == 2
+    assert "There is no advisory database" in one_sentence_error(err)
+
+
+def test_no_vulnerabilities(db: Path, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("idna==3.10 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    code, out, _ = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
+    assert code == 0
+    assert "No known vulnerabilities in the packages checked." in out
+    assert "1 package(s) checked against 2661 advisories" in out
