@@ -135,3 +135,18 @@ def test_environment_fails_closed_when_the_installer_lies(tmp_path: Path) -> Non
     lie = pytest.raises(InfrastructureError, match=r"missing: cptest-helper 1\.0")
     with IsolatedEnvironment(installer, tmp_path) as env, lie:
         env.install({"cptest-helper"})
+
+
+@pytest.mark.parametrize("name", INSTALLERS)
+def test_a_file_changed_after_resolution_is_refused(
+    local_index: Path, tmp_path: Path, name: str
+) -> None:
+    installer = choose_installer(name, tmp_path)
+    with IsolatedEnvironment(installer, tmp_path) as env:
+        pinned = installer.resolve({"cptest-dep"}, env.python_executable)
+        (only,) = pinned
+        tampered = Path(only.location.removeprefix("file://"))
+        make_wheel(tmp_path / "evil", "cptest-dep", "2.0", requires=("cptest-extra",))
+        tampered.write_bytes((tmp_path / "evil" / tampered.name).read_bytes())
+        with pytest.raises(InfrastructureError, match="Installing the build environment failed"):
+            installer.install(pinned, env.python_executable)

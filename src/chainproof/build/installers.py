@@ -77,8 +77,11 @@ def _run(cmd: Sequence[str], what: str, env: dict[str, str] | None = None) -> st
         raise InfrastructureError(f"Cannot run {cmd[0]}: {exc.strerror or exc}.") from exc
     if result.returncode != 0:
         output = (result.stderr.strip() or result.stdout.strip())[-_OUTPUT_TAIL:]
+        last = output.splitlines()[-1].strip() if output else "no output"
+        for prefix in ("ERROR:", "error:", "cause:", "╰─▶"):
+            last = last.removeprefix(prefix).strip()
         raise InfrastructureError(
-            f"{what} failed: {output.splitlines()[-1] if output else 'no output'}",
+            f"{what} failed: {last.rstrip('.')}.",
             hint="Check that the package index is reachable and has wheels for these "
             f"requirements. Installer output:\n{output}",
         )
