@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, stdout_console
 
 __all__ = ["command"]
 
@@ -15,9 +15,31 @@ __all__ = ["command"]
 def command(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The step's name in the layout.")],
-    key: Annotated[Path, typer.Option(help="Private key signing the link.")],
-    materials: Annotated[list[Path] | None, typer.Option(help="Inputs to record.")] = None,
-    products: Annotated[list[Path] | None, typer.Option(help="Outputs to record.")] = None,
+    key: Annotated[
+        Path,
+        typer.Option(help="Private key signing the link (password from $CHAINPROOF_KEY_PASSWORD)."),
+    ],
+    materials: Annotated[
+        list[Path] | None, typer.Option(help="Inputs to record before the command (repeatable).")
+    ] = None,
+    products: Annotated[
+        list[Path] | None, typer.Option(help="Outputs to record after the command (repeatable).")
+    ] = None,
+    links: Annotated[Path, typer.Option(help="Directory the link is written to.")] = Path("."),
+    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Run a command and record a signed in-toto link (after --)."""
-    not_yet("step", 4)()
+    """Run a command and record a signed in-toto link (after --).
+
+    Writes NAME.KEYID8.link; paths are recorded relative to the working directory.
+    """
+    with handle_errors():
+        from chainproof.signing import key_password
+        from chainproof.signing.intoto import record_step
+
+        link = record_step(
+            name, key, key_password(), materials or [], products or [], list(ctx.args), links
+        )
+        if json_output:
+            emit_json({"step": name, "link": str(link)})
+        else:
+            stdout_console().print(f"Recorded step {name}: {link}", markup=False)

@@ -1,5 +1,5 @@
 """Signing: SLSA provenance and SBOM statements, Sigstore (keyless) and key signers, OIDC
-token discovery, PEP 740 attestations and the release.json manifest.
+token discovery, PEP 740 attestations, the release.json manifest, in-toto links and layouts.
 
 Heavy libraries (sigstore, securesystemslib, pypi_attestations, cryptography) are imported
 only inside the functions that need them.
@@ -8,6 +8,7 @@ only inside the functions that need them.
 from __future__ import annotations
 
 from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
+from chainproof.signing.intoto import record_step, sign_layout, starter_layout, verify_layout
 from chainproof.signing.key_signer import (
     KEY_TYPES,
     PASSWORD_ENV,
@@ -51,9 +52,13 @@ __all__ = [
     "load_trust_config",
     "provenance_statement",
     "read_release",
+    "record_step",
     "release_manifest",
     "run_details",
     "sbom_statement",
+    "sign_layout",
     "sign_release",
+    "starter_layout",
     "verify_key_envelope",
+    "verify_layout",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "generate_key_pair",
     "key_password",
     "load_public_key",
+    "load_signer",
     "verify_key_envelope",
 ]
 
@@ -93,7 +94,8 @@ def _read(path: Path, what: str) -> bytes:
         raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
 
 
-def _load_signer(path: Path, password: bytes | None) -> CryptoSigner:
+def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
+    """A securesystemslib signer from a PEM PKCS#8 private key; InputError if unusable."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
 
@@ -147,7 +149,7 @@ class KeySigner:
     envelope_suffix = ".dsse.json"
 
     def __init__(self, key_path: Path, password: bytes | None) -> None:
-        self._signer = _load_signer(key_path, password)
+        self._signer = load_signer(key_path, password)
 
     @property
     def keyid(self) -> str:
