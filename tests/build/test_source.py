@@ -151,3 +151,21 @@ def test_git_refusal_is_reported_in_its_own_words(tmp_path: Path) -> None:
         inspect_project(project, allow_dirty=False)
     assert caught.value.hint is not None
     assert "safe.directory" in caught.value.hint
+
+
+def test_detached_head_in_ci_takes_the_ref_of_the_same_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p")
+    head = git(project, "rev-parse", "HEAD")
+    git(project, "checkout", "-q", "--detach")
+    for name in ("GITHUB_ACTIONS", "GITHUB_SHA", "GITHUB_REF", "CI_COMMIT_TAG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITLAB_CI", "true")
+    monkeypatch.setenv("CI_COMMIT_BRANCH", "release")
+    monkeypatch.setenv("CI_COMMIT_SHA", "0" * 40)
+    assert inspect_project(project, allow_dirty=False).source.ref is None, "another commit"
+    monkeypatch.setenv("CI_COMMIT_SHA", head)
+    assert inspect_project(project, allow_dirty=False).source.ref == "refs/heads/release"
+    monkeypatch.setenv("CI_COMMIT_TAG", "v2.0")
+    assert inspect_project(project, allow_dirty=False).source.ref == "refs/tags/v2.0"

@@ -92,12 +92,26 @@ def _build_system(directory: Path) -> tuple[str, tuple[str, ...]]:
     return backend, tuple(requires)
 
 
-def _ref(repository: Path) -> str | None:
+def _ci_ref(commit: str) -> str | None:
+    """The ref GitLab CI or GitHub Actions checked out, if it is this very commit (CI jobs
+    run on a detached HEAD)."""
+    env = os.environ
+    if env.get("GITLAB_CI") and env.get("CI_COMMIT_SHA") == commit:
+        if env.get("CI_COMMIT_TAG"):
+            return f"refs/tags/{env['CI_COMMIT_TAG']}"
+        if env.get("CI_COMMIT_BRANCH"):
+            return f"refs/heads/{env['CI_COMMIT_BRANCH']}"
+    if env.get("GITHUB_ACTIONS") and env.get("GITHUB_SHA") == commit:
+        return env.get("GITHUB_REF") or None
+    return None
+
+
+def _ref(repository: Path, commit: str) -> str | None:
     branch = _git_out(repository, "symbolic-ref", "-q", "HEAD")
     if branch:
         return branch
     tag = _git_out(repository, "describe", "--exact-match", "--tags", "HEAD")
-    return f"refs/tags/{tag}" if tag else None
+    return f"refs/tags/{tag}" if tag else _ci_ref(commit)
 
 
 def _remote_uri(repository: Path) -> str | None:
@@ -162,7 +176,7 @@ def inspect_project(
         directory=directory,
         repository=repository,
         source=SourceInfo(
-            uri=_remote_uri(repository), commit=commit, ref=_ref(repository), dirty=dirty
+            uri=_remote_uri(repository), commit=commit, ref=_ref(repository, commit), dirty=dirty
         ),
         build_backend=backend,
         build_requires=requires,
