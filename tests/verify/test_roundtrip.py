@@ -1,6 +1,6 @@
-"""Round trip: `chainproof sign` (keyless, against the local Sigstore instance, and with a
-managed key) then `chainproof verify DIR --require provenance,sbom`; each tampering of the
-release fails with its own reason."""
+"""Round trip: `chainproof sign` (keyless, against the local Sigstore instance) then
+`chainproof verify DIR --require provenance,sbom`; each tampering of the release fails with its
+own reason. The managed-key round trip is in test_roundtrip_key.py."""
 
 from __future__ import annotations
 
@@ -13,17 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from chainproof.cli.app import app
 from tests.signing._demo import COMMIT, SOURCE_URI, build_demo_release
 from tests.sigstore_local import LocalSigstore
+from tests.verify._release import (
+    SDIST,
+    WHEEL,
+    failures,
+    flip_byte,
+    invoke,
+    sbom_with_artifact_hashes,
+)
 
-runner = CliRunner()
 PROJECT = "group/project"
 REF = "refs/heads/main"
-WHEEL = "cp_demo-1.2.0-py3-none-any.whl"
-SDIST = "cp_demo-1.2.0.tar.gz"
 GITLAB_ENV = {
     "GITLAB_CI": "true",
     "CI_SERVER_URL": "https://gitlab.com",
@@ -34,32 +38,14 @@ GITLAB_ENV = {
 BUILDER = f"https://gitlab.com/{PROJECT}/-/runners/12345"
 
 
-def _sbom_with_artifact_hashes(directory: Path) -> None:
-    """The demo SBOM, with the release's artifact hashes in metadata.component (as
-    `chainproof sbom --dist` writes them)."""
-    path = directory / "sbom.cdx.json"
-    sbom = json.loads(path.read_text())
-    sbom["metadata"]["component"]["hashes"] = [
-        {"alg": "SHA-256", "content": hashlib.sha256((directory / n).read_bytes()).hexdigest()}
-        for n in (SDIST, WHEEL)
-    ]
-    path.write_text(json.dumps(sbom, indent=2) + "\n")
-
-
-def _invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
-    result = runner.invoke(app, args, env=env)
-    assert "Traceback" not in result.output
-    return result
-
-
 @pytest.fixture(scope="module")
 def keyless_release(
     tmp_path_factory: pytest.TempPathFactory, local_sigstore: LocalSigstore
 ) -> Path:
     directory = build_demo_release(tmp_path_factory.mktemp("keyless") / "dist")
-    _sbom_with_artifact_hashes(directory)
+    sbom_with_artifact_hashes(directory)
     token = local_sigstore.gitlab_token(project=PROJECT, ref=REF, claims={"sha": COMMIT})
-    result = _invoke(
+    result = invoke(
         [
             "sign",
             str(directory),
@@ -82,7 +68,7 @@ def release(keyless_release: Path, tmp_path: Path) -> Path:
 
 
 def verify(local_sigstore: LocalSigstore, directory: Path, *extra: str) -> Result:
-    return _invoke(
+    return invoke(
         [
             "verify",
             str(directory),
@@ -98,10 +84,6 @@ def verify(local_sigstore: LocalSigstore, directory: Path, *extra: str) -> Resul
             *extra,
         ]
     )
-
-
-def failures(result: Result) -> set[tuple[str, str]]:
-    return {(f["subject"], f["check"]) for f in json.loads(result.stdout)["failures"]}
 
 
 def test_signed_release_verifies(local_sigstore: LocalSigstore, release: Path) -> None:
@@ -127,7 +109,7 @@ def test_single_file_and_digest_verify_with_the_release_evidence(
 ) -> None:
     assert verify(local_sigstore, release / WHEEL).exit_code == 0
     digest = "sha256:" + hashlib.sha256((release / WHEEL).read_bytes()).hexdigest()
-    by_digest = _invoke(
+    by_digest = invoke(
         [
             "verify",
             digest,
@@ -150,7 +132,7 @@ def test_wrong_policies_fail(local_sigstore: LocalSigstore, release: Path) -> No
         (WHEEL, "builder-id"),
         (SDIST, "builder-id"),
     }
-    other = _invoke(
+    other = invoke(
         [
             "verify",
             str(release),
@@ -163,12 +145,6 @@ def test_wrong_policies_fail(local_sigstore: LocalSigstore, release: Path) -> No
     )
     assert other.exit_code == 1
     assert (WHEEL, "repository") in failures(other)
-
-
-def _flip_byte(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
 
 
 def _edit_json(path: Path, edit: Callable[[Any], None]) -> None:
@@ -239,7 +215,7 @@ SBOM_ATTESTATION = "sbom.intoto.sigstore.json"
 Tamper = Callable[[LocalSigstore, Path], object]
 TAMPERINGS: dict[str, tuple[Tamper, set[tuple[str, str]]]] = {
     "artifact byte": (
-        lambda _, d: _flip_byte(d / WHEEL),
+        lambda _, d: flip_byte(d / WHEEL),
         {(WHEEL, "artifact-digest"), (WHEEL, "manifest-digest")},
     ),
     "bundle signature": (
@@ -316,85 +292,17 @@ def test_tampering_fails_with_its_reason(
     assert expected <= found, found
 
 
-@pytest.fixture(scope="module")
-def keyed_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A release signed with `chainproof sign --signer key` (plain DSSE envelopes)."""
-    base = tmp_path_factory.mktemp("keyed")
-    directory = build_demo_release(base / "dist")
-    _sbom_with_artifact_hashes(directory)
-    env = {"CHAINPROOF_KEY_PASSWORD": "test-password"}
-    assert _invoke(["keygen", "-o", str(base / "release")], env=env).exit_code == 0
-    signed = _invoke(
-        ["sign", str(directory), "--signer", "key", "--key", str(base / "release.key")], env=env
-    )
-    assert signed.exit_code == 0, signed.output
-    return directory, base / "release.pub"
-
-
-def verify_keyed(directory: Path, public_key: Path, *extra: str) -> Result:
-    return _invoke(
-        [
-            "verify",
-            str(directory),
-            "--key",
-            str(public_key),
-            "--require",
-            "provenance,sbom",
-            "--source-uri",
-            SOURCE_URI,
-            "--ref",
-            REF,
-            "--json",
-            *extra,
-        ]
-    )
-
-
-def test_key_signed_release_verifies(keyed_release: tuple[Path, Path], tmp_path: Path) -> None:
-    directory, public_key = keyed_release
-    assert (directory / "provenance.dsse.json").is_file()
-    result = verify_keyed(directory, public_key)
-    assert result.exit_code == 0, result.output
-    for artifact in json.loads(result.stdout)["artifacts"]:
-        assert artifact["passed_checks"] == ["identity", "provenance", "sbom", "signature"]
-    other = tmp_path / "other"
-    env = {"CHAINPROOF_KEY_PASSWORD": "x"}
-    assert _invoke(["keygen", "-o", str(other)], env=env).exit_code == 0
-    wrong_key = verify_keyed(directory, tmp_path / "other.pub")
-    assert wrong_key.exit_code == 1
-    assert (WHEEL, "signature") in failures(wrong_key)
-    wrong_ref = verify_keyed(directory, public_key, "--ref", "refs/heads/dev")
-    assert (WHEEL, "ref") in failures(wrong_ref)
-
-
-def test_key_signed_release_tampering(keyed_release: tuple[Path, Path], tmp_path: Path) -> None:
-    directory, public_key = keyed_release
-    copy = tmp_path / "release"
-    shutil.copytree(directory, copy)
-    _flip_byte(copy / SDIST)
-    result = verify_keyed(copy, public_key)
-    assert result.exit_code == 1
-    assert {(SDIST, "provenance-subject"), (SDIST, "manifest-digest")} <= failures(result)
-    envelope = copy / "provenance.dsse.json"
-    data = json.loads(envelope.read_text())
-    statement = json.loads(base64.b64decode(data["payload"]))
-    statement["predicate"]["runDetails"]["builder"]["id"] = "https://evil"
-    data["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
-    envelope.write_text(json.dumps(data))
-    assert (WHEEL, "signature") in failures(verify_keyed(copy, public_key))
-
-
 def test_pinned_trusted_root(local_sigstore: LocalSigstore, release: Path, tmp_path: Path) -> None:
     args = ["verify", str(release), "--gitlab", PROJECT, "--ref", REF]
-    pinned = _invoke([*args, "--trusted-root", str(local_sigstore.trusted_root)])
+    pinned = invoke([*args, "--trusted-root", str(local_sigstore.trusted_root)])
     assert pinned.exit_code == 0, pinned.output
     # Sigstore's public root does not vouch for the local instance's certificates
-    public = _invoke([*args, "--offline", "--json"])
+    public = invoke([*args, "--offline", "--json"])
     assert public.exit_code == 1
     assert (WHEEL, "certificate-chain") in failures(public)
     broken = tmp_path / "root.json"
     broken.write_text('{"mediaType": "nope"}')
-    bad = _invoke([*args, "--trusted-root", str(broken)])
+    bad = invoke([*args, "--trusted-root", str(broken)])
     assert bad.exit_code == 2
     assert "not a usable Sigstore trusted root" in bad.stderr
 

@@ -1,0 +1,92 @@
+"""Round trip with a managed key: `chainproof keygen`, `chainproof sign --signer key`, then
+`chainproof verify DIR --key PUBKEY --require provenance,sbom`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from tests.signing._demo import SOURCE_URI, build_demo_release
+from tests.verify._release import (
+    SDIST,
+    WHEEL,
+    failures,
+    flip_byte,
+    invoke,
+    sbom_with_artifact_hashes,
+)
+
+REF = "refs/heads/main"
+
+
+@pytest.fixture(scope="module")
+def keyed_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A release signed with `chainproof sign --signer key` (plain DSSE envelopes)."""
+    base = tmp_path_factory.mktemp("keyed")
+    directory = build_demo_release(base / "dist")
+    sbom_with_artifact_hashes(directory)
+    env = {"CHAINPROOF_KEY_PASSWORD": "test-password"}
+    assert invoke(["keygen", "-o", str(base / "release")], env=env).exit_code == 0
+    signed = invoke(
+        ["sign", str(directory), "--signer", "key", "--key", str(base / "release.key")], env=env
+    )
+    assert signed.exit_code == 0, signed.output
+    return directory, base / "release.pub"
+
+
+def verify_keyed(directory: Path, public_key: Path, *extra: str) -> Result:
+    return invoke(
+        [
+            "verify",
+            str(directory),
+            "--key",
+            str(public_key),
+            "--require",
+            "provenance,sbom",
+            "--source-uri",
+            SOURCE_URI,
+            "--ref",
+            REF,
+            "--json",
+            *extra,
+        ]
+    )
+
+
+def test_key_signed_release_verifies(keyed_release: tuple[Path, Path], tmp_path: Path) -> None:
+    directory, public_key = keyed_release
+    assert (directory / "provenance.dsse.json").is_file()
+    result = verify_keyed(directory, public_key)
+    assert result.exit_code == 0, result.output
+    for artifact in json.loads(result.stdout)["artifacts"]:
+        assert artifact["passed_checks"] == ["identity", "provenance", "sbom", "signature"]
+    other = tmp_path / "other"
+    env = {"CHAINPROOF_KEY_PASSWORD": "x"}
+    assert invoke(["keygen", "-o", str(other)], env=env).exit_code == 0
+    wrong_key = verify_keyed(directory, tmp_path / "other.pub")
+    assert wrong_key.exit_code == 1
+    assert (WHEEL, "signature") in failures(wrong_key)
+    wrong_ref = verify_keyed(directory, public_key, "--ref", "refs/heads/dev")
+    assert (WHEEL, "ref") in failures(wrong_ref)
+
+
+def test_key_signed_release_tampering(keyed_release: tuple[Path, Path], tmp_path: Path) -> None:
+    directory, public_key = keyed_release
+    copy = tmp_path / "release"
+    shutil.copytree(directory, copy)
+    flip_byte(copy / SDIST)
+    result = verify_keyed(copy, public_key)
+    assert result.exit_code == 1
+    assert {(SDIST, "provenance-subject"), (SDIST, "manifest-digest")} <= failures(result)
+    envelope = copy / "provenance.dsse.json"
+    data = json.loads(envelope.read_text())
+    statement = json.loads(base64.b64decode(data["payload"]))
+    statement["predicate"]["runDetails"]["builder"]["id"] = "https://evil"
+    data["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    envelope.write_text(json.dumps(data))
+    assert (WHEEL, "signature") in failures(verify_keyed(copy, public_key))
