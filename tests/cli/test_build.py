@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from tests.build.helpers import make_project, use_local_index
+from tests.build.helpers import commit_all, make_project, use_local_index
 
 runner = CliRunner()
 
@@ -117,6 +117,15 @@ def _broken_toml(path: Path) -> Path:
     return path
 
 
+def _no_backend(path: Path) -> Path:
+    make_project(path)
+    (path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "nonexistent_backend"\n', "utf-8"
+    )
+    commit_all(path)
+    return path
+
+
 def _non_git(path: Path) -> Path:
     path.mkdir()
     (path / "setup.py").write_text("", "utf-8")
@@ -139,8 +148,18 @@ def _dirty(path: Path) -> Path:
         (_dirty, "has uncommitted changes"),
         (lambda p: make_project(p, markers={"FAIL": "1"}), "build backend failed"),
         (lambda p: make_project(p, requires=("not a requirement!",)), "is not valid"),
+        (_no_backend, "Backend 'nonexistent_backend' is not available"),
     ],
-    ids=["missing", "non-git", "not-python", "broken-pyproject", "dirty", "backend", "bad-req"],
+    ids=[
+        "missing",
+        "non-git",
+        "not-python",
+        "broken-pyproject",
+        "dirty",
+        "backend",
+        "bad-req",
+        "no-backend",
+    ],
 )
 def test_bad_input_exits_2_with_one_sentence(
     tmp_path: Path, make: Callable[[Path], Path], message: str

@@ -114,10 +114,14 @@ def _run_backend(
             built = builder.build(kind, out_dir)  # type: ignore[arg-type]
             reporter.advance()
         except (BuildBackendException, BuildException) as exc:
+            output = "".join(runner.output)
             raise BuildFailed(
-                f"The build backend failed to build the {kind} of {source_dir} ({exc}).",
-                hint="Its output is shown above; the project itself needs fixing.",
-                output="".join(runner.output),
+                f"The build backend failed to build the {kind} of {source_dir} "
+                f"({str(exc).rstrip('.')}).",
+                hint="Its output is shown above; the project itself needs fixing."
+                if output.strip()
+                else "Check [build-system] in pyproject.toml.",
+                output=output,
             ) from exc
         return BuiltDistribution(Path(built), kind, env.installed, tuple(sorted(extra)))
 
