@@ -11,27 +11,30 @@ A failure raises InputError naming the JSON path and the reason.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import sys
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from chainproof.errors import InputError
 
 __all__ = ["is_iri_reference", "validate_json", "validate_xml"]
 
-_UCS = (
-    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
-    "\U00010000-\U0001fffd\U00020000-\U0002fffd\U00030000-\U0003fffd\U00040000-\U0004fffd"
-    "\U00050000-\U0005fffd\U00060000-\U0006fffd\U00070000-\U0007fffd\U00080000-\U0008fffd"
-    "\U00090000-\U0009fffd\U000a0000-\U000afffd\U000b0000-\U000bfffd\U000c0000-\U000cfffd"
-    "\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+# RFC 3987 ucschar and iprivate ranges. Non-ASCII characters are checked against these and then
+# stand in as ASCII ("g" for ucschar: unreserved but not hex, so an IP literal stays invalid;
+# "\x01" for iprivate, allowed only in the query), which keeps the regular expressions ASCII
+# and cheap to compile.
+_UCS_RANGES = (
+    (0xA0, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFEF),
+    *((plane * 0x10000, plane * 0x10000 + 0xFFFD) for plane in range(1, 14)),
+    (0xE1000, 0xEFFFD),
 )
-_PRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
-_UNRESERVED = rf"A-Za-z0-9\-._~{_UCS}"
+_PRIVATE_RANGES = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
+_PRIVATE = "\x01"
+_UNRESERVED = r"A-Za-z0-9\-._~"
 _SUB = r"!$&'()*+,;="
 _PCT = r"%[0-9A-Fa-f]{2}"
 _PCHAR = rf"(?:[{_UNRESERVED}{_SUB}:@]|{_PCT})"
@@ -54,7 +57,26 @@ _RELATIVE = re.compile(
 _IPV_FUTURE = re.compile(rf"v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~{_SUB}:]+")
 
 
+def _ascii_form(value: str) -> str | None:
+    if value.isascii():
+        return None if _PRIVATE in value else value
+    out = []
+    for char in value:
+        code = ord(char)
+        if code < 0x80 and char != _PRIVATE:
+            out.append(char)
+        elif any(low <= code <= high for low, high in _UCS_RANGES):
+            out.append("g")
+        elif any(low <= code <= high for low, high in _PRIVATE_RANGES):
+            out.append(_PRIVATE)
+        else:
+            return None
+    return "".join(out)
+
+
 def _ip_literal_ok(match: re.Match[str]) -> bool:
+    import ipaddress
+
     literal = match.group("ip")
     if literal is None:
         return True
@@ -71,7 +93,8 @@ def _ip_literal_ok(match: re.Match[str]) -> bool:
 def is_iri(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    match = _IRI.fullmatch(value)
+    text = _ascii_form(value)
+    match = _IRI.fullmatch(text) if text is not None else None
     return match is not None and _ip_literal_ok(match)
 
 
@@ -79,7 +102,10 @@ def is_iri_reference(value: object) -> bool:
     """RFC 3987 ``IRI-reference`` (an absolute IRI or a relative reference)."""
     if not isinstance(value, str):
         return True
-    match = _IRI.fullmatch(value) or _RELATIVE.fullmatch(value)
+    text = _ascii_form(value)
+    if text is None:
+        return False
+    match = _IRI.fullmatch(text) or _RELATIVE.fullmatch(text)
     return match is not None and _ip_literal_ok(match)
 
 
@@ -89,6 +115,8 @@ def _is_uri(value: object) -> bool:
 
 def _schema_text(name: str) -> str:
     # The schemas are package data of cyclonedx-python-lib (the files its own validators use).
+    from importlib import resources
+
     return resources.files("cyclonedx.schema").joinpath("_res", name).read_text(encoding="utf-8")
 
 
