@@ -73,7 +73,10 @@ def command(
     trust_config: Annotated[Path | None, typer.Option(help="A ClientTrustConfig JSON.")] = None,
     staging: Annotated[bool, typer.Option(help="Sigstore's staging instance.")] = False,
     offline: Annotated[bool, typer.Option(help="Never refresh the trusted root.")] = False,
-    key: Annotated[Path | None, typer.Option(help="Public key of a managed-key signer.")] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(help="Public key (PEM) of a managed-key signer: verifies *.dsse.json."),
+    ] = None,
     vsa: Annotated[Path | None, typer.Option(help="Write a Verification Summary here.")] = None,
     layout: Annotated[Path | None, typer.Option(help="An in-toto layout.")] = None,
     layout_key: Annotated[Path | None, typer.Option(help="Public key of the layout.")] = None,
@@ -82,8 +85,7 @@ def command(
 ) -> None:
     """Verify artifacts, provenance and SBOM against a policy.
 
-    Exit 0 only when every artifact passed every check the policy requires; 1 when a check
-    failed; 2 for bad usage or malformed input; 3 when the trusted root cannot be refreshed.
+    Exit codes: 0 verified, 1 a check failed, 2 bad usage or input, 3 no trusted root.
     """
     with handle_errors():
         import logging

@@ -27,8 +27,10 @@ def command(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:
-    """Check that an installed environment matches an SBOM: same distributions and versions,
-    nothing extra, every RECORD hash intact. Drift is listed and exits 1."""
+    """Check that an installed environment matches an SBOM.
+
+    Same distributions and versions, nothing extra, every RECORD hash intact; drift exits 1.
+    """
     with handle_errors():
         from chainproof.errors import VerificationFailed
         from chainproof.verify.environment import (
