@@ -17,10 +17,16 @@ from chainproof.audit.remediation import propose
 from chainproof.audit.report import AuditReport, Finding, Unchecked
 from chainproof.audit.severity import rate
 from chainproof.errors import InputError
-from chainproof.models import Component, DependencyGraph
+from chainproof.models import DependencyGraph
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["check_freshness", "dependency_path", "report_time", "run_audit"]
+__all__ = [
+    "check_freshness",
+    "dependency_path",
+    "dependency_paths",
+    "report_time",
+    "run_audit",
+]
 
 Entry = tuple[Advisory, AffectedPackage]
 _PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
@@ -59,20 +65,27 @@ def check_freshness(
     )
 
 
-def dependency_path(graph: DependencyGraph, key: str) -> tuple[str, ...]:
-    """The shortest path from a direct requirement to ``key`` (``()`` if none reaches it)."""
+def dependency_paths(graph: DependencyGraph) -> dict[str, tuple[str, ...]]:
+    """The shortest path from a direct requirement to every package reachable (one BFS)."""
     edges = dict(graph.edges)
-    queue: deque[tuple[str, ...]] = deque((root,) for root in sorted(graph.roots))
-    seen = set(graph.roots)
+    paths: dict[str, tuple[str, ...]] = {}
+    queue: deque[tuple[str, ...]] = deque()
+    for root in sorted(graph.roots):
+        if root not in paths:
+            paths[root] = (root,)
+            queue.append((root,))
     while queue:
         path = queue.popleft()
-        if path[-1] == key:
-            return path
         for child in edges.get(path[-1], ()):
-            if child not in seen:
-                seen.add(child)
-                queue.append((*path, child))
-    return ()
+            if child not in paths:
+                paths[child] = (*path, child)
+                queue.append(paths[child])
+    return paths
+
+
+def dependency_path(graph: DependencyGraph, key: str) -> tuple[str, ...]:
+    """The shortest path from a direct requirement to ``key`` (``()`` if none reaches it)."""
+    return dependency_paths(graph).get(key, ())
 
 
 def _primary(ids: set[str]) -> str:
@@ -99,9 +112,9 @@ def _merge(matched: Sequence[Entry]) -> list[list[Entry]]:
 
 
 def _exception_for(
-    component: Component, ids: set[str], exceptions: Sequence[AuditException]
+    key: str, ids: set[str], exceptions: Sequence[AuditException]
 ) -> list[AuditException]:
-    return [e for e in exceptions if e.package == component.key and e.id.upper() in ids]
+    return [e for e in exceptions if e.package == key and e.id.upper() in ids]
 
 
 def run_audit(
@@ -118,13 +131,16 @@ def run_audit(
     today = today or datetime.now(UTC).date()
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))
-    by_package = db.advisories_for(c.key for c in components)
+    keys = {c: c.key for c in components}  # Component.key runs a regex: once per component
+    by_package = db.advisories_for(keys.values())
+    paths = dependency_paths(target.inventory.graph)
     findings: list[Finding] = []
     unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
     used: set[AuditException] = set()
     for component in components:
         reporter.advance()
-        entries = [e for e in by_package.get(component.key, []) if e[0].withdrawn is None]
+        key = keys[component]
+        entries = [e for e in by_package.get(key, []) if e[0].withdrawn is None]
         if not component.version:
             unchecked.append(Unchecked(component.name, None, "it has no version"))
             continue
@@ -150,20 +166,20 @@ def run_audit(
         if not matched:
             continue
         proposal = propose(
-            component.key,
+            key,
             component.version,
             entries,
             target.requirements,
             f"{target.description} records no version specifiers",
         )
-        path = dependency_path(target.inventory.graph, component.key)
+        path = paths.get(key, ())
         for group in _merge(matched):
             advisories = [a for a, _ in group]
             ids = {i.upper() for a in advisories for i in (a.id, *a.aliases)}
             all_ids = {i for a in advisories for i in (a.id, *a.aliases)}
             primary = _primary(all_ids)
             rating, ratings = rate(advisories, policy.unrated)
-            matching = _exception_for(component, ids, policy.exceptions)
+            matching = _exception_for(key, ids, policy.exceptions)
             used.update(matching)
             valid = [e for e in matching if not e.expired(today)]
             expired = [e for e in matching if e.expired(today)]
@@ -187,7 +203,7 @@ def run_audit(
                     modified=max(a.modified for a in advisories),
                 )
             )
-    findings.sort(key=lambda f: (f.component.key, f.component.version, f.id))
+    findings.sort(key=lambda f: (keys[f.component], f.component.version, f.id))
     return AuditReport(
         target=target.description,
         db=db.status,

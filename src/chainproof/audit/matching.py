@@ -43,10 +43,12 @@ def version_key(text: str) -> str:
     return canonicalize_version(parsed.public)
 
 
-def _walk(version: Version, events: list[tuple[str, Version | None]]) -> bool:
+Parsed = tuple[tuple[str, Version | None], ...]
+_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
+
+
+def _walk(version: Version, ordered: Parsed) -> bool:
     # OSV's reference algorithm: events in version order; the last one at or below wins.
-    order = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
-    ordered = sorted(events, key=lambda e: (e[1] is not None, e[1] or Version("0"), order[e[0]]))
     affected = False
     for kind, bound in ordered:
         if kind == "introduced" and (bound is None or version >= bound):
@@ -58,7 +60,7 @@ def _walk(version: Version, events: list[tuple[str, Version | None]]) -> bool:
     return affected
 
 
-def _windows(version: Version, events: list[tuple[str, Version | None]]) -> bool:
+def _windows(version: Version, events: Parsed) -> bool:
     # Events as written, paired: each ``introduced`` with the closing event after it.
     start: Version | None = None
     opened = False
@@ -79,21 +81,33 @@ def _windows(version: Version, events: list[tuple[str, Version | None]]) -> bool
     return False
 
 
-def _in_range(version: Version, events: Events) -> bool | None:
-    # Ranges are read both as OSV's reference algorithm does (sorted events) and as written
-    # (pairs of introduced/fixed). The two differ only on overlapping windows, where OSV's own
-    # version enumeration follows the pairs; a version either reading affects is reported.
+@lru_cache(maxsize=1 << 14)
+def _compile(events: Events) -> tuple[Parsed, Parsed, tuple[Version, ...]] | None:
+    """(events as written, events in version order, limits); None if a version is unreadable."""
     parsed: list[tuple[str, Version | None]] = []
     for kind, text in events:
         bound = None if (kind == "introduced" and text == "0") else parse_version(text)
         if bound is None and not (kind == "introduced" and text == "0"):
             return None
         parsed.append((kind, bound))
-    if any(kind == "limit" and bound is not None and version >= bound for kind, bound in parsed):
-        return False
+    limits = tuple(b for k, b in parsed if k == "limit" and b is not None)
     if not any(kind == "introduced" for kind, _ in parsed):
         parsed.insert(0, ("introduced", None))
-    return _walk(version, parsed) or _windows(version, parsed)
+    ordered = sorted(parsed, key=lambda e: (e[1] is not None, e[1] or Version("0"), _ORDER[e[0]]))
+    return tuple(parsed), tuple(ordered), limits
+
+
+def _in_range(version: Version, events: Events) -> bool | None:
+    # Ranges are read both as OSV's reference algorithm does (sorted events) and as written
+    # (pairs of introduced/fixed). The two differ only on overlapping windows, where OSV's own
+    # version enumeration follows the pairs; a version either reading affects is reported.
+    compiled = _compile(events if isinstance(events, tuple) else tuple(events))
+    if compiled is None:
+        return None
+    written, ordered, limits = compiled
+    if any(version >= limit for limit in limits):
+        return False
+    return _walk(version, ordered) or _windows(version, written)
 
 
 def affects(

@@ -1,11 +1,12 @@
 """Upgrade proposals: the smallest version that fixes every advisory of a package and that
 every other package's requirement on it allows, or a plain statement of why there is none.
 
-Candidate versions are the versions the advisories themselves name (``fixed`` and
-``introduced`` events, ``last_affected`` bounds and ``versions`` lists; a ``limit`` is not a
-release), newer than the
-installed one; a candidate must be unaffected by every (non-withdrawn) advisory of the
-package, not only by those that matched. Pre-releases are proposed only to a pre-release.
+Candidates are the ``fixed`` versions the advisories name that are newer than the installed
+one. The other versions an advisory names (``introduced``, ``last_affected``, its ``versions``
+list) are affected by that advisory by definition, so they can never be a fix, and without a
+package index chainproof knows no other releases. A candidate must be unaffected by every
+(non-withdrawn) advisory of the package, not only by those that matched, and allowed by every
+other package's requirement on it. Pre-releases are proposed only to a pre-release.
 """
 
 from __future__ import annotations
@@ -44,15 +45,7 @@ class Proposal:
 def _candidates(
     entries: Sequence[tuple[Advisory, AffectedPackage]], current: Version
 ) -> list[Version]:
-    named: set[str] = set()
-    for _, affected in entries:
-        named.update(
-            e.version
-            for events in affected.ranges
-            for e in events
-            if e.version != "0" and e.kind != "limit"
-        )
-        named.update(affected.versions)
+    named = {e.version for _, a in entries for r in a.ranges for e in r if e.kind == "fixed"}
     parsed = {v for v in (parse_version(t) for t in named) if v is not None and v > current}
     if not current.is_prerelease:
         parsed = {v for v in parsed if not v.is_prerelease}
@@ -93,7 +86,37 @@ def propose(
             f"{current} is not a PEP 440 version, so no upgrade can be computed.",
             False,
         )
-    safe = [v for v in _candidates(entries, parsed_current) if _unaffected(v, entries)]
+    own = [r for r in requirements or () if r.package == package]
+    safe: list[Version] = []
+    for version in _candidates(entries, parsed_current):  # ascending: the first fit wins
+        if not _unaffected(version, entries):
+            continue
+        safe.append(version)
+        if requirements is None:
+            return Proposal(
+                package,
+                current,
+                str(version),
+                f"Upgrade {package} to {version}, the smallest version that fixes every "
+                f"known advisory; other packages' requirements on {package} were not "
+                f"checked: {unchecked_reason}.",
+                False,
+            )
+        if all(_allows(r, version) for r in own):
+            allowed = "; ".join(f"{r.required_by} requires {package}{r.specifier}" for r in own)
+            tail = (
+                f" and is allowed by every requirement on it ({allowed})"
+                if own
+                else f"; no other package constrains {package}"
+            )
+            return Proposal(
+                package,
+                current,
+                str(version),
+                f"Upgrade {package} to {version}: the smallest version that fixes every "
+                f"known advisory{tail}.",
+                True,
+            )
     if not safe:
         named_fix = any(e.kind == "fixed" for _, a in entries for r in a.ranges for e in r)
         why = (
@@ -108,33 +131,6 @@ def propose(
             f"No fix exists for {package} {current}: {why} ({ids}).",
             requirements is not None,
         )
-    if requirements is None:
-        return Proposal(
-            package,
-            current,
-            str(safe[0]),
-            f"Upgrade {package} to {safe[0]}, the smallest version that fixes every "
-            f"known advisory; other packages' requirements on {package} were not "
-            f"checked: {unchecked_reason}.",
-            False,
-        )
-    own = [r for r in requirements if r.package == package]
-    for version in safe:
-        if all(_allows(r, version) for r in own):
-            allowed = "; ".join(f"{r.required_by} requires {package}{r.specifier}" for r in own)
-            tail = (
-                f" and is allowed by every requirement on it ({allowed})"
-                if own
-                else (f"; no other package constrains {package}")
-            )
-            return Proposal(
-                package,
-                current,
-                str(version),
-                f"Upgrade {package} to {version}: the smallest version that fixes "
-                f"every known advisory{tail}.",
-                True,
-            )
     blockers = sorted(
         {r for r in own if not _allows(r, safe[0])}
         | {r for r in own if not any(_allows(r, v) for v in safe)},

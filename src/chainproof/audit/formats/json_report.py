@@ -1,10 +1,16 @@
-"""``--format json``: the whole report as deterministic JSON."""
+"""``--format json``: the whole report as deterministic JSON.
+
+Sorted keys, compact separators, one trailing newline: deterministic like every chainproof
+output, and written by the json module's C encoder (an indented dump uses the pure-Python
+one, several times slower on a report of a thousand findings). Pipe through ``jq`` to read it.
+"""
 
 from __future__ import annotations
 
+import json
+
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.report import AuditReport
-from chainproof.fileio import canonical_json
 
 __all__ = ["JsonFormat"]
 
@@ -13,4 +19,7 @@ class JsonFormat:
     name = "json"
 
     def render(self, report: AuditReport, target: AuditTarget) -> str:
-        return canonical_json(report.to_json())
+        text = json.dumps(
+            report.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return text + "\n"
