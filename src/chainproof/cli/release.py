@@ -7,22 +7,73 @@ from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import not_yet
+from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
 __all__ = ["command"]
 
 
 def command(
     project_dir: Annotated[Path, typer.Argument(help="The git checkout to release.")] = Path("."),
-    output: Annotated[Path, typer.Option("-o", "--output", help="Release directory.")] = Path(
-        "release"
-    ),
-    signer: Annotated[str, typer.Option(help="sigstore or key.")] = "sigstore",
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Release directory (must not hold files).")
+    ] = Path("release"),
+    signer: Annotated[str, typer.Option(help="sigstore (keyless) or key.")] = "sigstore",
     key: Annotated[Path | None, typer.Option(help="Private key for --signer key.")] = None,
-    identity_token: Annotated[str | None, typer.Option(help="OIDC identity token.")] = None,
-    trust_config: Annotated[Path | None, typer.Option(help="A ClientTrustConfig JSON.")] = None,
-    staging: Annotated[bool, typer.Option(help="Sigstore's staging instance.")] = False,
+    identity_token: Annotated[
+        str | None,
+        typer.Option(
+            help="OIDC identity token (else $SIGSTORE_ID_TOKEN, CI ambient credentials, or "
+            "the browser on a terminal)."
+        ),
+    ] = None,
+    trust_config: Annotated[
+        Path | None, typer.Option(help="ClientTrustConfig JSON of a private Sigstore.")
+    ] = None,
+    staging: Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")] = False,
+    installer: Annotated[
+        str, typer.Option(metavar="auto|uv|pip", help="Installer for the build environment.")
+    ] = "auto",
+    allow_dirty: Annotated[
+        bool, typer.Option("--allow-dirty", help="Release a working tree with changes (recorded).")
+    ] = False,
+    check_reproducible: Annotated[
+        bool, typer.Option("--check-reproducible", help="Build twice and compare first.")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Build, write the SBOM, sign and write release.json."""
-    not_yet("release", 2)()
+    """Build, write the SBOM, sign and write release.json into one new directory.
+
+    Runs `chainproof build`, `chainproof sbom --dist` and `chainproof sign` in a staging
+    directory; OUTPUT appears only if every stage succeeded.
+    """
+    with handle_errors():
+        from chainproof.cli.signer_choice import check_signer_flags, choose_signer
+        from chainproof.release import ReleaseOptions, make_release
+
+        check_signer_flags(signer, key, identity_token, trust_config, staging)
+        options = ReleaseOptions(
+            project_dir=project_dir,
+            output_dir=output,
+            installer=installer,
+            allow_dirty=allow_dirty,
+            check_reproducible=check_reproducible,
+        )
+        with reporter(json_output) as progress:
+            result = make_release(
+                options,
+                lambda steps: choose_signer(
+                    signer, key, identity_token, trust_config, staging, json_output, steps
+                ),
+                progress,
+            )
+        if json_output:
+            emit_json(result.to_json())
+            return
+        console = stdout_console()
+        console.print(
+            f"Released {result.project_name} {result.project_version} into {result.directory} "
+            f"(signed as {result.signer}):",
+            markup=False,
+        )
+        for entry in sorted(result.entries, key=lambda e: e.name):
+            console.print(f"  {entry.name:<48} {entry.role}", markup=False)

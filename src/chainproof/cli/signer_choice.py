@@ -1,0 +1,77 @@
+"""The signer options shared by ``chainproof sign`` and ``chainproof release``."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainproof.errors import UsageError
+from chainproof.progress import Reporter
+
+if TYPE_CHECKING:
+    from chainproof.signing import Signer
+
+__all__ = ["check_signer_flags", "choose_signer"]
+
+
+def check_signer_flags(
+    signer: str,
+    key: Path | None,
+    identity_token: str | None,
+    trust_config: Path | None,
+    staging: bool,
+) -> None:
+    """Refuse unknown signers and flags that the chosen signer would ignore."""
+    if signer not in ("sigstore", "key"):
+        raise UsageError(f"Unknown signer {signer!r}: use sigstore or key.")
+    if signer == "key":
+        if key is None:
+            raise UsageError("--signer key needs --key FILE (make one with chainproof keygen).")
+        for flag, value in (
+            ("--identity-token", identity_token),
+            ("--trust-config", trust_config),
+            ("--staging", staging),
+        ):
+            if value:
+                raise UsageError(f"{flag} applies only to --signer sigstore.")
+    elif key is not None:
+        raise UsageError("--key applies only to --signer key.")
+
+
+def choose_signer(
+    signer: str,
+    key: Path | None,
+    identity_token: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    json_output: bool,
+    progress: Reporter,
+) -> Signer:
+    """The signer the flags ask for; a keyless one holds a checked identity token."""
+    from chainproof.signing import (
+        KeySigner,
+        SigstoreSigner,
+        check_token,
+        find_token,
+        key_password,
+        load_trust_config,
+    )
+
+    check_signer_flags(signer, key, identity_token, trust_config, staging)
+    if key is not None:
+        return KeySigner(key, key_password())
+    # A --trust-config file is checked at once; the public instances' trust roots come over
+    # the network, so a missing or expired token is reported first.
+    local = None if trust_config is None else load_trust_config(trust_config, staging)
+    config = functools.cache(lambda: local or load_trust_config(None, staging))
+    interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()
+    token = find_token(
+        identity_token,
+        interactive=interactive,
+        oidc_url=lambda: config().signing_config.get_oidc_url(),
+    )
+    check_token(token)
+    progress.step("Getting a signing certificate")
+    return SigstoreSigner(config(), token)

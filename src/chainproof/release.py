@@ -1,0 +1,93 @@
+"""``chainproof release``: build, SBOM and signing in one go, into one release directory.
+
+Every stage runs in a staging directory beside the output; the output directory appears
+(by one rename) only when all stages succeeded, so a failed release leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chainproof.errors import InputError, VerificationFailed
+from chainproof.fileio import atomic_write_text
+from chainproof.progress import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from chainproof.signing import Signer, SignResult
+
+__all__ = ["ReleaseOptions", "make_release"]
+
+SBOM_NAME = "sbom.cdx.json"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    project_dir: Path
+    output_dir: Path
+    installer: str = "auto"
+    allow_dirty: bool = False
+    check_reproducible: bool = False
+    spec_version: str = "1.6"
+
+
+def _check_output(output: Path) -> None:
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise InputError(
+            f"The release directory {output} already exists and is not empty.",
+            hint="Choose a new directory with -o; a release is never mixed with older files.",
+        )
+
+
+def make_release(
+    options: ReleaseOptions,
+    signer: Callable[[Reporter], Signer],
+    reporter: Reporter | None = None,
+) -> SignResult:
+    """Build, write the SBOM, sign; ``signer`` is called once the artifacts exist."""
+    from chainproof.build.project import BuildOptions, build_project
+    from chainproof.sbom.build import SbomRequest, make_sbom
+    from chainproof.sbom.cyclonedx import RenderOptions
+    from chainproof.signing import read_release, run_details, sign_release
+
+    reporter = reporter or NullReporter()
+    output = options.output_dir.expanduser().absolute()
+    _check_output(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        outcome = build_project(
+            BuildOptions(
+                project_dir=options.project_dir,
+                output_dir=staging,
+                installer=options.installer,
+                check_reproducible=options.check_reproducible,
+                allow_dirty=options.allow_dirty,
+            ),
+            reporter,
+        )
+        if outcome.differences:
+            raise VerificationFailed(
+                f"The build is not reproducible: {outcome.differences[0].sentence()}."
+            )
+        _, rendered = make_sbom(
+            SbomRequest(dist=staging),
+            RenderOptions(options.spec_version, "json", False, outcome.record.source_date_epoch),
+            reporter,
+        )
+        atomic_write_text(staging / SBOM_NAME, rendered.text)
+        inputs = read_release(staging, None, reporter)
+        result = sign_release(inputs, signer(reporter), run_details(os.environ), reporter)
+        _check_output(output)
+        with contextlib.suppress(FileNotFoundError):
+            output.rmdir()
+        staging.rename(output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return replace(result, directory=output, written=tuple(output / p.name for p in result.written))
