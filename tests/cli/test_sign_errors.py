@@ -87,7 +87,8 @@ def test_service_unreachable(
         local_sigstore.gitlab_token(),
     )
     assert result.exit_code == 3
-    assert f"Cannot reach {service} at {url} (tried 3 times)." in result.output
+    expected = f"Cannot reach {service} at {url}: it refused the connection (3 attempts)."
+    assert expected in result.output
     assert local_sigstore.rekor_entries == entries
 
 
@@ -154,3 +155,39 @@ def test_token_problems_come_before_fetching_a_public_trust_root(
     expired = local_sigstore.gitlab_token(expires_in=-120)
     result = _sign(demo_release, *instance, "--identity-token", expired)
     assert (result.exit_code, "expired at" in result.output) == (2, True)
+
+
+@pytest.mark.parametrize("service", ["fulcio", "rekor"])
+def test_transient_outage_is_retried(
+    local_sigstore: LocalSigstore, demo_release: Path, service: str
+) -> None:
+    # Two 503s, then the service answers: the third attempt succeeds.
+    with local_sigstore.failing(service, count=2, status=503):
+        result = CliRunner().invoke(
+            app,
+            [
+                "sign",
+                str(demo_release),
+                *_config(local_sigstore),
+                "--identity-token",
+                local_sigstore.gitlab_token(),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert (demo_release / "release.json").is_file()
+
+
+@pytest.mark.parametrize(("service", "name"), [("fulcio", "Fulcio"), ("rekor", "Rekor")])
+def test_lasting_outage_gives_up(
+    local_sigstore: LocalSigstore, demo_release: Path, service: str, name: str
+) -> None:
+    url = local_sigstore.fulcio_url if service == "fulcio" else local_sigstore.rekor_url
+    with local_sigstore.failing(service, count=3, status=502):
+        result = _sign(
+            demo_release,
+            *_config(local_sigstore),
+            "--identity-token",
+            local_sigstore.gitlab_token(),
+        )
+    assert result.exit_code == 3
+    assert f"Cannot reach {name} at {url}: it answered HTTP 502 (3 attempts)." in result.output

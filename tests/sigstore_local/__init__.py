@@ -31,12 +31,15 @@ API
   GitLab/GitHub tokens missing their CI claims are refused (HTTP 400), as Fulcio does.
 - ``unreachable_trust_config(fulcio=False, rekor=False)``: a ClientTrustConfig (same trusted
   root) whose Fulcio and/or Rekor URL points at a port that refuses connections.
+- ``failing(service, count=1, status=503)``: a context manager; the next ``count`` requests
+  to "fulcio" or "rekor" get HTTP ``status`` (transient outages, retries).
 - ``rekor_entries``: how many entries the log holds; ``stop()``; context manager.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import shutil
@@ -44,6 +47,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -96,6 +100,9 @@ class _Server(ThreadingHTTPServer):
         self.owner, self.service = owner, service
 
     def route(self, path: str, auth: str, request: Any) -> tuple[int, Any]:
+        failure = self.owner._take_failure(self.service)
+        if failure is not None:
+            return failure, {"code": failure, "message": f"{self.service} is failing on purpose"}
         if self.service == "fulcio" and path == "/api/v2/signingCert":
             return self.owner._signing_cert(auth, request)
         if self.service == "rekor" and path == "/api/v1/log/entries":
@@ -114,6 +121,8 @@ class LocalSigstore:
         self._ca = CertificateAuthority(now)
         self._log = TransparencyLog()
         self._oidc_key = ec.generate_private_key(ec.SECP256R1())
+        self._failures: dict[str, tuple[int, int]] = {}
+        self._failures_lock = threading.Lock()
         self._servers = [_Server(self, "fulcio"), _Server(self, "rekor")]
         for server in self._servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -148,6 +157,27 @@ class LocalSigstore:
     @property
     def rekor_entries(self) -> int:
         return len(self._log)
+
+    @contextlib.contextmanager
+    def failing(self, service: str, count: int = 1, status: int = 503) -> Iterator[None]:
+        """Answer the next ``count`` requests to "fulcio" or "rekor" with HTTP ``status``."""
+        if service not in ("fulcio", "rekor"):
+            raise ValueError(f"unknown service {service!r}")
+        with self._failures_lock:
+            self._failures[service] = (count, status)
+        try:
+            yield
+        finally:
+            with self._failures_lock:
+                self._failures.pop(service, None)
+
+    def _take_failure(self, service: str) -> int | None:
+        with self._failures_lock:
+            count, status = self._failures.get(service, (0, 0))
+            if count <= 0:
+                return None
+            self._failures[service] = (count - 1, status)
+            return status
 
     # tokens ---------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pypi_attestations import Attestation, Distribution, GitLabPublisher
 from sigstore import dsse
 from sigstore.errors import VerificationError
-from sigstore.models import ClientTrustConfig
+from sigstore.models import ClientTrustConfig, TrustedRoot
 from sigstore.oidc import IdentityToken
 from sigstore.sign import SigningContext
 from sigstore.verify import Verifier, policy
@@ -113,6 +113,8 @@ def test_github_dsse_policies_on_repository_and_ref(local_sigstore: LocalSigstor
         ]
     )
     payload_type, payload = _verifier(local_sigstore).verify_dsse(bundle, good)
+    alone = Verifier(trusted_root=TrustedRoot.from_file(str(local_sigstore.trusted_root)))
+    assert alone.verify_dsse(bundle, good) == (payload_type, payload)
     assert payload_type == "application/vnd.in-toto+json"
     assert json.loads(payload)["predicate"] == {"k": "v"}
     with pytest.raises(VerificationError):

@@ -75,34 +75,33 @@ def _call(fn: Callable[[], T], service: str, url: str) -> T:
     from sigstore.errors import Error as SigstoreError
     from sigstore.oidc import ExpiredIdentity
 
+    problem = ""
     for attempt in range(ATTEMPTS):
-        retry = False
+        if attempt:
+            time.sleep(_BACKOFF * 2 ** (attempt - 1))
         try:
             return fn()
-        except (requests.ConnectionError, requests.Timeout):
-            retry = True
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            problem = "timed out" if isinstance(exc, requests.Timeout) else "refused the connection"
         except (FulcioClientError, RekorClientError) as exc:
             status = _status(exc)
             if status is not None and status >= 500:
-                retry = True
-            elif service == "Fulcio" and status in (400, 401, 403):
+                problem = f"answered HTTP {status}"
+                continue
+            if service == "Fulcio" and status in (400, 401, 403):
                 raise InputError(
                     f"Fulcio at {url} refused the identity token (HTTP {status}).",
                     hint="The token's issuer or claims are not accepted by this instance.",
                 ) from exc
-            else:
-                detail = f" (HTTP {status})" if status else f": {exc}" if str(exc) else ""
-                raise InfrastructureError(
-                    f"{service} at {url} refused the request{detail}."
-                ) from exc
+            detail = f" (HTTP {status})" if status else f": {exc}" if str(exc) else ""
+            message = f"{service} at {url} refused the request{detail}."
+            raise InfrastructureError(message) from exc
         except ExpiredIdentity as exc:
             raise InputError("The identity token expired while signing.") from exc
         except SigstoreError as exc:
             raise InfrastructureError(f"{service} at {url} gave an unusable answer: {exc}") from exc
-        if retry and attempt + 1 < ATTEMPTS:
-            time.sleep(_BACKOFF * 2**attempt)
     raise InfrastructureError(
-        f"Cannot reach {service} at {url} (tried {ATTEMPTS} times).",
+        f"Cannot reach {service} at {url}: it {problem} ({ATTEMPTS} attempts).",
         hint="Check the network and the instance's URLs (--trust-config), then retry.",
     )
 
