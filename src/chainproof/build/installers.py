@@ -63,14 +63,17 @@ class Installer(Protocol):
         """Install exactly ``files`` (no dependency resolution), checking each sha256."""
 
 
-def _run(cmd: Sequence[str], what: str, env: dict[str, str] | None = None) -> str:
+_INDEX_HINT = "Check that the package index is reachable and has wheels for these requirements."
+_INSTALL_HINT = "A file did not match the sha256 it was resolved with, or could not be fetched."
+
+
+def _run(cmd: Sequence[str], what: str, hint: str = _INDEX_HINT) -> str:
     try:
         result = subprocess.run(
             list(cmd),
             capture_output=True,
             text=True,
             check=False,
-            env=env,
             stdin=subprocess.DEVNULL,
         )
     except OSError as exc:
@@ -82,8 +85,7 @@ def _run(cmd: Sequence[str], what: str, env: dict[str, str] | None = None) -> st
             last = last.removeprefix(prefix).strip()
         raise InfrastructureError(
             f"{what} failed: {last.rstrip('.')}.",
-            hint="Check that the package index is reachable and has wheels for these "
-            f"requirements. Installer output:\n{output}",
+            hint=f"{hint} Installer output:\n{output}",
         )
     return result.stdout
 
@@ -181,6 +183,7 @@ class PipInstaller:
                 stream.name,
             ],
             "Installing the build environment",
+            _INSTALL_HINT,
         )
 
 
@@ -256,6 +259,7 @@ class UvInstaller:
                 req_name,
             ],
             "Installing the build environment",
+            _INSTALL_HINT,
         )
 
 
