@@ -219,6 +219,22 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert "does not exist" in one_sentence_error(stderr)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--env", "python", "--python-version", "3.12"), "--python-version/--platform cannot"),
+        (("--requirements", "r.txt", "--extra", "x"), "--extra cannot be used with --requirements"),
+        (("--uv-lock", "uv.lock", "--offline"), "--offline cannot be used with --uv-lock"),
+        (("--pylock", "p.toml", "--allow-modified"), "--allow-modified cannot be used with"),
+        (("--env", "python", "--find-links", "."), "index options cannot be used with --env"),
+    ],
+)
+def test_ignored_options_are_refused(args: tuple[str, ...], message: str) -> None:
+    code, _, stderr = run(*args)
+    assert code == 2
+    assert message in one_sentence_error(stderr)
+
+
 def test_dist_offline_with_find_links(tmp_path: Path, app_wheel: Path, wheelhouse: Path) -> None:
     dist = make_dist(tmp_path / "dist", app_wheel, "app", "0.1")
     code, _, stderr = run(

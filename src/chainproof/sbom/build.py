@@ -44,6 +44,7 @@ class SbomRequest:
         ]
         if len(chosen) > 1:
             raise UsageError(f"Give one input, not {' and '.join(chosen)}.")
+        self._check_flags(chosen[0] if chosen else "--dist")
         index_args = (*self.index_args, *(("--no-index",) if self.offline else ()))
         if self.pylock is not None:
             from chainproof.sbom.pylock import PylockSource
@@ -70,6 +71,30 @@ class SbomRequest:
         from chainproof.sbom.dist import DistSource
 
         return DistSource(self.dist or Path("dist"), self.extras, index_args)
+
+    def _check_flags(self, source: str) -> None:
+        """Refuse options that the chosen source would silently ignore."""
+        unused = [
+            flag
+            for flag, given, used_by in (
+                (
+                    "--python-version/--platform",
+                    bool(self.target.pip_args),
+                    ("--dist", "--pylock", "--uv-lock", "--requirements"),
+                ),
+                ("--extra", bool(self.extras), ("--dist", "--pylock", "--uv-lock")),
+                ("--group", bool(self.groups), ("--pylock", "--uv-lock")),
+                ("--allow-modified", self.allow_modified, ("--env",)),
+                ("index options", bool(self.index_args), ("--dist", "--pylock", "--requirements")),
+                ("--offline", self.offline, ("--dist", "--pylock", "--requirements")),
+            )
+            if given and source not in used_by
+        ]
+        if unused:
+            hint = None
+            if source == "--env" and "--python-version/--platform" in unused:
+                hint = "An environment is described for its own interpreter."
+            raise UsageError(f"{', '.join(unused)} cannot be used with {source}.", hint)
 
 
 def source_date_epoch(fallback: int | None = None) -> int | None:
