@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +29,16 @@ from chainproof.config import env_setting
 from chainproof.errors import InputError
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["SCHEMA_VERSION", "AdvisoryDB", "DbStatus", "build_database", "resolve_db_path"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "AdvisoryDB",
+    "DbStatus",
+    "VersionList",
+    "build_database",
+    "resolve_db_path",
+]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _HINT = "Run `chainproof db import SOURCE` (offline) or `chainproof db update` to create it."
 _DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +46,34 @@ CREATE TABLE advisory (id TEXT PRIMARY KEY, modified TEXT NOT NULL, doc TEXT NOT
 CREATE TABLE affected (package TEXT NOT NULL, advisory_id TEXT NOT NULL, spec TEXT NOT NULL);
 CREATE INDEX affected_package ON affected (package);
 """
+
+
+class VersionList(Collection[str]):
+    """An advisory's ``versions`` as stored: canonical forms framed by newlines.
+
+    Membership is one substring search, so a list of thousands of versions costs nothing to
+    load or to test; nothing is split unless the list is iterated.
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text if text.startswith("\n") else "\n" + text
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and f"\n{item}\n" in self._text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._text.split("\n")[1:-1])
+
+    def __len__(self) -> int:
+        return max(self._text.count("\n") - 1, 0)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Collection) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._text)
 
 
 def resolve_db_path(flag: Path | None = None) -> Path:
@@ -111,7 +146,8 @@ def _advisory_doc(adv: Advisory) -> str:
 def _spec(affected: AffectedPackage) -> str:
     keys = sorted({version_key(v) for v in affected.versions})
     ranges = [[[e.kind, e.version] for e in events] for events in affected.ranges]
-    return json.dumps({"r": ranges, "v": keys, "u": affected.unreadable}, separators=(",", ":"))
+    listed = "\n" + "".join(f"{k}\n" for k in keys)
+    return json.dumps({"r": ranges, "v": listed, "u": affected.unreadable}, separators=(",", ":"))
 
 
 def build_database(
@@ -267,7 +303,7 @@ class AdvisoryDB:
             affected = AffectedPackage(
                 package=package,
                 ranges=tuple(tuple(RangeEvent(k, v) for k, v in events) for events in spec["r"]),
-                versions=tuple(spec["v"]),
+                versions=VersionList(spec["v"]),
                 unreadable=tuple(spec["u"]),
             )
             found.setdefault(package, []).append((advisory, affected))

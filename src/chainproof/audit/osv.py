@@ -13,7 +13,7 @@ import json
 import re
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, NamedTuple
@@ -64,7 +64,7 @@ class AffectedPackage:
 
     package: str  # normalised name
     ranges: tuple[tuple[RangeEvent, ...], ...]  # ECOSYSTEM ranges, events as written
-    versions: tuple[str, ...]
+    versions: Collection[str]  # as written; canonical forms when read from the database
     unreadable: tuple[str, ...] = ()  # why a range could not be evaluated
 
 
