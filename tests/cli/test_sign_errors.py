@@ -191,3 +191,20 @@ def test_lasting_outage_gives_up(
         )
     assert result.exit_code == 3
     assert f"Cannot reach {name} at {url}: it answered HTTP 502 (3 attempts)." in result.output
+
+
+def test_dists_of_two_releases_and_conflicting_sbom(demo_release: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere.cdx.json"
+    other.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 2}')
+    result = _sign(demo_release, "--sbom", str(other))
+    assert result.exit_code == 2
+    assert "sbom.cdx.json exists and differs from the SBOM" in result.output
+    (demo_release / "other-2.0.tar.gz").write_bytes(b"x")
+    result = _sign(demo_release)
+    assert result.exit_code == 2
+    assert "holds dists of more than one release (cp-demo 1.2.0, other 2.0)" in result.output
+    (demo_release / "other-2.0.tar.gz").unlink()
+    (demo_release / "cp_demo-1.2.0-py3-none-any.whl").unlink()
+    result = _sign(demo_release)
+    assert result.exit_code == 2
+    assert "lists cp_demo-1.2.0-py3-none-any.whl, which is not in" in result.output
