@@ -200,7 +200,7 @@ def test_policy_with_unknown_key(vectors: Path, tmp_path: Path) -> None:
         (["--github", "a/b", "--issuer", "https://gitlab.com"], ("contradictory",)),
         (["--github", "a/b", "--ref", "main"], ("full git ref",)),
         (["--github", "a/b", "--require", "provenance,signatures"], ("Unknown requirement",)),
-        (["--github", "a/b", "--layout", "root.layout"], ("not implemented",)),
+        (["--github", "a/b", "--layout", "root.layout"], ("--layout-key",)),
         (["--key", "key.pub", "--github", "a/b"], ("contradictory",)),
         (["--gitlab", "g/p", "--source-uri", "https://gitlab.com/g/other"], ("contradictory",)),
     ],

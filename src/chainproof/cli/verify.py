@@ -78,9 +78,13 @@ def command(
         typer.Option(help="Public key (PEM) of a managed-key signer: verifies *.dsse.json."),
     ] = None,
     vsa: Annotated[Path | None, typer.Option(help="Write a Verification Summary here.")] = None,
-    layout: Annotated[Path | None, typer.Option(help="An in-toto layout.")] = None,
-    layout_key: Annotated[Path | None, typer.Option(help="Public key of the layout.")] = None,
-    links: Annotated[Path | None, typer.Option(help="Directory of in-toto links.")] = None,
+    layout: Annotated[Path | None, typer.Option(help="A signed in-toto layout.")] = None,
+    layout_key: Annotated[
+        Path | None, typer.Option(help="Public key of the layout's owner.")
+    ] = None,
+    links: Annotated[
+        Path | None, typer.Option(help="Directory of in-toto links (default: the layout's).")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:
     """Verify artifacts, provenance and SBOM against a policy.
@@ -91,7 +95,7 @@ def command(
         import logging
 
         from chainproof.config import env_setting
-        from chainproof.errors import NotYetImplemented, VerificationFailed
+        from chainproof.errors import VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
         from chainproof.verify import (
             load_policy,
@@ -102,11 +106,6 @@ def command(
             vsa_statement,
         )
 
-        if layout or layout_key or links:
-            raise NotYetImplemented(
-                "in-toto layouts (--layout, --layout-key, --links) are not "
-                "implemented yet; nothing was verified."
-            )
         flags = {
             "identity": identity,
             "identity-regex": identity_regex,
@@ -122,21 +121,26 @@ def command(
             "staging": staging,
             "offline": offline,
             "key": key,
+            "layout": layout,
+            "layout-key": layout_key,
+            "links": links,
         }
         from_env = env_setting("verify_policy")
         rules = load_policy(flags, policy or (Path(from_env) if from_env else None))
         args = targets or []
         found, release = resolve_targets(args, bundle)
-        # sigstore-python logs warnings (offline TUF) on stderr; the report says it all.
-        logging.getLogger("sigstore").setLevel(logging.ERROR)
+        # sigstore-python and in-toto log warnings (offline TUF, command alignment) on stderr;
+        # the report says what decided.
+        for library in ("sigstore", "in_toto"):
+            logging.getLogger(library).setLevel(logging.ERROR)
         with reporter(json_output) as progress:
-            keyed = rules.key is not None
+            sigstore = rules.has_signer and rules.key is None
             report = verify_targets(
                 found,
                 release,
                 rules,
-                None if keyed else load_verifier(rules),
-                f"key:{rules.key}" if keyed else trust_description(rules),
+                load_verifier(rules) if sigstore else None,
+                trust_description(rules),
                 progress,
             )
         if vsa is not None:

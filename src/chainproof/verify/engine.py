@@ -92,6 +92,8 @@ class _Run:
 
     def artifact(self, target: Target) -> _Artifact:
         art = _Artifact(target)
+        if not self.policy.has_signer:
+            return art  # a layout alone: the in-toto chain is the only evidence (see layout())
         if self.policy.key is not None:
             # A key-signed release has no per-file signatures: the artifact is signed by
             # being a subject of the key-signed provenance (required with --key).
@@ -219,6 +221,27 @@ class _Run:
             elif not problems:
                 art.passed.add("sbom")
 
+    def layout(self, layout: Path, layout_key: Path, links: Path, arts: list[_Artifact]) -> None:
+        from chainproof.errors import VerificationFailed
+        from chainproof.verify.layout import layout_products
+
+        name = layout.name
+        try:
+            products = layout_products(layout, layout_key, links)
+        except VerificationFailed as exc:
+            for art in arts:
+                art.fail("layout", f"{name}: {exc.message}")
+            return
+        self.evidence[name] = sha256_file(layout)
+        for art in arts:
+            if art.target.sha256 in products:
+                art.passed.add("layout")
+            else:
+                art.fail(
+                    "layout-subject",
+                    f"sha256 {art.target.sha256} is not a product of the last step of {name}",
+                )
+
 
 def verify_targets(
     targets: list[Target],
@@ -239,7 +262,13 @@ def verify_targets(
         progress.advance()
     run.provenance(release.provenance if release else None, arts)
     run.sbom(release, arts)
-    required = ("signature", "identity", *sorted(policy.require))
+    if policy.layout is not None and policy.layout_key is not None and policy.links is not None:
+        run.layout(policy.layout, policy.layout_key, policy.links, arts)
+    required = (
+        *(("signature", "identity") if policy.has_signer else ()),
+        *(("layout",) if policy.layout is not None else ()),
+        *sorted(policy.require),
+    )
     release_failures = tuple(Failure(*f) for f in release.failures) if release else ()
     return Report(
         policy=policy,

@@ -49,6 +49,9 @@ POLICY_KEYS: dict[str, str] = {
     "staging": _BOOL,
     "offline": _BOOL,
     "key": _PATH,
+    "layout": _PATH,
+    "layout-key": _PATH,
+    "links": _PATH,
 }
 _GROUPS = (
     ("identity", "identity-regex"),
@@ -77,7 +80,15 @@ class Policy:
     staging: bool = False
     offline: bool = False
     key: Path | None = None
+    layout: Path | None = None
+    layout_key: Path | None = None
+    links: Path | None = None
     origin: Path | None = None  # the policy file, if any
+
+    @property
+    def has_signer(self) -> bool:
+        """Does the policy say who must have signed (an OIDC identity or a managed key)?"""
+        return any((self.identity, self.identity_regex, self.gitlab, self.github, self.key))
 
     @property
     def repository_uri(self) -> str | None:
@@ -174,9 +185,19 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     ]
     if get("key") and identity_keys:
         raise _contradiction(f"key (a managed key has no OIDC identity) and {identity_keys[0]}")
-    if not get("key") and not any(
-        get(k) for k in ("identity", "identity-regex", "gitlab", "github")
-    ):
+    signer = any(get(k) for k in ("identity", "identity-regex", "gitlab", "github", "key"))
+    if (get("layout-key") or get("links")) and not get("layout"):
+        raise UsageError("--layout-key and --links belong to --layout (an in-toto layout).")
+    if get("layout") and not get("layout-key"):
+        raise UsageError("--layout needs --layout-key: the public key of the layout's owner.")
+    if get("layout") and not signer:
+        needs = [k for k in ("require", "builder-id", "ref", "source-uri", "issuer") if get(k)]
+        if needs:
+            raise UsageError(
+                f"{needs[0]} checks what a signer signed, and a layout alone names no signer.",
+                hint="Add --identity/--identity-regex with --issuer, --gitlab, --github or --key.",
+            )
+    if not signer and not get("layout"):
         raise UsageError(
             "The verify policy is empty: it names no signer, so it would accept anyone.",
             hint="Give --identity/--identity-regex with --issuer, --gitlab GROUP/PROJECT, "
@@ -233,6 +254,9 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         staging=bool(get("staging")),
         offline=bool(get("offline")),
         key=get("key"),
+        layout=get("layout"),
+        layout_key=get("layout-key"),
+        links=get("links") or (get("layout").parent if get("layout") else None),
         origin=origin,
     )
     repository = policy.repository_uri

@@ -20,6 +20,10 @@ __all__ = ["load_verifier", "trust_description"]
 
 def trust_description(policy: Policy) -> str:
     """A short name of the root of trust, for reports and the VSA."""
+    if policy.key is not None:
+        return f"key:{policy.key}"
+    if not policy.has_signer:
+        return f"in-toto layout:{policy.layout}"
     if policy.trusted_root is not None:
         return f"trusted-root:{policy.trusted_root}"
     if policy.trust_config is not None:
