@@ -50,26 +50,27 @@ def _verifier(sigstore: LocalSigstore) -> Verifier:
     return Verifier(trusted_root=config.trusted_root)
 
 
-def _sigstore_cli(sigstore: LocalSigstore, path: Path, identity: str = SAN) -> int:
-    """The upstream CLI: finds PATH.sigstore.json beside PATH."""
-    return subprocess.run(
-        [
-            str(SIGSTORE_CLI),
-            "--trust-config",
-            str(sigstore.trust_config),
-            "verify",
-            "identity",
-            "--offline",
-            "--cert-identity",
-            identity,
-            "--cert-oidc-issuer",
-            ISSUER,
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).returncode
+def _sigstore_cli(
+    sigstore: LocalSigstore, path: Path, identity: str = SAN, bundle: Path | None = None
+) -> int:
+    """The upstream CLI: PATH.sigstore.json beside PATH, or --bundle (a DSSE bundle must
+    have PATH's digest among its statement's subjects)."""
+    extra = ["--bundle", str(bundle)] if bundle else []
+    command = [
+        str(SIGSTORE_CLI),
+        "--trust-config",
+        str(sigstore.trust_config),
+        "verify",
+        "identity",
+        "--offline",
+        "--cert-identity",
+        identity,
+        "--cert-oidc-issuer",
+        ISSUER,
+        *extra,
+        str(path),
+    ]
+    return subprocess.run(command, capture_output=True, check=False).returncode
 
 
 def _statement(payload: bytes, predicate_type: str) -> dict[str, Any]:
@@ -123,6 +124,11 @@ def test_each_bundle_verifies_with_the_upstream_cli(
         assert _sigstore_cli(local_sigstore, signed / name) == 0, name
         bundle = json.loads((signed / f"{name}.sigstore.json").read_text())
         assert bundle["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
+    for statement in ("provenance.sigstore.json", "sbom.intoto.sigstore.json"):
+        for name in DISTS:
+            assert _sigstore_cli(local_sigstore, signed / name, bundle=signed / statement) == 0
+        not_a_subject = signed / "build-record.json"
+        assert _sigstore_cli(local_sigstore, not_a_subject, bundle=signed / statement) != 0
     assert _sigstore_cli(local_sigstore, signed / DISTS[0], SAN.replace("main", "dev")) != 0
     wheel = signed / DISTS[0]
     wheel.write_bytes(wheel.read_bytes() + b"\0")
