@@ -15,7 +15,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pypi_attestations import Attestation, Distribution, GitLabPublisher
+from pypi_attestations import Attestation, Distribution, GitHubPublisher, GitLabPublisher
 from sigstore import dsse
 from sigstore.errors import VerificationError
 from sigstore.models import ClientTrustConfig, TrustedRoot
@@ -121,6 +121,11 @@ def test_github_dsse_policies_on_repository_and_ref(local_sigstore: LocalSigstor
         _verifier(local_sigstore).verify_dsse(
             bundle, policy.OIDCSourceRepositoryRef("refs/heads/main")
         )
+    publisher = GitHubPublisher(repository="octo/demo", workflow="release.yml")
+    _verifier(local_sigstore).verify_dsse(bundle, publisher._as_policy())
+    other = GitHubPublisher(repository="octo/demo", workflow="ci.yml")
+    with pytest.raises(VerificationError):
+        _verifier(local_sigstore).verify_dsse(bundle, other._as_policy())
 
 
 def test_pep740_attestation_with_gitlab_publisher_policy(
