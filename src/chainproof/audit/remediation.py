@@ -52,6 +52,28 @@ def _candidates(
     return sorted(parsed)
 
 
+def _floor(
+    entries: Sequence[tuple[Advisory, AffectedPackage]], current: str, parsed_current: Version
+) -> Version:
+    """No fix can be older than this: every version between ``current`` and the first fix
+    above it of an advisory affecting ``current`` lies in that advisory's window."""
+    floor = parsed_current
+    for _, a in entries:
+        if not affects(current, a.ranges, a.versions, a.unreadable):
+            continue
+        fixes = [
+            v
+            for r in a.ranges
+            for e in r
+            if e.kind == "fixed"
+            and (v := parse_version(e.version)) is not None
+            and v > parsed_current
+        ]
+        if fixes:
+            floor = max(floor, min(fixes))
+    return floor
+
+
 def _unaffected(version: Version, entries: Sequence[tuple[Advisory, AffectedPackage]]) -> bool:
     text = str(version)
     return all(affects(text, a.ranges, a.versions, a.unreadable) is False for _, a in entries)
@@ -88,8 +110,12 @@ def propose(
         )
     own = [r for r in requirements or () if r.package == package]
     safe: list[Version] = []
+    # Newest advisories first: an old fix is most often undone by a newer advisory, so the
+    # check of a candidate that is still affected stops early.
+    ordered = sorted(entries, key=lambda e: e[0].published or e[0].modified, reverse=True)
+    floor = _floor(entries, current, parsed_current)
     for version in _candidates(entries, parsed_current):  # ascending: the first fit wins
-        if not _unaffected(version, entries):
+        if version < floor or not _unaffected(version, ordered):
             continue
         safe.append(version)
         if requirements is None:
