@@ -157,4 +157,4 @@ def test_no_vulnerabilities(db: Path, tmp_path: Path) -> None:
     code, out, _ = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
     assert code == 0
     assert "No known vulnerabilities in the packages checked." in out
-    assert "1 package(s) checked against 2661 advisories" in out
+    assert "1 package(s) checked against 2,661 advisories" in out

@@ -35,7 +35,7 @@ def path_text(finding: Finding) -> str:
 def summary_line(report: AuditReport) -> str:
     active, suppressed = len(report.active), len(report.findings) - len(report.active)
     parts = [
-        f"{report.checked} package(s) checked against {report.db.advisories} advisories "
+        f"{report.checked} package(s) checked against {report.db.advisories:,} advisories "
         f"(snapshot {report.db.snapshot_date or 'undated'})",
         f"{active} open finding(s)",
         f"{suppressed} excepted",
