@@ -182,7 +182,7 @@ def test_lasting_outage_gives_up(
     local_sigstore: LocalSigstore, demo_release: Path, service: str, name: str
 ) -> None:
     url = local_sigstore.fulcio_url if service == "fulcio" else local_sigstore.rekor_url
-    with local_sigstore.failing(service, count=3, status=502):
+    with local_sigstore.failing(service, count=1000, status=502):
         result = _sign(
             demo_release,
             *_config(local_sigstore),

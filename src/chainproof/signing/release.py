@@ -3,6 +3,9 @@ outputs and release.json at once (nothing is written if any signature fails)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ __all__ = [
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
 MANIFEST_NAME = "release.json"
+SIGNING_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,29 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
     )
 
 
+@dataclass(frozen=True)
+class _Job:
+    name: str  # the file it produces
+    role: str
+    subject: str | None
+    sign: Callable[[], bytes | None]
+
+
+def _run_all(jobs: list[_Job], reporter: Reporter) -> list[bytes | None]:
+    """Run the signing jobs in threads (each is a transparency-log round trip, as in
+    ``sigstore sign``); results in job order; the first failure cancels what has not started."""
+    results: dict[int, bytes | None] = {}
+    pool = ThreadPoolExecutor(max_workers=min(SIGNING_THREADS, len(jobs)))
+    try:
+        futures = {pool.submit(job.sign): index for index, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            reporter.advance()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [results[index] for index in range(len(jobs))]
+
+
 def sign_release(
     inputs: ReleaseInputs,
     signer: Signer,
@@ -192,41 +219,60 @@ def sign_release(
     if inputs.record is not None:
         record_bytes = (directory / BUILD_RECORD_NAME).read_bytes()
         entries.append(ManifestEntry.of_bytes(BUILD_RECORD_NAME, record_bytes, "build-record"))
-    sbom_document: dict[str, Any] | None = None
+
+    jobs: list[_Job] = []
+    suffix = signer.envelope_suffix
+
+    def job(
+        name: str, role: str, subject: str | None, sign: Callable[..., bytes | None], *args: Any
+    ) -> None:
+        jobs.append(_Job(name, role, subject, functools.partial(sign, *args)))
+
+    for a in artifacts:
+        job(
+            a.name + suffix, "signature", a.name, signer.sign_artifact, directory / a.name, a.sha256
+        )
+    job(
+        f"provenance{suffix}",
+        "provenance",
+        None,
+        signer.sign_statement,
+        statement_bytes(provenance_statement(artifacts, inputs.record, run)),
+    )
     if inputs.sbom_name is not None and inputs.sbom_bytes is not None:
-        sbom_document = json.loads(inputs.sbom_bytes)
         if inputs.sbom_copy:
             staged.add(directory / inputs.sbom_name, inputs.sbom_bytes)
-        entries.append(ManifestEntry.of_bytes(inputs.sbom_name, inputs.sbom_bytes, "sbom"))
-
-    total = 2 * len(artifacts) + 1 + (2 if sbom_document is not None else 0)
-    reporter.step(f"Signing ({signer.name})", total=total)
-    for artifact in artifacts:
-        signature = signer.sign_artifact(directory / artifact.name, artifact.sha256)
-        if signature is not None:
-            stage(artifact.name + signer.envelope_suffix, signature, "signature", artifact.name)
-        reporter.advance()
-    if inputs.sbom_name is not None and inputs.sbom_bytes is not None:
-        sbom_digest = ManifestEntry.of_bytes(inputs.sbom_name, inputs.sbom_bytes, "sbom").sha256
-        signature = signer.sign_artifact(directory / inputs.sbom_name, sbom_digest)
-        if signature is not None:
-            name = inputs.sbom_name + signer.envelope_suffix
-            stage(name, signature, "signature", inputs.sbom_name)
-        reporter.advance()
-    provenance = provenance_statement(artifacts, inputs.record, run)
-    suffix = signer.envelope_suffix
-    stage(f"provenance{suffix}", signer.sign_statement(statement_bytes(provenance)), "provenance")
-    reporter.advance()
-    if sbom_document is not None:
-        statement = statement_bytes(sbom_statement(artifacts, sbom_document))
-        stage(f"sbom.intoto{suffix}", signer.sign_statement(statement), "sbom-attestation")
-        reporter.advance()
-    for artifact in artifacts:
-        attestation = signer.attest_distribution(directory / artifact.name, artifact.sha256)
-        if attestation is not None:
-            name = f"{artifact.name}.publish.attestation"
-            stage(name, attestation, "pep740-attestation", artifact.name)
-        reporter.advance()
+        sbom = ManifestEntry.of_bytes(inputs.sbom_name, inputs.sbom_bytes, "sbom")
+        entries.append(sbom)
+        job(
+            sbom.name + suffix,
+            "signature",
+            sbom.name,
+            signer.sign_artifact,
+            directory / sbom.name,
+            sbom.sha256,
+        )
+        statement = sbom_statement(artifacts, json.loads(inputs.sbom_bytes))
+        job(
+            f"sbom.intoto{suffix}",
+            "sbom-attestation",
+            None,
+            signer.sign_statement,
+            statement_bytes(statement),
+        )
+    for a in artifacts:
+        job(
+            f"{a.name}.publish.attestation",
+            "pep740-attestation",
+            a.name,
+            signer.attest_distribution,
+            directory / a.name,
+            a.sha256,
+        )
+    reporter.step(f"Signing ({signer.name})", total=len(jobs))
+    for done, data in zip(jobs, _run_all(jobs, reporter), strict=True):
+        if data is not None:
+            stage(done.name, data, done.role, done.subject)
     manifest = release_manifest(inputs.project_name, inputs.project_version, entries)
     staged.add(directory / MANIFEST_NAME, manifest)
     reporter.step("Writing the signed release")

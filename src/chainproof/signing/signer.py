@@ -11,7 +11,9 @@ __all__ = ["Signer"]
 class Signer(Protocol):
     """Signs in-toto statements as DSSE and, where it can, single files.
 
-    Implementations: ``sigstore_signer.SigstoreSigner`` and ``key_signer.KeySigner``.
+    Implementations: ``sigstore_signer.SigstoreSigner`` and ``key_signer.KeySigner``. The
+    signing methods are called from several threads at once (sign_release runs them in a
+    thread pool) and must be safe for that.
     """
 
     name: str  # "sigstore" | "key"
