@@ -187,3 +187,41 @@ def test_every_format_is_registered_and_unknown_ones_rejected() -> None:
         assert get_format(name).name == name
     with pytest.raises(UsageError, match="--format must be one of"):
         get_format("html")
+
+
+def test_vex_for_nested_components_without_bom_refs(
+    tmp_path: Path, snapshot: AdvisoryDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "components": [
+            {
+                "type": "library",
+                "name": "vendor-bundle",
+                "version": "1.0",
+                "components": [
+                    {
+                        "type": "library",
+                        "name": "requests",
+                        "version": "2.2.1",
+                        "purl": "pkg:pypi/requests@2.2.1",
+                    }
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "nested.cdx.json"
+    path.write_text(json.dumps(sbom))
+    target = read_sbom(path)
+    report = run_audit(target, snapshot, AuditPolicy())
+    first = get_format("cyclonedx").render(report, target)
+    assert first == get_format("cyclonedx").render(report, target)
+    data = json.loads(first)
+    refs = {v["affects"][0]["ref"] for v in data["vulnerabilities"]}
+    assert refs == {"pkg:pypi/requests@2.2.1"}
+    nested = data["components"][0]["components"][0]
+    assert nested["bom-ref"] == "pkg:pypi/requests@2.2.1"
+    assert len(data["vulnerabilities"]) == 4

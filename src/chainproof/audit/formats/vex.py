@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from chainproof.fileio import canonical_json
 
 if TYPE_CHECKING:
     from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component
     from cyclonedx.model.vulnerability import Vulnerability, VulnerabilityRating
 
 __all__ = ["CycloneDXFormat"]
@@ -176,6 +178,13 @@ def _vulnerability(finding: Finding, ref: str) -> Vulnerability:
     )
 
 
+def _walk(components: Iterable[Component]) -> Iterator[Component]:
+    """Every component, nested ones included, in document order."""
+    for component in components:
+        yield component
+        yield from _walk(component.components)
+
+
 def _bom(target: AuditTarget) -> Bom:
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
@@ -183,12 +192,22 @@ def _bom(target: AuditTarget) -> Bom:
 
     if target.sbom is not None:
         try:
-            return Bom.from_json(target.sbom)  # type: ignore[attr-defined,no-any-return]
+            bom: Bom = Bom.from_json(target.sbom)  # type: ignore[attr-defined]
         except Exception as exc:  # the library raises many types on documents it cannot map
             raise InputError(
                 f"cyclonedx-python-lib cannot read {target.description} back ({exc}); "
                 "use --format json or sarif for this SBOM."
             ) from exc
+        # components without a bom-ref would get a random one: give them a stable one
+        taken = {str(c.bom_ref.value) for c in _walk(bom.components) if c.bom_ref.value}
+        for index, component in enumerate(_walk(bom.components)):
+            if not component.bom_ref.value:
+                ref = str(component.purl) if component.purl else f"component-{index}"
+                while ref in taken:
+                    ref += "-"
+                component.bom_ref.value = ref
+                taken.add(ref)
+        return bom
     bom = Bom()
     for c in target.inventory.components:
         bom.components.add(
@@ -214,7 +233,7 @@ class CycloneDXFormat:
 
         bom = _bom(target)
         refs: dict[tuple[str, str], str] = {}
-        for component in bom.components:
+        for component in _walk(bom.components):
             purl = component.purl
             if purl is not None and purl.type == "pypi" and component.version:
                 key = purl.name.lower().replace("_", "-").replace(".", "-")
