@@ -214,6 +214,9 @@ def test_usage_errors(tmp_path: Path) -> None:
     code, _, stderr = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "--spec-version", "1.2")
     assert code == 2
     assert "not supported" in one_sentence_error(stderr)
+    code, _, stderr = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "-o", "-", "--json")
+    assert code == 2
+    assert "both write to stdout" in one_sentence_error(stderr)
     code, _, stderr = run("--dist", str(tmp_path / "nothing"))
     assert code == 2
     assert "does not exist" in one_sentence_error(stderr)

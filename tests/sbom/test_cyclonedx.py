@@ -137,3 +137,15 @@ def test_helpers() -> None:
     assert strip_credentials("https://u:p@example.invalid/x") == "https://example.invalid/x"
     assert strip_credentials("file:///tmp/x") == "file:///tmp/x"
     assert purl_for(Component("Typing_Extensions", "4.0")) == "pkg:pypi/typing-extensions@4.0"
+
+
+def test_duplicate_build_packages_are_kept_apart() -> None:
+    one = Component(
+        "tool", "1.0", (Digest.sha256("1" * 64),), "tool-1.0-py3-none-any.whl", build_only=True
+    )
+    other = Component("tool", "1.0", (Digest.sha256("2" * 64),), "tool-1.0.tar.gz", build_only=True)
+    result = SourceResult(Inventory(None, (one, one, other), DependencyGraph((), ())))
+    text = render(result, RenderOptions(timestamp=0)).text
+    lib_valid(text, "1.6", "json")
+    refs = sorted(c["bom-ref"] for c in json.loads(text)["components"])
+    assert refs == ["build:pkg:pypi/tool@1.0", f"build:pkg:pypi/tool@1.0#{'2' * 16}"]

@@ -135,6 +135,10 @@ def command(
             target=Target.for_python(python_version, platform or ()),
         )
         source = request.source()
+        if json_output and output is not None and str(output) == "-":
+            from chainproof.errors import UsageError
+
+            raise UsageError("--json and -o - both write to stdout; give -o a file name.")
         fallback = None
         dist_dir = dist or Path("dist")
         if not any((pylock, uv_lock, requirements, env)):

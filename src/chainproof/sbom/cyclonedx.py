@@ -169,8 +169,15 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
     missing, warnings = _check_hashes(inventory.components, options.allow_missing_hashes)
     by_key: dict[str, Any] = {}
     cdx_components = []
-    for component in inventory.components:
+    refs: set[str] = set()
+    for component in sorted(set(inventory.components)):
         cdx = _cdx_component(component, result.details.get(component), component in missing)
+        if cdx.bom_ref.value in refs:
+            # Two files of one name and version (e.g. the sdist's and the wheel's build
+            # environment): both stay, told apart by the file's hash.
+            digest = component.hashes[0].value[:16] if component.hashes else str(len(refs))
+            cdx.bom_ref.value = f"{cdx.bom_ref.value}#{digest}"
+        refs.add(cdx.bom_ref.value)
         cdx_components.append(cdx)
         if not component.build_only:
             by_key[component.key] = cdx
