@@ -158,3 +158,12 @@ def test_no_vulnerabilities(db: Path, tmp_path: Path) -> None:
     assert code == 0
     assert "No known vulnerabilities in the packages checked." in out
     assert "1 package(s) checked against 2,661 advisories" in out
+
+
+def test_fail_on_from_the_environment(db: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["audit", "--sbom", str(SBOM), "--db", str(db), "--ignore-stale"],
+        env={"CHAINPROOF_FAIL_ON": "critical"},
+    )
+    assert result.exit_code == 0

@@ -31,7 +31,10 @@ def command(
     policy: Annotated[Path | None, typer.Option(help="A policy file (chainproof.toml).")] = None,
     fail_on: Annotated[
         str | None,
-        typer.Option(help="low, medium, high or critical (default: the policy's, else low)."),
+        typer.Option(
+            envvar="CHAINPROOF_FAIL_ON",
+            help="low, medium, high or critical (default: the policy's, else low).",
+        ),
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="table, json, cyclonedx, sarif or markdown.")

@@ -11,6 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from chainproof import __version__
 from chainproof.audit.formats._text import path_text, severity_text
@@ -98,7 +99,7 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
     }
     if Path(target.description).is_file():
         location: dict[str, Any] = {
-            "artifactLocation": {"uri": Path(target.description).as_posix()}
+            "artifactLocation": {"uri": quote(Path(target.description).as_posix())}
         }
         line = _line_of(target, c.name.lower().replace("_", "-").replace(".", "-"))
         if line is not None:
