@@ -10,7 +10,7 @@ A directory package at ``.`` is the project itself and becomes the inventory roo
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -112,12 +112,8 @@ class PylockSource:
         else:
             graph = explicit_graph({}, keys, None)
             warnings.append(f"{self.path} records no dependencies, so the SBOM has no graph.")
-        components = [c if c.key not in graph.roots else _direct(c) for c in components]
+        if graph.edges:  # without edges nothing tells direct from transitive dependencies
+            roots = set(graph.roots)
+            components = [replace(c, direct=c.key in roots) for c in components]
         inventory = Inventory(root, tuple(sorted(components)), graph)
         return SourceResult(inventory, warnings=tuple(warnings))
-
-
-def _direct(component: Component) -> Component:
-    from dataclasses import replace
-
-    return replace(component, direct=True)
