@@ -222,6 +222,43 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert "does not exist" in one_sentence_error(stderr)
 
 
+def test_settings_from_environment_and_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chainproof.toml").write_text(
+        '[sbom]\nspec-version = "1.5"\nplatform = ["win_amd64"]\npython-version = "3.12"\n'
+    )
+    code, stdout, _ = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "--json")
+    summary = json.loads(stdout)
+    assert code == 0
+    assert (summary["spec_version"], summary["components"]) == ("1.5", 14)  # Windows set
+    code, stdout, _ = run(
+        "--uv-lock",
+        str(ASSETS / "proj1-uv.lock"),
+        "--json",
+        env={
+            "CHAINPROOF_SBOM_SPEC_VERSION": "1.7",
+            "CHAINPROOF_SBOM_PLATFORM": "manylinux_2_28_x86_64",
+        },
+    )
+    summary = json.loads(stdout)
+    assert (summary["spec_version"], summary["components"]) == ("1.7", 17)
+    code, stdout, _ = run(
+        "--uv-lock",
+        str(ASSETS / "proj1-uv.lock"),
+        "--json",
+        "--spec-version",
+        "1.6",
+        env={"CHAINPROOF_SBOM_SPEC_VERSION": "1.7"},
+    )
+    assert json.loads(stdout)["spec_version"] == "1.6"
+    (tmp_path / "chainproof.toml").write_text("[sbom]\nformat = 3\n")
+    code, _, stderr = run("--uv-lock", str(ASSETS / "proj1-uv.lock"))
+    assert code == 2
+    assert "format in [sbom]" in one_sentence_error(stderr)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

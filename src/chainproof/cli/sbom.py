@@ -40,8 +40,12 @@ def command(
             help="Output file; '-' for stdout (default: sbom.cdx.json, in DIR with --dist).",
         ),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="json or xml.")] = "json",
-    spec_version: Annotated[str, typer.Option(help="CycloneDX 1.5, 1.6 or 1.7.")] = "1.6",
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="json or xml (default json).")
+    ] = None,
+    spec_version: Annotated[
+        str | None, typer.Option(help="CycloneDX 1.5, 1.6 or 1.7 (default 1.6).")
+    ] = None,
     python_version: Annotated[
         str | None,
         typer.Option(
@@ -114,11 +118,16 @@ def command(
             SbomRequest,
             index_arguments,
             make_sbom,
+            setting,
             source_date_epoch,
         )
         from chainproof.sbom.cyclonedx import RenderOptions
         from chainproof.sbom.target import Target
 
+        spec_version = str(setting("spec-version", spec_version))
+        output_format = str(setting("format", output_format))
+        target_python = setting("python-version", python_version)
+        target_platforms = setting("platform", platform)
         request = SbomRequest(
             dist=dist,
             pylock=pylock,
@@ -132,7 +141,10 @@ def command(
             index_args=index_arguments(
                 index_url, extra_index_url or (), find_links or (), no_index
             ),
-            target=Target.for_python(python_version, platform or ()),
+            target=Target.for_python(
+                target_python if isinstance(target_python, str) else None,
+                target_platforms if isinstance(target_platforms, list) else (),
+            ),
         )
         source = request.source()
         if json_output and output is not None and str(output) == "-":

@@ -13,7 +13,14 @@ from chainproof.sbom.cyclonedx import Rendered, RenderOptions, render
 from chainproof.sbom.sources import InventorySource, SourceResult
 from chainproof.sbom.target import Target
 
-__all__ = ["SbomRequest", "make_sbom", "source_date_epoch"]
+__all__ = ["SbomRequest", "make_sbom", "setting", "source_date_epoch"]
+
+_DEFAULTS: dict[str, str | list[str] | None] = {
+    "spec-version": "1.6",
+    "format": "json",
+    "python-version": None,
+    "platform": [],
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,38 @@ class SbomRequest:
             if source == "--env" and "--python-version/--platform" in unused:
                 hint = "An environment is described for its own interpreter."
             raise UsageError(f"{', '.join(unused)} cannot be used with {source}.", hint)
+
+
+def setting(
+    key: str, flag: str | list[str] | None, search_dir: Path | None = None
+) -> str | list[str] | None:
+    """``key`` (spec-version, format, python-version, platform) from the flag, then
+    ``CHAINPROOF_SBOM_<KEY>`` (platforms comma-separated), then ``[sbom]`` in chainproof.toml /
+    ``[tool.chainproof.sbom]`` in pyproject.toml, then the default."""
+    from chainproof.config import env_setting, load_section
+    from chainproof.errors import InputError
+
+    if flag is not None and flag != []:
+        return flag
+    from_env = env_setting(f"sbom_{key.replace('-', '_')}")
+    if from_env is not None:
+        return (
+            [p.strip() for p in from_env.split(",") if p.strip()] if key == "platform" else from_env
+        )
+    table, origin = load_section("sbom", search_dir=search_dir)
+    value = table.get(key)
+    if value is None:
+        return _DEFAULTS[key]
+    if key == "platform":
+        value = [value] if isinstance(value, str) else value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+    elif isinstance(value, str):
+        return value
+    raise InputError(
+        f"{key} in [sbom] of {origin} must be a string"
+        + (" or a list of strings." if key == "platform" else ".")
+    )
 
 
 def source_date_epoch(fallback: int | None = None) -> int | None:
