@@ -1,12 +1,14 @@
 """Keyless signing: `chainproof sign` against the upstream `sigstore sign` CLI.
 
-Both sign the same release (a wheel of --size-mb random bytes, the sdist and the SBOM) against
-the test suite's local Sigstore instance (tests/sigstore_local), alternating tools, each run on
-a fresh copy. chainproof also writes the provenance, the SBOM attestation and two PEP 740
-attestations (7 signatures, one certificate); `sigstore sign` writes the 3 bundles. Prints the
-median wall time and peak RSS of each, and the ratios.
+Both sign the same release against the test suite's local Sigstore instance
+(tests/sigstore_local), alternating tools, each run on a fresh copy: the demo release's sdist
+and SBOM plus --wheels wheels, the first of --size-mb random bytes. --latency delays every
+Fulcio and Rekor answer, as a remote service would. `sigstore sign` writes one bundle per
+file; chainproof also writes the provenance, the SBOM attestation and a PEP 740 attestation per
+dist (2 x dists + 3 signatures, one certificate). Prints the median wall time and peak RSS of
+each, and the ratios.
 
-    .venv/bin/python bench/bench_sign.py [--size-mb 256] [--runs 3]
+    .venv/bin/python bench/bench_sign.py [--size-mb 256] [--wheels 1] [--latency 0] [--runs 3]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,51 +37,58 @@ BIN = Path(sys.executable).parent
 WORK = ROOT / "bench" / ".work" / "sign"
 
 
-def _release(size_mb: int) -> Path:
-    """The demo release with its wheel replaced by ``size_mb`` MiB of random bytes."""
+def _release(size_mb: int, wheels: int) -> Path:
+    """The demo release: its wheel replaced by ``size_mb`` MiB of random bytes, plus
+    ``wheels - 1`` more wheels (build tags 1, 2, ...), all in the build record."""
     shutil.rmtree(WORK, ignore_errors=True)
     template = build_demo_release(WORK / "template")
     wheel = next(template.glob("*.whl"))
+    small = wheel.read_bytes()
     with wheel.open("wb") as stream:
         for _ in range(size_mb):
             stream.write(os.urandom(1024 * 1024))
+    for tag in range(1, wheels):
+        (template / f"cp_demo-1.2.0-{tag}-py3-none-any.whl").write_bytes(small + bytes([tag]))
     record = BuildRecord.from_json(json.loads((template / "build-record.json").read_text()))
-    artifacts = tuple(
-        Artifact(a.name, a.kind, sha256_file(template / a.name), (template / a.name).stat().st_size)
-        for a in record.artifacts
-    )
+    artifacts = [
+        Artifact(
+            p.name, "wheel" if p.suffix == ".whl" else "sdist", sha256_file(p), p.stat().st_size
+        )
+        for p in sorted(template.iterdir())
+        if p.name.endswith((".whl", ".tar.gz"))
+    ]
     data = record.to_json()
-    data["artifacts"] = [a.to_json() for a in sorted(artifacts)]
+    data["artifacts"] = [a.to_json() for a in artifacts]
     (template / "build-record.json").write_text(canonical_json(data))
     return template
 
 
 def _run(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({child.returncode}): {stderr}")
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{command[0]} failed: {errors.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss // 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=256)
+    parser.add_argument("--wheels", type=int, default=1)
+    parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GITLAB_CI", "GITHUB_ACTIONS", "SIGSTORE_ID_TOKEN")
-    }
-    template = _release(args.size_mb)
+    ambient = ("GITLAB_CI", "GITHUB_ACTIONS", "SIGSTORE_ID_TOKEN", "CHAINPROOF_IDENTITY_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in ambient}
+    template = _release(args.size_mb, args.wheels)
+    dists = sum(1 for p in template.iterdir() if p.name.endswith((".whl", ".tar.gz")))
     results: dict[str, list[tuple[float, int]]] = {"chainproof": [], "sigstore": []}
-    with LocalSigstore() as instance:
+    with LocalSigstore(latency=args.latency) as instance:
         config = str(instance.trust_config)
         for run in range(args.runs):
             for tool in ("chainproof", "sigstore"):
@@ -113,8 +123,10 @@ def main() -> None:
                     ]
                 results[tool].append(_run(command, env))
                 shutil.rmtree(target)
-    wheel_mb = next(template.glob("*.whl")).stat().st_size / 2**20
-    print(f"release: {wheel_mb:.0f} MiB wheel + sdist + SBOM, {args.runs} runs each")
+    print(
+        f"release: {dists} dists (largest {args.size_mb} MiB) + SBOM; latency "
+        f"{args.latency:.2f} s per request; {args.runs} runs each"
+    )
     medians = {}
     for tool, samples in results.items():
         seconds = statistics.median(s for s, _ in samples)
@@ -123,8 +135,8 @@ def main() -> None:
         print(f"{tool:>10}: {seconds:.2f} s median, peak RSS {rss} MiB")
     (c_time, c_rss), (s_time, s_rss) = medians["chainproof"], medians["sigstore"]
     print(
-        f"ratio chainproof/sigstore: time {c_time / s_time:.2f}, "
-        f"peak RSS {c_rss / s_rss:.2f} (chainproof makes 7 signatures, sigstore 3)"
+        f"ratio chainproof/sigstore: time {c_time / s_time:.2f}, peak RSS {c_rss / s_rss:.2f} "
+        f"(chainproof makes {2 * dists + 3} signatures, sigstore {dists + 1})"
     )
 
 

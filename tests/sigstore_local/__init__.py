@@ -33,6 +33,7 @@ API
   root) whose Fulcio and/or Rekor URL points at a port that refuses connections.
 - ``failing(service, count=1, status=503)``: a context manager; the next ``count`` requests
   to "fulcio" or "rekor" get HTTP ``status`` (transient outages, retries).
+- ``LocalSigstore(latency=0.3)`` delays every answer (benchmarks against a remote service).
 - ``rekor_entries``: how many entries the log holds; ``stop()``; context manager.
 """
 
@@ -100,6 +101,8 @@ class _Server(ThreadingHTTPServer):
         self.owner, self.service = owner, service
 
     def route(self, path: str, auth: str, request: Any) -> tuple[int, Any]:
+        if self.owner.latency:
+            time.sleep(self.owner.latency)
         failure = self.owner._take_failure(self.service)
         if failure is not None:
             return failure, {"code": failure, "message": f"{self.service} is failing on purpose"}
@@ -116,7 +119,8 @@ class _Server(ThreadingHTTPServer):
 class LocalSigstore:
     """Fulcio + Rekor stand-ins on 127.0.0.1, and the trust config that names them."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds added to every answer (benchmarks: a remote service)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self._ca = CertificateAuthority(now)
         self._log = TransparencyLog()

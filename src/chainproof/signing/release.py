@@ -35,7 +35,7 @@ __all__ = [
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
 MANIFEST_NAME = "release.json"
-SIGNING_THREADS = 8
+SIGNING_THREADS = 16
 
 
 @dataclass(frozen=True)
