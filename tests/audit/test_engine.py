@@ -148,3 +148,17 @@ def test_dependency_path_unreachable() -> None:
     assert dependency_path(graph, "b") == ("a", "b")
     assert dependency_path(graph, "a") == ("a",)
     assert dependency_path(graph, "d") == ()
+
+
+def test_withdrawn_advisories_are_stored_but_never_reported(snapshot: AdvisoryDB) -> None:
+    stored = {a.id: a for a, _ in snapshot.advisories_for(["redis", "loguru"])["redis"]}
+    assert stored["PYSEC-2023-73"].withdrawn == "2023-06-06T10:37:00Z"
+    loguru = {a.id: a for a, _ in snapshot.advisories_for(["loguru"])["loguru"]}
+    assert loguru["PYSEC-2022-15"].withdrawn is not None
+    # redis 1.34 is listed by the withdrawn PYSEC-2023-73 only; loguru 0.5.3 is in the
+    # withdrawn PYSEC-2022-15's window (no ranges: all versions) and in no live advisory
+    report = run_audit(
+        make_target([("redis", "1.34"), ("loguru", "0.5.3")]), snapshot, AuditPolicy()
+    )
+    assert "PYSEC-2023-73" not in {f.id for f in report.findings}
+    assert "PYSEC-2022-15" not in {f.id for f in report.findings}

@@ -83,3 +83,25 @@ def test_zip_source_and_unreadable_archive(tmp_path: Path) -> None:
         list(iter_source(garbage))
     with pytest.raises(InputError, match="does not exist"):
         list(iter_source(tmp_path / "missing"))
+
+
+def test_no_range_and_no_versions_cannot_be_evaluated() -> None:
+    doc = {
+        "id": "X-2",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "pkg"},
+                "ranges": [
+                    {
+                        "type": "GIT",
+                        "repo": "https://example.invalid/r.git",
+                        "events": [{"introduced": "0"}, {"fixed": "abc123"}],
+                    }
+                ],
+            }
+        ],
+    }
+    advisory = parse_advisory(doc, "x")
+    assert advisory is not None
+    assert advisory.affected[0].unreadable == ("it has no ECOSYSTEM range and no versions list",)

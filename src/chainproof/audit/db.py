@@ -178,8 +178,12 @@ def build_database(
     times = [t for t in (_parse_time(a.modified) for a in advisories.values()) if t is not None]
     snapshot = max(times).astimezone(UTC).isoformat().replace("+00:00", "Z") if times else None
     packages = {aff.package for a in advisories.values() for aff in a.affected}
-    unreadable = sorted(
-        (a.id, note) for a in advisories.values() for aff in a.affected for note in aff.unreadable
+    unreadable = sorted(  # withdrawn advisories are never evaluated, so never a problem
+        (a.id, note)
+        for a in advisories.values()
+        if not a.withdrawn
+        for aff in a.affected
+        for note in aff.unreadable
     )
     status = DbStatus(
         path=db_path,

@@ -135,6 +135,8 @@ def _affected(raw: Any, origin: str) -> AffectedPackage | None:
     if not isinstance(raw_versions, list):
         raise InputError(f"{origin} is not a valid OSV record: 'versions' is not a list.")
     versions = tuple(v for v in (_text(x) for x in raw_versions) if v)
+    if not ranges and not versions and not unreadable:
+        unreadable.append("it has no ECOSYSTEM range and no versions list")
     return AffectedPackage(normalize_name(name), tuple(ranges), versions, tuple(unreadable))
 
 
