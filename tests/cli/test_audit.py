@@ -167,3 +167,13 @@ def test_fail_on_from_the_environment(db: Path) -> None:
         env={"CHAINPROOF_FAIL_ON": "critical"},
     )
     assert result.exit_code == 0
+
+
+def test_unwritable_output(db: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run(
+        "--sbom", str(SBOM), "--db", str(db), "--ignore-stale", "-o", str(blocker / "report.json")
+    )
+    assert code == 2
+    assert "Cannot write" in one_sentence_error(err)

@@ -146,3 +146,15 @@ def test_update_failures(tmp_path: Path, server: tuple[str, Path]) -> None:
     assert "Connection refused" in one_sentence_error(err)
     assert not db.exists()
     assert list(tmp_path.glob(".osv-*")) == []
+
+
+def test_import_a_single_record_and_an_unwritable_location(tmp_path: Path) -> None:
+    record = ASSETS / "osv-extra" / "PYSEC-0000-demo.yaml"
+    code, out, _ = run("import", str(record), "--db", str(tmp_path / "one.sqlite3"))
+    assert code == 0
+    assert "advisories: 1 for 1 packages" in out
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run("import", str(record), "--db", str(blocker / "adv.sqlite3"))
+    assert code == 2
+    assert "Cannot write the advisory database" in one_sentence_error(err)

@@ -230,6 +230,10 @@ def _write(db_path: Path, advisories: tuple[Advisory, ...], status: DbStatus) ->
             conn.commit()
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, db_path)
+    except (sqlite3.Error, OSError) as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise InputError(f"Cannot write the advisory database {db_path}: {exc}.") from exc
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
@@ -247,6 +251,8 @@ class AdvisoryDB:
             self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             meta = {k: json.loads(v) for k, v in self._conn.execute("SELECT key, value FROM meta")}
         except (sqlite3.Error, ValueError) as exc:
+            if hasattr(self, "_conn"):
+                self._conn.close()
             raise InputError(
                 f"{path} is not a chainproof advisory database ({exc}).", hint=_HINT
             ) from exc
@@ -257,17 +263,24 @@ class AdvisoryDB:
                 f"(schema {meta.get('schema')!r}).",
                 hint=_HINT,
             )
-        self.status = DbStatus(
-            path=path,
-            source=str(meta["source"]),
-            imported_at=str(meta["imported_at"]),
-            snapshot_date=meta.get("snapshot_date"),
-            advisories=int(meta["advisories"]),
-            packages=int(meta["packages"]),
-            withdrawn=int(meta["withdrawn"]),
-            skipped=tuple((s["origin"], s["reason"]) for s in meta.get("skipped", [])),
-            unreadable=tuple((u["id"], u["note"]) for u in meta.get("unreadable_ranges", [])),
-        )
+        try:
+            self.status = DbStatus(
+                path=path,
+                source=str(meta["source"]),
+                imported_at=str(meta["imported_at"]),
+                snapshot_date=meta.get("snapshot_date"),
+                advisories=int(meta["advisories"]),
+                packages=int(meta["packages"]),
+                withdrawn=int(meta["withdrawn"]),
+                skipped=tuple((s["origin"], s["reason"]) for s in meta.get("skipped", [])),
+                unreadable=tuple((u["id"], u["note"]) for u in meta.get("unreadable_ranges", [])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            self._conn.close()
+            raise InputError(
+                f"{path} is not a complete chainproof advisory database (missing {exc}).",
+                hint=_HINT,
+            ) from exc
 
     def __enter__(self) -> AdvisoryDB:
         return self

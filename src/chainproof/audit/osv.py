@@ -223,6 +223,13 @@ def iter_source(source: Path) -> Iterator[tuple[str, Any]]:
             f"The advisory source {source} does not exist.",
             hint="Give a directory of OSV files, an OSV all.zip or a .tar.gz.",
         )
+    if source.is_file() and source.suffix in _SUFFIXES:
+        try:
+            payload = source.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Cannot read {source}: {exc.strerror or exc}.") from exc
+        yield str(source), _decode(payload, str(source))
+        return
     if zipfile.is_zipfile(source):
         try:
             with zipfile.ZipFile(source) as archive:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import handle_errors, reporter, stderr_console
-from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.errors import FindingsOverThreshold, InputError, UsageError
 
 __all__ = ["command"]
 
@@ -95,7 +95,10 @@ def command(
         text = renderer.render(report, target)
         console = stderr_console()
         if output is not None:
-            atomic_write_text(output, text)
+            try:
+                atomic_write_text(output, text)
+            except OSError as exc:
+                raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from exc
             console.print(f"Wrote {output_format} report to {output}.", markup=False)
         else:
             sys.stdout.write(text)
