@@ -115,3 +115,27 @@ def test_unresolvable_dependency_is_input_error(tmp_path: Path, app_wheel: Path)
     empty.mkdir()
     with pytest.raises(InputError, match="pip could not finish"):
         read(dist, empty)
+
+
+def test_requirements_resolved_with_the_files_own_index_options(
+    tmp_path: Path, wheelhouse: Path
+) -> None:
+    from chainproof.sbom.requirements import RequirementsSource
+
+    local = tmp_path / "wheels"
+    local.mkdir()
+    lines = ["--no-index", "--find-links wheels"]
+    for name in ("liba-1.2", "libc-3.0"):
+        wheel = next(wheelhouse.glob(f"{name}-*.whl"))
+        (local / wheel.name).write_bytes(wheel.read_bytes())
+        pin = name.replace("-", "==")
+        lines.append(f"{pin} --hash=sha256:{'0' * 64} --hash=sha256:{sha256_file(wheel)}")
+    req = tmp_path / "requirements.txt"
+    req.write_text("\n".join(lines) + "\n")
+    result = RequirementsSource(req, resolve=True).read(Target.current(), NullReporter())
+    for component in result.inventory.components:
+        assert component.filename is not None
+        assert component.url == (local / component.filename).resolve().as_uri()
+        assert [d.value for d in component.hashes] == [sha256_file(local / component.filename)]
+    licences = {c.key: c.license_expression for c in result.inventory.components}
+    assert licences == {"liba": "Apache-2.0 OR MIT", "libc": None}

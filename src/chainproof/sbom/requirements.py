@@ -79,6 +79,32 @@ def _logical_lines(path: Path) -> list[tuple[int, str, list[str]]]:
     return out
 
 
+_INDEX_OPTIONS = (
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--no-index",
+    "--trusted-host",
+)
+
+
+def index_options(path: Path) -> list[str]:
+    """The file's own index options (``--index-url`` ...), as pip arguments; relative
+    ``--find-links`` paths are taken relative to the file."""
+    args: list[str] = []
+    for _, line, _ in _logical_lines(path):
+        words = line.replace("=", " ", 1).split() if line.startswith("--") else line.split()
+        if words[0] not in _INDEX_OPTIONS:
+            continue
+        if words[0] in ("-f", "--find-links") and len(words) > 1 and "://" not in words[1]:
+            local = path.parent / words[1]
+            words[1] = str(local.resolve()) if local.exists() else words[1]
+        args += words[:2]
+    return args
+
+
 def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[PinnedRequirement]:
     """Parse a hash-pinned requirements file (and its -r includes)."""
     seen = seen if seen is not None else set()
@@ -190,7 +216,11 @@ class RequirementsSource:
             found = {
                 r.key: r
                 for r in resolve(
-                    ["-r", str(pinned)], target, self.index_args, reporter, no_deps=True
+                    ["-r", str(pinned)],
+                    target,
+                    [*index_options(self.path), *self.index_args],
+                    reporter,
+                    no_deps=True,
                 )
             }
         out = []
