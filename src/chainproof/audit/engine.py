@@ -137,6 +137,7 @@ def run_audit(
     findings: list[Finding] = []
     unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
     used: set[AuditException] = set()
+    partial = 0  # components with an advisory that could not be evaluated
     for component in components:
         reporter.advance()
         key = keys[component]
@@ -153,14 +154,15 @@ def run_audit(
             if verdict:
                 matched.append((advisory, affected))
             elif verdict is None:
-                unknown.append(advisory.id)
+                why = "; ".join(affected.unreadable) or "a version or range is not PEP 440"
+                unknown.append(f"{advisory.id} ({why})")
         if unknown:
+            partial += 1
             unchecked.append(
                 Unchecked(
                     component.name,
                     component.version,
-                    f"{', '.join(unknown)} cannot be evaluated for this version "
-                    "(a version or range that is not PEP 440)",
+                    f"cannot be evaluated against {', '.join(unknown)}",
                 )
             )
         if not matched:
@@ -208,7 +210,7 @@ def run_audit(
         target=target.description,
         db=db.status,
         fail_on=fail_on or policy.fail_on,
-        checked=len(components) - sum(1 for c in components if not c.version),
+        checked=len(components) - partial - sum(1 for c in components if not c.version),
         findings=tuple(findings),
         unchecked=tuple(sorted(set(unchecked))),
         unused_exceptions=tuple(e for e in policy.exceptions if e not in used),
