@@ -87,25 +87,31 @@ def command(
         ),
     ] = None,
     no_index: Annotated[
-        bool, typer.Option(help="Ignore the index; use --find-links only.", rich_help_panel=_INDEX)
+        bool,
+        typer.Option(
+            "--no-index", help="Ignore the index; use --find-links only.", rich_help_panel=_INDEX
+        ),
     ] = False,
     offline: Annotated[
         bool,
         typer.Option(
+            "--offline",
             help="Never contact an index: requirements keep every listed hash, locks without "
-            "recorded edges get no graph, --dist resolves from --find-links only."
+            "recorded edges get no graph, --dist resolves from --find-links only.",
         ),
     ] = False,
     allow_missing_hashes: Annotated[
         bool,
         typer.Option(
-            help="Warn about components without a sha256 and mark them, instead of failing."
+            "--allow-missing-hashes",
+            help="Warn about components without a sha256 and mark them, instead of failing.",
         ),
     ] = False,
     allow_modified: Annotated[
         bool,
         typer.Option(
-            help="--env: record installed files that do not match RECORD instead of failing."
+            "--allow-modified",
+            help="--env: record installed files that do not match RECORD instead of failing.",
         ),
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
