@@ -225,3 +225,15 @@ def test_vex_for_nested_components_without_bom_refs(
     nested = data["components"][0]["components"][0]
     assert nested["bom-ref"] == "pkg:pypi/requests@2.2.1"
     assert len(data["vulnerabilities"]) == 4
+
+
+def test_auditing_a_vex_again_replaces_its_vulnerabilities(
+    tmp_path: Path, sbom_report: tuple[AuditReport, AuditTarget], combined: AdvisoryDB
+) -> None:
+    vex = tmp_path / "vex.cdx.json"
+    vex.write_text(get_format("cyclonedx").render(*sbom_report))
+    target = read_sbom(vex)
+    again = _vex(run_audit(target, combined, AuditPolicy()), target)
+    assert sorted(v["id"] for v in again["vulnerabilities"]) == sorted(
+        v["id"] for v in _vex(*sbom_report)["vulnerabilities"]
+    )

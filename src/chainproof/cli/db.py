@@ -23,6 +23,13 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
 
 
+def _age(status: DbStatus) -> str:
+    from datetime import UTC, datetime
+
+    snapshot = status.snapshot_datetime()
+    return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
+
+
 def print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
     if json_mode:
         emit_json(status.to_json())
@@ -31,7 +38,7 @@ def print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
     lines = [
         f"{verb}Advisory database {status.path}",
         f"  source:     {status.source}",
-        f"  snapshot:   {status.snapshot_date or 'undated'} (newest advisory)",
+        f"  snapshot:   {status.snapshot_date or 'undated'} (newest advisory{_age(status)})",
         f"  imported:   {status.imported_at}",
         f"  advisories: {status.advisories:,} for {status.packages:,} packages "
         f"({status.withdrawn} withdrawn, kept but never reported)",

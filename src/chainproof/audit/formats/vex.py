@@ -5,7 +5,8 @@ built with cyclonedx-python-lib and validated against the CycloneDX schema befor
 An SBOM input is read back with the library (components, dependencies, metadata kept); other
 inputs become one library component per package. Each finding is a vulnerability with its
 ratings, the component it affects, the fixed versions and the upgrade proposal as the
-recommendation. Excepted findings get an analysis: ``not_affected`` with the exception's
+recommendation; a ``vulnerabilities`` section already in the input (an earlier audit) is
+replaced. Excepted findings get an analysis: ``not_affected`` with the exception's
 justification when it gives one, else ``exploitable`` with the response ``will_not_fix``
 (an accepted risk); the detail carries reason, approver, expiry and ticket. Open findings are
 ``exploitable`` (or ``in_triage`` when an expired exception used to cover them).
@@ -238,6 +239,7 @@ class CycloneDXFormat:
             if purl is not None and purl.type == "pypi" and component.version:
                 key = purl.name.lower().replace("_", "-").replace(".", "-")
                 refs.setdefault((key, component.version), str(component.bom_ref.value))
+        bom.vulnerabilities.clear()  # an earlier audit's section is replaced, never mixed in
         for finding in report.findings:
             ref = refs.get((finding.component.key, finding.component.version))
             if ref is not None:
