@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,10 @@ def command(
         if len(given) != 1:
             raise UsageError("Give exactly one of --sbom, --pylock, --requirements or --env.")
         renderer = get_format(output_format)
+        if output_format == "table" and output is None and sys.stdout.isatty():
+            from chainproof.audit.formats.table import TableFormat
+
+            renderer = TableFormat(width=shutil.get_terminal_size().columns)
         fail = threshold(fail_on) if fail_on is not None else None
         rules = load_policy(policy)
         quiet = output_format != "table" and output is None

@@ -43,7 +43,9 @@ class TableFormat:
                 "Path",
                 "Status",
             ):
-                table.add_column(column, overflow="fold")
+                # identifiers and versions never break; prose columns wrap
+                keep = column in ("Package", "Version", "Vulnerability", "Proposal")
+                table.add_column(column, overflow="fold", no_wrap=keep)
             for f in report.findings:
                 table.add_row(
                     f.component.name,
