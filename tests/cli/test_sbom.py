@@ -267,6 +267,9 @@ def test_settings_from_environment_and_config(
         (("--uv-lock", "uv.lock", "--offline"), "--offline cannot be used with --uv-lock"),
         (("--pylock", "p.toml", "--allow-modified"), "--allow-modified cannot be used with"),
         (("--env", "python", "--find-links", "."), "index options cannot be used with --env"),
+        (("--env", "python", "--with-metadata"), "--with-metadata cannot be used with --env"),
+        (("--uv-lock", "u", "--find-links", "."), "index options cannot be used with --uv-lock"),
+        (("--pylock", "p", "--with-metadata", "--offline"), "needs the package index"),
     ],
 )
 def test_ignored_options_are_refused(args: tuple[str, ...], message: str) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from chainproof.errors import InputError
-from chainproof.models import Inventory
-from chainproof.progress import NullReporter
+from chainproof.models import Component, Inventory
+from chainproof.progress import NullReporter, Reporter
+from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.pylock import PylockSource
 from chainproof.sbom.sources import read_pylock, read_requirements, read_uv_lock
 from chainproof.sbom.target import Target
+from chainproof.sbom.uvlock import UvLockSource
 
 ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
 LINUX = Target.for_python("3.12", ["manylinux_2_28_x86_64"])
@@ -181,3 +184,52 @@ def test_missing_lock_file(tmp_path: Path) -> None:
         read_uv_lock(tmp_path / "uv.lock")
     with pytest.raises(InputError, match="does not exist"):
         read_requirements(tmp_path / "requirements.txt")
+
+
+class FakeMetadata:
+    """A MetadataProvider (our plug point) answering from a table instead of the index."""
+
+    def __init__(self, table: dict[str, PackageMetadata]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    def fetch(
+        self, components: Sequence[Component], target: Target, reporter: Reporter
+    ) -> Mapping[str, PackageMetadata]:
+        self.asked += [c.key for c in components]
+        return {c.key: self.table[c.key] for c in components if c.key in self.table}
+
+
+METADATA = {
+    "requests": PackageMetadata(
+        "requests", "2.34.2", ("idna", "urllib3; extra == 'socks'"), license_expression="Apache-2.0"
+    ),
+    "idna": PackageMetadata(
+        "idna", "3.20", classifiers=("License :: OSI Approved :: BSD License",)
+    ),
+}
+
+
+def test_metadata_provider_fills_licences_and_graph_of_pylock() -> None:
+    fake = FakeMetadata(METADATA)
+    source = PylockSource(ASSETS / "proj1-pylock.toml", metadata=fake)
+    result = source.read(LINUX, NullReporter())
+    assert len(fake.asked) == len(LINUX_SET)
+    assert dict(result.inventory.graph.edges) == {"requests": ("idna",)}  # no socks extra
+    licences = {c.key: c.license_expression for c in result.inventory.components}
+    assert (licences["requests"], licences["idna"], licences["rich"]) == (
+        "Apache-2.0",
+        "BSD-3-Clause",
+        None,
+    )
+    assert not result.warnings
+
+
+def test_metadata_provider_for_uv_lock_only_adds_licences() -> None:
+    fake = FakeMetadata(METADATA)
+    plain = UvLockSource(ASSETS / "proj1-uv.lock").read(LINUX, NullReporter())
+    with_meta = UvLockSource(ASSETS / "proj1-uv.lock", metadata=fake).read(LINUX, NullReporter())
+    assert with_meta.inventory.graph == plain.inventory.graph
+    licences = {c.key: c.license_expression for c in with_meta.inventory.components}
+    assert licences["requests"] == "Apache-2.0"
+    assert all(c.license_expression is None for c in plain.inventory.components)

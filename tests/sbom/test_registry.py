@@ -49,6 +49,10 @@ def runtime(doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     }
 
 
+def licences(doc: dict[str, Any]) -> dict[str, Any]:
+    return {c["purl"]: c.get("licenses") for c in doc["components"] if c.get("scope") != "excluded"}
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("real")
@@ -220,6 +224,13 @@ def test_lock_files_give_the_same_components(project: Path, dist_sbom: dict[str,
         text = out.read_text()
         assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
         assert runtime(json.loads(text)) == expected, name
+    # Lock files carry no licences; --with-metadata reads them from the index.
+    out = project / "licences.cdx.json"
+    result = chainproof(
+        "sbom", "--uv-lock", str(project / "uv.lock"), "--with-metadata", "-o", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert licences(json.loads(out.read_text())) == licences(dist_sbom)
 
 
 def test_env_of_about_100_packages(tmp_path: Path) -> None:

@@ -114,6 +114,14 @@ def command(
             help="--env: record installed files that do not match RECORD instead of failing.",
         ),
     ] = False,
+    with_metadata: Annotated[
+        bool,
+        typer.Option(
+            "--with-metadata",
+            help="--pylock, --uv-lock: read each package's metadata from the index (pip) for "
+            "licences, which lock files do not carry.",
+        ),
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Write a CycloneDX SBOM from a build, a lock file or an environment."""
@@ -144,6 +152,7 @@ def command(
             groups=tuple(group or ()),
             offline=offline,
             allow_modified=allow_modified,
+            with_metadata=with_metadata,
             index_args=index_arguments(
                 index_url, extra_index_url or (), find_links or (), no_index
             ),

@@ -34,6 +34,7 @@ class SbomRequest:
     groups: tuple[str, ...] = ()
     offline: bool = False
     allow_modified: bool = False
+    with_metadata: bool = False
     index_args: tuple[str, ...] = ()
     target: Target = field(default_factory=Target.current)
 
@@ -62,11 +63,14 @@ class SbomRequest:
                 self.extras,
                 self.groups or None,
                 None if self.offline else PipMetadata(self.index_args),
+                licenses=self.with_metadata,
             )
         if self.uv_lock is not None:
+            from chainproof.sbom.resolve import PipMetadata
             from chainproof.sbom.uvlock import UvLockSource
 
-            return UvLockSource(self.uv_lock, self.extras, self.groups)
+            metadata = PipMetadata(self.index_args) if self.with_metadata else None
+            return UvLockSource(self.uv_lock, self.extras, self.groups, metadata)
         if self.requirements is not None:
             from chainproof.sbom.requirements import RequirementsSource
 
@@ -92,11 +96,20 @@ class SbomRequest:
                 ("--extra", bool(self.extras), ("--dist", "--pylock", "--uv-lock")),
                 ("--group", bool(self.groups), ("--pylock", "--uv-lock")),
                 ("--allow-modified", self.allow_modified, ("--env",)),
-                ("index options", bool(self.index_args), ("--dist", "--pylock", "--requirements")),
+                (
+                    "index options",
+                    bool(self.index_args),
+                    ("--dist", "--pylock", "--requirements")
+                    + (("--uv-lock",) if self.with_metadata else ()),
+                ),
                 ("--offline", self.offline, ("--dist", "--pylock", "--requirements")),
             )
             if given and source not in used_by
         ]
+        if self.with_metadata and source not in ("--pylock", "--uv-lock"):
+            unused.append("--with-metadata")
+        if self.with_metadata and self.offline:
+            raise UsageError("--with-metadata needs the package index; drop --offline.")
         if unused:
             hint = None
             if source == "--env" and "--python-version/--platform" in unused:

@@ -4,6 +4,7 @@ Packages are selected as an installer would (markers with the lock's extras and 
 groups, ``requires-python``, best wheel for the target's tags, else the sdist). Edges come
 from ``packages.dependencies`` when the lock records them; otherwise a MetadataProvider (if
 given) supplies Requires-Dist, and without one the graph has no edges and a warning says so.
+Licences come from that metadata too; ``licenses`` fetches it even when the lock has edges.
 A directory package at ``.`` is the project itself and becomes the inventory root.
 """
 
@@ -19,7 +20,7 @@ from chainproof.errors import InputError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom._common import digests, explicit_graph, read_toml
-from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata
+from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
 
@@ -32,6 +33,7 @@ class PylockSource:
     extras: Collection[str] = ()
     groups: Collection[str] | None = None
     metadata: MetadataProvider | None = None
+    licenses: bool = False
 
     @property
     def description(self) -> str:
@@ -105,10 +107,14 @@ class PylockSource:
                 ]
         keys = [c.key for c in components]
         warnings: list[str] = []
-        if len(edges) == len(components) and components:
+        locked_graph = len(edges) == len(components) and bool(components)
+        if self.metadata is not None and (self.licenses or not locked_graph):
+            metadata = self.metadata.fetch(components, target, reporter)
+            components = with_licenses(components, metadata)
+        if locked_graph:
             graph = explicit_graph(edges, keys, None)
         elif self.metadata is not None:
-            graph = graph_from_metadata(self.metadata, components, None, target, reporter)
+            graph = graph_from_metadata(metadata, components, None, target)
         else:
             graph = explicit_graph({}, keys, None)
             warnings.append(f"{self.path} records no dependencies, so the SBOM has no graph.")

@@ -38,6 +38,7 @@ __all__ = [
     "ResolvedPackage",
     "graph_from_metadata",
     "resolve",
+    "with_licenses",
 ]
 
 _UNSATISFIABLE = (
@@ -183,14 +184,12 @@ class PipMetadata:
 
 
 def graph_from_metadata(
-    provider: MetadataProvider,
+    metadata: Mapping[str, PackageMetadata],
     components: Sequence[Component],
     roots: Iterable[str] | None,
     target: Target,
-    reporter: Reporter,
 ) -> DependencyGraph:
     """Edges from the components' Requires-Dist; roots default to nodes nobody depends on."""
-    metadata = provider.fetch(components, target, reporter)
     requires = {
         c.key: metadata[c.key].requires_dist if c.key in metadata else () for c in components
     }
@@ -198,3 +197,21 @@ def graph_from_metadata(
         requires, [(k, ()) for k in requires], target, roots=() if roots is None else roots
     )
     return result.graph
+
+
+def with_licenses(
+    components: Sequence[Component], metadata: Mapping[str, PackageMetadata]
+) -> list[Component]:
+    """The components with the licence their metadata declares (see metadata.resolve_license)."""
+    from dataclasses import replace
+
+    from chainproof.sbom.metadata import resolve_license
+
+    out = []
+    for component in components:
+        meta = metadata.get(component.key)
+        if meta is not None:
+            expression, names = resolve_license(meta)
+            component = replace(component, license_expression=expression, license_names=names)
+        out.append(component)
+    return out

@@ -3,7 +3,8 @@
 The root is the project (source ``editable``/``virtual`` at ``.``, or the only such package).
 From it, ``dependencies`` and, for requested extras, ``optional-dependencies`` are followed
 with each edge's ``marker`` evaluated for the target; dev dependencies are not runtime and are
-left out unless ``groups`` names them. Each package's file is the best wheel for the target's
+left out unless ``groups`` names them. uv.lock carries no licences: with a MetadataProvider
+the packages' metadata supplies them. Each package's file is the best wheel for the target's
 tags, else its sdist; the component carries that file's sha256, name and URL.
 """
 
@@ -21,6 +22,7 @@ from chainproof.errors import InputError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom._common import LockedFile, digests, explicit_graph, filename_of, pick_file
+from chainproof.sbom.resolve import MetadataProvider, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
 
@@ -44,6 +46,7 @@ class UvLockSource:
     path: Path
     extras: Collection[str] = ()
     groups: Collection[str] = ()
+    metadata: MetadataProvider | None = None
 
     @property
     def description(self) -> str:
@@ -62,7 +65,7 @@ class UvLockSource:
         if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
             raise InputError(f"{self.path} is not a valid uv lock file (no [[package]] tables).")
         try:
-            return self._walk(packages, target)
+            return self._walk(packages, target, reporter)
         except (KeyError, TypeError, AttributeError) as exc:
             raise InputError(
                 f"{self.path} is not a valid uv lock file (bad or missing {exc})."
@@ -94,7 +97,9 @@ class UvLockSource:
             raise InputError(f"{self.path} refers to {dep['name']!r}, which it does not lock.")
         return candidates[0]
 
-    def _walk(self, packages: list[dict[str, Any]], target: Target) -> SourceResult:
+    def _walk(
+        self, packages: list[dict[str, Any]], target: Target, reporter: Reporter
+    ) -> SourceResult:
         by_name: dict[str, list[dict[str, Any]]] = {}
         for package in packages:
             by_name.setdefault(canonicalize_name(package["name"]), []).append(package)
@@ -136,6 +141,11 @@ class UvLockSource:
         graph = explicit_graph(edges, chosen, [root_key])
         direct = set(graph.dependencies_of(root_key))
         components = [replace(c, direct=c.key in direct) for c in components]
+        if self.metadata is not None:
+            reporter.step("Reading the packages' metadata for licences")
+            components = with_licenses(
+                components, self.metadata.fetch(components, target, reporter)
+            )
         root = Component(project["name"], str(project.get("version", "0")))
         # The root's own edges are kept: consumers find the direct dependencies there.
         return SourceResult(Inventory(root, tuple(sorted(components)), graph))
