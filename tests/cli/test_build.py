@@ -203,3 +203,17 @@ def test_output_is_a_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "is not a directory" in _one_error(result.output)
+
+
+def test_installer_from_pyproject(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write('\n[tool.chainproof.build]\ninstaller = "pip"\n')
+    commit_all(project)
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "a"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["installer"] == "pip"
+    flag = runner.invoke(
+        app, ["build", str(project), "-o", str(tmp_path / "b"), "--json", "--installer", "uv"]
+    )
+    assert json.loads(flag.stdout)["installer"] == "uv", "the flag wins"
