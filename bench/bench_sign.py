@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.signing._demo import build_demo_release  # noqa: E402
+from tests.signing.demo import build_demo_release  # noqa: E402
 from tests.sigstore_local import LocalSigstore  # noqa: E402
 
 from chainproof.fileio import canonical_json, sha256_file  # noqa: E402

@@ -31,7 +31,7 @@ def local_sigstore() -> Iterator[LocalSigstore]:
 @pytest.fixture(scope="session")
 def demo_release_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real sdist + wheel (python -m build), build-record.json and sbom.cdx.json; read-only."""
-    from tests.signing._demo import build_demo_release
+    from tests.signing.demo import build_demo_release
 
     return build_demo_release(tmp_path_factory.mktemp("demo") / "dist")
 

@@ -31,8 +31,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
 
 
-def load_section(section: str, explicit: Path | None = None, search_dir: Path | None = None
-                 ) -> tuple[dict[str, Any], Path | None]:
+def load_section(
+    section: str, explicit: Path | None = None, search_dir: Path | None = None
+) -> tuple[dict[str, Any], Path | None]:
     """Return the ``section`` table (e.g. "verify", "audit") and the file it came from.
 
     ``explicit`` (a --policy flag) must exist. Otherwise ``chainproof.toml`` in ``search_dir``

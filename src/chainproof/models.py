@@ -142,7 +142,10 @@ class BuildRecord:
                 "chainproof": self.tools.chainproof,
                 "python": self.tools.python,
                 "platform": self.tools.platform,
-                "installer": {"name": self.tools.installer, "version": self.tools.installer_version},
+                "installer": {
+                    "name": self.tools.installer,
+                    "version": self.tools.installer_version,
+                },
                 "build": self.tools.build,
             },
             "backend": {"build-backend": self.build_backend, "requires": list(self.build_requires)},
@@ -186,15 +189,20 @@ class BuildRecord:
                 ),
                 build_environment=tuple(
                     EnvironmentPackage(
-                        str(p["name"]), str(p["version"]), str(p["filename"]),
-                        str(p["sha256"]), p.get("url"),
+                        str(p["name"]),
+                        str(p["version"]),
+                        str(p["filename"]),
+                        str(p["sha256"]),
+                        p.get("url"),
                     )
                     for p in data["build_environment"]
                 ),
                 options=dict(data.get("options", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{origin} is not a valid build record (bad or missing {exc}).") from exc
+            raise InputError(
+                f"{origin} is not a valid build record (bad or missing {exc})."
+            ) from exc
 
 
 @dataclass(frozen=True, order=True)

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from chainproof.cli.app import app
 from chainproof.signing import BUILD_TYPE, RELEASE_SCHEMA
-from tests.signing._demo import COMMIT, SOURCE_URI
+from tests.signing.demo import COMMIT, SOURCE_URI
 from tests.sigstore_local import LocalSigstore
 
 SIGSTORE_CLI = Path(sys.executable).parent / "sigstore"

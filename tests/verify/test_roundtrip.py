@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from tests.signing._demo import COMMIT, SOURCE_URI, build_demo_release
+from tests.signing.demo import COMMIT, SOURCE_URI, build_demo_release
 from tests.sigstore_local import LocalSigstore
-from tests.verify._release import (
+from tests.verify.release_helpers import (
     SDIST,
     WHEEL,
     failures,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from tests.signing._demo import SOURCE_URI, build_demo_release
-from tests.verify._release import (
+from tests.signing.demo import SOURCE_URI, build_demo_release
+from tests.verify.release_helpers import (
     SDIST,
     WHEEL,
     failures,

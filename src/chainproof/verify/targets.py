@@ -17,29 +17,17 @@ from typing import Any
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
 from chainproof.models import Digest
+from chainproof.signing.manifest import RELEASE_SCHEMA, ROLES
 
 __all__ = [
     "BUNDLE_SUFFIXES",
-    "RELEASE_SCHEMA",
     "Release",
     "Target",
     "resolve_targets",
 ]
 
-RELEASE_SCHEMA = "https://chainproof.dev/release/v1"
 BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
 _DIST = re.compile(r".+\.(whl|tar\.gz|zip)$")
-_ROLES = frozenset(
-    {
-        "artifact",
-        "build-record",
-        "sbom",
-        "signature",
-        "provenance",
-        "sbom-attestation",
-        "pep740-attestation",
-    }
-)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -92,7 +80,7 @@ def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
             or "/" in name
             or "\\" in name
             or name in ("", ".", "..")
-            or entry.get("role") not in _ROLES
+            or entry.get("role") not in ROLES
             or not _HEX64.fullmatch(str(entry.get("sha256", "")))
         ):
             raise InputError(f"{release_json} has a malformed file entry: {entry!r}.")

@@ -29,12 +29,6 @@ def sbom_with_artifact_hashes(directory: Path) -> None:
     path.write_text(json.dumps(sbom, indent=2) + "\n")
 
 
-def _invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
-    result = runner.invoke(app, args, env=env)
-    assert "Traceback" not in result.output
-    return result
-
-
 def invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
     result = runner.invoke(app, args, env=env)
     assert "Traceback" not in result.output
