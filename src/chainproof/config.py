@@ -10,7 +10,10 @@ from typing import Any
 
 from chainproof.errors import InputError
 
-__all__ = ["env_setting", "load_section"]
+__all__ = ["KEY_PASSWORD_ENV", "env_setting", "load_section"]
+
+# The password of a --signer key private key (never a flag: flags end up in shell history).
+KEY_PASSWORD_ENV = "CHAINPROOF_KEY_PASSWORD"  # noqa: S105 (a variable name)
 
 
 def env_setting(name: str) -> str | None:

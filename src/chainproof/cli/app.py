@@ -55,9 +55,9 @@ app.command("verify-env")(verify_env.command)
 app.command("audit")(audit.command)
 app.add_typer(db.app, name="db")
 app.command("keygen")(keygen.command)
-app.command(
-    "step", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)(step.command)
+app.command("step", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    step.command
+)
 app.add_typer(layout.app, name="layout")
 app.command("release")(release.command)
 

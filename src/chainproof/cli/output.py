@@ -61,13 +61,30 @@ def handle_errors() -> Iterator[None]:
 
 class _RichReporter:
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            ProgressColumn,
+            SpinnerColumn,
+            Task,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.text import Text
+
+        class CountColumn(ProgressColumn):
+            """``done/total`` for steps with a known size, nothing for the others."""
+
+            def render(self, task: Task) -> Text:
+                if task.total is None:
+                    return Text("")
+                return Text(f"{task.completed:g}/{task.total:g}", style="dim")
 
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total}", style="dim"),
+            CountColumn(),
             TimeElapsedColumn(),
             console=stderr_console(),
             transient=True,

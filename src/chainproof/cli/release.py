@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.config import KEY_PASSWORD_ENV
 
 __all__ = ["command"]
 
@@ -18,7 +19,10 @@ def command(
         Path, typer.Option("-o", "--output", help="Release directory (must not hold files).")
     ] = Path("release"),
     signer: Annotated[str, typer.Option(help="sigstore (keyless) or key.")] = "sigstore",
-    key: Annotated[Path | None, typer.Option(help="Private key for --signer key.")] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(help=f"Private key for --signer key (password in ${KEY_PASSWORD_ENV})."),
+    ] = None,
     identity_token: Annotated[
         str | None,
         typer.Option(

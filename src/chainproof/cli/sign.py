@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.signing.key_signer import PASSWORD_ENV
+from chainproof.config import KEY_PASSWORD_ENV
 
 __all__ = ["command"]
 
@@ -25,7 +25,7 @@ def command(
     signer: Annotated[str, typer.Option(help="sigstore (keyless) or key.")] = "sigstore",
     key: Annotated[
         Path | None,
-        typer.Option(help=f"Private key for --signer key (PEM; password from ${PASSWORD_ENV})."),
+        typer.Option(help=f"Private key for --signer key (password in ${KEY_PASSWORD_ENV})."),
     ] = None,
     identity_token: Annotated[
         str | None,

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainproof.config import KEY_PASSWORD_ENV
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import StagedFiles
 from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
@@ -30,7 +31,7 @@ __all__ = [
     "verify_key_envelope",
 ]
 
-PASSWORD_ENV = "CHAINPROOF_KEY_PASSWORD"  # noqa: S105 (a variable name)
+PASSWORD_ENV = KEY_PASSWORD_ENV
 KEY_TYPES = ("ed25519", "ecdsa")
 
 
