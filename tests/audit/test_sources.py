@@ -114,3 +114,20 @@ def test_environment_that_is_not_there(tmp_path: Path) -> None:
 
     with pytest.raises(InputError):
         read_target("env", str(tmp_path / "no-python"))
+
+
+def test_uv_lock(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    path = tmp_path / "uv.lock"
+    path.write_text(
+        'version = 1\nrevision = 1\nrequires-python = ">=3.11"\n\n'
+        '[[package]]\nname = "demo"\nversion = "1.0"\nsource = { editable = "." }\n'
+        'dependencies = [{ name = "jinja2" }]\n\n'
+        '[[package]]\nname = "jinja2"\nversion = "2.10"\n'
+        'source = { registry = "https://example.invalid/simple" }\n'
+        'wheels = [{ url = "https://example.invalid/Jinja2-2.10-py2.py3-none-any.whl", '
+        f'hash = "sha256:{H1}", size = 1 }}]\n'
+    )
+    report = run_audit(read_target("uv-lock", path), snapshot, AuditPolicy())
+    assert {f.id for f in report.findings} == {"PYSEC-2019-217", "PYSEC-2021-66"}
+    # the project itself is not part of the path: jinja2 is its direct requirement
+    assert {f.path for f in report.findings} == {("jinja2",)}

@@ -118,7 +118,7 @@ def test_outputs_to_files(db: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "Give exactly one of --sbom, --pylock, --requirements or --env."),
+        ((), "Give exactly one of --sbom, --pylock, --uv-lock, --requirements or --env."),
         (("--sbom", "a.json", "--pylock", "b.toml"), "Give exactly one of"),
         (("--sbom", "missing.json"), "The SBOM missing.json does not exist."),
         (("--sbom", str(SBOM), "--format", "html"), "--format must be one of"),

@@ -88,6 +88,15 @@ def dependency_path(graph: DependencyGraph, key: str) -> tuple[str, ...]:
     return dependency_paths(graph).get(key, ())
 
 
+def _without_root(target: AuditTarget) -> DependencyGraph:
+    """The graph with the project itself (a lock's root) replaced by its direct requirements."""
+    graph, root = target.inventory.graph, target.inventory.root
+    if root is None or root.key not in graph.roots:
+        return graph
+    roots = (set(graph.roots) - {root.key}) | set(graph.dependencies_of(root.key))
+    return DependencyGraph(roots=tuple(sorted(roots)), edges=graph.edges)
+
+
 def _primary(ids: set[str]) -> str:
     for prefix in _PREFERENCE:
         chosen = sorted(i for i in ids if i.upper().startswith(prefix))
@@ -133,7 +142,7 @@ def run_audit(
     reporter.step("Matching advisories", total=len(components))
     keys = {c: c.key for c in components}  # Component.key runs a regex: once per component
     by_package = db.advisories_for(keys.values())
-    paths = dependency_paths(target.inventory.graph)
+    paths = dependency_paths(_without_root(target))
     findings: list[Finding] = []
     unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
     used: set[AuditException] = set()

@@ -193,13 +193,15 @@ def _environment_requirements(python: str) -> tuple[Requirement, ...]:
 
 
 def read_target(kind: str, value: str | Path) -> AuditTarget:
-    """Read one input: ``kind`` is sbom, pylock, requirements or env."""
+    """Read one input: ``kind`` is sbom, pylock, uv-lock, requirements or env."""
     if kind == "sbom":
         return read_sbom(Path(value))
     from chainproof.sbom import sources
 
     if kind == "pylock":
         return AuditTarget(sources.read_pylock(Path(value)), str(value))
+    if kind == "uv-lock":
+        return AuditTarget(sources.read_uv_lock(Path(value)), str(value))
     if kind == "requirements":
         return AuditTarget(sources.read_requirements(Path(value)), str(value))
     if kind == "env":

@@ -19,6 +19,7 @@ __all__ = ["command"]
 def command(
     sbom: Annotated[Path | None, typer.Option(help="A CycloneDX JSON SBOM.")] = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
+    uv_lock: Annotated[Path | None, typer.Option(help="A uv.lock.")] = None,
     requirements: Annotated[
         Path | None, typer.Option(help="A hash-pinned requirements file.")
     ] = None,
@@ -65,13 +66,16 @@ def command(
             for kind, value in (
                 ("sbom", sbom),
                 ("pylock", pylock),
+                ("uv-lock", uv_lock),
                 ("requirements", requirements),
                 ("env", env),
             )
             if value is not None
         ]
         if len(given) != 1:
-            raise UsageError("Give exactly one of --sbom, --pylock, --requirements or --env.")
+            raise UsageError(
+                "Give exactly one of --sbom, --pylock, --uv-lock, --requirements or --env."
+            )
         renderer = get_format(output_format)
         if output_format == "table" and output is None and sys.stdout.isatty():
             from chainproof.audit.formats.table import TableFormat
