@@ -95,7 +95,7 @@ class PylockSource:
             components.append(
                 Component(
                     name=package.name,
-                    version=version or "0",
+                    version=version,
                     hashes=digests(sha256, f"{self.path} ({package.name})"),
                     filename=filename,
                     url=url,

@@ -146,7 +146,7 @@ class UvLockSource:
             components = with_licenses(
                 components, self.metadata.fetch(components, target, reporter)
             )
-        root = Component(project["name"], str(project.get("version", "0")))
+        root = Component(project["name"], str(project.get("version", "")))
         # The root's own edges are kept: consumers find the direct dependencies there.
         return SourceResult(Inventory(root, tuple(sorted(components)), graph))
 
@@ -159,7 +159,7 @@ class UvLockSource:
         url = picked.url if picked else source.get("url") or source.get("git")
         return Component(
             name=package["name"],
-            version=str(package.get("version", "0")),
+            version=str(package.get("version", "")),
             hashes=digests(picked.sha256 if picked else None, origin),
             filename=picked.filename if picked else None,
             url=url,
