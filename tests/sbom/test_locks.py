@@ -233,3 +233,22 @@ def test_metadata_provider_for_uv_lock_only_adds_licences() -> None:
     licences = {c.key: c.license_expression for c in with_meta.inventory.components}
     assert licences["requests"] == "Apache-2.0"
     assert all(c.license_expression is None for c in plain.inventory.components)
+
+
+def test_requirements_includes_direct_references_and_constraints(tmp_path: Path) -> None:
+    (tmp_path / "base.txt").write_text(f"idna==3.20 --hash=sha256:{'1' * 64}\n")
+    (tmp_path / "constraints.txt").write_text("urllib3==1.0\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "--requirement=base.txt\n-c constraints.txt\n-e .\n"
+        "pkg @ https://example.invalid/pkg-2.1-py3-none-any.whl "
+        f"--hash=sha256:{'2' * 64}\n"
+    )
+    inventory = read_requirements(req, LINUX)
+    found = {
+        c.key: (c.version, c.filename, [d.value for d in c.hashes]) for c in inventory.components
+    }
+    assert found == {
+        "idna": ("3.20", None, ["1" * 64]),
+        "pkg": ("2.1", "pkg-2.1-py3-none-any.whl", ["2" * 64]),
+    }

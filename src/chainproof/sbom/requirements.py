@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import InputError
 from chainproof.models import Component, DependencyGraph, Digest, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import explicit_graph
+from chainproof.sbom._common import explicit_graph, filename_of
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.resolve import resolve
 from chainproof.sbom.sources import SourceResult
@@ -114,12 +114,12 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
     pins: list[PinnedRequirement] = []
     for number, line, comments in _logical_lines(path):
         where = f"{path}, line {number}"
-        words = line.split()
-        if words[0] in ("-r", "--requirement", "-c", "--constraint") and len(words) > 1:
+        words = line.replace("=", " ", 1).split() if line.startswith("--") else line.split()
+        if words[0] in ("-r", "--requirement") and len(words) > 1:
             pins += parse_requirements(path.parent / words[1], seen)
             continue
         if words[0].startswith("-"):
-            continue  # -e / --index-url / --find-links / other options
+            continue  # -c constraints add nothing; -e, --index-url and other options
         hashes = _HASH.findall(line)
         spec = _HASH.sub("", line).strip()
         if spec.startswith((".", "/")) or ("://" in spec.split(";")[0] and " @ " not in spec):
@@ -129,6 +129,8 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
         except InvalidRequirement as exc:
             raise InputError(f"{where} is not a valid requirement: {exc}.") from exc
         pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        if req.url and hashes:  # a direct reference pinned by its hash
+            pinned = [_url_version(req.url)]
         if not pinned or "*" in pinned[0]:
             raise InputError(
                 f"{where}: {req.name} is not pinned to one version with ==.",
@@ -142,6 +144,24 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
                 via.append(name)
         pins.append(PinnedRequirement(req, pinned[0], hashes, line, via))
     return pins
+
+
+def _url_version(url: str) -> str:
+    """The version in a direct reference's file name ("" when it has none)."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    name = filename_of(url) or ""
+    try:
+        if name.endswith(".whl"):
+            return str(parse_wheel_filename(name)[1])
+        return str(parse_sdist_filename(name)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return ""
 
 
 @dataclass
@@ -165,7 +185,16 @@ class RequirementsSource:
                 )
             except InputError as exc:
                 raise InputError(f"{self.path}: {pin.requirement.name} has a bad hash.") from exc
-            components.append(Component(pin.requirement.name, pin.version, hashes))
+            url = pin.requirement.url
+            components.append(
+                Component(
+                    pin.requirement.name,
+                    pin.version,
+                    hashes,
+                    filename_of(url) if url else None,
+                    url,
+                )
+            )
         warnings: list[str] = []
         has_via = any(p.via for p in pins)
         graph: DependencyGraph | None = None
@@ -206,7 +235,11 @@ class RequirementsSource:
             pinned = Path(tmp) / "requirements.txt"
             pinned.write_text(
                 "".join(
-                    f"{p.requirement.name}=={p.version} "
+                    (
+                        f"{p.requirement.name} @ {p.requirement.url} "
+                        if p.requirement.url
+                        else f"{p.requirement.name}=={p.version} "
+                    )
                     + " ".join(f"--hash={h}" for h in p.hashes)
                     + "\n"
                     for p in pins
