@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.errors import InputError, VerificationFailed
+from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import sha256_file
 from chainproof.models import EnvironmentPackage
 from chainproof.progress import NullReporter
@@ -139,3 +139,8 @@ def test_requirements_resolved_with_the_files_own_index_options(
         assert [d.value for d in component.hashes] == [sha256_file(local / component.filename)]
     licences = {c.key: c.license_expression for c in result.inventory.components}
     assert licences == {"liba": "Apache-2.0 OR MIT", "libc": None}
+
+
+def test_unknown_extra_is_refused(dist: Path, wheelhouse: Path) -> None:
+    with pytest.raises(UsageError, match="has no extra nope"):
+        read(dist, wheelhouse, extras=("nope",))

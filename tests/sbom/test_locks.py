@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.metadata import PackageMetadata
@@ -252,3 +252,12 @@ def test_requirements_includes_direct_references_and_constraints(tmp_path: Path)
         "idna": ("3.20", None, ["1" * 64]),
         "pkg": ("2.1", "pkg-2.1-py3-none-any.whl", ["2" * 64]),
     }
+
+
+def test_unknown_extra_or_group_is_refused() -> None:
+    with pytest.raises(UsageError, match="no extra nope"):
+        UvLockSource(ASSETS / "proj1-uv.lock", extras=("nope",)).read(LINUX, NullReporter())
+    with pytest.raises(UsageError, match="no dependency group lint"):
+        UvLockSource(ASSETS / "proj1-uv.lock", groups=("lint",)).read(LINUX, NullReporter())
+    with pytest.raises(UsageError, match="no extra or dependency group nope"):
+        PylockSource(ASSETS / "proj1-pylock.toml", extras=("nope",)).read(LINUX, NullReporter())

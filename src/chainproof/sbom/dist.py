@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from email.parser import BytesParser
 from pathlib import Path
 
-from chainproof.errors import InputError, VerificationFailed
+from packaging.utils import canonicalize_name
+
+from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
 from chainproof.models import BuildRecord, Component, Digest, Inventory
 from chainproof.progress import Reporter
@@ -111,6 +113,12 @@ class DistSource:
             raise InputError(f"build-record.json in {self.directory} lists no wheel.")
         wheel_path = self.directory / wheels[0]
         info = read_wheel(wheel_path)
+        unknown = sorted(
+            {canonicalize_name(e) for e in self.extras}
+            - {canonicalize_name(e) for e in info.metadata.provides_extra}
+        )
+        if unknown:
+            raise UsageError(f"{wheels[0]} has no extra {', '.join(unknown)}.")
         expression, names = resolve_license(info.metadata)
         root = Component(
             record.project_name,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom._common import digests, explicit_graph, read_toml
@@ -61,6 +61,12 @@ class PylockSource:
             ) from exc
         except PylockValidationError as exc:
             raise InputError(f"{self.path} is not a valid pylock file: {exc}.") from exc
+        unknown = sorted({canonicalize_name(e) for e in self.extras} - set(lock.extras or ()))
+        groups = set(self.groups or ()) - set(lock.dependency_groups or ())
+        if unknown or groups:
+            raise UsageError(
+                f"{self.path} has no extra or dependency group {', '.join([*unknown, *groups])}."
+            )
         try:
             selected = list(
                 lock.select(

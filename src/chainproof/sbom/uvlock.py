@@ -18,7 +18,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom._common import LockedFile, digests, explicit_graph, filename_of, pick_file
@@ -29,6 +29,12 @@ from chainproof.sbom.target import Target
 __all__ = ["UvLockSource"]
 
 _LOCAL = ("editable", "virtual", "directory")
+
+
+def _check_names(kind: str, asked: Collection[str], known: Any, project: dict[str, Any]) -> None:
+    unknown = sorted({canonicalize_name(a) for a in asked} - {canonicalize_name(k) for k in known})
+    if unknown:
+        raise UsageError(f"{project['name']} has no {kind} {', '.join(unknown)} in the lock.")
 
 
 def _file(entry: Any, origin: str) -> LockedFile:
@@ -111,6 +117,8 @@ class UvLockSource:
         if project is None:
             raise InputError(f'{self.path} has no project package (source editable = ".").')
         root_key = canonicalize_name(project["name"])
+        _check_names("extra", self.extras, project.get("optional-dependencies", {}), project)
+        _check_names("dependency group", self.groups, project.get("dev-dependencies", {}), project)
         wanted: dict[str, set[str]] = {root_key: {canonicalize_name(e) for e in self.extras}}
         chosen: dict[str, dict[str, Any]] = {root_key: project}
         edges: dict[str, set[str]] = {}
