@@ -18,7 +18,9 @@ H1 = "0" * 63 + "1"
 H2 = "0" * 63 + "2"
 
 
-def make_env(root: Path, dists: list[tuple[str, str, list[str]]]) -> Path:
+def make_env(
+    root: Path, dists: list[tuple[str, str, list[str]]], extras: dict[str, list[str]] | None = None
+) -> Path:
     """A venv holding ``dists`` (name, version, Requires-Dist lines); returns its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     python = root / "bin" / "python"
@@ -37,6 +39,7 @@ def make_env(root: Path, dists: list[tuple[str, str, list[str]]]) -> Path:
             "Metadata-Version: 2.1",
             f"Name: {name}",
             f"Version: {version}",
+            *(f"Provides-Extra: {e}" for e in (extras or {}).get(name, [])),
             *(f"Requires-Dist: {r}" for r in requires),
         ]
         (info / "METADATA").write_text("\n".join(lines) + "\n")
@@ -131,3 +134,20 @@ def test_uv_lock(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     assert {f.id for f in report.findings} == {"PYSEC-2019-217", "PYSEC-2021-66"}
     # the project itself is not part of the path: jinja2 is its direct requirement
     assert {f.path for f in report.findings} == {("jinja2",)}
+
+
+def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    python = make_env(
+        tmp_path / "venv",
+        [
+            ("legacy-client", "1.0", ['urllib3<1.26.18; extra == "old"', 'idna; extra == "old"']),
+            ("urllib3", "1.26.4", []),
+        ],
+        extras={"legacy-client": ["old"]},
+    )
+    target = read_target("env", str(python))
+    assert target.requirements == (Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),)
+    report = run_audit(target, snapshot, AuditPolicy())
+    proposal = next(f.proposal for f in report.findings if f.component.key == "urllib3")
+    assert proposal.version is None
+    assert "legacy-client 1.0 requires urllib3<1.26.18" in proposal.explanation

@@ -173,15 +173,23 @@ def _environment_requirements(python: str) -> tuple[Requirement, ...]:
     from chainproof.sbom.environment import inspect_environment
 
     env = inspect_environment(python)
+    installed = {normalize_name(d.name) for d in env.distributions}
     found: list[Requirement] = []
     for dist in env.distributions:
+        extras = ("", *dist.metadata.provides_extra)
         for text in dist.metadata.requires_dist:
             try:
                 req = PackagingRequirement(text)
             except InvalidRequirement:
                 continue
-            marker_env = {**env.marker_environment, "extra": ""}
-            if req.marker is not None and not req.marker.evaluate(marker_env):
+            # Markers are evaluated for that interpreter. Which extras were requested is not
+            # recorded, so a requirement of any extra counts when its package is installed:
+            # a proposal may be stricter than needed, never one that breaks an installed extra.
+            if req.marker is not None and not any(
+                req.marker.evaluate({**env.marker_environment, "extra": extra}) for extra in extras
+            ):
+                continue
+            if req.marker is not None and normalize_name(req.name) not in installed:
                 continue
             if str(req.specifier):
                 found.append(
