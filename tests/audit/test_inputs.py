@@ -81,3 +81,18 @@ def test_unreadable_sboms(tmp_path: Path, content: str, message: str) -> None:
 def test_missing_sbom(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         read_sbom(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"bomFormat": "CycloneDX", "metadata": [1], "components": []}',
+        '{"bomFormat": "CycloneDX", "components": [{"purl": 7}], "dependencies": [{"ref": "a", '
+        '"dependsOn": 5}]}',
+    ],
+)
+def test_malformed_structure_is_one_sentence(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match="is not a valid CycloneDX SBOM"):
+        read_sbom(path)

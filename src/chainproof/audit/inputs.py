@@ -97,6 +97,15 @@ def read_sbom(path: Path) -> AuditTarget:
     data = load_json(path, "SBOM")
     if not isinstance(data, dict) or data.get("bomFormat") != "CycloneDX":
         raise InputError(f'{path} is not a CycloneDX SBOM (no "bomFormat": "CycloneDX").')
+    try:
+        return _parse_sbom(data, path)
+    except (AttributeError, TypeError, KeyError) as exc:
+        raise InputError(
+            f"{path} is not a valid CycloneDX SBOM ({type(exc).__name__}: {exc})."
+        ) from exc
+
+
+def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
     components: list[Component] = []
     unchecked: list[tuple[str, str]] = []
     refs: dict[str, str] = {}  # bom-ref -> key
