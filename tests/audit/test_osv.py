@@ -105,3 +105,41 @@ def test_no_range_and_no_versions_cannot_be_evaluated() -> None:
     advisory = parse_advisory(doc, "x")
     assert advisory is not None
     assert advisory.affected[0].unreadable == ("it has no ECOSYSTEM range and no versions list",)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {
+            "id": "X",
+            "modified": "m",
+            "aliases": "CVE-1",
+            "references": {"url": 1},
+            "severity": {"type": "CVSS_V3"},
+            "database_specific": [],
+            "affected": [{"package": {"name": "p", "ecosystem": "PyPI"}, "ranges": "x"}],
+        },
+        {
+            "id": "X",
+            "modified": "m",
+            "affected": [
+                {
+                    "package": {"name": "p", "ecosystem": "PyPI"},
+                    "ranges": [
+                        1,
+                        {
+                            "type": "ECOSYSTEM",
+                            "events": [{"a": 1, "b": 2}, {"fixed": None}, {"weird": "1"}],
+                        },
+                    ],
+                }
+            ],
+        },
+        {"id": 5, "modified": 6, "affected": [{"package": {"name": 1, "ecosystem": "PyPI"}}]},
+    ],
+)
+def test_odd_records_never_crash(doc: dict[str, object]) -> None:
+    advisory = parse_advisory(doc, "odd")
+    assert advisory is not None
+    assert advisory.aliases == ()
+    assert all(note for aff in advisory.affected for note in aff.unreadable)

@@ -168,8 +168,8 @@ def parse_advisory(data: Any, origin: str) -> Advisory | None:
     db_severity = db_specific.get("severity") if isinstance(db_specific, dict) else None
     details = _text(data.get("details")) or ""
     summary = _text(data.get("summary")) or details.strip().split("\n\n")[0].replace("\n", " ")
-    aliases = data.get("aliases") or []
-    refs = data.get("references") or []
+    aliases = data.get("aliases") if isinstance(data.get("aliases"), list) else []
+    refs = data.get("references") if isinstance(data.get("references"), list) else []
     return Advisory(
         id=vuln_id,
         aliases=tuple(sorted({str(a) for a in aliases if isinstance(a, str)} - {vuln_id})),
