@@ -140,6 +140,10 @@ def _affected(raw: Any, origin: str) -> AffectedPackage | None:
     return AffectedPackage(normalize_name(name), tuple(ranges), versions, tuple(unreadable))
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def parse_advisory(data: Any, origin: str) -> Advisory | None:
     """One raw OSV document → Advisory; None when it affects no PyPI package.
 
@@ -168,8 +172,8 @@ def parse_advisory(data: Any, origin: str) -> Advisory | None:
     db_severity = db_specific.get("severity") if isinstance(db_specific, dict) else None
     details = _text(data.get("details")) or ""
     summary = _text(data.get("summary")) or details.strip().split("\n\n")[0].replace("\n", " ")
-    aliases = data.get("aliases") if isinstance(data.get("aliases"), list) else []
-    refs = data.get("references") if isinstance(data.get("references"), list) else []
+    aliases = _list(data.get("aliases"))
+    refs = _list(data.get("references"))
     return Advisory(
         id=vuln_id,
         aliases=tuple(sorted({str(a) for a in aliases if isinstance(a, str)} - {vuln_id})),
