@@ -17,12 +17,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "tests" / "assets" / "audit" / "pypa-advisory-database-2024-10-10.tar.gz"
 
 
-def make_sbom(db_path: Path, count: int, seed: int = 0) -> dict[str, object]:
+def make_sbom(db_path: Path, count: int, seed: int = 0) -> dict[str, Any]:
     """Every package of the snapshot at a version an advisory names, plus made-up ones."""
     import sqlite3
 
@@ -141,7 +142,7 @@ def main() -> None:
         sbom = make_sbom(db_path, args.components)
         sbom_path = work / "sbom.cdx.json"
         sbom_path.write_text(json.dumps(sbom))
-        pins = [(c["name"], c["version"]) for c in sbom["components"]]  # type: ignore[index,union-attr]
+        pins = [(c["name"], c["version"]) for c in sbom["components"]]
 
         # in process, after start-up: read the SBOM, match, render JSON
         get_format("json")  # import cost is start-up
