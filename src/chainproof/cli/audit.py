@@ -49,7 +49,10 @@ def command(
         ),
     ] = None,
     ignore_stale: Annotated[
-        bool, typer.Option(help="Only warn when the advisory data is older than the maximum age.")
+        bool,
+        typer.Option(
+            "--ignore-stale", help="Only warn when the advisory data is older than the maximum age."
+        ),
     ] = False,
 ) -> None:
     """Audit dependencies for known vulnerabilities, offline."""
