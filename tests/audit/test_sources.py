@@ -151,3 +151,29 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
     proposal = next(f.proposal for f in report.findings if f.component.key == "urllib3")
     assert proposal.version is None
     assert "legacy-client 1.0 requires urllib3<1.26.18" in proposal.explanation
+
+
+def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    """The SBOM stage's CycloneDX 1.6 output, read back: same findings and paths."""
+    from chainproof.models import Component, DependencyGraph, Digest, Inventory
+    from chainproof.sbom.cyclonedx import RenderOptions, render
+    from chainproof.sbom.sources import SourceResult
+
+    inventory = Inventory(
+        root=Component("demo-app", "1.0", direct=True),
+        components=(
+            Component("requests", "2.2.1", hashes=(Digest.sha256(H1),), direct=True),
+            Component("urllib3", "1.26.4", hashes=(Digest.sha256(H2),)),
+            Component("setuptools", "65.5.0", hashes=(Digest.sha256(H2),), build_only=True),
+        ),
+        graph=DependencyGraph(roots=("requests",), edges=(("requests", ("urllib3",)),)),
+    )
+    sbom = tmp_path / "sbom.cdx.json"
+    sbom.write_text(render(SourceResult(inventory), RenderOptions(timestamp=0)).text)
+    target = read_target("sbom", sbom)
+    report = run_audit(target, snapshot, AuditPolicy())
+    by_key = {f.component.key: f for f in report.findings}
+    assert set(by_key) == {"requests", "urllib3", "setuptools"}
+    assert by_key["urllib3"].path == ("requests", "urllib3")
+    assert by_key["setuptools"].component.build_only
+    assert report.unchecked == ()
