@@ -163,3 +163,14 @@ def test_exception_for_another_package_does_not_apply(tmp_path: Path, snapshot: 
     )
     assert not any(f.suppressed for f in report.findings)
     assert report.unused_exceptions[0].package == "urllib3"
+
+
+def test_a_toml_datetime_expiry_counts_as_its_day(tmp_path: Path) -> None:
+    text = (
+        '[[audit.exceptions]]\nid = "X-1"\npackage = "p"\nreason = "r"\napprover = "a"\n'
+        "expires = 2030-01-31T12:00:00Z\n"
+    )
+    exception = load_policy(_write(tmp_path, text)).exceptions[0]
+    assert exception.expires == date(2030, 1, 31)
+    assert not exception.expired(date(2030, 1, 31))
+    assert exception.expired(date(2030, 2, 1))

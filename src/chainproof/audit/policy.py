@@ -22,7 +22,7 @@ justification = "code_not_reachable"  # optional; CycloneDX VEX justification
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from chainproof.audit.severity import LEVELS
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
 
-__all__ = ["JUSTIFICATIONS", "AuditException", "AuditPolicy", "load_policy"]
+__all__ = ["JUSTIFICATIONS", "AuditException", "AuditPolicy", "load_policy", "threshold"]
 
 JUSTIFICATIONS = (
     "code_not_present",
@@ -110,6 +110,8 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
         if key in raw and not isinstance(raw[key], str):
             raise InputError(f"{key!r} of the {where} must be a string.")
     expires = raw["expires"]
+    if isinstance(expires, datetime):  # a TOML date-time: its day counts
+        expires = expires.date()
     if isinstance(expires, str):
         try:
             expires = date.fromisoformat(expires)
