@@ -24,8 +24,35 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 runner = CliRunner()
 
 
+def _written(args: tuple[str, ...]) -> Path | None:
+    """The file a successful run wrote (None for stdout)."""
+    if "-o" in args:
+        name = args[args.index("-o") + 1]
+        return None if name == "-" else Path(name)
+    suffix = "xml" if "xml" in args else "json"
+    base = Path(args[args.index("--dist") + 1]) if "--dist" in args else Path(".")
+    return base / f"sbom.cdx.{suffix}"
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run `chainproof sbom`; every SBOM written is checked with cyclonedx-python-lib's strict
+    validator and must come out byte-identical from a second run."""
     result = runner.invoke(app, ["sbom", *args], env={**EPOCH, **(env or {})})
+    written = _written(args) if result.exit_code == 0 else None
+    timestamped = (env or {}).get("SOURCE_DATE_EPOCH") != "" or "--dist" in args
+    if written is not None and timestamped:
+        text = written.read_text()
+        spec = args[args.index("--spec-version") + 1] if "--spec-version" in args else None
+        version = SchemaVersion.from_version(
+            spec or json.loads(text)["specVersion"] if written.suffix == ".json" else spec or "1.6"
+        )
+        validator = (
+            JsonStrictValidator(version) if written.suffix == ".json" else XmlValidator(version)
+        )
+        assert validator.validate_str(text) is None
+        again = runner.invoke(app, ["sbom", *args], env={**EPOCH, **(env or {})})
+        assert again.exit_code == 0
+        assert written.read_text() == text
     return result.exit_code, result.stdout, result.stderr
 
 
