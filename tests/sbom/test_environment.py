@@ -57,6 +57,7 @@ def test_every_record_entry_is_verified(app_env: Path) -> None:
 
 def test_pep770_sbom_in_environment_is_referenced(app_env: Path) -> None:
     result = EnvironmentSource(str(app_env)).read(Target.current(), NullReporter())
+    assert result.files_verified == sum(c.files_checked for c in verify_environment(app_env))
     app = next(c for c in result.inventory.components if c.key == "app")
     sboms = result.details[app].embedded_sboms
     assert len(sboms) == 1

@@ -201,6 +201,7 @@ def command(
                     "format": options.output_format,
                     "spec_version": options.spec_version,
                     "warnings": list(warnings),
+                    "files_verified": result.files_verified,
                 }
             )
             return
@@ -208,9 +209,12 @@ def command(
         for warning in warnings:
             console.print(f"Warning: {warning}", markup=False, style="yellow")
         if str(output) != "-":
+            verified = ""
+            if result.files_verified is not None:
+                verified = f", {result.files_verified} installed files verified against RECORD"
             console.print(
                 f"Wrote {output}: {rendered.components - build_only} runtime and {build_only} "
                 f"build-only components from {source.description} "
-                f"(CycloneDX {options.spec_version} {options.output_format.upper()}).",
+                f"(CycloneDX {options.spec_version} {options.output_format.upper()}{verified}).",
                 markup=False,
             )

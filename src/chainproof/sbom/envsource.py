@@ -109,7 +109,8 @@ class EnvironmentSource:
                 details[component] = ComponentDetails(sboms, tuple(props))
             components.append(component)
         inventory = Inventory(None, tuple(sorted(components)), graph)
-        return SourceResult(inventory, details, tuple(warnings))
+        verified = sum(c.files_checked for c in checks) if self.verify else None
+        return SourceResult(inventory, details, tuple(warnings), files_verified=verified)
 
 
 def default_python(path: str) -> str:

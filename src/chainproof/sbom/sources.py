@@ -64,6 +64,8 @@ class SourceResult:
     warnings: tuple[str, ...] = ()
     # Artifacts of the release (file name → sha256), for --dist only.
     artifacts: tuple[tuple[str, str], ...] = ()
+    # Installed files checked against RECORD, for --env only (None: not verified).
+    files_verified: int | None = None
 
 
 class InventorySource(Protocol):
