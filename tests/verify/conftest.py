@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ASSETS
+from tests.sigstore_local import LocalSigstore
+from tests.verify.keyless import make_keyless_release
 
 VECTORS = ASSETS / "vectors"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -39,3 +41,17 @@ def vectors(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _quiet_sigstore() -> None:
     logging.getLogger("sigstore").setLevel(logging.ERROR)
+
+
+@pytest.fixture(scope="session")
+def keyless_release(
+    tmp_path_factory: pytest.TempPathFactory, local_sigstore: LocalSigstore
+) -> Path:
+    """The keyless demo release (tests/verify/keyless.py); read-only, copy it with `release`."""
+    return make_keyless_release(tmp_path_factory.mktemp("keyless") / "dist", local_sigstore)
+
+
+@pytest.fixture
+def release(keyless_release: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the keyless release for one test."""
+    return Path(shutil.copytree(keyless_release, tmp_path / "release"))

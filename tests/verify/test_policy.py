@@ -41,9 +41,10 @@ def test_flags_override_whole_groups(tmp_path: Path) -> None:
     path = write(
         tmp_path, f'[verify]\nidentity = "https://x"\nissuer = "{GITHUB_ISSUER}"\nstaging = true\n'
     )
-    policy = load_policy({"identity-regex": "https://.*", "trust-config": Path("tc.json")}, path)
+    regex = r"https://github\.com/o/r/.*"
+    policy = load_policy({"identity-regex": regex, "trust-config": Path("tc.json")}, path)
     assert policy.identity is None
-    assert policy.identity_regex == "https://.*"
+    assert policy.identity_regex == regex
     assert policy.staging is False
     assert policy.trust_config == Path("tc.json")
     gitlab = load_policy({"gitlab": "g/p"}, write(tmp_path, '[verify]\ngithub = "o/r"\n'))

@@ -13,77 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import Result
 
-from tests.signing.demo import COMMIT, SOURCE_URI, build_demo_release
+from tests.signing.demo import SOURCE_URI
 from tests.sigstore_local import LocalSigstore
-from tests.verify.release_helpers import (
-    SDIST,
-    WHEEL,
-    failures,
-    flip_byte,
-    invoke,
-    sbom_with_artifact_hashes,
-)
-
-PROJECT = "group/project"
-REF = "refs/heads/main"
-GITLAB_ENV = {
-    "GITLAB_CI": "true",
-    "CI_SERVER_URL": "https://gitlab.com",
-    "CI_PROJECT_PATH": PROJECT,
-    "CI_RUNNER_ID": "12345",
-    "CI_JOB_URL": f"https://gitlab.com/{PROJECT}/-/jobs/678",
-}
-BUILDER = f"https://gitlab.com/{PROJECT}/-/runners/12345"
-
-
-@pytest.fixture(scope="module")
-def keyless_release(
-    tmp_path_factory: pytest.TempPathFactory, local_sigstore: LocalSigstore
-) -> Path:
-    directory = build_demo_release(tmp_path_factory.mktemp("keyless") / "dist")
-    sbom_with_artifact_hashes(directory)
-    token = local_sigstore.gitlab_token(project=PROJECT, ref=REF, claims={"sha": COMMIT})
-    result = invoke(
-        [
-            "sign",
-            str(directory),
-            "--trust-config",
-            str(local_sigstore.trust_config),
-            "--identity-token",
-            token,
-        ],
-        env=GITLAB_ENV,
-    )
-    assert result.exit_code == 0, result.output
-    return directory
-
-
-@pytest.fixture
-def release(keyless_release: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "release"
-    shutil.copytree(keyless_release, copy)
-    return copy
-
-
-def verify(local_sigstore: LocalSigstore, directory: Path, *extra: str) -> Result:
-    return invoke(
-        [
-            "verify",
-            str(directory),
-            "--trust-config",
-            str(local_sigstore.trust_config),
-            "--gitlab",
-            PROJECT,
-            "--ref",
-            REF,
-            "--require",
-            "provenance,sbom",
-            "--json",
-            *extra,
-        ]
-    )
+from tests.verify.keyless import BUILDER, PROJECT, REF, edit_json, resign, verify
+from tests.verify.release_helpers import SDIST, WHEEL, failures, flip_byte, invoke
 
 
 def test_signed_release_verifies(local_sigstore: LocalSigstore, release: Path) -> None:
@@ -147,12 +81,6 @@ def test_wrong_policies_fail(local_sigstore: LocalSigstore, release: Path) -> No
     assert (WHEEL, "repository") in failures(other)
 
 
-def _edit_json(path: Path, edit: Callable[[Any], None]) -> None:
-    data = json.loads(path.read_text())
-    edit(data)
-    path.write_text(json.dumps(data))
-
-
 def _edit_payload(path: Path, edit: Callable[[Any], None]) -> None:
     """Change the signed statement inside a DSSE bundle (its signature then no longer holds)."""
 
@@ -163,25 +91,7 @@ def _edit_payload(path: Path, edit: Callable[[Any], None]) -> None:
             json.dumps(statement).encode()
         ).decode()
 
-    _edit_json(path, change)
-
-
-def _resign(sigstore: LocalSigstore, path: Path, edit: Callable[[Any], None]) -> None:
-    """Replace a DSSE bundle by a VALID one, same identity, over an edited statement: the
-    checks on the statement itself must catch it (a compromised or buggy pipeline)."""
-    from sigstore import dsse
-    from sigstore.models import ClientTrustConfig
-    from sigstore.oidc import IdentityToken
-    from sigstore.sign import SigningContext
-
-    bundle = json.loads(path.read_text())
-    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
-    edit(statement)
-    config = ClientTrustConfig.from_json(sigstore.trust_config.read_text())
-    token = sigstore.gitlab_token(project=PROJECT, ref=REF, claims={"sha": COMMIT})
-    with SigningContext.from_trust_config(config).signer(IdentityToken(token)) as signer:
-        signed = signer.sign_dsse(dsse.Statement(json.dumps(statement).encode()))
-    path.write_text(signed.to_json())
+    edit_json(path, change)
 
 
 def _flip_signature(bundle: Any) -> None:
@@ -219,7 +129,7 @@ TAMPERINGS: dict[str, tuple[Tamper, set[tuple[str, str]]]] = {
         {(WHEEL, "artifact-digest"), (WHEEL, "manifest-digest")},
     ),
     "bundle signature": (
-        lambda _, d: _edit_json(d / f"{WHEEL}.sigstore.json", _flip_signature),
+        lambda _, d: edit_json(d / f"{WHEEL}.sigstore.json", _flip_signature),
         {(WHEEL, "signature")},
     ),
     "swapped bundles": (
@@ -231,19 +141,19 @@ TAMPERINGS: dict[str, tuple[Tamper, set[tuple[str, str]]]] = {
         {(WHEEL, "signature"), (SDIST, "signature")},
     ),
     "provenance subject digest": (
-        lambda s, d: _resign(s, d / PROVENANCE, _change_subject_digest),
+        lambda s, d: resign(s, d / PROVENANCE, _change_subject_digest),
         {(WHEEL, "provenance-subject")},
     ),
     "predicate type": (
-        lambda s, d: _resign(s, d / PROVENANCE, _change_predicate_type),
+        lambda s, d: resign(s, d / PROVENANCE, _change_predicate_type),
         {(WHEEL, "predicate-type"), (SDIST, "predicate-type")},
     ),
     "artifact missing from the provenance": (
-        lambda s, d: _resign(s, d / PROVENANCE, _drop_subject),
+        lambda s, d: resign(s, d / PROVENANCE, _drop_subject),
         {(SDIST, "provenance-subject")},
     ),
     "provenance source differs from the certificate": (
-        lambda s, d: _resign(
+        lambda s, d: resign(
             s,
             d / PROVENANCE,
             lambda st: st["predicate"]["buildDefinition"]["externalParameters"]["source"].update(
@@ -253,14 +163,14 @@ TAMPERINGS: dict[str, tuple[Tamper, set[tuple[str, str]]]] = {
         {(WHEEL, "provenance-matches-certificate")},
     ),
     "SBOM file hash": (
-        lambda _, d: _edit_json(
+        lambda _, d: edit_json(
             d / "sbom.cdx.json",
             lambda s: s["metadata"]["component"]["hashes"][0].update(content="0" * 64),
         ),
         {(WHEEL, "sbom-content"), (SDIST, "sbom-content"), ("sbom.cdx.json", "manifest-digest")},
     ),
     "SBOM hash in the attested SBOM": (
-        lambda s, d: _resign(
+        lambda s, d: resign(
             s,
             d / SBOM_ATTESTATION,
             lambda st: st["predicate"]["metadata"]["component"].update(hashes=[]),
@@ -268,7 +178,7 @@ TAMPERINGS: dict[str, tuple[Tamper, set[tuple[str, str]]]] = {
         {(WHEEL, "sbom-digest"), (SDIST, "sbom-digest")},
     ),
     "artifact missing from the SBOM attestation": (
-        lambda s, d: _resign(s, d / SBOM_ATTESTATION, _drop_subject),
+        lambda s, d: resign(s, d / SBOM_ATTESTATION, _drop_subject),
         {(SDIST, "sbom-subject")},
     ),
     "PEP 740 attestation of another file": (

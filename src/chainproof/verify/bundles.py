@@ -112,11 +112,11 @@ def load_bundle(path: Path) -> LoadedBundle:
         raise InputError(f"Cannot read the bundle {path}: {exc.strerror or exc}.") from exc
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"The bundle {path} is not valid JSON ({exc}).") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(f"The bundle {path} is not valid JSON ({_brief(str(exc))}).") from exc
     try:
         if isinstance(data, dict) and "mediaType" in data:
-            if data["mediaType"] not in _MEDIA_TYPES:
+            if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
                 raise InputError(
                     f"The bundle {path} has an unknown media type {data['mediaType']!r}."
                 )

@@ -31,6 +31,7 @@ from chainproof.verify.statements import (
     bom_artifact_hashes,
     provenance_facts,
     provenance_failures,
+    slsa_predicate_failures,
 )
 from chainproof.verify.targets import BUNDLE_SUFFIXES, Release, Target
 
@@ -158,7 +159,9 @@ class _Run:
                     f"{SLSA_PROVENANCE_V1!r}",
                 )
             return
-        problems = provenance_failures(self.policy, provenance_facts(statement.predicate), signer)
+        problems = slsa_predicate_failures(statement.predicate) or provenance_failures(
+            self.policy, provenance_facts(statement.predicate), signer
+        )
         for art in arts:
             for check, detail in problems:
                 art.fail(check, f"{name}: {detail}")

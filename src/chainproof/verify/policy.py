@@ -169,6 +169,36 @@ def _contradiction(message: str) -> UsageError:
     return UsageError(f"The verify policy is contradictory: {message}.")
 
 
+_PROBE = "chainproof-unrelated-7f3a"  # an owner, project and user no policy names
+
+
+def _probe_identities(issuer: str | None) -> list[str]:
+    """SANs of signers that no policy means to trust: an unrelated repository's workflows on
+    GitHub, on GitLab (also at the issuer's host, for self-managed GitLab), e-mail addresses."""
+    hosts = {"https://github.com", "https://gitlab.com", (issuer or "https://x").rstrip("/")}
+    refs = ("refs/heads/main", "refs/tags/v1.0.0", f"refs/heads/{_PROBE}")
+    owner = f"{_PROBE}/{_PROBE}"
+    sans = [f"{_PROBE}@{_PROBE}.example", f"{_PROBE}@gmail.com"]
+    for host in sorted(hosts):
+        for ref in refs:
+            sans.append(f"{host}/{owner}//.gitlab-ci.yml@{ref}")
+            for workflow in ("release.yml", "publish.yml", f"{_PROBE}.yml"):
+                sans.append(f"{host}/{owner}/.github/workflows/{workflow}@{ref}")
+    return sans
+
+
+def _refuse_open_regex(pattern: re.Pattern[str], issuer: str | None) -> None:
+    """An identity regex is the whole signer check unless --gitlab/--github/--source-uri pin
+    the repository: one that matches an unrelated project's identity would accept anyone."""
+    matched = next((san for san in _probe_identities(issuer) if pattern.fullmatch(san)), None)
+    if matched is not None:
+        raise UsageError(
+            f"--identity-regex {pattern.pattern!r} would accept anyone: it matches {matched!r}.",
+            hint="Spell the owner and project out in the regex, or add --gitlab/--github/"
+            "--source-uri to pin the repository.",
+        )
+
+
 def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     def get(key: str) -> Any:
         return values.get(key)
@@ -203,6 +233,10 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
             hint="Give --identity/--identity-regex with --issuer, --gitlab GROUP/PROJECT, "
             "--github OWNER/REPO or --key PUBKEY, or set them in [verify] of the policy file.",
         )
+    sigstore_keys = [k for k in ("trusted-root", "trust-config", "staging", "offline") if get(k)]
+    if sigstore_keys and (get("key") or not signer):
+        user = "a managed key" if get("key") else "an in-toto layout alone"
+        raise _contradiction(f"{sigstore_keys[0]} chooses a Sigstore root; {user} uses none")
     issuer = get("issuer")
     if get("github"):
         if not _GITHUB_REPO.fullmatch(get("github")):
@@ -221,9 +255,11 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         )
     if get("identity-regex"):
         try:
-            re.compile(get("identity-regex"))
+            pattern = re.compile(get("identity-regex"))
         except re.error as exc:
             raise UsageError(f"--identity-regex is not a valid regular expression: {exc}.") from exc
+        if not (get("gitlab") or get("github") or get("source-uri")):
+            _refuse_open_regex(pattern, issuer)
     ref = get("ref")
     if ref is not None and not ref.startswith("refs/"):
         raise UsageError(

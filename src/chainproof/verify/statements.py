@@ -27,6 +27,7 @@ __all__ = [
     "parse_statement",
     "provenance_facts",
     "provenance_failures",
+    "slsa_predicate_failures",
 ]
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -58,6 +59,21 @@ class Statement:
         return frozenset(d for _, d in self.subjects if d is not None)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON parsers disagree on repeated keys (first or last wins); a signed statement with
+    one could mean one thing here and another to the next tool, so it is refused."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
 def parse_statement(payload_type: str, payload: bytes) -> Statement:
     """Parse the signed payload; a wrong type or shape raises StatementError."""
     if payload_type != IN_TOTO_PAYLOAD_TYPE:
@@ -66,8 +82,12 @@ def parse_statement(payload_type: str, payload: bytes) -> Statement:
             f"the DSSE payload type is {payload_type!r}, expected {IN_TOTO_PAYLOAD_TYPE!r}",
         )
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(payload, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise StatementError(
+            "statement", f"the signed payload repeats the key {exc.args[0]!r}"
+        ) from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise StatementError("statement", f"the signed payload is not JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("_type") != IN_TOTO_STATEMENT_V1:
         kind = data.get("_type") if isinstance(data, dict) else type(data).__name__
@@ -149,6 +169,31 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
         ref=ref if isinstance(ref, str) else None,
         commit=commit if isinstance(commit, str) else None,
     )
+
+
+_SLSA_REQUIRED: tuple[tuple[tuple[str, ...], type], ...] = (
+    (("buildDefinition", "buildType"), str),
+    (("buildDefinition", "externalParameters"), dict),
+    (("runDetails", "builder", "id"), str),
+)
+
+
+def slsa_predicate_failures(predicate: Any) -> list[tuple[str, str]]:
+    """The fields SLSA Provenance v1 requires: without them a statement is not provenance,
+    whatever its predicateType says (and checks on absent fields would have nothing to read)."""
+    missing = [
+        ".".join(path)
+        for path, kind in _SLSA_REQUIRED
+        if not isinstance(value := _get(predicate, *path), kind) or (kind is str and not value)
+    ]
+    if not missing:
+        return []
+    return [
+        (
+            "provenance-predicate",
+            f"the predicate is not SLSA Provenance v1: no {', '.join(missing)}",
+        )
+    ]
 
 
 def provenance_failures(

@@ -29,6 +29,7 @@ __all__ = [
 BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
 _DIST = re.compile(r".+\.(whl|tar\.gz|zip)$")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_OTHER_DIGEST = re.compile(r"(?!sha256:)(sha\d+|sha3-\d+|sha512-\d+|md5|blake2b):.*", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,16 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
         ]
 
     listed = {e["name"] for e in entries}
+    for entry in entries:
+        if _DIST.match(entry["name"]) and entry["role"] != "artifact":
+            release.failures.append(
+                (
+                    entry["name"],
+                    "manifest",
+                    f"a distribution listed in release.json as {entry['role']}, not as an "
+                    "artifact, would never be verified",
+                )
+            )
     for path in sorted(directory.iterdir()):
         if _DIST.match(path.name) and path.name not in listed:
             release.failures.append(
@@ -190,11 +201,23 @@ def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target],
         release = Release(directory)
         has_manifest = (directory / "release.json").is_file()
         targets = (_from_manifest if has_manifest else _from_names)(directory, release)
+        release.failures += [
+            (
+                p.name,
+                "symlink",
+                f"is a symbolic link to {p.readlink()}: a release directory "
+                "holds regular files, which cannot change after verification",
+            )
+            for p in sorted(directory.iterdir())
+            if p.is_symlink()
+        ]
         if not targets and not release.failures:
             raise InputError(f"{directory} holds no artifacts to verify.")
         return targets, release
     targets = []
     for arg in args:
+        if _OTHER_DIGEST.fullmatch(arg) and not Path(arg).exists():
+            raise UsageError(f"{arg.split(':')[0]} digests cannot be verified; give sha256:HEX.")
         if arg.lower().startswith("sha256:") and not Path(arg).exists():
             if bundle is None:
                 raise UsageError(
