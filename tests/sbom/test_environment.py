@@ -119,3 +119,18 @@ def test_not_an_interpreter(tmp_path: Path) -> None:
 def test_running_interpreter_lists_chainproof() -> None:
     inventory = read_environment(sys.executable)
     assert "chainproof" in {c.key for c in inventory.components}
+
+
+def test_unreadable_metadata_is_reported(wheelhouse: Path, tmp_path: Path) -> None:
+    python = make_env(tmp_path / "venv", wheelhouse, "libb")
+    dist = next(d for d in inspect_environment(python).distributions if d.name == "libb")
+    assert dist.dist_info is not None
+    (dist.dist_info / "METADATA").write_text("Metadata-Version: 2.1\n")
+    env = inspect_environment(python)
+    assert "libb" not in {d.name for d in env.distributions}
+    assert env.broken == (str(dist.dist_info),)
+    (check,) = [c for c in verify_environment(env) if not c.ok]
+    assert check.name == dist.dist_info.name
+    assert check.problems[0].kind == "unreadable"
+    with pytest.raises(VerificationFailed, match="do not match RECORD"):
+        EnvironmentSource(str(python)).read(Target.current(), NullReporter())

@@ -58,16 +58,21 @@ def _read(dist: md.Distribution, name: str) -> str | None:
 def main() -> None:
     seen: set[str] = set()
     out: list[dict[str, object]] = []
+    broken: list[str] = []
     for dist in md.distributions():
-        meta = dist.metadata
-        name = meta["Name"] if meta is not None else None
-        if not name:
+        path = str(getattr(dist, "_path", "") or "")
+        try:
+            meta = dist.metadata
+            name = meta["Name"] if meta is not None else None
+        except Exception:  # unreadable METADATA: reported, never skipped silently
+            name = None
+        if not name or not (meta["Version"] if meta is not None else None):
+            broken.append(path)
             continue
         key = name.lower().replace("_", "-").replace(".", "-")
         if key in seen:  # shadowed by an earlier entry of sys.path: not importable
             continue
         seen.add(key)
-        path = str(getattr(dist, "_path", "") or "")
         sboms: list[str] = []
         if path and os.path.isdir(os.path.join(path, "sboms")):
             for root, _dirs, files in os.walk(os.path.join(path, "sboms")):
@@ -88,6 +93,7 @@ def main() -> None:
             "prefix": sys.prefix,
             "executable": sys.executable,
             "distributions": out,
+            "broken": sorted(broken),
         },
         sys.stdout,
     )

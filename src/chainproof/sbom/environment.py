@@ -10,11 +10,12 @@ Public API (reused by ``chainproof verify-env`` and ``chainproof audit --env``):
 - ``verify_distribution(dist) -> DistributionCheck`` and
   ``verify_environment(python | InstalledEnvironment) -> tuple[DistributionCheck, ...]``:
   check every RECORD entry that carries a hash. ``DistributionCheck.problems`` lists
-  ``FileProblem(path, kind, expected, actual)`` with kind one of
+  ``FileProblem(path, kind, expected, actual)``; kind is one of:
   ``"modified"`` (content hash or size differs), ``"missing"`` (file absent),
-  ``"unreadable"`` (cannot be read), ``"bad-entry"`` (malformed RECORD row or a hash
-  algorithm weaker than sha256), ``"no-record"`` (the distribution has no RECORD at all, e.g.
-  an egg-info install: nothing can be verified). ``ok`` is True when there is no problem.
+  ``"unreadable"`` (cannot be read; also a dist-info directory whose METADATA has no Name
+  or Version, reported as a check named after that directory), ``"bad-entry"`` (malformed
+  RECORD row or a hash algorithm weaker than sha256), ``"no-record"`` (no RECORD at all,
+  e.g. an egg-info install: nothing can be verified). ``ok`` is True without problems.
   Entries without a hash (RECORD itself, ``.pyc`` files written at install time) are not
   checked; files present on disk but absent from RECORD are not looked for.
 - ``record_sha256``: the hash chainproof records per installed distribution is the sha256 of
@@ -94,6 +95,7 @@ class InstalledEnvironment:
     prefix: str
     marker_environment: dict[str, str]
     distributions: tuple[InstalledDistribution, ...]
+    broken: tuple[str, ...] = ()  # dist-info/egg-info directories without a readable Name/Version
 
 
 @dataclass(frozen=True, order=True)
@@ -171,6 +173,7 @@ def inspect_environment(python: str | Path) -> InstalledEnvironment:
         prefix=str(data["prefix"]),
         marker_environment={str(k): str(v) for k, v in data["environment"].items()},
         distributions=tuple(sorted(dists, key=lambda d: d.name.lower())),
+        broken=tuple(str(b) for b in data.get("broken", [])),
     )
 
 
@@ -240,4 +243,7 @@ def verify_environment(
         for check in pool.map(verify_distribution, dists):
             results.append(check)
             reporter.advance()
+    for path in env.broken:
+        problem = FileProblem(path, "unreadable", "METADATA with Name and Version")
+        results.append(DistributionCheck(Path(path).name, "", 0, (problem,)))
     return tuple(results)
