@@ -134,3 +134,23 @@ def test_unreadable_metadata_is_reported(wheelhouse: Path, tmp_path: Path) -> No
     assert check.problems[0].kind == "unreadable"
     with pytest.raises(VerificationFailed, match="do not match RECORD"):
         EnvironmentSource(str(python)).read(Target.current(), NullReporter())
+
+
+def test_shadowed_copies_are_named(
+    wheelhouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    python = make_env(tmp_path / "venv", wheelhouse, "libb")
+    dist = next(d for d in inspect_environment(python).distributions if d.name == "libb")
+    assert dist.dist_info is not None
+    earlier = tmp_path / "earlier"
+    shutil.copytree(dist.dist_info, earlier / dist.dist_info.name)
+    shutil.copytree(dist.base / "libb", earlier / "libb")
+    monkeypatch.setenv("PYTHONPATH", str(earlier))
+    env = inspect_environment(python)
+    (libb,) = [d for d in env.distributions if d.name == "libb"]
+    assert libb.base == earlier
+    assert env.shadowed == (str(dist.dist_info),)
+    result = EnvironmentSource(str(python)).read(Target.current(), NullReporter())
+    assert any("shadowed" in w for w in result.warnings)

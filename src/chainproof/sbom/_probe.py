@@ -59,6 +59,7 @@ def main() -> None:
     seen: set[str] = set()
     out: list[dict[str, object]] = []
     broken: list[str] = []
+    shadowed: list[str] = []
     for dist in md.distributions():
         path = str(getattr(dist, "_path", "") or "")
         try:
@@ -71,6 +72,7 @@ def main() -> None:
             continue
         key = name.lower().replace("_", "-").replace(".", "-")
         if key in seen:  # shadowed by an earlier entry of sys.path: not importable
+            shadowed.append(path)
             continue
         seen.add(key)
         sboms: list[str] = []
@@ -94,6 +96,7 @@ def main() -> None:
             "executable": sys.executable,
             "distributions": out,
             "broken": sorted(broken),
+            "shadowed": sorted(shadowed),
         },
         sys.stdout,
     )

@@ -96,6 +96,7 @@ class InstalledEnvironment:
     marker_environment: dict[str, str]
     distributions: tuple[InstalledDistribution, ...]
     broken: tuple[str, ...] = ()  # dist-info/egg-info directories without a readable Name/Version
+    shadowed: tuple[str, ...] = ()  # later copies of a name on sys.path: never imported
 
 
 @dataclass(frozen=True, order=True)
@@ -174,6 +175,7 @@ def inspect_environment(python: str | Path) -> InstalledEnvironment:
         marker_environment={str(k): str(v) for k, v in data["environment"].items()},
         distributions=tuple(sorted(dists, key=lambda d: d.name.lower())),
         broken=tuple(str(b) for b in data.get("broken", [])),
+        shadowed=tuple(str(b) for b in data.get("shadowed", [])),
     )
 
 

@@ -85,6 +85,11 @@ class EnvironmentSource:
             )
         if problems:
             warnings.append(describe_problems(checks))
+        if env.shadowed:
+            warnings.append(
+                f"{len(env.shadowed)} distribution(s) are shadowed by an earlier copy on "
+                f"sys.path and left out: {', '.join(env.shadowed)}."
+            )
         components = []
         details: dict[Component, ComponentDetails] = {}
         for dist in env.distributions:
