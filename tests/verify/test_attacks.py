@@ -249,6 +249,17 @@ def test_bad_digest_argument_is_one_sentence(release: Path, arg: str) -> None:
     assert "sha256:HEX" in result.stderr or "not a valid digest" in result.stderr
 
 
+@pytest.mark.parametrize("arg", ["", " "])
+def test_empty_target_is_not_the_working_directory(
+    release: Path, arg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`chainproof verify "$ARTIFACT"` with the variable unset must not verify the cwd."""
+    monkeypatch.chdir(release)
+    result = invoke(["verify", arg, "--gitlab", PROJECT, "--offline"])
+    assert result.exit_code == 2, result.output
+    assert "empty" in result.stderr
+
+
 def test_flipped_artifact_fails_through_a_symlinked_argument(
     local_sigstore: LocalSigstore, release: Path, tmp_path: Path
 ) -> None:

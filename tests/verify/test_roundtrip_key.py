@@ -90,3 +90,65 @@ def test_key_signed_release_tampering(keyed_release: tuple[Path, Path], tmp_path
     data["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
     envelope.write_text(json.dumps(data))
     assert (WHEEL, "signature") in failures(verify_keyed(copy, public_key))
+
+
+def _copy(keyed_release: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    directory, public_key = keyed_release
+    (release := tmp_path / "release").mkdir()
+    for path in directory.iterdir():
+        shutil.copy(path, release)
+    (release / "release.json").unlink()  # the envelopes change below: read by name
+    return release, public_key
+
+
+def test_payload_type_is_signed(keyed_release: tuple[Path, Path], tmp_path: Path) -> None:
+    """DSSE signs PAE(payloadType, payload): another payloadType breaks the signature."""
+    release, public_key = _copy(keyed_release, tmp_path)
+    envelope = release / "provenance.dsse.json"
+    data = json.loads(envelope.read_text())
+    data["payloadType"] = "application/json"
+    envelope.write_text(json.dumps(data))
+    assert (WHEEL, "signature") in failures(verify_keyed(release, public_key))
+
+
+def test_envelope_signed_by_the_key_with_another_payload_type_fails(
+    keyed_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from securesystemslib.dsse import Envelope
+
+    from chainproof.signing.key_signer import load_signer
+
+    release, public_key = _copy(keyed_release, tmp_path)
+    envelope = release / "provenance.dsse.json"
+    data = json.loads(envelope.read_text())
+    resigned = Envelope(base64.b64decode(data["payload"]), "application/json", {})
+    resigned.sign(load_signer(public_key.with_suffix(".key"), b"test-password"))
+    envelope.write_text(json.dumps(resigned.to_dict()))
+    assert (WHEEL, "payload-type") in failures(verify_keyed(release, public_key))
+
+
+def test_signature_claiming_the_keyid_but_made_by_another_key_fails(
+    keyed_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two signatures, one by another key relabelled with the trusted keyid: none verifies."""
+    from securesystemslib.dsse import Envelope
+
+    from chainproof.signing.key_signer import load_signer
+
+    release, public_key = _copy(keyed_release, tmp_path)
+    assert invoke(["keygen", "-o", str(tmp_path / "evil")]).exit_code == 0
+    envelope = release / "provenance.dsse.json"
+    data = json.loads(envelope.read_text())
+    statement = json.loads(base64.b64decode(data["payload"]))
+    statement["predicate"]["runDetails"]["builder"]["id"] = "https://evil"
+    forged = Envelope(json.dumps(statement).encode(), data["payloadType"], {})
+    forged.sign(load_signer(tmp_path / "evil.key", None))
+    (evil_signature,) = forged.signatures.values()
+    trusted_keyid = data["signatures"][0]["keyid"]
+    forged_dict = forged.to_dict()
+    forged_dict["signatures"] = [
+        {"keyid": trusted_keyid, "sig": evil_signature.signature},
+        {"keyid": evil_signature.keyid, "sig": evil_signature.signature},
+    ]
+    envelope.write_text(json.dumps(forged_dict))
+    assert (WHEEL, "signature") in failures(verify_keyed(release, public_key))

@@ -189,6 +189,9 @@ def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target],
     """Turn the command line's targets into Targets (and the Release, for a directory)."""
     if not args:
         raise UsageError("Nothing to verify: give artifacts, a release directory or sha256:HEX.")
+    if any(not arg.strip() for arg in args):
+        # Path("") is the working directory: an unset variable must not verify whatever is there
+        raise UsageError("An empty artifact name was given; name a file, directory or digest.")
     if bundle is not None and len(args) != 1:
         raise UsageError("--bundle applies to exactly one artifact or digest.")
     if bundle is not None and not bundle.is_file():
