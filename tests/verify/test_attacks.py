@@ -230,6 +230,47 @@ def test_malformed_bundle_is_one_sentence(release: Path, content: bytes) -> None
     assert "sigstore.json" in result.stderr
 
 
+def _certificate_with_duplicate_extension() -> bytes:
+    """A leaf whose Fulcio source-repository extension appears twice (DER patched: builders
+    refuse to write it); unsigned by anyone trusted, but it must be rejected while parsing."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([]))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+    )
+    for arc in (12, 13):
+        oid = x509.ObjectIdentifier(f"1.3.6.1.4.1.57264.1.{arc}")
+        builder = builder.add_extension(x509.UnrecognizedExtension(oid, b"\x0c\x01x"), False)
+    der = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    arc_12, arc_13 = (bytes.fromhex("060a2b0601040183bf3001") + bytes([a]) for a in (12, 13))
+    assert der.count(arc_13) == 1
+    return der.replace(arc_13, arc_12)
+
+
+def test_certificate_with_duplicate_extension_is_one_sentence(vectors: Path) -> None:
+    path = vectors / "bundle_v3_github.whl.sigstore"
+    bundle = json.loads(path.read_text())
+    chain = bundle["verificationMaterial"]["x509CertificateChain"]["certificates"]
+    chain[0]["rawBytes"] = base64.b64encode(_certificate_with_duplicate_extension()).decode()
+    path.write_text(json.dumps(bundle))
+    args = ["verify", str(vectors / "bundle_v3_github.whl"), "--github", "a/b", "--offline"]
+    result = invoke(args)
+    assert result.exit_code == 2, result.output
+    assert "malformed signing certificate" in result.stderr
+
+
 @pytest.mark.parametrize(
     "flag", [["--trust-config", "tc.json"], ["--staging"], ["--offline"], ["--trusted-root", "r"]]
 )

@@ -99,6 +99,7 @@ class BundleOutcome:
 
 def load_bundle(path: Path) -> LoadedBundle:
     """Parse ``path``; a file that is not a well-formed bundle raises InputError (exit 2)."""
+    from cryptography import x509
     from pydantic import ValidationError
     from pypi_attestations import Attestation, ConversionError
     from sigstore.errors import Error as SigstoreError
@@ -131,8 +132,14 @@ def load_bundle(path: Path) -> LoadedBundle:
         raise InputError(
             f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
         ) from exc
-    except (SigstoreError, ConversionError, ValueError) as exc:
-        if "asn1" in str(exc) or "certificate" in str(exc).lower():
+    except (SigstoreError, ConversionError, ValueError, x509.DuplicateExtension) as exc:
+        # sigstore-python reads the certificate's extensions while loading and lets
+        # cryptography's DuplicateExtension (not a ValueError) escape
+        if (
+            isinstance(exc, x509.DuplicateExtension)
+            or "asn1" in str(exc)
+            or "certificate" in str(exc).lower()
+        ):
             raise InputError(
                 f"The bundle {path} has a malformed signing certificate ({_brief(str(exc))})."
             ) from exc
