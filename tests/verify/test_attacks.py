@@ -114,6 +114,23 @@ def test_statement_with_duplicate_keys_fails(local_sigstore: LocalSigstore, rele
     assert (WHEEL, "statement") in failures(result)
 
 
+@pytest.mark.parametrize("dirty", [True, "yes", None])
+def test_provenance_of_a_dirty_checkout_fails(
+    local_sigstore: LocalSigstore, release: Path, dirty: object
+) -> None:
+    """`chainproof build --allow-dirty` records it; such a build never deploys (anything but
+    an explicit false counts as dirty)."""
+
+    def edit(statement: Any) -> None:
+        statement["predicate"]["buildDefinition"]["externalParameters"]["source"]["dirty"] = dirty
+
+    resign(local_sigstore, release / PROVENANCE, edit)
+    (release / "release.json").unlink()
+    result = verify(local_sigstore, release)
+    assert result.exit_code == 1, result.output
+    assert (WHEEL, "source-dirty") in failures(result)
+
+
 # --- identity --------------------------------------------------------------------------------
 
 

@@ -121,6 +121,7 @@ class ProvenanceFacts:
     source_uri: str | None
     ref: str | None
     commit: str | None
+    dirty: bool = False  # chainproof's buildType: the checkout had uncommitted changes
 
     def to_json(self) -> dict[str, str | None]:
         return dict(self.__dict__)
@@ -150,6 +151,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
     external = _get(predicate, "buildDefinition", "externalParameters")
     source = _get(external, "workflow") or _get(external, "source")
     uri = ref = commit = None
+    dirty = isinstance(source, dict) and "dirty" in source and source["dirty"] is not False
     if isinstance(source, dict) and isinstance(source.get("repository"), str):
         uri, ref, commit = _repo(source["repository"]), source.get("ref"), source.get("commit")
     dependencies = _get(predicate, "buildDefinition", "resolvedDependencies")
@@ -168,6 +170,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
         source_uri=uri,
         ref=ref if isinstance(ref, str) else None,
         commit=commit if isinstance(commit, str) else None,
+        dirty=dirty,
     )
 
 
@@ -207,6 +210,14 @@ def provenance_failures(
                 "builder-id",
                 f"the provenance's builder id is {facts.builder_id!r}, "
                 f"expected {policy.builder_id!r}",
+            )
+        )
+    if facts.dirty:
+        failures.append(
+            (
+                "source-dirty",
+                "the provenance says the source checkout had uncommitted changes "
+                "(built with --allow-dirty): its commit does not describe what was built",
             )
         )
     expected = policy.expected_source
