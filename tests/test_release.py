@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from chainproof.cli.app import app
-from tests.build.helpers import make_project, use_local_index
+from tests.build.helpers import commit_all, make_project, registry_checkout, use_local_index
 
 runner = CliRunner()
 
@@ -89,3 +91,152 @@ def test_signer_flags_are_checked_before_building(tmp_path: Path) -> None:
     result = _run("release", str(tmp_path / "nowhere"), "--signer", "key")
     assert result.exit_code == 2
     assert "--signer key needs --key" in result.output
+
+
+def _release(project: Path, out: Path, key: Path, *extra: str) -> Result:
+    return _run(
+        "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra
+    )
+
+
+def test_output_path_is_a_file(project: Path, key: Path, tmp_path: Path) -> None:
+    (tmp_path / "rel").write_text("", "utf-8")
+    result = _release(project, tmp_path / "rel", key)
+    assert result.exit_code == 2
+    assert "exists and is not a directory" in result.output
+
+
+def test_check_reproducible(project: Path, key: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    result = _release(project, out, key, "--check-reproducible", "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "build-record.json").read_text("utf-8"))
+    assert record["options"]["check_reproducible"] is True
+
+
+def test_not_reproducible_exits_1_and_leaves_nothing(key: Path, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "noisy", markers={"RANDOM": "1"})
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key, "--check-reproducible")
+    assert result.exit_code == 1, result.output
+    assert "not reproducible" in result.output
+    assert "demo_noise.bin" in result.output
+    assert list(out.parent.iterdir()) == []
+
+
+def _configure(project: Path, text: str) -> None:
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write(text)
+    commit_all(project)
+
+
+def test_build_and_sbom_settings_from_the_project(
+    project: Path, key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
+    monkeypatch.delenv("CHAINPROOF_SBOM_SPEC_VERSION", raising=False)
+    _configure(
+        project,
+        '\n[tool.chainproof.build]\ninstaller = "pip"\n'
+        '[tool.chainproof.sbom]\nspec-version = "1.5"\n',
+    )
+    out = tmp_path / "rel"
+    assert _release(project, out, key).exit_code == 0
+    record = json.loads((out / "build-record.json").read_text("utf-8"))
+    assert record["tools"]["installer"]["name"] == "pip"
+    assert json.loads((out / "sbom.cdx.json").read_text("utf-8"))["specVersion"] == "1.5"
+    # The environment beats the file, as for `chainproof build` and `chainproof sbom`.
+    monkeypatch.setenv("CHAINPROOF_INSTALLER", "uv")
+    monkeypatch.setenv("CHAINPROOF_SBOM_SPEC_VERSION", "1.6")
+    assert _release(project, tmp_path / "rel2", key).exit_code == 0
+    record = json.loads((tmp_path / "rel2" / "build-record.json").read_text("utf-8"))
+    assert record["tools"]["installer"]["name"] == "uv"
+    sbom = json.loads((tmp_path / "rel2" / "sbom.cdx.json").read_text("utf-8"))
+    assert sbom["specVersion"] == "1.6"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('[tool.chainproof.build]\ninstaller = "conda"\n', "Unknown installer 'conda'"),
+        ('[tool.chainproof.sbom]\nspec-version = "9"\n', "CycloneDX '9' is not supported"),
+    ],
+    ids=["installer", "spec-version"],
+)
+def test_bad_settings_are_refused_before_building(
+    project: Path,
+    key: Path,
+    tmp_path: Path,
+    setting: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
+    monkeypatch.delenv("CHAINPROOF_SBOM_SPEC_VERSION", raising=False)
+    _configure(project, "\n" + setting)
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.parent.exists(), "nothing created, not even the parent"
+
+
+def test_release_is_readable_by_others_under_the_usual_umask(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "rel"
+    old = os.umask(0o022)
+    try:
+        assert _release(project, out, key).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+
+
+def test_ctrl_c_while_signing_leaves_nothing(
+    project: Path, key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("chainproof.signing.sign_release", interrupted)
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key)
+    assert result.exit_code == 130
+    assert "Interrupted" in result.output
+    assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.registry
+def test_real_project_release_then_verify(
+    key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small public package from the registry: released with a key, checked reproducible,
+    then verified with the provenance and SBOM attestations required."""
+    for name in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "UV_OFFLINE", "UV_NO_INDEX", "UV_FIND_LINKS"):
+        monkeypatch.delenv(name, raising=False)
+    project = registry_checkout("iniconfig", "2.0.0", tmp_path / "src")
+    out = tmp_path / "rel"
+    result = _release(project, out, key, "--check-reproducible", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert {e["name"] for e in summary["entries"] if e["role"] == "artifact"} == {
+        "iniconfig-2.0.0-py3-none-any.whl",
+        "iniconfig-2.0.0.tar.gz",
+    }
+    record = json.loads((out / "build-record.json").read_text("utf-8"))
+    assert record["options"]["check_reproducible"] is True
+    assert {p["name"] for p in record["build_environment"]} >= {"hatchling", "hatch-vcs"}
+    verified = _run(
+        "verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom", "--json"
+    )
+    assert verified.exit_code == 0, verified.output
+    # One flipped byte in the wheel and the same verification fails.
+    wheel = out / "iniconfig-2.0.0-py3-none-any.whl"
+    data = bytearray(wheel.read_bytes())
+    data[100] ^= 1
+    wheel.write_bytes(bytes(data))
+    tampered = _run("verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom")
+    assert tampered.exit_code == 1, tampered.output

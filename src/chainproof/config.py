@@ -29,8 +29,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise InputError(f"The configuration file {path} does not exist.") from exc
     except OSError as exc:
-        raise InputError(f"Cannot read the configuration file {path}: {exc}.") from exc
-    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"Cannot read the configuration file {path}: {exc.strerror or exc}."
+        ) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
 
 
@@ -52,8 +54,9 @@ def load_section(
         candidates = [p for p in (base / "chainproof.toml", base / "pyproject.toml") if p.is_file()]
     for path in candidates:
         data = _read_toml(path)
-        tool = data.get("tool", {}).get("chainproof", {})
-        table = tool.get(section) if isinstance(tool, dict) else None
+        tool = data.get("tool")
+        ours = tool.get("chainproof") if isinstance(tool, dict) else None
+        table = ours.get(section) if isinstance(ours, dict) else None
         if table is None and path.name != "pyproject.toml":
             table = data.get(section)
         if table is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import hashlib
 import json
 import os
@@ -11,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from chainproof.errors import InputError
+from chainproof.errors import ChainproofError, InfrastructureError, InputError
 
 __all__ = [
     "CHUNK_SIZE",
@@ -19,7 +21,9 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "canonical_json",
+    "default_mode",
     "load_json",
+    "os_error",
     "sha256_file",
 ]
 
@@ -60,21 +64,54 @@ def load_json(path: Path, what: str = "JSON file") -> Any:
         ) from exc
 
 
+# A full or failing disk is the machine's problem (exit 3), not the user's input.
+_INFRASTRUCTURE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO})
+
+
+def os_error(path: Path, exc: OSError, action: str = "write") -> ChainproofError:
+    """One sentence for a file that cannot be written or used (read-only place, a directory,
+    no permission), with the exit code of the cause."""
+    cls = InfrastructureError if exc.errno in _INFRASTRUCTURE_ERRNOS else InputError
+    return cls(f"Cannot {action} {path}: {exc.strerror or exc}.")
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+def default_mode(directory: bool = False) -> int:
+    """The mode ``open()`` or ``mkdir()`` would give: mkstemp and mkdtemp give 0o600/0o700,
+    which would hide a release from the other accounts that must read it."""
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over it.
+
+    Without ``mode`` the file gets the permissions a plain ``open()`` would give it. Any
+    failure is one InputError (InfrastructureError for a full or broken disk) and leaves
+    neither ``path`` changed nor a temporary file behind.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise os_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(tmp_name, mode)
+        os.chmod(tmp_name, default_mode() if mode is None else mode)
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise os_error(path, exc) from exc
         raise
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chainproof.errors import InputError, VerificationFailed
-from chainproof.fileio import atomic_write_text
+from chainproof.errors import InputError, UsageError, VerificationFailed
+from chainproof.fileio import atomic_write_text, default_mode, os_error
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
@@ -35,10 +35,19 @@ class ReleaseOptions:
     allow_dirty: bool = False
     check_reproducible: bool = False
     spec_version: str = "1.6"
+    # the SBOM's target, as --python-version and --platform of `chainproof sbom`
+    python_version: str | None = None
+    platforms: tuple[str, ...] = ()
 
 
 def _check_output(output: Path) -> None:
-    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+    if output.exists() and not output.is_dir():
+        raise InputError(f"The release directory {output} exists and is not a directory.")
+    try:
+        not_empty = output.is_dir() and any(output.iterdir())
+    except OSError as exc:
+        raise InputError(f"Cannot read the release directory {output}: {exc.strerror}.") from exc
+    if not_empty:
         raise InputError(
             f"The release directory {output} already exists and is not empty.",
             hint="Choose a new directory with -o; a release is never mixed with older files.",
@@ -53,14 +62,25 @@ def make_release(
     """Build, write the SBOM, sign; ``signer`` is called once the artifacts exist."""
     from chainproof.build.project import BuildOptions, build_project
     from chainproof.sbom.build import SbomRequest, make_sbom
-    from chainproof.sbom.cyclonedx import RenderOptions
+    from chainproof.sbom.cyclonedx import SPEC_VERSIONS, RenderOptions
+    from chainproof.sbom.target import Target
     from chainproof.signing import read_release, run_details, sign_release
 
     reporter = reporter or NullReporter()
+    # Settings are checked before a minute of building, not after.
+    if options.spec_version not in SPEC_VERSIONS:
+        raise UsageError(
+            f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
+        )
+    target = Target.for_python(options.python_version, options.platforms)
     output = options.output_dir.expanduser().absolute()
     _check_output(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+        staging.chmod(default_mode(directory=True))
+    except OSError as exc:
+        raise os_error(output, exc, "create") from exc
     try:
         outcome = build_project(
             BuildOptions(
@@ -77,7 +97,7 @@ def make_release(
                 f"The build is not reproducible: {outcome.differences[0].sentence()}."
             )
         _, rendered = make_sbom(
-            SbomRequest(dist=staging),
+            SbomRequest(dist=staging, target=target),
             RenderOptions(options.spec_version, "json", False, outcome.record.source_date_epoch),
             reporter,
         )

@@ -10,6 +10,8 @@ import base64
 import hashlib
 import os
 import subprocess
+import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -22,6 +24,7 @@ __all__ = [
     "git",
     "make_project",
     "make_wheel",
+    "registry_checkout",
     "use_local_index",
 ]
 
@@ -188,3 +191,32 @@ def use_local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     }.items():
         monkeypatch.setenv(name, value)
     return links
+
+
+def registry_checkout(name: str, version: str, base: Path) -> Path:
+    """The sdist of ``name==version`` from the package registry, unpacked under ``base`` and
+    committed as a git checkout with a fixed date (for tests marked ``registry``)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "download",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "-d",
+            str(base / "sdists"),
+            f"{name}=={version}",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    (sdist,) = (base / "sdists").glob(f"{name}-{version}.tar.gz")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(base, filter="data")
+    checkout = base / f"{name}-{version}"
+    git(checkout, "init", "-q", "-b", "main")
+    commit_all(checkout)
+    return checkout

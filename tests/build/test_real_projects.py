@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from chainproof.build.project import BuildOptions, build_project
 from chainproof.cli.app import app
 from chainproof.fileio import sha256_file
-from tests.build.helpers import COMMIT_EPOCH, commit_all, git
+from tests.build.helpers import COMMIT_EPOCH, registry_checkout
 
 pytestmark = pytest.mark.registry
 
@@ -47,25 +47,7 @@ def _pip(*args: str, cwd: Path | None = None) -> str:
 def checkouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each project's sdist unpacked and committed as a git checkout with a fixed date."""
     base = tmp_path_factory.mktemp("real")
-    found = {}
-    for name, (version, _) in PROJECTS.items():
-        _pip(
-            "download",
-            "--no-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(base / "sdists"),
-            f"{name}=={version}",
-        )
-        (sdist,) = (base / "sdists").glob(f"{name}-{version}.tar.gz")
-        with tarfile.open(sdist) as archive:
-            archive.extractall(base, filter="data")
-        checkout = base / f"{name}-{version}"
-        git(checkout, "init", "-q", "-b", "main")
-        commit_all(checkout)
-        found[name] = checkout
-    return found
+    return {name: registry_checkout(name, version, base) for name, (version, _) in PROJECTS.items()}
 
 
 def _clone(checkout: Path, target: Path) -> Path:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -217,3 +221,112 @@ def test_installer_from_pyproject(tmp_path: Path) -> None:
         app, ["build", str(project), "-o", str(tmp_path / "b"), "--json", "--installer", "uv"]
     )
     assert json.loads(flag.stdout)["installer"] == "uv", "the flag wins"
+
+
+def test_unknown_installer_is_refused_before_anything_else(tmp_path: Path) -> None:
+    # Not even a project: the flag is checked first, so the user fixes one thing at a time.
+    result = runner.invoke(app, ["build", str(tmp_path), "--installer", "conda"])
+    assert result.exit_code == 2
+    assert "Unknown installer 'conda' (from --installer)" in _one_error(result.output)
+
+
+def test_unknown_installer_in_pyproject_names_the_file(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write('\n[tool.chainproof.build]\ninstaller = "poetry"\n')
+    commit_all(project)
+    result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    error = _one_error(result.output)
+    assert "Unknown installer 'poetry'" in error
+    assert str(project / "pyproject.toml") in error
+    assert not (tmp_path / "o").exists()
+
+
+def test_paths_with_spaces(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "my project")
+    out = tmp_path / "out dir" / "dist files"
+    result = runner.invoke(app, ["build", str(project), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["build_record"] == str(out / "build-record.json")
+    assert (out / "demo-1.0.tar.gz").is_file()
+
+
+def test_outputs_are_readable_by_others_under_the_usual_umask(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "o").iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+
+
+def _fail_copy(*_: object) -> None:
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def test_unwritable_output_is_one_sentence_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "p")
+    out = tmp_path / "o"
+    monkeypatch.setattr("chainproof.build.project.shutil.copyfile", _fail_copy)
+    result = runner.invoke(app, ["build", str(project), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Cannot write" in _one_error(result.output)
+    assert "Permission denied" in result.output
+    assert not out.exists(), "the directory the build created is removed again"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_read_only_output_directory(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    out = tmp_path / "o"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        result = runner.invoke(app, ["build", str(project), "-o", str(out)])
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 2, result.output
+    assert "Permission denied" in _one_error(result.output)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads anything")
+def test_unreadable_pyproject(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    (project / "pyproject.toml").chmod(0)
+    try:
+        result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
+    finally:
+        (project / "pyproject.toml").chmod(0o644)
+    assert result.exit_code == 2, result.output
+    assert "Permission denied" in _one_error(result.output)
+
+
+def _interrupt(*_: object, **__: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["chainproof.build.project.compare_builds", "chainproof.build.project.atomic_write_text"],
+    ids=["after-building", "while-writing"],
+)
+def test_ctrl_c_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    project = make_project(tmp_path / "p")
+    out = tmp_path / "o"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(where, _interrupt)
+    result = runner.invoke(app, ["build", str(project), "-o", str(out)])
+    assert result.exit_code == 130, result.output
+    assert "Interrupted" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert list(scratch.iterdir()) == [], "the build's temporary directories are removed"

@@ -20,7 +20,7 @@ from chainproof.build.compare import Difference, compare_builds
 from chainproof.build.installers import choose_installer
 from chainproof.build.source import inspect_project, source_date_epoch
 from chainproof.errors import BuildFailed, InputError
-from chainproof.fileio import atomic_write_text, canonical_json, sha256_file
+from chainproof.fileio import atomic_write_text, canonical_json, os_error, sha256_file
 from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, ToolVersions
 from chainproof.progress import NullReporter, Reporter
 
@@ -76,23 +76,36 @@ def _wheel_metadata(wheel: Path) -> tuple[str, str]:
 
 def _publish(files: dict[str, Path], output: Path, record: str, reporter: Reporter) -> None:
     """Copy every artifact beside its destination under a temporary name, then rename them
-    all and write the record last; on failure remove the temporaries."""
-    output.mkdir(parents=True, exist_ok=True)
+    all and write the record last; on failure remove the temporaries and whatever was
+    already renamed, so no artifact is left without its record."""
     staged: list[tuple[Path, Path]] = []
+    renamed: list[Path] = []
+    current = output
+    created = not output.exists()
     try:
+        output.mkdir(parents=True, exist_ok=True)
         for name, source in sorted(files.items()):
+            current = output / name
             temporary = output / f".{name}.chainproof-tmp"
-            staged.append((temporary, output / name))
+            staged.append((temporary, current))
             shutil.copyfile(source, temporary)
-        for temporary, final in staged:
-            os.replace(temporary, final)
+        for temporary, current in staged:
+            os.replace(temporary, current)
+            renamed.append(current)
             reporter.advance()
-        atomic_write_text(output / RECORD_NAME, record)
+        current = output / RECORD_NAME
+        atomic_write_text(current, record)
         reporter.advance()
-    finally:
-        for temporary, _ in staged:
+    except BaseException as exc:
+        for path in [*renamed, *(temporary for temporary, _ in staged)]:
             with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
+                path.unlink()
+        if created:
+            with contextlib.suppress(OSError):
+                output.rmdir()
+        if isinstance(exc, OSError):
+            raise os_error(current, exc) from exc
+        raise
 
 
 def _build_environment(builds: tuple[BuiltDistribution, ...]) -> tuple[EnvironmentPackage, ...]:

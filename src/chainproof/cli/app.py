@@ -3,6 +3,8 @@ libraries only when it runs, so ``chainproof --help`` starts fast."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from chainproof import __version__
@@ -19,6 +21,7 @@ from chainproof.cli import (
     verify,
     verify_env,
 )
+from chainproof.cli.output import handle_errors
 
 __all__ = ["app", "main"]
 
@@ -63,4 +66,10 @@ app.command("release")(release.command)
 
 
 def main() -> None:
-    app()
+    """The console script: an exception raised outside a command's own handler (while
+    Typer converts a parameter, say) also ends as one sentence, never a traceback."""
+    try:
+        with handle_errors():
+            app()
+    except typer.Exit as done:  # raised by handle_errors itself, outside Typer's own handling
+        sys.exit(done.exit_code)

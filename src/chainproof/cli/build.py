@@ -12,24 +12,6 @@ from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_con
 __all__ = ["command"]
 
 
-def _installer(flag: str | None, project_dir: Path) -> str:
-    """Flag, then CHAINPROOF_INSTALLER, then ``installer`` in [build] of the config."""
-    from chainproof.config import env_setting, load_section
-
-    if flag is not None:
-        return flag
-    from_env = env_setting("installer")
-    if from_env is not None:
-        return from_env
-    table, origin = load_section("build", search_dir=project_dir if project_dir.is_dir() else None)
-    value = table.get("installer", "auto")
-    if not isinstance(value, str):
-        from chainproof.errors import InputError
-
-        raise InputError(f"installer in [build] of {origin} must be a string.")
-    return value
-
-
 def command(
     project_dir: Annotated[Path, typer.Argument(help="The git checkout to build.")] = Path("."),
     output: Annotated[
@@ -40,7 +22,8 @@ def command(
         str | None,
         typer.Option(
             metavar="auto|uv|pip",
-            help="Installer for the build environment; auto: uv if found, else pip.",
+            help="Installer for the build environment; auto: uv if found, else pip "
+            "(default: $CHAINPROOF_INSTALLER, then [tool.chainproof.build], then auto).",
         ),
     ] = None,
     check_reproducible: Annotated[
@@ -66,12 +49,13 @@ def command(
     """Build sdist and wheel reproducibly and write build-record.json."""
     with handle_errors():
         from chainproof.build.project import BuildOptions, build_project
+        from chainproof.build.settings import installer_setting
         from chainproof.errors import VerificationFailed
 
         options = BuildOptions(
             project_dir=project_dir,
             output_dir=output if output is not None else project_dir / "dist",
-            installer=_installer(installer, project_dir),
+            installer=installer_setting(installer, project_dir),
             check_reproducible=check_reproducible,
             allow_dirty=allow_dirty,
         )

@@ -16,7 +16,16 @@ from chainproof.progress import NullReporter, Reporter
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["emit_json", "fail", "handle_errors", "reporter", "stderr_console", "stdout_console"]
+__all__ = [
+    "INTERNAL_ERROR_EXIT",
+    "emit_json",
+    "fail",
+    "handle_errors",
+    "reporter",
+    "stderr_console",
+    "stdout_console",
+    "unexpected",
+]
 
 
 def stdout_console() -> Console:
@@ -47,16 +56,62 @@ def fail(error: ChainproofError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
+INTERRUPTED_EXIT = 130  # what a shell reports for a process stopped by SIGINT
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE of sysexits.h: a bug, never a verdict
+DEBUG_ENV = "CHAINPROOF_DEBUG"
+
+
+def unexpected(exc: Exception) -> NoReturn:
+    """Last resort for an exception no code turned into a ChainproofError: one sentence.
+
+    An OSError that escaped (a permission, a full disk) is about the machine or the input,
+    so it keeps the documented codes; anything else is a bug (exit 70), which is never 0,
+    so a verification that crashes can never pass. CHAINPROOF_DEBUG=1 re-raises it.
+    """
+    import os
+
+    from chainproof.errors import InputError
+
+    if os.environ.get(DEBUG_ENV):
+        raise exc
+    if isinstance(exc, OSError):
+        from pathlib import Path
+
+        from chainproof.fileio import os_error
+
+        if exc.filename:
+            fail(os_error(Path(str(exc.filename)), exc, "use"))
+        fail(InputError(f"{exc.strerror or exc}."))
+    detail = str(exc).strip().splitlines()
+    console = stderr_console()
+    console.print(
+        f"Error: internal error ({type(exc).__name__}"
+        f"{': ' + detail[0] if detail else ''}); this is a bug in chainproof.",
+        markup=False,
+        style="bold red",
+    )
+    console.print(
+        f"Hint: Please report it with the command line; set {DEBUG_ENV}=1 to see the traceback.",
+        markup=False,
+    )
+    raise typer.Exit(INTERNAL_ERROR_EXIT)
+
+
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Turn ChainproofError (and Ctrl-C) into a message and the documented exit code."""
+    """Turn ChainproofError, Ctrl-C and, as a last resort, any other exception into one
+    sentence and the documented exit code; never a traceback."""
     try:
         yield
     except ChainproofError as error:
         fail(error)
     except KeyboardInterrupt:
-        stderr_console().print("Interrupted.")
-        raise typer.Exit(130) from None
+        stderr_console().print("Interrupted; nothing more was written.", markup=False)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # typer.Exit and usage errors are already the intended outcome
+    except Exception as exc:  # the last resort
+        unexpected(exc)
 
 
 class _RichReporter:

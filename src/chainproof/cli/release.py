@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,32 +35,56 @@ def command(
     ] = None,
     staging: Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")] = False,
     installer: Annotated[
-        str, typer.Option(metavar="auto|uv|pip", help="Installer for the build environment.")
-    ] = "auto",
+        str | None,
+        typer.Option(
+            metavar="auto|uv|pip",
+            help="Installer for the build environment (default: $CHAINPROOF_INSTALLER, then "
+            "[tool.chainproof.build], then auto).",
+        ),
+    ] = None,
     allow_dirty: Annotated[
-        bool, typer.Option("--allow-dirty", help="Release a working tree with changes (recorded).")
+        bool,
+        typer.Option(
+            "--allow-dirty", metavar="", help="Release a working tree with changes (recorded)."
+        ),
     ] = False,
     check_reproducible: Annotated[
-        bool, typer.Option("--check-reproducible", help="Build twice and compare first.")
+        bool,
+        typer.Option("--check-reproducible", metavar="", help="Build twice and compare first."),
     ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
+    ] = False,
 ) -> None:
     """Build, write the SBOM, sign and write release.json into one new directory.
 
     Runs `chainproof build`, `chainproof sbom --dist` and `chainproof sign` in a staging
-    directory; OUTPUT appears only if every stage succeeded.
+    directory; OUTPUT appears only if every stage succeeded. The build and SBOM settings
+    ([build], [sbom]) are read from PROJECT_DIR's configuration; the SBOM is always JSON.
     """
     with handle_errors():
+        from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import check_signer_flags, choose_signer
         from chainproof.release import ReleaseOptions, make_release
+        from chainproof.sbom.build import setting
 
         check_signer_flags(signer, key, identity_token, trust_config, staging)
+        sbom_settings: dict[str, Any] = {}
+        if project_dir.is_dir():  # else the build says what is wrong with it
+            platforms = setting("platform", None, project_dir)
+            python_version = setting("python-version", None, project_dir)
+            sbom_settings = {
+                "spec_version": str(setting("spec-version", None, project_dir)),
+                "python_version": python_version if isinstance(python_version, str) else None,
+                "platforms": tuple(platforms) if isinstance(platforms, list) else (),
+            }
         options = ReleaseOptions(
             project_dir=project_dir,
             output_dir=output,
-            installer=installer,
+            installer=installer_setting(installer, project_dir),
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
+            **sbom_settings,
         )
         with reporter(json_output) as progress:
             result = make_release(
