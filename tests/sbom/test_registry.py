@@ -43,6 +43,19 @@ def chainproof(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     )
 
 
+def sbom_twice(*args: str, out: Path) -> dict[str, Any]:
+    """Run `chainproof sbom ... -o out` twice: strictly valid, byte-identical, parsed."""
+    first = chainproof("sbom", *args, "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    text = out.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    second = chainproof("sbom", *args, "-o", str(out))
+    assert second.returncode == 0, second.stderr
+    assert out.read_text() == text
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
 def runtime(doc: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     return {
         c["purl"]: tuple(h["content"] for h in c["hashes"])
@@ -220,19 +233,13 @@ def test_lock_files_give_the_same_components(project: Path, dist_sbom: dict[str,
         ("--pylock", "pylock.toml"),
         ("--requirements", "requirements.txt"),
     ):
-        out = project / f"{name}.cdx.json"
-        result = chainproof("sbom", flag, str(project / name), "-o", str(out))
-        assert result.returncode == 0, result.stderr
-        text = out.read_text()
-        assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
-        assert runtime(json.loads(text)) == expected, name
+        doc = sbom_twice(flag, str(project / name), out=project / f"{name}.cdx.json")
+        assert runtime(doc) == expected, name
     # Lock files carry no licences; --with-metadata reads them from the index.
-    out = project / "licences.cdx.json"
-    result = chainproof(
-        "sbom", "--uv-lock", str(project / "uv.lock"), "--with-metadata", "-o", str(out)
+    doc = sbom_twice(
+        "--uv-lock", str(project / "uv.lock"), "--with-metadata", out=project / "licences.cdx.json"
     )
-    assert result.returncode == 0, result.stderr
-    assert licences(json.loads(out.read_text())) == licences(dist_sbom)
+    assert licences(doc) == licences(dist_sbom)
 
 
 def test_env_of_about_100_packages(tmp_path: Path) -> None:
@@ -254,10 +261,9 @@ def test_env_of_about_100_packages(tmp_path: Path) -> None:
     )
     assert len(listed) >= 90
     out = tmp_path / "env.json"
-    result = chainproof("sbom", "--env", str(python), "-o", str(out), "--json")
+    doc = sbom_twice("--env", str(python), out=out)
+    result = chainproof("sbom", "--env", str(python), "-o", str(tmp_path / "j.json"), "--json")
     assert result.returncode == 0, result.stderr
-    doc = json.loads(out.read_text())
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.read_text()) is None
     assert {(canonicalize_name(p["name"]), p["version"]) for p in listed} == {
         (canonicalize_name(c["name"]), c["version"]) for c in doc["components"]
     }

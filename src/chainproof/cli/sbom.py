@@ -168,7 +168,8 @@ def command(
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
         fallback = None
         dist_dir = dist or Path("dist")
-        if not any((pylock, uv_lock, requirements, env)):
+        from_dist = not any((pylock, uv_lock, requirements, env))
+        if from_dist:
             record = dist_dir / "build-record.json"
             if record.is_file():
                 from chainproof.fileio import load_json
@@ -183,7 +184,7 @@ def command(
             result, rendered = make_sbom(request, options, progress)
         suffix = "xml" if options.output_format == "xml" else "json"
         if output is None:
-            base = dist_dir if source.description.startswith("the release") else Path(".")
+            base = dist_dir if from_dist else Path(".")
             output = base / f"sbom.cdx.{suffix}"
         warnings = (*result.warnings, *rendered.warnings)
         if str(output) == "-":
