@@ -307,6 +307,28 @@ def test_bad_digest_argument_is_one_sentence(release: Path, arg: str) -> None:
     assert "sha256:HEX" in result.stderr or "not a valid digest" in result.stderr
 
 
+def test_offline_root_with_an_empty_or_corrupt_cache(vectors: Path, tmp_path: Path) -> None:
+    """--offline falls back to the root shipped with sigstore-python; a corrupt cached copy is
+    one sentence naming the cache, never a pass and never a dump."""
+    env = {k: str(tmp_path) for k in ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    args = ["verify", str(vectors / "bundle_v3_github.whl"), "--offline"]
+    args += ["--github", "trailofbits/rfc8785.py", "--ref", "refs/tags/v0.1.2"]
+    assert invoke(args, env=env).exit_code == 0
+    for cached in tmp_path.rglob("trusted_root.json"):
+        cached.write_text("garbage\n")
+    result = invoke(args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "cached Sigstore trusted root is unusable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2  # the sentence and its hint
+
+
+def test_gitlab_project_with_the_github_issuer_is_contradictory(release: Path) -> None:
+    issuer = "https://token.actions.githubusercontent.com"
+    result = invoke(["verify", str(release), "--gitlab", PROJECT, "--issuer", issuer])
+    assert result.exit_code == 2, result.output
+    assert "contradictory" in result.stderr
+
+
 @pytest.mark.parametrize("arg", ["", " "])
 def test_empty_target_is_not_the_working_directory(
     release: Path, arg: str, monkeypatch: pytest.MonkeyPatch

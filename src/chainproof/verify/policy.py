@@ -247,6 +247,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     if get("gitlab"):
         if not _GITLAB_PROJECT.fullmatch(get("gitlab")):
             raise UsageError(f"--gitlab must be GROUP/PROJECT, not {get('gitlab')!r}.")
+        if issuer == GITHUB_ISSUER:
+            raise _contradiction(f"gitlab with issuer {GITHUB_ISSUER}, which is GitHub's")
         issuer = issuer or GITLAB_ISSUER
     if (get("identity") or get("identity-regex")) and issuer is None:
         raise UsageError(

@@ -67,5 +67,12 @@ def load_verifier(policy: Policy) -> Verifier:
             hint="Use --offline to verify with the cached root, or --trusted-root FILE.",
         ) from exc
     except (SigstoreError, ValueError, KeyError) as exc:
-        source = policy.trusted_root or policy.trust_config or "Sigstore trusted root"
-        raise InputError(f"{source} is not a usable Sigstore trusted root: {exc}.") from exc
+        problem = (str(exc).strip().splitlines() or ["unknown error"])[0].rstrip(".")
+        source = policy.trusted_root or policy.trust_config
+        if source is not None:
+            raise InputError(f"{source} is not a usable Sigstore trusted root: {problem}.") from exc
+        raise InputError(
+            f"The cached Sigstore trusted root is unusable: {problem}.",
+            hint="Delete sigstore-python's cache (~/.cache/sigstore-python) and retry; "
+            "without --offline it is fetched again over TUF.",
+        ) from exc
