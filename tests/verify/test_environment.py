@@ -171,3 +171,21 @@ def test_missing_package_and_deleted_file_are_listed(
     )
     report = verify_environment_against_sbom(sbom, str(python))
     assert kinds(report) == {("missing", "alpha"), ("file-missing", "beta")}
+
+
+def test_names_compare_normalised_versions_by_pep_440(
+    environment: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """`ALPHA` in the SBOM is the installed `alpha`, and 2.0.0 is 2.0 (PEP 440); a local
+    version (2.0+evil) is another version, and a look-alike name is another package."""
+    python, wheels, _ = environment
+    alpha, beta = (next(wheels.glob(f"{n}-*.whl")) for n in ("alpha", "beta-2.0"))
+    sbom = write_sbom(
+        tmp_path / "names.cdx.json", {"ALPHA": ("1.0", alpha), "Beta": ("2.0.0", beta)}
+    )
+    assert verify_environment_against_sbom(sbom, str(python)).passed
+    make_wheel(wheels, "beta", "2.0+evil")
+    make_wheel(wheels, "alpha-x", "1.0")
+    install(python, wheels, "beta==2.0+evil", "alpha-x==1.0")
+    report = verify_environment_against_sbom(sbom, str(python))
+    assert kinds(report) == {("version", "beta"), ("added", "alpha-x")}

@@ -83,6 +83,16 @@ def default_python() -> str:
     return sys.executable
 
 
+def _same_version(installed: str, expected: str) -> bool:
+    """Equal under PEP 440 (2.0 is 2.0.0; a local label such as +evil counts), else as text."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(installed) == Version(expected)
+    except InvalidVersion:
+        return installed == expected
+
+
 _FILE_KINDS = {"modified": "modified", "missing": "file-missing"}
 
 
@@ -108,7 +118,7 @@ def verify_environment_against_sbom(
     for key, version in expected.items():
         if key not in installed:
             drift.append(Drift(key, "missing", expected=version))
-        elif installed[key] != version:
+        elif not _same_version(installed[key], version):
             drift.append(Drift(key, "version", expected=version, actual=installed[key]))
     drift += [
         Drift(key, "added", actual=version)
