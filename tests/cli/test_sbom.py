@@ -342,3 +342,13 @@ def test_env_modified_file_fails_unless_allowed(tmp_path: Path, wheelhouse: Path
     doc = json.loads(out.read_text())
     (libb,) = [c for c in doc["components"] if c["name"] == "libb"]
     assert any(p["name"] == "chainproof:record:problem" for p in libb["properties"])
+
+
+def test_dist_xml(tmp_path: Path, app_wheel: Path, wheelhouse: Path) -> None:
+    dist = make_dist(tmp_path / "dist", app_wheel, "app", "0.1")
+    args = ("--dist", str(dist), "--no-index", "--find-links", str(wheelhouse))
+    code, _, stderr = run(*args, "--format", "xml", "--spec-version", "1.5")
+    assert code == 0, stderr
+    text = (dist / "sbom.cdx.xml").read_text()
+    assert "<bom " in text
+    assert "pkg:pypi/liba@1.2" in text
