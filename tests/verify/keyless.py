@@ -58,25 +58,17 @@ def make_keyless_release(directory: Path, sigstore: LocalSigstore) -> Path:
     return directory
 
 
-def verify(local_sigstore: LocalSigstore, target: Path | str, *extra: str) -> Result:
-    """`chainproof verify TARGET` under the release's true policy, provenance and SBOM
-    required, JSON output; ``extra`` flags are appended."""
-    return invoke(
-        [
-            "verify",
-            str(target),
-            "--trust-config",
-            str(local_sigstore.trust_config),
-            "--gitlab",
-            PROJECT,
-            "--ref",
-            REF,
-            "--require",
-            "provenance,sbom",
-            "--json",
-            *extra,
-        ]
-    )
+def verify(
+    local_sigstore: LocalSigstore,
+    target: Path | str,
+    *extra: str,
+    require: str | None = "provenance,sbom",
+) -> Result:
+    """`chainproof verify TARGET` under the release's true policy, JSON output, with
+    ``--require`` (provenance and SBOM unless told); ``extra`` flags are appended."""
+    trust = ["--trust-config", str(local_sigstore.trust_config)]
+    policy = ["--gitlab", PROJECT, "--ref", REF, *(["--require", require] if require else [])]
+    return invoke(["verify", str(target), *trust, *policy, "--json", *extra])
 
 
 def edit_json(path: Path, edit: Callable[[Any], None]) -> None:

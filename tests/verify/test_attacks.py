@@ -150,27 +150,12 @@ def test_identity_regex_must_match_the_whole_san(
 ) -> None:
     """--identity-regex is anchored at both ends (like fullmatch), unlike cosign's
     --certificate-identity-regexp: a prefix of the SAN is not enough."""
-    base = ["--trust-config", str(local_sigstore.trust_config), "--issuer", GITLAB, "--json"]
-    prefix = invoke(
-        [
-            "verify",
-            str(release / WHEEL),
-            "--identity-regex",
-            r"https://gitlab\.com/group/project",
-            *base,
-        ]
-    )
+    base = ["verify", str(release / WHEEL), "--trust-config", str(local_sigstore.trust_config)]
+    base += ["--issuer", GITLAB, "--json", "--identity-regex"]
+    prefix = invoke([*base, r"https://gitlab\.com/group/project"])
     assert prefix.exit_code == 1, prefix.output
     assert (WHEEL, "identity") in failures(prefix)
-    whole = invoke(
-        [
-            "verify",
-            str(release / WHEEL),
-            "--identity-regex",
-            r"https://gitlab\.com/group/project//.*",
-            *base,
-        ]
-    )
+    whole = invoke([*base, r"https://gitlab\.com/group/project//.*"])
     assert whole.exit_code == 0, whole.output
 
 
