@@ -215,14 +215,13 @@ def test_real_project_release_then_verify(
 ) -> None:
     """A small public package from the registry: released with a key, checked reproducible,
     then verified with the provenance and SBOM attestations required."""
-    for name in ("PIP_NO_INDEX", "PIP_FIND_LINKS", "UV_OFFLINE", "UV_NO_INDEX", "UV_FIND_LINKS"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     project = registry_checkout("iniconfig", "2.0.0", tmp_path / "src")
     out = tmp_path / "rel"
     result = _release(project, out, key, "--check-reproducible", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert {e["name"] for e in summary["entries"] if e["role"] == "artifact"} == {
+    assert {e["name"] for e in summary["files"] if e["role"] == "artifact"} == {
         "iniconfig-2.0.0-py3-none-any.whl",
         "iniconfig-2.0.0.tar.gz",
     }

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ def env_setting(name: str) -> str | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # not at the top: `chainproof --help` imports this module
+
     try:
         with path.open("rb") as stream:
             return tomllib.load(stream)

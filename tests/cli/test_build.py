@@ -130,6 +130,16 @@ def _no_backend(path: Path) -> Path:
     return path
 
 
+def _backend_path_outside(path: Path) -> Path:
+    make_project(path)
+    (path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "demo_backend"\nbackend-path = ["/etc"]\n',
+        "utf-8",
+    )
+    commit_all(path)
+    return path
+
+
 def _non_git(path: Path) -> Path:
     path.mkdir()
     (path / "setup.py").write_text("", "utf-8")
@@ -153,6 +163,7 @@ def _dirty(path: Path) -> Path:
         (lambda p: make_project(p, markers={"FAIL": "1"}), "build backend failed"),
         (lambda p: make_project(p, requires=("not a requirement!",)), "is not valid"),
         (_no_backend, "Backend 'nonexistent_backend' is not available"),
+        (_backend_path_outside, "cannot be built: paths must be relative"),
     ],
     ids=[
         "missing",
@@ -163,6 +174,7 @@ def _dirty(path: Path) -> Path:
         "backend",
         "bad-req",
         "no-backend",
+        "backend-path",
     ],
 )
 def test_bad_input_exits_2_with_one_sentence(

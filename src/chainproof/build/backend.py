@@ -99,8 +99,11 @@ def _run_backend(
     with IsolatedEnvironment(installer, workdir) as env:
         try:
             builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
-        except BuildException as exc:
-            raise InputError(f"{source_dir} cannot be built: {exc}.") from exc
+        except (BuildException, ValueError) as exc:  # ValueError: a backend-path outside
+            raise InputError(
+                f"{source_dir} cannot be built: {str(exc).rstrip('.')}.",
+                hint="Check [build-system] in pyproject.toml.",
+            ) from exc
         reporter.log(f"{kind}: installing the build requirements with {installer.name}")
         env.install(builder.build_system_requires)
         reporter.advance()
