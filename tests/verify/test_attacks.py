@@ -57,6 +57,21 @@ def test_manifest_dist_under_another_role_fails(
     assert (evil.name, "manifest") in failures(result)
 
 
+@pytest.mark.parametrize("name", ["cp_demo-1.2.0.tar.bz2", "cp_demo-1.2.0.tgz", "evil.egg"])
+@pytest.mark.parametrize("manifest", [True, False])
+def test_any_installable_archive_counts_as_a_distribution(
+    local_sigstore: LocalSigstore, release: Path, name: str, manifest: bool
+) -> None:
+    """pip installs more archive types than chainproof builds; an unsigned one beside a signed
+    release is a failure, listed in the manifest or not."""
+    (release / name).write_bytes(b"not signed")
+    if not manifest:
+        (release / "release.json").unlink()
+    result = verify(local_sigstore, release)
+    assert result.exit_code == 1, result.output
+    assert (name, "manifest" if manifest else "signature") in failures(result)
+
+
 @pytest.mark.parametrize("manifest", [True, False])
 def test_symlink_in_release_directory_fails(
     local_sigstore: LocalSigstore, release: Path, tmp_path: Path, manifest: bool

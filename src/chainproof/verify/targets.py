@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
-_DIST = re.compile(r".+\.(whl|tar\.gz|zip)$")
+# every archive pip would install, not only the ones chainproof builds: an unsigned
+# evil-1.0.tar.bz2 beside a signed release must not go unnoticed
+_DIST = re.compile(r".+\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz|tbz|tar|egg)", re.S)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _OTHER_DIGEST = re.compile(r"(?!sha256:)(sha\d+|sha3-\d+|sha512-\d+|md5|blake2b):.*", re.I)
 
@@ -119,7 +121,7 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
 
     listed = {e["name"] for e in entries}
     for entry in entries:
-        if _DIST.match(entry["name"]) and entry["role"] != "artifact":
+        if _DIST.fullmatch(entry["name"]) and entry["role"] != "artifact":
             release.failures.append(
                 (
                     entry["name"],
@@ -129,7 +131,7 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
                 )
             )
     for path in sorted(directory.iterdir()):
-        if _DIST.match(path.name) and path.name not in listed:
+        if _DIST.fullmatch(path.name) and path.name not in listed:
             release.failures.append(
                 (
                     path.name,
@@ -181,7 +183,7 @@ def _from_names(directory: Path, release: Release) -> list[Target]:
     return [
         _file_target(p, None)
         for p in sorted(directory.iterdir())
-        if _DIST.match(p.name) and p.is_file()
+        if _DIST.fullmatch(p.name) and p.is_file()
     ]
 
 
