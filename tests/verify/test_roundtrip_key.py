@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -152,3 +153,28 @@ def test_signature_claiming_the_keyid_but_made_by_another_key_fails(
     ]
     envelope.write_text(json.dumps(forged_dict))
     assert (WHEEL, "signature") in failures(verify_keyed(release, public_key))
+
+
+def test_digest_with_the_key_signed_provenance_as_bundle(
+    keyed_release: tuple[Path, Path],
+) -> None:
+    """By digest, --bundle names the key-signed provenance: the same result as by file."""
+    directory, public_key = keyed_release
+    provenance = str(directory / "provenance.dsse.json")
+    key = ["--key", str(public_key), "--ref", REF, "--json"]
+    for name in (WHEEL, SDIST):
+        digest = "sha256:" + hashlib.sha256((directory / name).read_bytes()).hexdigest()
+        by_digest = invoke(["verify", digest, "--bundle", provenance, *key])
+        assert by_digest.exit_code == 0, by_digest.output
+        by_file = invoke(["verify", str(directory / name), "--bundle", provenance, *key])
+        assert by_file.exit_code == 0, by_file.output
+        artifact = json.loads(by_digest.stdout)["artifacts"][0]
+        assert artifact["passed_checks"] == ["identity", "provenance", "signature"]
+    other = "sha256:" + "ab" * 32
+    result = invoke(["verify", other, "--bundle", provenance, *key])
+    assert result.exit_code == 1
+    assert (other, "subject-digest") in failures(result)
+    wrong_ref = invoke(
+        ["verify", digest, "--bundle", provenance, *key[:2], "--ref", "refs/heads/x"]
+    )
+    assert wrong_ref.exit_code == 1

@@ -95,21 +95,24 @@ class _Run:
         art = _Artifact(target)
         if not self.policy.has_signer:
             return art  # a layout alone: the in-toto chain is the only evidence (see layout())
-        if self.policy.key is not None:
-            # A key-signed release has no per-file signatures: the artifact is signed by
-            # being a subject of the key-signed provenance (required with --key).
-            for path in target.bundles:
+        keyed = self.policy.key is not None
+        bundles = list(target.bundles)
+        if keyed:
+            # A key signs statements only: an artifact is signed by being a subject of the
+            # key-signed provenance (required with --key), the release's or one given with
+            # --bundle (for a digest). Sigstore bundles found beside it cannot be checked.
+            for path in [p for p in bundles if p.name.endswith(BUNDLE_SUFFIXES)]:
                 art.fail(
                     "signature", f"{path.name}: a Sigstore bundle cannot be verified with --key"
                 )
-            return art
-        if not target.bundles:
+                bundles.remove(path)
+        elif not bundles:
             looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
             art.fail("signature", f"no Sigstore bundle found (looked for {looked})")
             return art
-        for path in target.bundles:
+        for path in bundles:
             pep740 = path.name.endswith(".publish.attestation")
-            outcome = self.bundle(path, target.sha256)
+            outcome = self.bundle(path, None if keyed else target.sha256)
             art.signer = art.signer or outcome.signer
             problems = list(outcome.failures)
             if outcome.statement is not None:
@@ -118,7 +121,7 @@ class _Run:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
             for check, detail in problems:
                 art.fail(check, f"{path.name}: {detail}")
-        if not art.failures:
+        if not art.failures and not keyed:
             art.passed |= {"signature", "identity"}
         return art
 
