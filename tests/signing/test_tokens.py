@@ -145,3 +145,13 @@ def test_github_actions_ambient_credentials(
     with pytest.raises(InputError, match="insufficient OIDC token permissions") as info:
         find_token(None, interactive=False, oidc_url=_no_browser)
     assert "id-token: write" in str(info.value.hint)
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_empty_flag_is_not_the_environments_token(
+    monkeypatch: pytest.MonkeyPatch, empty: str
+) -> None:
+    """`--identity-token "$UNSET"` must not sign with whatever identity the environment has."""
+    monkeypatch.setenv("SIGSTORE_ID_TOKEN", "from-sigstore-env")
+    with pytest.raises(UsageError, match="--identity-token is empty"):
+        find_token(empty, interactive=False, oidc_url=_no_browser)

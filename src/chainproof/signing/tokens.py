@@ -98,7 +98,9 @@ def find_token(
     """--identity-token, then CHAINPROOF_IDENTITY_TOKEN / SIGSTORE_ID_TOKEN, then ambient CI
     credentials, then (on a terminal only) the browser flow of the instance's OIDC issuer."""
     env = os.environ if env is None else env
-    if explicit:
+    if explicit is not None:
+        if not explicit.strip():  # e.g. --identity-token "$UNSET": never sign as someone else
+            raise UsageError("--identity-token is empty.", hint=_CI_HINT)
         return FoundToken(explicit.strip(), "--identity-token")
     from_config = env.get("CHAINPROOF_IDENTITY_TOKEN")
     if from_config:
