@@ -211,3 +211,28 @@ def test_binary_policy_file_is_one_sentence(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "is not valid TOML" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "build",
+        "sbom",
+        "sign",
+        "verify",
+        "verify-env",
+        "audit",
+        "db import",
+        "db update",
+        "db status",
+        "keygen",
+        "step",
+        "layout init",
+        "layout sign",
+        "release",
+    ],
+)
+def test_every_help_renders(command: str) -> None:
+    result = runner.invoke(app, [*command.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
