@@ -101,7 +101,6 @@ def load_bundle(path: Path) -> LoadedBundle:
     """Parse ``path``; a file that is not a well-formed bundle raises InputError (exit 2)."""
     from cryptography import x509
     from pydantic import ValidationError
-    from pypi_attestations import Attestation, ConversionError
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle
 
@@ -124,6 +123,8 @@ def load_bundle(path: Path) -> LoadedBundle:
             dsse = isinstance(data.get("dsseEnvelope"), dict)
             return LoadedBundle(path, Bundle.from_json(raw), pep740=False, is_dsse=dsse)
         if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
+            from pypi_attestations import Attestation  # only for PEP 740: a slow import
+
             attestation = Attestation.model_validate_json(raw)
             return LoadedBundle(path, attestation.to_bundle(), pep740=True, is_dsse=True)
     except ValidationError as exc:
@@ -132,7 +133,7 @@ def load_bundle(path: Path) -> LoadedBundle:
         raise InputError(
             f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
         ) from exc
-    except (SigstoreError, ConversionError, ValueError, x509.DuplicateExtension) as exc:
+    except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError too
         # sigstore-python reads the certificate's extensions while loading and lets
         # cryptography's DuplicateExtension (not a ValueError) escape
         if (
