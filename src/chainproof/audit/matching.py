@@ -9,7 +9,8 @@ Ordering is PEP 440's, so ``2.3.0rc1`` sorts before ``2.3.0`` and ``2.2.1.post1`
 (``0.12.01`` == ``0.12.1``; a local version ``1.0+deb`` counts as ``1.0``).
 
 The answer is three-valued: a range or version chainproof cannot read gives ``None``
-(unknown), which callers report as "unchecked", never as "not affected".
+(unknown), which callers report as "unchecked", never as "not affected". A version that is
+not PEP 440 (a VCS commit id, a legacy version) is affected when listed, else unknown.
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def affects(
         return True
     ranges = list(ranges)
     parsed = parse_version(version)
-    if parsed is None:
-        return None if ranges or unreadable else False
+    if parsed is None:  # a VCS commit or legacy version: no list or range can clear it
+        return None if ranges or unreadable or versions else False
     unknown = bool(unreadable)
     for events in ranges:
         verdict = _in_range(parsed, events)
