@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -239,3 +243,35 @@ def test_real_project_release_then_verify(
     wheel.write_bytes(bytes(data))
     tampered = _run("verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom")
     assert tampered.exit_code == 1, tampered.output
+
+
+def test_sigterm_leaves_nothing(key: Path, tmp_path: Path) -> None:
+    """A cancelled CI job (SIGTERM) mid-build: the staging directory and the build's
+    temporary files are removed, and the exit code says it was terminated."""
+    started = tmp_path / "backend-started"
+    project = make_project(tmp_path / "slow", markers={"SLEEP": str(started)})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out" / "rel"
+    command = [sys.executable, "-m", "chainproof", "release", str(project), "-o", str(out)]
+    process = subprocess.Popen(
+        [*command, "--signer", "key", "--key", f"{key}.key"],
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        while not started.exists() and process.poll() is None:
+            time.sleep(0.05)
+        assert process.poll() is None, process.communicate()[0]
+        (staging,) = out.parent.iterdir()
+        assert staging.name.startswith(".rel."), "the release is being staged"
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, output
+    assert "Traceback" not in output
+    assert list(out.parent.iterdir()) == []
+    assert list(scratch.iterdir()) == []

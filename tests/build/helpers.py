@@ -1,7 +1,8 @@
 """Tiny git projects with an in-tree PEP 517 backend, and hand-made wheels, for offline tests.
 
 Marker files steer the backend: FAIL (build_wheel fails after printing), RANDOM (a wheel
-member with random bytes), EXTRA (its lines are returned by get_requires_for_build_*).
+member with random bytes), EXTRA (its lines are returned by get_requires_for_build_*),
+SLEEP (build_sdist creates the file named inside, then hangs for two minutes).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def build_sdist(sdist_directory, config_settings=None):
+    if os.path.exists("SLEEP"):  # tell the test (the file named inside) we are here, then hang
+        with open("SLEEP") as stream:
+            open(stream.read().strip(), "w").close()
+        time.sleep(120)
     base = f"{NAME}-{VERSION}"
     names = sorted(n for n in os.listdir(".") if os.path.isfile(n))
     path = os.path.join(sdist_directory, base + ".tar.gz")

@@ -65,9 +65,18 @@ app.add_typer(layout.app, name="layout")
 app.command("release")(release.command)
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    # SystemExit unwinds like Ctrl-C: staging directories and temporary files are removed.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """The console script: an exception raised outside a command's own handler (while
-    Typer converts a parameter, say) also ends as one sentence, never a traceback."""
+    Typer converts a parameter, say) also ends as one sentence, never a traceback. SIGTERM
+    (a cancelled CI job) unwinds the command, so it leaves nothing half-written behind."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         with handle_errors():
             app()
