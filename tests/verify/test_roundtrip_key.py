@@ -178,3 +178,15 @@ def test_digest_with_the_key_signed_provenance_as_bundle(
         ["verify", digest, "--bundle", provenance, *key[:2], "--ref", "refs/heads/x"]
     )
     assert wrong_ref.exit_code == 1
+
+
+def test_keyless_and_key_statements_side_by_side(
+    keyed_release: tuple[Path, Path], keyless_release: Path, tmp_path: Path
+) -> None:
+    """A release signed both ways (read by name): --key reads the *.dsse.json statements, not
+    the Sigstore bundles of the same name."""
+    release, public_key = _copy(keyed_release, tmp_path)
+    for name in ("provenance.sigstore.json", "sbom.intoto.sigstore.json"):
+        shutil.copy(keyless_release / name, release)
+    result = verify_keyed(release, public_key)
+    assert result.exit_code == 0, result.output

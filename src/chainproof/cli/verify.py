@@ -128,7 +128,7 @@ def command(
         from_env = env_setting("verify_policy")
         rules = load_policy(flags, policy or (Path(from_env) if from_env else None))
         args = targets or []
-        found, release = resolve_targets(args, bundle)
+        found, release = resolve_targets(args, bundle, keyed=rules.key is not None)
         # sigstore-python and in-toto log warnings (offline TUF, command alignment) on stderr;
         # the report says what decided.
         for library in ("sigstore", "in_toto"):

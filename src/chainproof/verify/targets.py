@@ -49,6 +49,7 @@ class Release:
     """A release directory's shared evidence, and manifest problems found while reading it."""
 
     directory: Path
+    keyed: bool = False  # --key: the statements are *.dsse.json envelopes, not bundles
     provenance: Path | None = None
     sbom_attestation: Path | None = None
     sbom: Path | None = None
@@ -166,14 +167,14 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
 
 
 def _evidence_by_name(directory: Path, release: Release) -> None:
-    for attr, names in (
-        ("provenance", ("provenance.sigstore.json", "provenance.dsse.json")),
-        ("sbom_attestation", ("sbom.intoto.sigstore.json", "sbom.intoto.dsse.json")),
-        ("sbom", ("sbom.cdx.json",)),
+    suffix = ".dsse.json" if release.keyed else ".sigstore.json"  # what `sign` writes for each
+    for attr, name in (
+        ("provenance", f"provenance{suffix}"),
+        ("sbom_attestation", f"sbom.intoto{suffix}"),
+        ("sbom", "sbom.cdx.json"),
     ):
-        found = [directory / n for n in names if (directory / n).is_file()]
-        if found:
-            setattr(release, attr, found[0])
+        if (directory / name).is_file():
+            setattr(release, attr, directory / name)
     if release.sbom is not None:
         release.sbom_bundles = _siblings(release.sbom)
 
@@ -187,8 +188,11 @@ def _from_names(directory: Path, release: Release) -> list[Target]:
     ]
 
 
-def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target], Release | None]:
-    """Turn the command line's targets into Targets (and the Release, for a directory)."""
+def resolve_targets(
+    args: list[str], bundle: Path | None, keyed: bool = False
+) -> tuple[list[Target], Release | None]:
+    """Turn the command line's targets into Targets (and the Release, for a directory);
+    ``keyed`` (--key) looks for key-signed statements by name instead of Sigstore bundles."""
     if not args:
         raise UsageError("Nothing to verify: give artifacts, a release directory or sha256:HEX.")
     if any(not arg.strip() for arg in args):
@@ -203,7 +207,7 @@ def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target],
         if len(args) != 1 or bundle is not None:
             raise UsageError("Give one release directory on its own (without --bundle).")
         directory = Path(directories[0])
-        release = Release(directory)
+        release = Release(directory, keyed)
         has_manifest = (directory / "release.json").is_file()
         targets = (_from_manifest if has_manifest else _from_names)(directory, release)
         release.failures += [
@@ -234,6 +238,6 @@ def resolve_targets(args: list[str], bundle: Path | None) -> tuple[list[Target],
     parents = {t.path.parent for t in targets if t.path is not None}
     if len(parents) != 1 or any(t.path is None for t in targets):
         return targets, None
-    evidence = Release(parents.pop())  # provenance/SBOM beside the files, by name
+    evidence = Release(parents.pop(), keyed)  # provenance/SBOM beside the files, by name
     _evidence_by_name(evidence.directory, evidence)
     return targets, evidence
