@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from chainproof.cli.app import app
+from chainproof.errors import InfrastructureError
 from tests.build.helpers import commit_all, make_project, registry_checkout, use_local_index
 
 runner = CliRunner()
@@ -78,7 +79,7 @@ def test_failed_signing_leaves_nothing(project: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "missing.key" in result.output
-    assert list(out.parent.iterdir()) == []
+    assert not out.parent.exists(), "the key is checked before anything is created"
 
 
 def test_refuses_a_non_empty_release_directory(project: Path, key: Path, tmp_path: Path) -> None:
@@ -199,17 +200,31 @@ def test_release_is_readable_by_others_under_the_usual_umask(
     assert set(modes.values()) == {0o644}, modes
 
 
-def test_ctrl_c_while_signing_leaves_nothing(
-    project: Path, key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [
+        (KeyboardInterrupt(), 130, "Interrupted"),
+        (InfrastructureError("The transparency log is down."), 3, "transparency log is down"),
+    ],
+    ids=["ctrl-c", "service-down"],
+)
+def test_signing_stopped_after_the_build_leaves_nothing(
+    project: Path,
+    key: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    code: int,
+    message: str,
 ) -> None:
-    def interrupted(*_: object, **__: object) -> None:
-        raise KeyboardInterrupt
+    def stopped(*_: object, **__: object) -> None:
+        raise error
 
-    monkeypatch.setattr("chainproof.signing.sign_release", interrupted)
+    monkeypatch.setattr("chainproof.signing.sign_release", stopped)
     out = tmp_path / "out" / "rel"
     result = _release(project, out, key)
-    assert result.exit_code == 130
-    assert "Interrupted" in result.output
+    assert result.exit_code == code
+    assert message in result.output
     assert list(out.parent.iterdir()) == []
 
 
@@ -275,3 +290,24 @@ def test_sigterm_leaves_nothing(key: Path, tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert list(out.parent.iterdir()) == []
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--signer", "key", "--key", "{tmp}/missing.key"], "missing.key does not exist"),
+        (["--signer", "key", "--key", "{tmp}/garbage"], "Cannot load the private key"),
+        (["--trust-config", "{tmp}/garbage", "--identity-token", "x"], "trust config"),
+    ],
+    ids=["missing-key", "not-a-key", "bad-trust-config"],
+)
+def test_signer_inputs_are_checked_before_building(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    (tmp_path / "garbage").write_bytes(b"\xf9\x00" * 50)
+    # The project does not even exist: the signer's files are what gets reported.
+    args = [f.format(tmp=tmp_path) for f in flags]
+    result = _run("release", str(tmp_path / "nowhere"), "-o", str(tmp_path / "rel"), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "rel").exists()

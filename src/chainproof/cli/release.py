@@ -64,11 +64,13 @@ def command(
     """
     with handle_errors():
         from chainproof.build.settings import installer_setting
-        from chainproof.cli.signer_choice import check_signer_flags, choose_signer
+        from chainproof.cli.signer_choice import signer_factory
         from chainproof.release import ReleaseOptions, make_release
         from chainproof.sbom.build import setting
 
-        check_signer_flags(signer, key, identity_token, trust_config, staging)
+        make_signer = signer_factory(
+            signer, key, identity_token, trust_config, staging, json_output
+        )
         sbom_settings: dict[str, Any] = {}
         if project_dir.is_dir():  # else the build says what is wrong with it
             platforms = setting("platform", None, project_dir)
@@ -87,13 +89,7 @@ def command(
             **sbom_settings,
         )
         with reporter(json_output) as progress:
-            result = make_release(
-                options,
-                lambda steps: choose_signer(
-                    signer, key, identity_token, trust_config, staging, json_output, steps
-                ),
-                progress,
-            )
+            result = make_release(options, make_signer, progress)
         if json_output:
             emit_json(result.to_json())
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from chainproof.progress import Reporter
 if TYPE_CHECKING:
     from chainproof.signing import Signer
 
-__all__ = ["check_signer_flags", "choose_signer"]
+__all__ = ["check_signer_flags", "choose_signer", "signer_factory"]
 
 
 def check_signer_flags(
@@ -75,3 +76,27 @@ def choose_signer(
     check_token(token)
     progress.step("Getting a signing certificate")
     return SigstoreSigner(config(), token)
+
+
+def signer_factory(
+    signer: str,
+    key: Path | None,
+    identity_token: str | None,
+    trust_config: Path | None,
+    staging: bool,
+    json_output: bool,
+) -> Callable[[Reporter], Signer]:
+    """For ``chainproof release``: what can be checked offline is checked now, before minutes
+    of building (a key loads, a --trust-config file parses); the identity token is fetched
+    and checked only when the artifacts exist, since CI tokens are short-lived."""
+    from chainproof.signing import KeySigner, key_password, load_trust_config
+
+    check_signer_flags(signer, key, identity_token, trust_config, staging)
+    if key is not None:
+        loaded = KeySigner(key, key_password())
+        return lambda _progress: loaded
+    if trust_config is not None:
+        load_trust_config(trust_config, staging)
+    return lambda progress: choose_signer(
+        signer, key, identity_token, trust_config, staging, json_output, progress
+    )
