@@ -237,3 +237,53 @@ def test_auditing_a_vex_again_replaces_its_vulnerabilities(
     assert sorted(v["id"] for v in again["vulnerabilities"]) == sorted(
         v["id"] for v in _vex(*sbom_report)["vulnerabilities"]
     )
+
+
+def test_vex_keeps_a_finding_whose_version_is_only_in_the_purl(
+    tmp_path: Path, snapshot: AdvisoryDB
+) -> None:
+    path = tmp_path / "sbom.json"
+    component = {"type": "library", "name": "requests", "purl": "pkg:pypi/requests@2.2.1"}
+    path.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "version": 1,
+                "components": [component],
+            }
+        )
+    )
+    target = read_sbom(path)
+    report = run_audit(target, snapshot, AuditPolicy())
+    assert report.findings
+    vex = json.loads(get_format("cyclonedx").render(report, target))
+    assert sorted(v["id"] for v in vex["vulnerabilities"]) == sorted(f.id for f in report.findings)
+
+
+def test_sarif_line_is_the_package_not_one_whose_name_it_begins(
+    tmp_path: Path, snapshot: AdvisoryDB
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("django-filter==2.0\nDjango==4.2.14\n")
+    target = make_target([("django-filter", "2.0"), ("Django", "4.2.14")])
+    target = AuditTarget(target.inventory, str(requirements))
+    report = run_audit(target, snapshot, AuditPolicy())
+    data = json.loads(get_format("sarif").render(report, target))
+    lines = {
+        r["properties"]["package"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for r in data["runs"][0]["results"]
+    }
+    assert lines["Django"] == 2
+
+
+def test_build_only_findings_say_so(snapshot: AdvisoryDB) -> None:
+    from chainproof.models import Component, DependencyGraph, Inventory
+
+    setuptools = Component("setuptools", "65.5.0", build_only=True)
+    target = AuditTarget(Inventory(None, (setuptools,), DependencyGraph((), ())), "test inventory")
+    report = run_audit(target, snapshot, AuditPolicy())
+    assert report.findings  # audited ...
+    assert report.over_threshold  # ... and they count
+    for name in ("table", "markdown", "sarif"):
+        assert "build environment only" in get_format(name).render(report, target), name

@@ -96,3 +96,32 @@ def test_malformed_structure_is_one_sentence(tmp_path: Path, content: str) -> No
     path.write_text(content)
     with pytest.raises(InputError, match="is not a valid CycloneDX SBOM"):
         read_sbom(path)
+
+
+def _sbom(tmp_path: Path, components: list[dict[str, str]]) -> Path:
+    path = tmp_path / "sbom.json"
+    data = {"bomFormat": "CycloneDX", "specVersion": "1.6", "components": components}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_the_purl_names_the_package_and_versions_must_agree(tmp_path: Path) -> None:
+    path = _sbom(
+        tmp_path,
+        [
+            {"type": "library", "name": "dateutil", "version": "2.8.0",
+             "purl": "pkg:pypi/python-dateutil@2.8.0"},
+            {"type": "library", "name": "Django", "version": "4.2.14",
+             "purl": "pkg:pypi/django@4.2.14"},
+            {"type": "library", "name": "Jinja2", "version": "2.10",
+             "purl": "pkg:pypi/jinja2@2.11"},
+        ],
+    )  # fmt: skip
+    target = read_sbom(path)
+    assert [(c.name, c.key, c.version) for c in target.inventory.components] == [
+        ("python-dateutil", "python-dateutil", "2.8.0"),
+        ("Django", "django", "4.2.14"),
+    ]
+    assert dict(target.unchecked) == {
+        "Jinja2": "its version 2.10 and its purl's version 2.11 differ"
+    }

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from packaging.utils import canonicalize_name
+
+from chainproof.audit.matching import version_key
 from chainproof.audit.osv import normalize_name
 from chainproof.errors import InputError
 from chainproof.fileio import load_json
@@ -118,12 +121,23 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
             why = f"purl {purl}" if isinstance(purl, str) else "no purl"
             unchecked.append((label, f"not a PyPI package ({why})"))
             continue
-        version = version if isinstance(version, str) and version else pypi[1]
+        # The purl is the package's PyPI identity; ``name`` is kept for display when it agrees.
+        purl_name, purl_version = pypi
+        agreed = not (isinstance(version, str) and version and purl_version) or (
+            version_key(version) == version_key(purl_version)
+        )
+        if not agreed:
+            unchecked.append(
+                (label, f"its version {version} and its purl's version {purl_version} differ")
+            )
+            continue
+        version = version if isinstance(version, str) and version else purl_version
         if not version:
             unchecked.append((label, "it has no version"))
             continue
+        same = isinstance(name, str) and canonicalize_name(name) == canonicalize_name(purl_name)
         component = Component(
-            name=str(name) if isinstance(name, str) and name else pypi[0],
+            name=str(name) if same else purl_name,
             version=version,
             build_only=raw.get("scope") == "excluded",
         )

@@ -27,6 +27,8 @@ def status_text(finding: Finding) -> str:
 
 
 def path_text(finding: Finding) -> str:
+    if finding.component.build_only:
+        return "build environment only (not shipped)"
     if not finding.path:
         return "not reached from a direct requirement"
     return " → ".join(finding.path)

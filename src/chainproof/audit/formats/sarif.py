@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from packaging.utils import canonicalize_name
+
 from chainproof import __version__
 from chainproof.audit.formats._text import path_text, severity_text
 from chainproof.audit.inputs import AuditTarget
@@ -50,7 +52,11 @@ def _rule(finding: Finding) -> dict[str, Any]:
     return rule
 
 
-def _line_of(target: AuditTarget, package: str) -> int | None:
+_NAME_AT_START = re.compile(r'^\s*(?:name\s*=\s*")?([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)')
+
+
+def _line_of(target: AuditTarget, key: str) -> int | None:
+    """The first line of a requirements or lock file naming the package ``key`` (PEP 503)."""
     path = Path(target.description)
     if not path.is_file() or path.suffix == ".json":
         return None
@@ -58,15 +64,11 @@ def _line_of(target: AuditTarget, package: str) -> int | None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    pattern = re.compile(rf"^\s*(name\s*=\s*\")?{re.escape(package)}\b", re.IGNORECASE)
-    return next(
-        (
-            n
-            for n, line in enumerate(lines, 1)
-            if pattern.match(line.replace("_", "-").replace(".", "-"))
-        ),
-        None,
-    )
+    for number, line in enumerate(lines, 1):
+        match = _NAME_AT_START.match(line)
+        if match and canonicalize_name(match[1]) == key:
+            return number
+    return None
 
 
 def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str, Any]:
@@ -101,7 +103,7 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
         location: dict[str, Any] = {
             "artifactLocation": {"uri": quote(Path(target.description).as_posix())}
         }
-        line = _line_of(target, c.name.lower().replace("_", "-").replace(".", "-"))
+        line = _line_of(target, c.key)
         if line is not None:
             location["region"] = {"startLine": line}
         result["locations"] = [{"physicalLocation": location}]

@@ -22,7 +22,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from packaging.utils import canonicalize_name
+
 from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.matching import version_key
 from chainproof.audit.report import AuditReport, Finding
 from chainproof.audit.severity import Rating
 from chainproof.errors import ChainproofError, InputError
@@ -236,14 +239,19 @@ class CycloneDXFormat:
         refs: dict[tuple[str, str], str] = {}
         for component in _walk(bom.components):
             purl = component.purl
-            if purl is not None and purl.type == "pypi" and component.version:
-                key = purl.name.lower().replace("_", "-").replace(".", "-")
-                refs.setdefault((key, component.version), str(component.bom_ref.value))
+            listed = component.version or (purl.version if purl is not None else None)
+            if purl is not None and purl.type == "pypi" and listed:
+                key = (canonicalize_name(purl.name), version_key(listed))
+                refs.setdefault(key, str(component.bom_ref.value))
         bom.vulnerabilities.clear()  # an earlier audit's section is replaced, never mixed in
         for finding in report.findings:
-            ref = refs.get((finding.component.key, finding.component.version))
-            if ref is not None:
-                bom.vulnerabilities.add(_vulnerability(finding, ref))
+            c = finding.component
+            ref = refs.get((c.key, version_key(c.version)))
+            if ref is None:  # never a VEX that silently leaves a finding out
+                raise ChainproofError(
+                    f"The CycloneDX VEX output has no component for {c.name} {c.version}."
+                )
+            bom.vulnerabilities.add(_vulnerability(finding, ref))
         bom.metadata.timestamp = _time(report.timestamp) or bom.metadata.timestamp
         version = {"1.5": SchemaVersion.V1_5, "1.7": SchemaVersion.V1_7}.get(
             target.spec_version, SchemaVersion.V1_6
