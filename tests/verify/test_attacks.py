@@ -129,6 +129,51 @@ def test_statement_with_duplicate_keys_fails(local_sigstore: LocalSigstore, rele
     assert (WHEEL, "statement") in failures(result)
 
 
+def _set_digests(statement: Any, digest: Any) -> None:
+    for subject in statement["subject"]:
+        subject["digest"] = digest(subject["digest"]["sha256"])
+
+
+@pytest.mark.parametrize(
+    ("digest", "passes"),
+    [
+        (lambda sha: {"sha256": sha.upper()}, True),  # hex is case-insensitive
+        (lambda sha: {"sha512": "0" * 128}, False),  # no sha256: nothing to match
+        (lambda sha: {"sha256": sha[:-1]}, False),
+        (lambda sha: {"sha256": "sha256:" + sha}, False),
+    ],
+)
+def test_provenance_subject_digest_forms(
+    local_sigstore: LocalSigstore, release: Path, digest: Any, passes: bool
+) -> None:
+    resign(local_sigstore, release / PROVENANCE, lambda st: _set_digests(st, digest))
+    (release / "release.json").unlink()
+    result = verify(local_sigstore, release)
+    assert result.exit_code == (0 if passes else 1), result.output
+    if not passes:
+        assert (WHEEL, "provenance-subject") in failures(result)
+
+
+def test_artifact_dsse_bundle_with_an_unknown_predicate_fails(
+    local_sigstore: LocalSigstore, release: Path
+) -> None:
+    """A valid DSSE bundle by the right pipeline whose subject is the wheel but whose predicate
+    is not one that signs an artifact (here a VSA) is no signature of it."""
+    sha = hashlib.sha256((release / WHEEL).read_bytes()).hexdigest()
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": WHEEL, "digest": {"sha256": sha}}],
+        "predicateType": "https://slsa.dev/verification_summary/v1",
+        "predicate": {},
+    }
+    bundle = release / f"{WHEEL}.sigstore.json"
+    resign_payload(local_sigstore, bundle, json.dumps(statement).encode())
+    (release / "release.json").unlink()
+    result = verify(local_sigstore, release / WHEEL, require=None)
+    assert result.exit_code == 1, result.output
+    assert (WHEEL, "predicate-type") in failures(result)
+
+
 @pytest.mark.parametrize("dirty", [True, "yes", None])
 def test_provenance_of_a_dirty_checkout_fails(
     local_sigstore: LocalSigstore, release: Path, dirty: object
