@@ -103,6 +103,21 @@ def test_dist_changed_after_build(local_sigstore: LocalSigstore, demo_release: P
     assert "build-record.json says" in result.output
 
 
+def test_symlinked_dist_is_refused(
+    local_sigstore: LocalSigstore, demo_release: Path, tmp_path: Path
+) -> None:
+    """verify refuses symbolic links in a release directory, so sign does not make one."""
+    wheel = next(demo_release.glob("*.whl"))
+    outside = tmp_path / "outside.whl"
+    wheel.rename(outside)
+    wheel.symlink_to(outside)
+    result = _sign(
+        demo_release, *_config(local_sigstore), "--identity-token", local_sigstore.gitlab_token()
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{wheel.name} is a symbolic link" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -145,6 +145,12 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
         raise InputError(
             f"{directory} holds no wheel or sdist to sign.", hint="Run chainproof build first."
         )
+    linked = [p for p, _ in dists if p.is_symlink()]
+    if linked:  # verify refuses links in a release directory: they can change after signing
+        raise InputError(
+            f"{linked[0].name} is a symbolic link; a release directory holds regular files.",
+            hint="Copy the file into the directory instead.",
+        )
     projects = {(project, version) for _, (_, project, version) in dists}
     if len(projects) > 1:
         listing = ", ".join(f"{n} {v}" for n, v in sorted(projects))
