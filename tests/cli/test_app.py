@@ -236,3 +236,33 @@ def test_every_help_renders(command: str) -> None:
     result = runner.invoke(app, [*command.split(), "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def test_reader_gone_is_a_quiet_exit_141(tmp_path: Path) -> None:
+    """`chainproof ... --json | head`: the pipe closes, chainproof stops without a traceback
+    and with the code of a process stopped by SIGPIPE."""
+    script = tmp_path / "writer.py"
+    script.write_text(
+        "import sys, typer\n"
+        "from chainproof.cli.output import emit_json, handle_errors\n"
+        "app = typer.Typer()\n"
+        "@app.command()\n"
+        "def write() -> None:\n"
+        "    sys.stdin.readline()  # wait until the reader is gone\n"
+        "    with handle_errors():\n"
+        "        emit_json(['x' * 100] * 1000)\n"
+        "app()\n",
+        "utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, err = process.communicate("go\n", timeout=60)
+    assert process.returncode == 141, err
+    assert err == ""

@@ -58,6 +58,7 @@ def fail(error: ChainproofError) -> NoReturn:
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a process stopped by SIGINT
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE of sysexits.h: a bug, never a verdict
+BROKEN_PIPE_EXIT = 141  # what a shell reports for a process stopped by SIGPIPE
 DEBUG_ENV = "CHAINPROOF_DEBUG"
 
 
@@ -108,6 +109,13 @@ def handle_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         stderr_console().print("Interrupted; nothing more was written.", markup=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a process killed by SIGPIPE would,
+        # and keep Python from complaining when it flushes stdout on the way out.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(BROKEN_PIPE_EXIT) from None
     except (typer.Exit, typer.Abort, typer.TyperException):
         raise  # typer.Exit and usage errors are already the intended outcome
     except Exception as exc:  # the last resort
