@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -165,12 +165,29 @@ def test_exception_for_another_package_does_not_apply(tmp_path: Path, snapshot: 
     assert report.unused_exceptions[0].package == "urllib3"
 
 
-def test_a_toml_datetime_expiry_counts_as_its_day(tmp_path: Path) -> None:
+def test_a_toml_datetime_expiry_is_that_instant(tmp_path: Path) -> None:
     text = (
         '[[audit.exceptions]]\nid = "X-1"\npackage = "p"\nreason = "r"\napprover = "a"\n'
-        "expires = 2030-01-31T12:00:00Z\n"
+        "expires = 2030-01-31T08:00:00+09:00\n"
     )
     exception = load_policy(_write(tmp_path, text)).exceptions[0]
-    assert exception.expires == date(2030, 1, 31)
-    assert not exception.expired(date(2030, 1, 31))
-    assert exception.expired(date(2030, 2, 1))
+    # 2030-01-30T23:00Z: never valid past the instant written, whatever its time zone
+    assert not exception.expired(datetime(2030, 1, 30, 22, 59, tzinfo=UTC))
+    assert exception.expired(datetime(2030, 1, 30, 23, 0, tzinfo=UTC))
+    # by whole days (UTC), it has expired on the day of that instant
+    assert exception.expired(date(2030, 1, 30))
+    assert not exception.expired(date(2030, 1, 29))
+
+
+def test_a_date_expiry_is_valid_through_that_day_in_utc(tmp_path: Path) -> None:
+    text = (
+        '[[audit.exceptions]]\nid = "X-1"\npackage = "p"\nreason = "r"\napprover = "a"\n'
+        "expires = 2030-01-31\n"
+    )
+    exception = load_policy(_write(tmp_path, text)).exceptions[0]
+    assert not exception.expired(datetime(2030, 1, 31, 23, 59, tzinfo=UTC))
+    assert exception.expired(datetime(2030, 2, 1, 0, 0, tzinfo=UTC))
+    # an aware local time is converted: 2030-02-01T08:00+09:00 is still the 31st in UTC
+    tokyo = timezone(timedelta(hours=9))
+    assert not exception.expired(datetime(2030, 2, 1, 8, 0, tzinfo=tokyo))
+    assert exception.expired(datetime(2030, 2, 1, 9, 0, tzinfo=tokyo))

@@ -137,7 +137,7 @@ def run_audit(
 ) -> AuditReport:
     reporter = reporter or NullReporter()
     now = report_time()
-    today = today or datetime.now(UTC).date()
+    when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))
     keys = {c: c.key for c in components}  # Component.key runs a regex: once per component
@@ -192,8 +192,8 @@ def run_audit(
             rating, ratings = rate(advisories, policy.unrated)
             matching = _exception_for(key, ids, policy.exceptions)
             used.update(matching)
-            valid = [e for e in matching if not e.expired(today)]
-            expired = [e for e in matching if e.expired(today)]
+            valid = [e for e in matching if not e.expired(when)]
+            expired = [e for e in matching if e.expired(when)]
             findings.append(
                 Finding(
                     id=primary,

@@ -13,7 +13,8 @@ id = "PYSEC-2014-13"        # the advisory id or any alias (CVE, GHSA)
 package = "requests"
 reason = "We never follow redirects with credentials."
 approver = "alice@example.com"
-expires = 2025-06-30        # a TOML date or "YYYY-MM-DD"
+expires = 2025-06-30        # a TOML date or "YYYY-MM-DD": valid through that day (UTC);
+                            # a TOML date-time expires at that instant
 ticket = "SEC-123"          # optional
 justification = "code_not_reachable"  # optional; CycloneDX VEX justification
 ```
@@ -22,7 +23,7 @@ justification = "code_not_reachable"  # optional; CycloneDX VEX justification
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +58,20 @@ class AuditException:
     package: str  # normalised
     reason: str
     approver: str
-    expires: date
+    expires: date  # a date (valid through that day, UTC) or an aware datetime (that instant)
     ticket: str | None = None
     justification: str | None = None
 
-    def expired(self, today: date) -> bool:
-        return today > self.expires
+    def expired(self, now: date) -> bool:
+        """Has it expired at ``now``: an aware datetime, or a date (a whole UTC day)?"""
+        if isinstance(now, datetime):
+            now = now.astimezone(UTC)
+            if isinstance(self.expires, datetime):
+                return now >= self.expires
+            return now.date() > self.expires
+        if isinstance(self.expires, datetime):  # a day: expired once the instant fell in it
+            return now >= self.expires.astimezone(UTC).date()
+        return now > self.expires
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,8 +119,8 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
         if key in raw and not isinstance(raw[key], str):
             raise InputError(f"{key!r} of the {where} must be a string.")
     expires = raw["expires"]
-    if isinstance(expires, datetime):  # a TOML date-time: its day counts
-        expires = expires.date()
+    if isinstance(expires, datetime):  # a TOML date-time: that instant (UTC when no offset)
+        expires = (expires if expires.tzinfo else expires.replace(tzinfo=UTC)).astimezone(UTC)
     if isinstance(expires, str):
         try:
             expires = date.fromisoformat(expires)
