@@ -177,3 +177,23 @@ def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB
     assert by_key["urllib3"].path == ("requests", "urllib3")
     assert by_key["setuptools"].component.build_only
     assert report.unchecked == ()
+
+
+def test_an_environment_is_probed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory and the other packages' requirements come from one run of the probe."""
+    from chainproof.sbom import environment, envsource
+
+    python = make_env(tmp_path / "venv", [("requests", "2.25.1", ["urllib3<1.27"])])
+    calls: list[str] = []
+    real = environment.inspect_environment
+
+    def counting(target: str | Path) -> environment.InstalledEnvironment:
+        calls.append(str(target))
+        return real(target)
+
+    monkeypatch.setattr(environment, "inspect_environment", counting)
+    monkeypatch.setattr(envsource, "inspect_environment", counting)
+    target = read_target("env", str(python))
+    assert calls == [str(python)]
+    assert [c.key for c in target.inventory.components] == ["requests"]
+    assert target.requirements == (Requirement("urllib3", "<1.27", "requests 2.25.1"),)

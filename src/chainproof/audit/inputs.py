@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
 from chainproof.audit.matching import version_key
-from chainproof.audit.osv import normalize_name
 from chainproof.errors import InputError
 from chainproof.fileio import load_json
 from chainproof.models import Component, DependencyGraph, Inventory
+
+if TYPE_CHECKING:
+    from chainproof.sbom.environment import InstalledEnvironment
 
 __all__ = ["AuditTarget", "Requirement", "from_inventory", "read_sbom", "read_target"]
 
@@ -189,14 +191,11 @@ def _rekey(bom_refs: dict[Component, str], components: list[Component]) -> dict[
     }
 
 
-def _environment_requirements(python: str) -> tuple[Requirement, ...]:
+def _environment_requirements(env: InstalledEnvironment) -> tuple[Requirement, ...]:
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as PackagingRequirement
 
-    from chainproof.sbom.environment import inspect_environment
-
-    env = inspect_environment(python)
-    installed = {normalize_name(d.name) for d in env.distributions}
+    installed = {canonicalize_name(d.name) for d in env.distributions}
     found: list[Requirement] = []
     for dist in env.distributions:
         extras = ("", *dist.metadata.provides_extra)
@@ -212,12 +211,14 @@ def _environment_requirements(python: str) -> tuple[Requirement, ...]:
                 req.marker.evaluate({**env.marker_environment, "extra": extra}) for extra in extras
             ):
                 continue
-            if req.marker is not None and normalize_name(req.name) not in installed:
+            if req.marker is not None and canonicalize_name(req.name) not in installed:
                 continue
             if str(req.specifier):
                 found.append(
                     Requirement(
-                        normalize_name(req.name), str(req.specifier), f"{dist.name} {dist.version}"
+                        canonicalize_name(req.name),
+                        str(req.specifier),
+                        f"{dist.name} {dist.version}",
                     )
                 )
     return tuple(sorted(set(found), key=lambda r: (r.package, r.required_by, r.specifier)))
@@ -236,8 +237,11 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
     if kind == "requirements":
         return AuditTarget(sources.read_requirements(Path(value)), str(value))
     if kind == "env":
-        inventory = sources.read_environment(str(value))
+        from chainproof.sbom.environment import inspect_environment
+
+        env = inspect_environment(str(value))  # one probe serves the inventory and requirements
+        inventory = sources.read_environment(str(value), environment=env)
         return AuditTarget(
-            inventory, f"environment of {value}", requirements=_environment_requirements(str(value))
+            inventory, f"environment of {value}", requirements=_environment_requirements(env)
         )
     raise InputError(f"Unknown input kind {kind!r}.")

@@ -10,7 +10,6 @@ note, so matching reports the package as unchecked instead of passing it silentl
 from __future__ import annotations
 
 import json
-import re
 import tarfile
 import zipfile
 from collections.abc import Collection, Iterator
@@ -19,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, NamedTuple
 
 import yaml
+from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
 
@@ -27,17 +27,11 @@ __all__ = [
     "AffectedPackage",
     "RangeEvent",
     "iter_source",
-    "normalize_name",
     "parse_advisory",
 ]
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 normalised project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class _OSVLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -137,7 +131,7 @@ def _affected(raw: Any, origin: str) -> AffectedPackage | None:
     versions = tuple(v for v in (_text(x) for x in raw_versions) if v)
     if not ranges and not versions and not unreadable:
         unreadable.append("it has no ECOSYSTEM range and no versions list")
-    return AffectedPackage(normalize_name(name), tuple(ranges), versions, tuple(unreadable))
+    return AffectedPackage(canonicalize_name(name), tuple(ranges), versions, tuple(unreadable))
 
 
 def _list(value: Any) -> list[Any]:

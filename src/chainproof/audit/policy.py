@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from chainproof.audit.osv import normalize_name
+from packaging.utils import canonicalize_name
+
 from chainproof.audit.severity import LEVELS
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
@@ -135,7 +136,7 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
         )
     return AuditException(
         id=raw["id"].strip(),
-        package=normalize_name(raw["package"]),
+        package=canonicalize_name(raw["package"]),
         reason=raw["reason"],
         approver=raw["approver"],
         expires=expires,

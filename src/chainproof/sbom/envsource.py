@@ -20,6 +20,7 @@ from chainproof.progress import Reporter
 from chainproof.sbom.environment import (
     DistributionCheck,
     InstalledDistribution,
+    InstalledEnvironment,
     inspect_environment,
     verify_environment,
 )
@@ -58,6 +59,7 @@ class EnvironmentSource:
     python: str
     verify: bool = True
     allow_modified: bool = False
+    environment: InstalledEnvironment | None = None  # already probed (e.g. by the audit)
 
     @property
     def description(self) -> str:
@@ -66,7 +68,7 @@ class EnvironmentSource:
     def read(self, target: Target, reporter: Reporter) -> SourceResult:
         """``target`` is ignored: the environment's own interpreter is the target."""
         reporter.step(f"Inspecting {self.python}")
-        env = inspect_environment(self.python)
+        env = self.environment or inspect_environment(self.python)
         env_target = Target(env.marker_environment, (), description=env.executable)
         requires: dict[str, tuple[str, ...]] = {
             canonicalize_name(d.name): d.metadata.requires_dist for d in env.distributions

@@ -25,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chainproof.models import Component, Inventory
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.target import Target
+
+if TYPE_CHECKING:
+    from chainproof.sbom.environment import InstalledEnvironment
 
 __all__ = [
     "ComponentDetails",
@@ -95,12 +98,16 @@ def read_requirements(path: Path, target: Target | None = None) -> Inventory:
     return RequirementsSource(path).read(target or Target.current(), NullReporter()).inventory
 
 
-def read_environment(python: str | Path, verify: bool = False) -> Inventory:
+def read_environment(
+    python: str | Path, verify: bool = False, environment: InstalledEnvironment | None = None
+) -> Inventory:
     """Every distribution of the environment of ``python`` with its graph for that interpreter.
 
     With ``verify`` the RECORD check runs too and a problem raises VerificationFailed.
+    ``environment``: the result of ``inspect_environment(python)`` when the caller has it,
+    so the interpreter is probed once.
     """
     from chainproof.sbom.envsource import EnvironmentSource
 
-    source = EnvironmentSource(str(python), verify=verify, allow_modified=False)
+    source = EnvironmentSource(str(python), verify, allow_modified=False, environment=environment)
     return source.read(Target.current(), NullReporter()).inventory
