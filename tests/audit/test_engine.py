@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
+from pathlib import Path
 
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import dependency_path, run_audit
@@ -165,3 +167,42 @@ def test_withdrawn_advisories_are_stored_but_never_reported(snapshot: AdvisoryDB
     )
     assert "PYSEC-2023-73" not in {f.id for f in report.findings}
     assert "PYSEC-2022-15" not in {f.id for f in report.findings}
+
+
+def test_names_match_in_any_pep503_spelling(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    """Component, advisory and exception each spell the package differently."""
+    import json
+
+    from chainproof.audit.db import build_database
+    from chainproof.audit.osv import iter_source
+    from chainproof.audit.policy import AuditException
+
+    source = tmp_path / "osv"
+    source.mkdir()
+    (source / "X-1.json").write_text(
+        json.dumps(
+            {
+                "id": "X-1",
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [
+                    {
+                        "package": {"name": "Python_DateUtil", "ecosystem": "PyPI"},
+                        "versions": ["2.8.0"],
+                    }
+                ],
+            }
+        )
+    )
+    path = tmp_path / "db.sqlite3"
+    build_database(iter_source(source), path, "test")
+    exception = AuditException("x-1", "python-dateutil", "r", "a", date(2099, 1, 1))
+    with AdvisoryDB(path) as db:
+        for spelling in ("python-dateutil", "python_dateutil", "Python.Dateutil"):
+            report = run_audit(
+                make_target([(spelling, "2.8.0")]), db, AuditPolicy(exceptions=(exception,))
+            )
+            assert [(f.id, f.suppressed) for f in report.findings] == [("X-1", True)], spelling
+    report = run_audit(
+        make_target([("DJANGO", "4.2.14"), ("JINJA2", "2.10")]), snapshot, AuditPolicy()
+    )
+    assert {f.component.key for f in report.findings} == {"django", "jinja2"}
