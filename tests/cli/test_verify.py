@@ -46,6 +46,19 @@ def test_passes_with_table(vectors: Path) -> None:
     assert "ok" in result.stdout
     assert "github.com/trailofbits/rfc8785.py" in result.stdout
     assert result.stderr == ""  # sigstore's offline warning is not shown
+    assert "policy: flags only; trusted root: sigstore-production (offline)" in result.stdout
+
+
+def test_table_names_the_policy_file_found_in_the_working_directory(
+    vectors: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chainproof.toml in the working directory decides too (e.g. its trusted root): the
+    output says which file was used."""
+    monkeypatch.chdir(vectors)
+    (vectors / "chainproof.toml").write_text('[verify]\nref = "refs/tags/v0.1.2"\n')
+    result = verify(WHEEL, "--github", "trailofbits/rfc8785.py")
+    assert result.exit_code == 0, result.output
+    assert f"policy: {vectors / 'chainproof.toml'};" in result.stdout
 
 
 def test_wrong_identity_exits_1_naming_artifact_and_check(vectors: Path) -> None:

@@ -46,6 +46,9 @@ def _print_table(report: Report) -> None:
     console = stdout_console()
     if not console.is_terminal:
         console.width = 400  # logs and pipes: one line per artifact, never folded
+    # a policy file found in the working directory decides as much as the flags: name it
+    origin = report.policy.origin
+    console.print(f"policy: {origin or 'flags only'}; trusted root: {report.trust}", markup=False)
     console.print(table)
     for failure in report.all_failures:
         console.print(f"  {failure}", markup=False)
