@@ -149,3 +149,35 @@ def test_duplicate_build_packages_are_kept_apart() -> None:
     lib_valid(text, "1.6", "json")
     refs = sorted(c["bom-ref"] for c in json.loads(text)["components"])
     assert refs == ["build:pkg:pypi/tool@1.0", f"build:pkg:pypi/tool@1.0#{'2' * 16}"]
+
+
+@pytest.mark.parametrize("output_format", ["json", "xml"])
+def test_a_release_without_runtime_dependencies_has_an_empty_graph_entry(
+    output_format: str,
+) -> None:
+    """The root's dependsOn is empty because it has no runtime dependencies: a fact, so the
+    library's "incomplete graph" warning does not apply and must not be raised."""
+    import warnings
+
+    root = Component("demo", "1.0")
+    tool = Component("setuptools", "70.0", (Digest.sha256("a" * 64),), build_only=True)
+    result = SourceResult(
+        Inventory(root, (tool,), DependencyGraph((), ())),
+        artifacts=(("demo-1.0-py3-none-any.whl", "b" * 64),),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = render(result, RenderOptions(output_format=output_format, timestamp=0)).text
+    if output_format == "json":
+        entries = {d["ref"]: d.get("dependsOn") for d in json.loads(text)["dependencies"]}
+        assert entries["pkg:pypi/demo@1.0"] in (None, [])
+        assert "build:pkg:pypi/setuptools@70.0" in entries
+
+
+def test_a_root_with_dependencies_lists_them() -> None:
+    root = Component("demo", "1.0")
+    dep = Component("idna", "3.7", (Digest.sha256("c" * 64),))
+    result = SourceResult(Inventory(root, (dep,), DependencyGraph(("idna",), ())))
+    document = json.loads(render(result, RenderOptions(timestamp=0)).text)
+    entries = {d["ref"]: d.get("dependsOn") for d in document["dependencies"]}
+    assert entries["pkg:pypi/demo@1.0"] == ["pkg:pypi/idna@3.7"]

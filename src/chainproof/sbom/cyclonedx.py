@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -226,7 +227,14 @@ def _serialise(bom: Any, options: RenderOptions) -> str:
 
     fmt = OutputFormat.JSON if options.output_format == "json" else OutputFormat.XML
     outputter = make_outputter(bom, fmt, SchemaVersion.from_version(options.spec_version))
-    return outputter.output_as_string(indent=2)
+    with warnings.catch_warnings():
+        # The library warns that the graph is incomplete whenever the root's dependsOn is
+        # empty. Ours always lists the root's runtime dependencies; an empty list means the
+        # release has none (only build-time components), which is complete, not missing.
+        warnings.filterwarnings(
+            "ignore", message="The Component this BOM is describing", category=UserWarning
+        )
+        return outputter.output_as_string(indent=2)
 
 
 def render(result: SourceResult, options: RenderOptions) -> Rendered:
