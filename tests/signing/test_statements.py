@@ -100,3 +100,29 @@ def test_sbom_statement_subjects(demo_release: Path) -> None:
     assert statement["subject"] == [
         {"name": a.name, "digest": {"sha256": a.sha256}} for a in sorted(record.artifacts)
     ]
+
+
+class _Log(NullReporter):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def log(self, message: str) -> None:
+        self.lines.append(message)
+
+
+def test_sbom_without_the_artifacts_hashes_is_reported(demo_release: Path) -> None:
+    """verify --require sbom would fail on such a release: signing says so up front."""
+    quiet = _Log()
+    read_release(demo_release, None, quiet)  # `chainproof sbom --dist` lists them
+    assert not [line for line in quiet.lines if "SBOM" in line]
+    path = demo_release / "sbom.cdx.json"
+    sbom = json.loads(path.read_text())
+    del sbom["metadata"]["component"]["hashes"]
+    path.write_text(json.dumps(sbom))
+    log = _Log()
+    inputs = read_release(demo_release, None, log)
+    names = ", ".join(a.name for a in inputs.artifacts)
+    assert [line for line in log.lines if "SBOM" in line] == [
+        f"The SBOM's metadata does not list the sha256 of {names}: `chainproof verify "
+        "--require sbom` will fail (`chainproof sbom --dist` lists them)."
+    ]

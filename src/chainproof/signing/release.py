@@ -132,6 +132,22 @@ def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | 
     return name, data, not inside
 
 
+def _check_sbom_lists(sbom: bytes, artifacts: list[Artifact], reporter: Reporter) -> None:
+    """verify --require sbom wants the artifacts' sha256 in the SBOM's metadata; say so now
+    rather than at deploy time (an SBOM of a lock file legitimately has none)."""
+    import json
+
+    from chainproof.verify.statements import bom_artifact_hashes
+
+    listed = bom_artifact_hashes(json.loads(sbom))
+    missing = [a.name for a in artifacts if a.sha256 not in listed]
+    if missing:
+        reporter.log(
+            f"The SBOM's metadata does not list the sha256 of {', '.join(missing)}: "
+            "`chainproof verify --require sbom` will fail (`chainproof sbom --dist` lists them)."
+        )
+
+
 def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> ReleaseInputs:
     """Find the dists, the build record and the SBOM; hash the dists; check they agree."""
     if not directory.is_dir():
@@ -168,6 +184,8 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
     else:
         reporter.log(f"No {BUILD_RECORD_NAME}: the provenance will not name source or tools.")
     sbom_name, sbom_bytes, sbom_copy = _read_sbom(directory, sbom)
+    if sbom_bytes is not None:
+        _check_sbom_lists(sbom_bytes, artifacts, reporter)
     project, version = next(iter(projects))
     return ReleaseInputs(
         directory=directory,
