@@ -162,6 +162,19 @@ def test_pylock_dependencies_give_the_graph(tmp_path: Path) -> None:
         ("requirements.txt", "requests>=2\n", "not pinned"),
         ("requirements.txt", "requests==2 --hash=sha256:zz\n", "bad hash"),
         ("requirements.txt", "requests=2\n", "not a valid requirement"),
+        (
+            "requirements.txt",
+            f"https://example.invalid/pkg-1.0.tar.gz --hash=sha256:{'1' * 64}\n",
+            "names no package",
+        ),
+        ("requirements.txt", "pkg @ https://example.invalid/pkg-1.0.tar.gz\n", "has no --hash"),
+        (
+            "requirements.txt",
+            "-e git+https://example.invalid/repo.git#egg=pkg\n",
+            "editable requirement",
+        ),
+        ("requirements.txt", "-e ./libs/other\n", "editable requirement"),
+        ("requirements.txt", "./vendor/pkg-1.0-py3-none-any.whl\n", "local path"),
     ],
 )
 def test_bad_lock_files_are_one_clear_error(
@@ -261,3 +274,63 @@ def test_unknown_extra_or_group_is_refused() -> None:
         UvLockSource(ASSETS / "proj1-uv.lock", groups=("lint",)).read(LINUX, NullReporter())
     with pytest.raises(UsageError, match="no extra or dependency group nope"):
         PylockSource(ASSETS / "proj1-pylock.toml", extras=("nope",)).read(LINUX, NullReporter())
+
+
+def test_a_resolved_requirement_keeps_only_the_hash_of_the_file_picked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip names the file it picked: the SBOM claims that file's hash and no other candidate;
+    a pick without a hash leaves the component without one (never the other files' hashes)."""
+    from chainproof.sbom import requirements as requirements_module
+    from chainproof.sbom.requirements import RequirementsSource
+    from chainproof.sbom.resolve import ResolvedPackage
+
+    wheel, sdist = "1" * 64, "2" * 64
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        f"idna==3.7 --hash=sha256:{wheel} --hash=sha256:{sdist}\n"
+        f"six==1.16.0 --hash=sha256:{'3' * 64} --hash=sha256:{'4' * 64}\n"
+    )
+
+    def picked(name: str, version: str, filename: str, sha256: str | None) -> ResolvedPackage:
+        return ResolvedPackage(
+            PackageMetadata(name, version),
+            filename,
+            f"https://example.invalid/{filename}",
+            sha256,
+            False,
+            True,
+            (),
+        )
+
+    def fake_resolve(*args: object, **kwargs: object) -> list[ResolvedPackage]:
+        return [
+            picked("idna", "3.7", "idna-3.7-py3-none-any.whl", wheel),
+            picked("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", None),
+        ]
+
+    monkeypatch.setattr(requirements_module, "resolve", fake_resolve)
+    result = RequirementsSource(req, resolve=True).read(LINUX, NullReporter())
+    found = {c.key: (c.filename, [d.value for d in c.hashes]) for c in result.inventory.components}
+    assert found == {
+        "idna": ("idna-3.7-py3-none-any.whl", [wheel]),
+        "six": ("six-1.16.0-py2.py3-none-any.whl", []),
+    }
+
+
+def test_a_pick_whose_hash_the_file_does_not_list_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chainproof.sbom import requirements as requirements_module
+    from chainproof.sbom.requirements import RequirementsSource
+    from chainproof.sbom.resolve import ResolvedPackage
+
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"idna==3.7 --hash=sha256:{'1' * 64}\n")
+    stranger = ResolvedPackage(
+        PackageMetadata("idna", "3.7"), "idna-3.7.tar.gz", "https://example.invalid/x", "9" * 64,
+        False, True, (),
+    )  # fmt: skip
+    monkeypatch.setattr(requirements_module, "resolve", lambda *a, **k: [stranger])
+    with pytest.raises(InputError, match="none of the hashes"):
+        RequirementsSource(req, resolve=True).read(LINUX, NullReporter())

@@ -1,8 +1,10 @@
 """Hash-pinned requirements files (pip-compile, ``uv export``, hand-written with --hash).
 
-Every requirement must be pinned with ``==`` (or ``===``); lines with markers that do not hold
-for the target are dropped; ``-r``/``-c`` includes are followed; editable and local-path lines
-(``-e .``) name the project itself and are skipped. Hashes: a requirements file lists hashes
+Every requirement must be pinned with ``==`` (or ``===``), or be ``name @ URL`` with a hash;
+lines with markers that do not hold for the target are dropped; ``-r`` includes are followed,
+``-c`` constraints add nothing. ``-e .`` (or ``.``) is the project itself and is skipped; any
+other editable or local-path line, a URL without a name, and a URL without a hash cannot be
+pinned, and are an error rather than a component left out. Hashes: a requirements file lists hashes
 without file names, so offline every listed sha256 is kept as a candidate; with ``resolve``
 pip picks the exact file for the target (its sha256, name and URL) and supplies the metadata.
 The graph comes from ``# via`` annotations when present, else from the packages' metadata
@@ -118,16 +120,41 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
         if words[0] in ("-r", "--requirement") and len(words) > 1:
             pins += parse_requirements(path.parent / words[1], seen)
             continue
+        if words[0] in ("-e", "--editable"):
+            if len(words) > 1 and _is_project(words[1], path):
+                continue  # ``-e .``: the project itself
+            raise InputError(
+                f"{where}: the editable requirement {' '.join(words[1:2])} cannot be pinned "
+                "by hash, so chainproof cannot say what it installs.",
+                "Export without editable installs (e.g. `uv export --no-editable`), or pin it "
+                "by name, version and --hash.",
+            )
         if words[0].startswith("-"):
-            continue  # -c constraints add nothing; -e, --index-url and other options
+            continue  # -c constraints add nothing; index options matter only to pip
         hashes = _HASH.findall(line)
         spec = _HASH.sub("", line).strip()
-        if spec.startswith((".", "/")) or ("://" in spec.split(";")[0] and " @ " not in spec):
-            continue  # a local path or URL: the project itself
+        if spec.startswith((".", "/")):
+            if _is_project(spec.split(";")[0].strip(), path):
+                continue
+            raise InputError(
+                f"{where}: the local path {spec.split()[0]} is not a pinned distribution.",
+                "Pin it by name, version and --hash (`name @ file:///... --hash=sha256:...`).",
+            )
+        if "://" in spec.split(";")[0] and " @ " not in spec:
+            raise InputError(
+                f"{where}: the URL requirement names no package.",
+                "Write it as `name @ URL --hash=sha256:...`.",
+            )
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
             raise InputError(f"{where} is not a valid requirement: {exc}.") from exc
+        if req.url and not hashes:
+            raise InputError(
+                f"{where}: {req.name} @ {req.url} has no --hash, so chainproof cannot say "
+                "which file it installs.",
+                "Add --hash=sha256:... for the file at that URL.",
+            )
         pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
         if req.url and hashes:  # a direct reference pinned by its hash
             pinned = [_url_version(req.url)]
@@ -144,6 +171,13 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
                 via.append(name)
         pins.append(PinnedRequirement(req, pinned[0], hashes, line, via))
     return pins
+
+
+def _is_project(target: str, path: Path) -> bool:
+    """Does a path line (``.``, ``-e .``) name the project the file belongs to?"""
+    local = Path(target.removeprefix("file://"))
+    where = local if local.is_absolute() else path.parent / local
+    return local == Path(".") or where.resolve() in (path.parent.resolve(), Path.cwd())
 
 
 def _url_version(url: str) -> str:
@@ -263,10 +297,19 @@ class RequirementsSource:
                 out.append(component)
                 continue
             expression, names = resolve_license(picked.metadata)
+            # The SBOM claims the picked file's hash only: never another listed file's hash
+            # beside its name and URL. No hash reported means none is claimed (the run then
+            # fails naming it, or marks it with --allow-missing-hashes).
+            hashes = (Digest.sha256(picked.sha256),) if picked.sha256 else ()
+            if hashes and component.hashes and hashes[0] not in component.hashes:
+                raise InputError(
+                    f"{self.path}: pip picked {picked.filename} for {component.name}, whose "
+                    "sha256 is none of the hashes the file lists."
+                )
             out.append(
                 replace(
                     component,
-                    hashes=(Digest.sha256(picked.sha256),) if picked.sha256 else component.hashes,
+                    hashes=hashes,
                     filename=picked.filename,
                     url=picked.url,
                     license_expression=expression,
