@@ -71,7 +71,7 @@ def test_certificate_with_duplicate_extension_is_one_sentence(vectors: Path) -> 
 
 
 @pytest.mark.parametrize(
-    "flag", [["--trust-config", "tc.json"], ["--staging"], ["--offline"], ["--trusted-root", "r"]]
+    "flag", [["--trust-config", "tc.json"], ["--staging"], ["--trusted-root", "r"]]
 )
 def test_key_with_sigstore_trust_options_is_contradictory(release: Path, flag: list[str]) -> None:
     """--key verifies without Sigstore: a trust option next to it would be silently ignored."""

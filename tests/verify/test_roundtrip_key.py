@@ -190,3 +190,10 @@ def test_keyless_and_key_statements_side_by_side(
         shutil.copy(keyless_release / name, release)
     result = verify_keyed(release, public_key)
     assert result.exit_code == 0, result.output
+
+
+def test_offline_is_no_contradiction_with_a_key(keyed_release: tuple[Path, Path]) -> None:
+    """CHAINPROOF_VERIFY_OFFLINE=true set for a whole CI: a key never uses the network."""
+    directory, public_key = keyed_release
+    result = verify_keyed(directory, public_key, "--offline")
+    assert result.exit_code == 0, result.output

@@ -233,7 +233,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
             hint="Give --identity/--identity-regex with --issuer, --gitlab GROUP/PROJECT, "
             "--github OWNER/REPO or --key PUBKEY, or set them in [verify] of the policy file.",
         )
-    sigstore_keys = [k for k in ("trusted-root", "trust-config", "staging", "offline") if get(k)]
+    # (offline is no contradiction: a key or a layout never uses the network anyway)
+    sigstore_keys = [k for k in ("trusted-root", "trust-config", "staging") if get(k)]
     if sigstore_keys and (get("key") or not signer):
         user = "a managed key" if get("key") else "an in-toto layout alone"
         raise _contradiction(f"{sigstore_keys[0]} chooses a Sigstore root; {user} uses none")
