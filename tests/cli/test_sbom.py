@@ -352,3 +352,37 @@ def test_dist_xml(tmp_path: Path, app_wheel: Path, wheelhouse: Path) -> None:
     text = (dist / "sbom.cdx.xml").read_text()
     assert "<bom " in text
     assert "pkg:pypi/liba@1.2" in text
+
+
+def test_a_committed_lock_file_dates_the_sbom_by_its_commit(tmp_path: Path) -> None:
+    """Without SOURCE_DATE_EPOCH the timestamp is the lock file's last commit (as the build
+    dates a release by its commit), so the same lock gives the same bytes; an uncommitted
+    change makes it the current time."""
+    import os
+    import subprocess
+
+    lock = tmp_path / "repo" / "uv.lock"
+    lock.parent.mkdir()
+    lock.write_bytes((ASSETS / "proj1-uv.lock").read_bytes())
+    stamp = "2024-05-06T07:08:09+00:00"
+    git_env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    for args in (["init", "-q"], ["add", "uv.lock"], ["commit", "-q", "-m", "lock"]):
+        subprocess.run(["git", *args], cwd=lock.parent, env=git_env, check=True)
+    out = tmp_path / "sbom.json"
+    code, _, stderr = run("--uv-lock", str(lock), "-o", str(out), env={"SOURCE_DATE_EPOCH": ""})
+    assert code == 0, stderr
+    first = out.read_bytes()
+    assert json.loads(first)["metadata"]["timestamp"] == stamp
+    assert run("--uv-lock", str(lock), "-o", str(out), env={"SOURCE_DATE_EPOCH": ""})[0] == 0
+    assert out.read_bytes() == first
+    lock.write_text(lock.read_text() + "\n")
+    assert run("--uv-lock", str(lock), "-o", str(out), env={"SOURCE_DATE_EPOCH": ""})[0] == 0
+    assert json.loads(out.read_text())["metadata"]["timestamp"] != stamp

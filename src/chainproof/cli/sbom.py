@@ -131,6 +131,7 @@ def command(
         from chainproof.sbom.build import (
             SbomRequest,
             index_arguments,
+            lock_file_epoch,
             make_sbom,
             setting,
             source_date_epoch,
@@ -169,6 +170,9 @@ def command(
         fallback = None
         dist_dir = dist or Path("dist")
         from_dist = not any((pylock, uv_lock, requirements, env))
+        lock = pylock or uv_lock or requirements
+        if lock is not None:
+            fallback = lock_file_epoch(lock)
         if from_dist:
             record = dist_dir / "build-record.json"
             if record.is_file():

@@ -13,7 +13,7 @@ from chainproof.sbom.cyclonedx import Rendered, RenderOptions, render
 from chainproof.sbom.sources import InventorySource, SourceResult
 from chainproof.sbom.target import Target
 
-__all__ = ["SbomRequest", "make_sbom", "setting", "source_date_epoch"]
+__all__ = ["SbomRequest", "lock_file_epoch", "make_sbom", "setting", "source_date_epoch"]
 
 _DEFAULTS: dict[str, str | list[str] | None] = {
     "spec-version": "1.6",
@@ -156,6 +156,36 @@ def source_date_epoch(fallback: int | None = None) -> int | None:
     if not value.isdigit():
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds.")
     return int(value)
+
+
+def lock_file_epoch(path: Path) -> int | None:
+    """The commit time of the last commit that changed ``path``, when git tracks it unmodified.
+
+    A lock file's SBOM describes the pins, which change only when the file does: dating it by
+    that commit (as a build dates a release by its commit) gives the same bytes on every run
+    and checkout. None (the caller uses the current time) outside git, for an untracked or
+    modified file, or without a git executable.
+    """
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args, "--", path.name],
+                cwd=path.parent,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    if not path.is_file() or git("status", "--porcelain") != "":
+        return None
+    stamp = git("log", "-1", "--format=%ct")
+    return int(stamp) if stamp and stamp.isdigit() else None
 
 
 def make_sbom(
