@@ -125,3 +125,25 @@ def test_the_purl_names_the_package_and_versions_must_agree(tmp_path: Path) -> N
     assert dict(target.unchecked) == {
         "Jinja2": "its version 2.10 and its purl's version 2.11 differ"
     }
+
+
+def test_a_cycle_without_a_root_entry_is_still_reached(tmp_path: Path) -> None:
+    path = tmp_path / "sbom.json"
+    components = [
+        {"type": "library", "name": n, "version": "1.0", "purl": f"pkg:pypi/{n}@1.0", "bom-ref": n}
+        for n in ("a", "b")
+    ]
+    dependencies = [{"ref": "a", "dependsOn": ["b"]}, {"ref": "b", "dependsOn": ["a"]}]
+    path.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "components": components,
+                "dependencies": dependencies,
+            }
+        )
+    )
+    graph = read_sbom(path).inventory.graph
+    assert graph.roots == ("a",)
+    assert graph.dependencies_of("a") == ("b",)

@@ -50,3 +50,34 @@ def test_whole_environment_roots_are_unreferenced_nodes() -> None:
 def test_bad_requirement_in_metadata() -> None:
     with pytest.raises(InputError, match="invalid requirement"):
         requirement_graph({"x": ["not a requirement ((("]}, [("x", ())], Target.current())
+
+
+def test_an_extra_that_asks_for_another_extra_of_its_own_package() -> None:
+    """``pkg[all]`` requiring ``pkg[fast,tls]``: the extras chain, and no self-loop is drawn."""
+    requires = {
+        "app": ["pkg[all]"],
+        "pkg": [
+            "pkg[fast,tls]; extra == 'all'", "fastlib; extra == 'fast'", "tlslib; extra == 'tls'"
+        ],
+        "fastlib": ["tlslib[strict]"],
+        "tlslib": ["strictlib; extra == 'strict'"],
+        "strictlib": [],
+    }  # fmt: skip
+    result = requirement_graph(requires, [("app", ())], Target.current())
+    assert dict(result.graph.edges) == {
+        "app": ("pkg",),
+        "pkg": ("fastlib", "tlslib"),
+        "fastlib": ("tlslib",),
+        "tlslib": ("strictlib",),
+    }
+    assert result.extras["pkg"] == {"all", "fast", "tls"}
+    assert result.extras["tlslib"] == {"strict"}
+
+
+def test_a_cycle_nothing_else_requires_still_has_a_root() -> None:
+    """In a whole environment a cycle that nothing requires would have no root at all, and
+    its packages would be reached from no direct requirement."""
+    requires = {"a": ["b"], "b": ["a"], "c": []}
+    result = requirement_graph(requires, [(k, ()) for k in requires], Target.current(), roots=())
+    assert result.graph.roots == ("a", "c")
+    assert dict(result.graph.edges) == {"a": ("b",), "b": ("a",)}

@@ -22,6 +22,7 @@ from chainproof.audit.matching import version_key
 from chainproof.errors import InputError
 from chainproof.fileio import load_json
 from chainproof.models import Component, DependencyGraph, Inventory
+from chainproof.sbom.graph import root_cover
 
 if TYPE_CHECKING:
     from chainproof.sbom.environment import InstalledEnvironment
@@ -149,7 +150,6 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
             refs[ref] = component.key
             bom_refs[component] = ref
     edges: dict[str, set[str]] = {}
-    depended: set[str] = set()
     root_ref = (data.get("metadata") or {}).get("component", {}).get("bom-ref")
     roots: set[str] = set()
     for dep in data.get("dependencies") or []:
@@ -160,9 +160,8 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
             roots |= targets
         elif dep["ref"] in refs:
             edges.setdefault(refs[dep["ref"]], set()).update(targets)
-            depended |= targets
     if not roots:  # no root entry: the direct requirements are what nothing depends on
-        roots = {c.key for c in components} - depended
+        roots = set(root_cover(edges, (c.key for c in components)))
     graph = DependencyGraph(
         roots=tuple(sorted(roots)),
         edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),

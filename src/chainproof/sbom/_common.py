@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InputError
 from chainproof.models import DependencyGraph, Digest
+from chainproof.sbom.graph import root_cover
 from chainproof.sbom.target import Target
 
 
@@ -67,13 +68,12 @@ def explicit_graph(
     edges: Mapping[str, Iterable[str]], nodes: Iterable[str], roots: Iterable[str] | None
 ) -> DependencyGraph:
     """A graph from edges a lock records, restricted to ``nodes``; roots default to the
-    nodes nothing depends on."""
+    nodes nothing depends on (and one node of each cycle nothing else depends on)."""
     keep = set(nodes)
     pruned = {k: tuple(sorted({d for d in v if d in keep})) for k, v in edges.items() if k in keep}
     pruned = {k: v for k, v in pruned.items() if v}
     if roots is None:
-        pointed = {d for deps in pruned.values() for d in deps}
-        roots = sorted(keep - pointed)
+        roots = root_cover(pruned, keep)
     return DependencyGraph(
         roots=tuple(sorted(set(roots) & keep)), edges=tuple(sorted(pruned.items()))
     )

@@ -2,7 +2,10 @@
 
 An edge A → B exists only when one of A's ``Requires-Dist`` entries names B and its marker
 holds for the target with A's active extras. An extra of A is active when a requirement that
-reaches A asks for it (``B[extra]``) or a root asks for it; extras are propagated to a fixpoint.
+reaches A asks for it (``B[extra]``) or a root asks for it; extras are propagated to a fixpoint,
+including an extra that asks for another extra of its own package (no self-loop is drawn).
+With ``roots=()`` the roots are the nodes nothing requires, plus one node of each cycle that
+nothing outside the cycle requires, so that every node is reached from a root.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from chainproof.errors import InputError
 from chainproof.models import DependencyGraph
 from chainproof.sbom.target import Target
 
-__all__ = ["GraphResult", "parse_requirement", "requirement_graph"]
+__all__ = ["GraphResult", "parse_requirement", "requirement_graph", "root_cover"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,28 @@ def parse_requirement(text: str, origin: str) -> Requirement:
         return Requirement(text)
     except InvalidRequirement as exc:
         raise InputError(f"{origin} has an invalid requirement {text!r}: {exc}.") from exc
+
+
+def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[str]:
+    """Roots for a graph without given ones: the nodes nothing requires, plus the first node
+    (by name) of each cycle nothing outside it requires, so every node is reached from a root.
+    """
+    nodes = sorted(set(nodes))
+    pointed = {d for deps in edges.values() for d in deps}
+    roots = [n for n in nodes if n not in pointed]
+    reached: set[str] = set()
+    chosen: list[str] = []
+    for start in [*roots, *nodes]:
+        if start in reached:
+            continue
+        chosen.append(start)
+        todo = [start]
+        while todo:
+            node = todo.pop()
+            if node not in reached:
+                reached.add(node)
+                todo.extend(edges.get(node, ()))
+    return sorted(chosen)
 
 
 def requirement_graph(
@@ -72,7 +97,8 @@ def requirement_graph(
             if dep not in parsed:
                 unsatisfied.add((key, str(req)))
                 continue
-            edges.setdefault(key, set()).add(dep)
+            if dep != key:  # ``pkg[all]`` asking for ``pkg[fast]`` activates, never loops
+                edges.setdefault(key, set()).add(dep)
             wanted = {canonicalize_name(e) for e in req.extras}
             have = active.get(dep)
             if have is None or not wanted <= have:
@@ -83,8 +109,7 @@ def requirement_graph(
     else:
         root_keys = sorted(canonicalize_name(r) for r in roots)
         if not root_keys:
-            targets = {d for deps in edges.values() for d in deps}
-            root_keys = sorted(set(active) - targets)
+            root_keys = root_cover(edges, active)
     graph = DependencyGraph(
         roots=tuple(root_keys),
         edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),
