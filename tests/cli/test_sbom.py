@@ -171,6 +171,9 @@ def test_missing_hash_fails_or_is_allowed(tmp_path: Path) -> None:
         ("--uv-lock", "uv.lock", "version = 7\n", "lock version 7"),
         ("--uv-lock", "uv.lock", "[[package]\n", "not valid TOML"),
         ("--requirements", "r.txt", "requests\n", "not pinned"),
+        ("--requirements", "r.txt", "-e ./libs/other\n", "editable requirement"),
+        ("--requirements", "r.txt", "pkg @ https://example.invalid/p.whl\n", "has no --hash"),
+        ("--requirements", "r.txt", "https://example.invalid/p-1.0.tar.gz\n", "names no package"),
     ],
 )
 def test_bad_lock_files_exit_2(
