@@ -177,3 +177,28 @@ def test_unwritable_output(db: Path, tmp_path: Path) -> None:
     )
     assert code == 2
     assert "Cannot write" in one_sentence_error(err)
+
+
+def test_requirements_it_cannot_pin_are_refused_not_skipped(db: Path, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("-e ./libs/vendored\nidna==3.10 --hash=sha256:" + "0" * 64 + "\n")
+    code, _, err = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
+    assert code == 2
+    assert "editable requirement" in one_sentence_error(err)
+
+
+def test_nothing_checked_never_reads_as_clean(db: Path, tmp_path: Path) -> None:
+    sbom = tmp_path / "sbom.json"
+    component = {"type": "library", "name": "left-pad", "purl": "pkg:npm/left-pad@1.3.0"}
+    sbom.write_text(
+        json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [component]})
+    )
+    code, out, _ = run("--sbom", str(sbom), "--db", str(db), "--ignore-stale")
+    assert code == 0
+    assert "No known vulnerabilities" not in out
+    assert "No package could be checked" in out
+    assert "Not checked: left-pad" in out
+    code, out, _ = run(
+        "--sbom", str(sbom), "--db", str(db), "--ignore-stale", "--format", "markdown"
+    )
+    assert "no package could be checked" in out

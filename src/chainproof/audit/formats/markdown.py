@@ -25,6 +25,8 @@ class MarkdownFormat:
     def render(self, report: AuditReport, target: AuditTarget) -> str:
         failure = report.failure()
         verdict = f"**Failed** — {failure}" if failure else "**Passed**"
+        if not report.checked and not failure:
+            verdict = "**Passed, but no package could be checked**"
         out = ["## chainproof audit", "", f"{verdict}", "", summary_line(report), ""]
         if report.findings:
             out += [

@@ -61,8 +61,13 @@ class TableFormat:
             proposals = {f.proposal for f in report.active}
             for proposal in sorted(proposals, key=lambda p: (p.package, p.current)):
                 console.print(proposal.explanation, markup=False)
-        else:
+        elif report.checked:
             console.print("No known vulnerabilities in the packages checked.", markup=False)
+        else:
+            console.print(
+                "No package could be checked, so nothing is known about vulnerabilities.",
+                markup=False,
+            )
         for line in notes(report):
             console.print(line, markup=False)
         console.print(summary_line(report), markup=False)
