@@ -189,3 +189,22 @@ def test_names_compare_normalised_versions_by_pep_440(
     install(python, wheels, "beta==2.0+evil", "alpha-x==1.0")
     report = verify_environment_against_sbom(sbom, str(python))
     assert kinds(report) == {("version", "beta"), ("added", "alpha-x")}
+
+
+def test_unrecorded_startup_hooks_are_listed(environment: tuple[Path, Path, Path]) -> None:
+    """A .pth file or sitecustomize.py runs in every interpreter: one that no RECORD lists is
+    drift; virtualenv's and uv's own _virtualenv.pth is not."""
+    python, _, sbom = environment
+    site = next((python.parent.parent / "lib").glob("python3*/site-packages"))
+    (site / "_virtualenv.py").write_text("")
+    (site / "_virtualenv.pth").write_text("import _virtualenv\n")
+    assert verify_environment_against_sbom(sbom, str(python)).passed
+    (site / "zz-evil.pth").write_text("import os\n")
+    (site / "sitecustomize.py").write_text("import os\n")
+    report = verify_environment_against_sbom(sbom, str(python))
+    assert kinds(report) == {("unrecorded", "zz-evil.pth"), ("unrecorded", "sitecustomize.py")}
+    assert "runs at interpreter start-up and no RECORD lists it" in str(report.drift[0])
+    (site / "_virtualenv.pth").write_text("import _virtualenv; import os\n")
+    assert ("unrecorded", "_virtualenv.pth") in kinds(
+        verify_environment_against_sbom(sbom, str(python))
+    )

@@ -3,7 +3,9 @@
 Drift, each listed: a distribution of the SBOM's runtime components that is not installed
 (``missing``), installed at another version (``version``), installed but not in the SBOM
 (``added``, unless allowed by name), and any installed file that does not match its RECORD
-(``modified``, ``file-missing``, or ``record`` for an unverifiable RECORD). Build-only
+(``modified``, ``file-missing``, or ``record`` for an unverifiable RECORD), and any start-up
+hook (``*.pth``, ``sitecustomize.py``) in a site-packages directory that no RECORD lists
+(``unrecorded``; virtualenv's and uv's own ``_virtualenv.pth`` excepted). Build-only
 components (scope ``excluded``) are not expected in the environment. The SBOM is read by
 :func:`chainproof.audit.inputs.read_sbom`, the environment and its RECORD checks by
 :mod:`chainproof.sbom.environment`.
@@ -11,22 +13,28 @@ components (scope ``excluded``) are not expected in the environment. The SBOM is
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
 from chainproof.progress import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from chainproof.sbom.environment import InstalledEnvironment
 
 __all__ = ["Drift", "EnvironmentReport", "default_python", "verify_environment_against_sbom"]
 
 
 @dataclass(frozen=True, order=True)
 class Drift:
-    """One difference: ``kind`` is missing, version, added, modified, file-missing or record."""
+    """One difference: ``kind`` is missing, version, added, modified, file-missing, record or
+    unrecorded."""
 
     name: str
     kind: str
@@ -41,6 +49,8 @@ class Drift:
             return f"{self.name} is {self.actual}, the SBOM says {self.expected}"
         if self.kind == "added":
             return f"{self.name} {self.actual} is installed but not in the SBOM"
+        if self.kind == "unrecorded":
+            return f"{self.path} runs at interpreter start-up and no RECORD lists it"
         return f"{self.name}: {self.path}: {self.kind}"
 
     def to_json(self) -> dict[str, Any]:
@@ -93,6 +103,41 @@ def _same_version(installed: str, expected: str) -> bool:
         return installed == expected
 
 
+_STARTUP_HOOKS = ("sitecustomize.py", "usercustomize.py")  # and every *.pth file
+_VIRTUALENV_PTH = ("_virtualenv.pth", "import _virtualenv")  # what virtualenv and uv write
+
+
+def _unrecorded_hooks(env: InstalledEnvironment) -> list[Drift]:
+    """Start-up hooks (``*.pth``, sitecustomize) in a site-packages directory that no RECORD
+    lists: code that runs in every interpreter yet belongs to no distribution checked here."""
+    recorded: set[str] = set()
+    for dist in env.distributions:
+        for row in csv.reader(io.StringIO(dist.record or "")):
+            if row:
+                recorded.add(os.path.normpath(os.path.join(dist.base, row[0])))
+    drift = []
+    for base in sorted({dist.base for dist in env.distributions}):
+        try:
+            entries = sorted(base.iterdir())
+        except OSError:
+            continue
+        for path in entries:
+            hook = path.suffix == ".pth" or path.name in _STARTUP_HOOKS
+            if not hook or os.path.normpath(path) in recorded:
+                continue
+            if path.name == _VIRTUALENV_PTH[0] and _read(path) == _VIRTUALENV_PTH[1]:
+                continue
+            drift.append(Drift(path.name, "unrecorded", path=str(path)))
+    return drift
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 _FILE_KINDS = {"modified": "modified", "missing": "file-missing"}
 
 
@@ -125,6 +170,7 @@ def verify_environment_against_sbom(
         for key, version in installed.items()
         if key not in expected and key not in allowed
     ]
+    drift += _unrecorded_hooks(env)
     checks = verify_environment(env, progress)
     for check in checks:
         for problem in check.problems:
