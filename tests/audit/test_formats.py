@@ -287,3 +287,32 @@ def test_build_only_findings_say_so(snapshot: AdvisoryDB) -> None:
     assert report.over_threshold  # ... and they count
     for name in ("table", "markdown", "sarif"):
         assert "build environment only" in get_format(name).render(report, target), name
+
+
+def test_sarif_locations_are_uris(
+    tmp_path: Path, snapshot: AdvisoryDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relative to the working directory (as code scanning wants) when the input is below
+    it, else an absolute file:// URI, never a bare absolute path."""
+    (tmp_path / "sub").mkdir()
+    requirements = tmp_path / "sub" / "requirements.txt"
+    requirements.write_text("Jinja2==2.10\n")
+    inventory = make_target([("Jinja2", "2.10")]).inventory
+
+    def uri(description: str) -> str:
+        target = AuditTarget(inventory, description)
+        data = json.loads(
+            get_format("sarif").render(run_audit(target, snapshot, AuditPolicy()), target)
+        )
+        location = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        return str(location["artifactLocation"]["uri"])
+
+    monkeypatch.chdir(tmp_path)
+    assert uri(str(requirements)) == "sub/requirements.txt"
+    assert uri("sub/requirements.txt") == "sub/requirements.txt"
+    monkeypatch.chdir(tmp_path / "sub")
+    assert uri(str(requirements)) == "requirements.txt"
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    assert uri(str(requirements)) == requirements.resolve().as_uri()

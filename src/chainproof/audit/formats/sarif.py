@@ -71,6 +71,16 @@ def _line_of(target: AuditTarget, key: str) -> int | None:
     return None
 
 
+def _uri(path: Path) -> str:
+    """Relative to the working directory when the file is below it (as code scanning wants),
+    else an absolute file URI."""
+    absolute = path.resolve()
+    try:
+        return quote(absolute.relative_to(Path.cwd().resolve()).as_posix())
+    except ValueError:
+        return absolute.as_uri()
+
+
 def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str, Any]:
     c = finding.component
     proposal = finding.proposal.version or "no fix"
@@ -100,9 +110,7 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
         },
     }
     if Path(target.description).is_file():
-        location: dict[str, Any] = {
-            "artifactLocation": {"uri": quote(Path(target.description).as_posix())}
-        }
+        location: dict[str, Any] = {"artifactLocation": {"uri": _uri(Path(target.description))}}
         line = _line_of(target, c.key)
         if line is not None:
             location["region"] = {"startLine": line}
