@@ -316,3 +316,35 @@ def test_sarif_locations_are_uris(
     other.mkdir()
     monkeypatch.chdir(other)
     assert uri(str(requirements)) == requirements.resolve().as_uri()
+
+
+def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -> None:
+    """A '|' in an advisory's summary or an exception's reason must not break the table."""
+    from chainproof.audit.db import build_database
+    from chainproof.audit.osv import iter_source
+    from chainproof.audit.policy import AuditException
+
+    source = tmp_path / "osv"
+    source.mkdir()
+    affected = [{"package": {"name": "pkg", "ecosystem": "PyPI"}, "versions": ["1.0"]}]
+    for vuln_id, summary in (("X-1", "Injection via a | b \\ c"), ("X-2", "Plain")):
+        (source / f"{vuln_id}.json").write_text(
+            json.dumps(
+                {"id": vuln_id, "modified": "2024-01-01T00:00:00Z", "summary": summary,
+                 "affected": affected}
+            )
+        )  # fmt: skip
+    build_database(iter_source(source), tmp_path / "db.sqlite3", "test")
+    exception = AuditException("X-2", "pkg", "Not | reachable", "a", date(2099, 1, 1))
+    target = make_target([("pkg", "1.0")])
+    with AdvisoryDB(tmp_path / "db.sqlite3") as db:
+        report = run_audit(target, db, AuditPolicy(exceptions=(exception,)))
+    text = get_format("markdown").render(report, target)
+    rows = [line for line in text.splitlines() if line.startswith("| pkg ")]
+    assert len(rows) == 2
+    header = next(line for line in text.splitlines() if line.startswith("| Package"))
+    cells = header.count(" | ")
+    for row in rows:  # the same number of cells as the header: no '|' leaked
+        assert row.replace("\\|", "").count(" | ") == cells
+    assert "Injection via a \\| b \\\\ c" in text
+    assert "Not \\| reachable" in text

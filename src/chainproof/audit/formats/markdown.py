@@ -30,9 +30,9 @@ class MarkdownFormat:
         out = ["## chainproof audit", "", f"{verdict}", "", summary_line(report), ""]
         if report.findings:
             out += [
-                "| Package | Version | Vulnerability | Severity | Fixed in | Proposal | Path "
-                "| Status |",
-                "|---|---|---|---|---|---|---|---|",
+                "| Package | Version | Vulnerability | Summary | Severity | Fixed in | Proposal "
+                "| Path | Status |",
+                "|---|---|---|---|---|---|---|---|---|",
             ]
             for f in report.findings:
                 out.append(
@@ -43,6 +43,7 @@ class MarkdownFormat:
                             f.component.name,
                             f.component.version,
                             ", ".join(f.ids),
+                            f.summary,
                             severity_text(f),
                             ", ".join(f.fixed_versions) or "none",
                             f.proposal.version or "no fix",
