@@ -25,14 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from chainproof import __version__
+from chainproof.build.source import strip_credentials  # an index URL may carry a token
 from chainproof.errors import InputError
 from chainproof.models import Component
 from chainproof.sbom.sources import ComponentDetails, SourceResult
 
-__all__ = ["SPEC_VERSIONS", "RenderOptions", "Rendered", "purl_for", "render", "strip_credentials"]
+__all__ = ["SPEC_VERSIONS", "RenderOptions", "Rendered", "purl_for", "render"]
 
 SPEC_VERSIONS = ("1.5", "1.6", "1.7")
 _SERIAL_NAMESPACE = uuid.UUID("5f0c7c8e-2b7a-4c51-9c1e-6c6861696e70")
@@ -51,14 +51,6 @@ class Rendered:
     text: str
     warnings: tuple[str, ...]
     components: int
-
-
-def strip_credentials(url: str) -> str:
-    """Drop user:password@ from a URL (an index URL may carry a token)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def purl_for(component: Component) -> str:
