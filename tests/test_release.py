@@ -98,6 +98,22 @@ def test_signer_flags_are_checked_before_building(tmp_path: Path) -> None:
     assert "--signer key needs --key" in result.output
 
 
+@pytest.mark.parametrize("token", ["", "eyJ.x.y"])
+def test_an_identity_token_is_never_ignored(tmp_path: Path, token: str) -> None:
+    result = _run(
+        "release",
+        str(tmp_path / "nowhere"),
+        "--signer",
+        "key",
+        "--key",
+        "k.key",
+        "--identity-token",
+        token,
+    )
+    assert result.exit_code == 2
+    assert "--identity-token applies only to --signer sigstore" in result.output
+
+
 def _release(project: Path, out: Path, key: Path, *extra: str) -> Result:
     return _run(
         "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra

@@ -57,6 +57,8 @@ def load_json(path: Path, what: str = "JSON file") -> Any:
         raise InputError(f"Cannot read the {what} {path}: {exc}.") from exc
     try:
         return json.loads(text)
+    except RecursionError as exc:
+        raise InputError(f"The {what} {path} is nested too deeply to be read.") from exc
     except json.JSONDecodeError as exc:
         raise InputError(
             f"The {what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
@@ -88,13 +90,8 @@ def default_mode(directory: bool = False) -> int:
     return (0o777 if directory else 0o666) & ~_umask()
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over it.
-
-    Without ``mode`` the file gets the permissions a plain ``open()`` would give it. Any
-    failure is one InputError (InfrastructureError for a full or broken disk) and leaves
-    neither ``path`` changed nor a temporary file behind.
-    """
+def _write_temporary(path: Path, data: bytes, mode: int | None) -> Path:
+    """``data`` in a synced temporary file beside ``path``, ready to be renamed over it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -106,13 +103,35 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(tmp_name, default_mode() if mode is None else mode)
-        os.replace(tmp_name, path)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        _remove(Path(tmp_name))
         if isinstance(exc, OSError):
             raise os_error(path, exc) from exc
         raise
+    return Path(tmp_name)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _replace(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+    except OSError as exc:
+        _remove(temporary)
+        raise os_error(path, exc) from exc
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename over it.
+
+    Without ``mode`` the file gets the permissions a plain ``open()`` would give it. Any
+    failure is one InputError (InfrastructureError for a full or broken disk) and leaves
+    neither ``path`` changed nor a temporary file behind.
+    """
+    _replace(_write_temporary(path, data, mode), path)
 
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
@@ -123,7 +142,7 @@ class StagedFiles:
     """Collect several outputs in memory and write them all only once all are ready.
 
     Used where a command produces many files (signing, a release) and must leave nothing
-    behind if any one of them fails.
+    behind, and no file changed, if any one of them fails.
     """
 
     def __init__(self) -> None:
@@ -139,16 +158,24 @@ class StagedFiles:
         return {path: data for path, (data, _) in self._files.items()}
 
     def commit(self) -> list[Path]:
-        """Write every staged file atomically; on failure remove those already written."""
-        written: list[Path] = []
+        """Write every staged file to a temporary file beside it first; only when all of them
+        are on disk, rename each into place. A failure while writing leaves every target as
+        it was (existing files included); only the renames, which do not fail on a healthy
+        file system, come after the point of no return."""
+        temporaries: list[tuple[Path, Path]] = []
         try:
             for path in sorted(self._files):
                 data, mode = self._files[path]
-                atomic_write_bytes(path, data, mode)
-                written.append(path)
+                temporaries.append((_write_temporary(path, data, mode), path))
         except BaseException:
-            for path in written:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            for temporary, _ in temporaries:
+                _remove(temporary)
             raise
-        return written
+        for index, (temporary, path) in enumerate(temporaries):
+            try:
+                _replace(temporary, path)
+            except BaseException:
+                for leftover, _ in temporaries[index + 1 :]:
+                    _remove(leftover)
+                raise
+        return [path for _, path in temporaries]

@@ -33,9 +33,9 @@ def check_signer_flags(
         for flag, value in (
             ("--identity-token", identity_token),
             ("--trust-config", trust_config),
-            ("--staging", staging),
+            ("--staging", staging or None),
         ):
-            if value:
+            if value is not None:
                 raise UsageError(f"{flag} applies only to --signer sigstore.")
     elif key is not None:
         raise UsageError("--key applies only to --signer key.")
