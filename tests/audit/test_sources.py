@@ -197,3 +197,50 @@ def test_an_environment_is_probed_once(tmp_path: Path, monkeypatch: pytest.Monke
     assert calls == [str(python)]
     assert [c.key for c in target.inventory.components] == ["requests"]
     assert target.requirements == (Requirement("urllib3", "<1.27", "requests 2.25.1"),)
+
+
+def test_every_locked_package_is_audited_whatever_the_platform(
+    tmp_path: Path, snapshot: AdvisoryDB
+) -> None:
+    """A lock is audited for every package it pins, not only those the auditing machine
+    would install: a Windows-only or Python-3.8-only pin ships somewhere."""
+    never = 'sys_platform == "no-such-platform"'
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        f"idna==3.10 --hash=sha256:{H1}\njinja2==2.10 --hash=sha256:{H2} ; {never}\n"
+    )
+
+    def pylock_wheel(name: str, sha: str) -> str:
+        url = f"https://example.invalid/{name}"
+        return f'wheels = [{{ name = "{name}", url = "{url}", hashes = {{ sha256 = "{sha}" }} }}]\n'
+
+    def uv_wheel(name: str, sha: str) -> str:
+        url = f"https://example.invalid/{name}"
+        return f'wheels = [{{ url = "{url}", hash = "sha256:{sha}", size = 1 }}]\n'
+
+    pylock = tmp_path / "pylock.toml"
+    pylock.write_text(
+        'lock-version = "1.0"\ncreated-by = "test"\n\n'
+        '[[packages]]\nname = "idna"\nversion = "3.10"\n'
+        + pylock_wheel("idna-3.10-py3-none-any.whl", H1)
+        + f'\n[[packages]]\nname = "jinja2"\nversion = "2.10"\nmarker = \'{never}\'\n'
+        + pylock_wheel("Jinja2-2.10-py2.py3-none-any.whl", H2)
+    )
+    registry = 'source = { registry = "https://example.invalid/simple" }\n'
+    uv_lock = tmp_path / "uv.lock"
+    uv_lock.write_text(
+        'version = 1\nrevision = 1\nrequires-python = ">=3.8"\n\n'
+        '[[package]]\nname = "demo"\nversion = "1.0"\nsource = { editable = "." }\n'
+        f'dependencies = [{{ name = "idna" }}, {{ name = "jinja2", marker = \'{never}\' }}]\n\n'
+        '[[package]]\nname = "idna"\nversion = "3.10"\n'
+        + registry
+        + uv_wheel("idna-3.10-py3-none-any.whl", H1)
+        + '\n[[package]]\nname = "jinja2"\nversion = "2.10"\n'
+        + registry
+        + uv_wheel("Jinja2-2.10-py2.py3-none-any.whl", H2)
+    )
+    for kind, path in (("requirements", requirements), ("pylock", pylock), ("uv-lock", uv_lock)):
+        target = read_target(kind, path)
+        assert {c.key for c in target.inventory.components} == {"idna", "jinja2"}, kind
+        report = run_audit(target, snapshot, AuditPolicy())
+        assert {f.component.key for f in report.findings} == {"jinja2"}, kind

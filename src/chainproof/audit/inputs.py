@@ -227,14 +227,24 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
     """Read one input: ``kind`` is sbom, pylock, uv-lock, requirements or env."""
     if kind == "sbom":
         return read_sbom(Path(value))
+    from chainproof.progress import NullReporter
     from chainproof.sbom import sources
+    from chainproof.sbom.pylock import PylockSource
+    from chainproof.sbom.requirements import RequirementsSource
+    from chainproof.sbom.target import Target
+    from chainproof.sbom.uvlock import UvLockSource
 
+    # A lock is audited for every package it pins, not only those this machine would
+    # install: a pin for another platform or Python version ships somewhere.
+    lock: sources.InventorySource | None = None
     if kind == "pylock":
-        return AuditTarget(sources.read_pylock(Path(value)), str(value))
-    if kind == "uv-lock":
-        return AuditTarget(sources.read_uv_lock(Path(value)), str(value))
-    if kind == "requirements":
-        return AuditTarget(sources.read_requirements(Path(value)), str(value))
+        lock = PylockSource(Path(value), every_package=True)
+    elif kind == "uv-lock":
+        lock = UvLockSource(Path(value), every_package=True)
+    elif kind == "requirements":
+        lock = RequirementsSource(Path(value), every_package=True)
+    if lock is not None:
+        return AuditTarget(lock.read(Target.current(), NullReporter()).inventory, str(value))
     if kind == "env":
         from chainproof.sbom.environment import inspect_environment
 

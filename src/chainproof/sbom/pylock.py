@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -34,6 +35,9 @@ class PylockSource:
     groups: Collection[str] | None = None
     metadata: MetadataProvider | None = None
     licenses: bool = False
+    # Every package the lock names, whatever its marker (the audit: each ships somewhere);
+    # the file of each is picked for ``target`` when one fits, else none is recorded.
+    every_package: bool = False
 
     @property
     def description(self) -> str:
@@ -68,12 +72,16 @@ class PylockSource:
                 f"{self.path} has no extra or dependency group {', '.join([*unknown, *groups])}."
             )
         try:
-            selected = list(
-                lock.select(
-                    environment=dict(target.environment),  # type: ignore[arg-type]
-                    tags=target.tag_list,
-                    extras=self.extras,
-                    dependency_groups=self.groups,
+            selected = (
+                [(package, _any_dist(package, target)) for package in lock.packages]
+                if self.every_package
+                else list(
+                    lock.select(
+                        environment=dict(target.environment),  # type: ignore[arg-type]
+                        tags=target.tag_list,
+                        extras=self.extras,
+                        dependency_groups=self.groups,
+                    )
                 )
             )
         except PylockSelectError as exc:
@@ -93,7 +101,7 @@ class PylockSource:
             if isinstance(dist, (PackageWheel, PackageSdist)):
                 filename, url = dist.filename, dist.url
                 sha256 = dist.hashes.get("sha256")
-            elif not isinstance(dist, (PackageVcs, PackageDirectory)):  # an archive
+            elif dist is not None and not isinstance(dist, (PackageVcs, PackageDirectory)):
                 url = dist.url
                 sha256 = dist.hashes.get("sha256")
             if isinstance(dist, PackageVcs) and not version:
@@ -129,3 +137,21 @@ class PylockSource:
             components = [replace(c, direct=c.key in roots) for c in components]
         inventory = Inventory(root, tuple(sorted(components)), graph)
         return SourceResult(inventory, warnings=tuple(warnings))
+
+
+def _any_dist(package: Any, target: Target) -> Any:
+    """The source of a package read without selecting for a target: its directory, VCS or
+    archive, else its best wheel for ``target``, else its sdist, else None (a wheel-only
+    package with no wheel for ``target``: its name and version are still listed)."""
+    ranked = sorted(
+        (rank, wheel.filename, wheel)
+        for wheel in package.wheels or ()
+        if (rank := target.wheel_rank(wheel.filename)) is not None
+    )
+    return (
+        package.directory
+        or package.vcs
+        or package.archive
+        or (ranked[0][2] if ranked else None)
+        or package.sdist
+    )

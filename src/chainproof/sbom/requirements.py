@@ -203,13 +203,18 @@ class RequirementsSource:
     path: Path
     resolve: bool = False
     index_args: Sequence[str] = ()
+    every_package: bool = False  # every pin whatever its marker (the audit: it ships somewhere)
 
     @property
     def description(self) -> str:
         return f"requirements file {self.path}"
 
     def read(self, target: Target, reporter: Reporter) -> SourceResult:
-        pins = [p for p in parse_requirements(self.path) if target.evaluate(p.requirement.marker)]
+        pins = [
+            p
+            for p in parse_requirements(self.path)
+            if self.every_package or target.evaluate(p.requirement.marker)
+        ]
         by_key = {p.key: p for p in pins}
         components = []
         for pin in pins:

@@ -53,6 +53,9 @@ class UvLockSource:
     extras: Collection[str] = ()
     groups: Collection[str] = ()
     metadata: MetadataProvider | None = None
+    # Every package the lock pins, for any target, extra or group (the audit: each ships
+    # somewhere); edges are then every dependency the lock records, markers not evaluated.
+    every_package: bool = False
 
     @property
     def description(self) -> str:
@@ -119,6 +122,8 @@ class UvLockSource:
         root_key = canonicalize_name(project["name"])
         _check_names("extra", self.extras, project.get("optional-dependencies", {}), project)
         _check_names("dependency group", self.groups, project.get("dev-dependencies", {}), project)
+        if self.every_package:
+            return self._every(packages, project, target)
         wanted: dict[str, set[str]] = {root_key: {canonicalize_name(e) for e in self.extras}}
         chosen: dict[str, dict[str, Any]] = {root_key: project}
         edges: dict[str, set[str]] = {}
@@ -156,6 +161,29 @@ class UvLockSource:
             )
         root = Component(project["name"], str(project.get("version", "")))
         # The root's own edges are kept: consumers find the direct dependencies there.
+        return SourceResult(Inventory(root, tuple(sorted(components)), graph))
+
+    def _every(
+        self, packages: list[dict[str, Any]], project: dict[str, Any], target: Target
+    ) -> SourceResult:
+        root_key = canonicalize_name(project["name"])
+        edges: dict[str, set[str]] = {}
+        for package in packages:
+            deps = [
+                *package.get("dependencies", []),
+                *(d for ds in package.get("optional-dependencies", {}).values() for d in ds),
+                *(d for ds in package.get("dev-dependencies", {}).values() for d in ds),
+            ]
+            key = canonicalize_name(package["name"])
+            edges.setdefault(key, set()).update(canonicalize_name(d["name"]) for d in deps)
+        keys = {canonicalize_name(p["name"]) for p in packages}
+        components = [
+            self._component(p, target) for p in packages if canonicalize_name(p["name"]) != root_key
+        ]
+        graph = explicit_graph(edges, keys, [root_key])
+        direct = set(graph.dependencies_of(root_key))
+        components = [replace(c, direct=c.key in direct) for c in components]
+        root = Component(project["name"], str(project.get("version", "")))
         return SourceResult(Inventory(root, tuple(sorted(components)), graph))
 
     def _component(self, package: dict[str, Any], target: Target) -> Component:
