@@ -147,3 +147,18 @@ def test_a_cycle_without_a_root_entry_is_still_reached(tmp_path: Path) -> None:
     graph = read_sbom(path).inventory.graph
     assert graph.roots == ("a",)
     assert graph.dependencies_of("a") == ("b",)
+
+
+def test_one_package_listed_twice_is_audited_once(tmp_path: Path) -> None:
+    """`chainproof sbom` keeps two build-environment files of one name and version apart by
+    bom-ref; the audit must not report each vulnerability twice."""
+    build = {"type": "library", "name": "setuptools", "version": "65.5.0", "scope": "excluded"}
+    path = _sbom(
+        tmp_path,
+        [
+            {**build, "purl": "pkg:pypi/setuptools@65.5.0", "bom-ref": "build:a#1"},
+            {**build, "purl": "pkg:pypi/setuptools@65.5.0", "bom-ref": "build:a#2"},
+        ],
+    )
+    target = read_sbom(path)
+    assert [(c.key, c.build_only) for c in target.inventory.components] == [("setuptools", True)]

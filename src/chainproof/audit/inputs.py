@@ -113,6 +113,7 @@ def read_sbom(path: Path) -> AuditTarget:
 
 def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
     components: list[Component] = []
+    seen: set[Component] = set()
     unchecked: list[tuple[str, str]] = []
     refs: dict[str, str] = {}  # bom-ref -> key
     bom_refs: dict[Component, str] = {}
@@ -144,11 +145,13 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
             version=version,
             build_only=raw.get("scope") == "excluded",
         )
-        components.append(component)
+        if component not in seen:  # two files of one release are one package to audit
+            seen.add(component)
+            components.append(component)
         ref = raw.get("bom-ref")
         if isinstance(ref, str):
             refs[ref] = component.key
-            bom_refs[component] = ref
+            bom_refs.setdefault(component, ref)
     edges: dict[str, set[str]] = {}
     root_ref = (data.get("metadata") or {}).get("component", {}).get("bom-ref")
     roots: set[str] = set()
