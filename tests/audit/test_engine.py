@@ -4,6 +4,8 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import dependency_path, run_audit
 from chainproof.audit.policy import AuditPolicy
@@ -206,3 +208,14 @@ def test_names_match_in_any_pep503_spelling(tmp_path: Path, snapshot: AdvisoryDB
         make_target([("DJANGO", "4.2.14"), ("JINJA2", "2.10")]), snapshot, AuditPolicy()
     )
     assert {f.component.key for f in report.findings} == {"django", "jinja2"}
+
+
+def test_a_malformed_source_date_epoch_is_bad_usage(
+    snapshot: AdvisoryDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for `chainproof sbom`: one parser, one sentence, never silently the current time."""
+    from chainproof.errors import UsageError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
+        run_audit(make_target([("idna", "3.10")]), snapshot, AuditPolicy())

@@ -3,7 +3,6 @@ exceptions applied, a dependency path and an upgrade proposal for each finding."
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -33,11 +32,11 @@ _PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
 
 
 def report_time() -> datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC)
+    """SOURCE_DATE_EPOCH when set (reproducible reports), else now; read as the SBOM reads it."""
+    from chainproof.sbom.build import source_date_epoch
+
+    epoch = source_date_epoch()
+    return datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
 def check_freshness(
