@@ -191,3 +191,18 @@ def test_a_date_expiry_is_valid_through_that_day_in_utc(tmp_path: Path) -> None:
     tokyo = timezone(timedelta(hours=9))
     assert not exception.expired(datetime(2030, 2, 1, 8, 0, tzinfo=tokyo))
     assert exception.expired(datetime(2030, 2, 1, 9, 0, tzinfo=tokyo))
+
+
+def test_an_unused_exception_is_judged_expired_by_the_same_clock(
+    snapshot: AdvisoryDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOURCE_DATE_EPOCH (a commit's time, for reproducible output) must not make a lapsed
+    exception look current in the notes."""
+    from chainproof.audit.formats import get_format
+    from chainproof.audit.policy import AuditException
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")  # 2000-01-01
+    unused = AuditException("X-1", "idna", "r", "a", date(2020, 1, 1))
+    target = make_target([("idna", "3.10")])
+    report = run_audit(target, snapshot, AuditPolicy(exceptions=(unused,)), today=date(2026, 1, 1))
+    assert "matched no finding (and has expired)" in get_format("table").render(report, target)

@@ -225,4 +225,5 @@ def run_audit(
         warnings=tuple(warnings),
         fail_on_unchecked=policy.unchecked == "fail",
         timestamp=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        expiry_clock=when,
     )

@@ -4,6 +4,7 @@ packages that could not be checked, and what the policy's exceptions did."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from chainproof.audit.db import DbStatus
@@ -92,6 +93,7 @@ class AuditReport:
     warnings: tuple[str, ...]
     fail_on_unchecked: bool = False
     timestamp: str = ""  # RFC 3339; SOURCE_DATE_EPOCH when set
+    expiry_clock: date | None = None  # when exceptions were judged (the real clock)
 
     @property
     def active(self) -> tuple[Finding, ...]:

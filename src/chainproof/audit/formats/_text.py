@@ -63,7 +63,7 @@ def notes(report: AuditReport) -> list[str]:
     for e in report.unused_exceptions:
         lines.append(
             f"Unused exception: {e.id} for {e.package} matched no finding"
-            f"{' (and has expired)' if e.expired(_today(report)) else ''}."
+            f"{' (and has expired)' if e.expired(report.expiry_clock or _today(report)) else ''}."
         )
     return lines
 
