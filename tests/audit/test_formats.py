@@ -348,3 +348,19 @@ def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -
         assert row.replace("\\|", "").count(" | ") == cells
     assert "Injection via a \\| b \\\\ c" in text
     assert "Not \\| reachable" in text
+
+
+def test_vex_states_for_each_kind_of_finding(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    """A lapsed exception makes the finding open again: `exploitable` (as the run's failure
+    says), never `in_triage`, which VEX consumers read as "not yet known"."""
+    from chainproof.audit.policy import AuditException
+
+    lapsed = AuditException("PYSEC-2014-14", "requests", "old", "bob", date(2020, 6, 30))
+    target = make_target([("requests", "2.2.1")])
+    report = run_audit(target, snapshot, AuditPolicy(exceptions=(lapsed,)), today=date(2026, 1, 1))
+    vulns = {v["id"]: v for v in _vex(report, target)["vulnerabilities"]}
+    analysis = vulns["PYSEC-2014-14"]["analysis"]
+    assert analysis["state"] == "exploitable"
+    assert analysis["response"] == ["update"]
+    assert "expired on 2020-06-30" in analysis["detail"]
+    assert {v["analysis"]["state"] for v in vulns.values()} == {"exploitable"}

@@ -9,7 +9,7 @@ recommendation; a ``vulnerabilities`` section already in the input (an earlier a
 replaced. Excepted findings get an analysis: ``not_affected`` with the exception's
 justification when it gives one, else ``exploitable`` with the response ``will_not_fix``
 (an accepted risk); the detail carries reason, approver, expiry and ticket. Open findings are
-``exploitable`` (or ``in_triage`` when an expired exception used to cover them).
+``exploitable``, also when an expired exception used to cover them (the detail says so).
 """
 
 from __future__ import annotations
@@ -101,23 +101,23 @@ def _analysis(finding: Finding) -> Any:
     from cyclonedx.model.vulnerability import VulnerabilityAnalysis
 
     e = finding.exception
-    if e is None:
-        if finding.expired_exception is not None:
-            x = finding.expired_exception
-            return VulnerabilityAnalysis(
-                state=ImpactAnalysisState.IN_TRIAGE,
-                detail=f"The exception approved by {x.approver} expired on "
-                f"{x.expires.isoformat()}: {x.reason}",
-            )
+    if e is None:  # open, also when an exception lapsed (the run fails on it)
         responses = (
             [ImpactAnalysisResponse.UPDATE]
             if finding.proposal.version
             else [ImpactAnalysisResponse.CAN_NOT_FIX]
         )
+        lapsed = ""
+        if finding.expired_exception is not None:
+            x = finding.expired_exception
+            lapsed = (
+                f"The exception approved by {x.approver} expired on "
+                f"{x.expires.isoformat()}: {x.reason} "
+            )
         return VulnerabilityAnalysis(
             state=ImpactAnalysisState.EXPLOITABLE,
             responses=responses,
-            detail=finding.proposal.explanation,
+            detail=lapsed + finding.proposal.explanation,
         )
     detail = (
         f"{e.reason} Approved by {e.approver}; expires {e.expires.isoformat()}"
