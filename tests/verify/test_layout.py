@@ -132,3 +132,28 @@ def test_bad_layout_usage_exits_2(chain: Path, args: tuple[str, ...], words: str
     result = run("verify", SDIST, *args)
     assert result.exit_code == 2, result.output
     assert words in result.stderr
+
+
+def test_release_directory_with_a_layout_alone(chain: Path) -> None:
+    """Signed statements beside the artifacts name a signer the layout-only policy does not
+    have: the layout decides, and the statements are neither trusted nor a crash."""
+    for name in ("provenance.sigstore.json", "sbom.intoto.sigstore.json", "provenance.dsse.json"):
+        (chain / "dist" / name).write_text("{}")
+    (chain / "dist" / "release.json").unlink()  # the fixture's is no manifest: read by name
+    args = ["verify", "dist", "--layout", "root.layout", "--layout-key", "owner.pub"]
+    result = run(*args, "--links", "links", "--json")
+    assert result.exit_code == 0, result.output
+    (artifact,) = json.loads(result.stdout)["artifacts"]
+    assert (artifact["name"], artifact["passed_checks"]) == ("demo-1.0.tar.gz", ["layout"])
+    (chain / SDIST).write_text("evil")
+    assert checks(run(*args, "--links", "links", "--json")) == {"layout-subject"}
+
+
+def test_in_toto_failure_is_one_sentence(chain: Path) -> None:
+    (chain / "none").mkdir()
+    args = ["--layout", "root.layout", "--layout-key", "owner.pub", "--links", "none"]
+    result = run("verify", SDIST, *args)
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error: ")]
+    assert line.endswith(".")
+    assert not line.endswith("..")

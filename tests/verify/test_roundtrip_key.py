@@ -197,3 +197,16 @@ def test_offline_is_no_contradiction_with_a_key(keyed_release: tuple[Path, Path]
     directory, public_key = keyed_release
     result = verify_keyed(directory, public_key, "--offline")
     assert result.exit_code == 0, result.output
+
+
+def test_key_signed_release_under_a_sigstore_policy_fails_verification(
+    keyed_release: tuple[Path, Path],
+) -> None:
+    """The input is fine; the release just has no Sigstore signature: exit 1 saying so."""
+    directory, _ = keyed_release
+    result = invoke(["verify", str(directory), "--gitlab", "group/project", "--offline", "--json"])
+    assert result.exit_code == 1, result.output
+    assert {(WHEEL, "signature"), (SDIST, "signature")} <= failures(result)
+    assert "this release is key-signed" in result.stderr
+    assert "--key" in result.stderr
+    assert "neither a Sigstore bundle" not in result.output

@@ -156,7 +156,7 @@ def command(
             failures = report.all_failures
             first = failures[0] if failures else None
             raise VerificationFailed(
-                f"Verification failed: {first}."
+                f"Verification failed: {str(first).rstrip('.')}."
                 if first
                 else "Verification failed: nothing was verified.",
                 hint=f"{len(failures)} check(s) failed; see the list above."

@@ -203,6 +203,7 @@ def verify_layout(layout: Path, layout_keys: Sequence[Path], link_dir: Path) -> 
     try:
         in_toto_verify(metadata, keys, link_dir_path=str(link_dir), persist_inspection_links=False)
     except (InTotoError, SslibError) as exc:
+        reason = (str(exc).strip().splitlines() or ["no reason given"])[0].rstrip(".")
         raise VerificationFailed(
-            f"in-toto verification failed: {type(exc).__name__}: {exc}"
+            f"in-toto verification failed: {type(exc).__name__}: {reason}."
         ) from exc

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BundleOutcome",
     "LoadedBundle",
+    "is_key_envelope",
     "key_envelope_outcome",
     "load_bundle",
     "verify_bundle",
@@ -148,6 +149,22 @@ def load_bundle(path: Path) -> LoadedBundle:
             f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
         ) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
+
+
+def is_key_envelope(path: Path) -> bool:
+    """Is ``path`` a plain DSSE envelope (``sign --signer key``) rather than a Sigstore bundle?
+    Unreadable or malformed files are not: load_bundle says what is wrong with them."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return (
+        isinstance(data, dict)
+        and "mediaType" not in data
+        and isinstance(data.get("payloadType"), str)
+        and isinstance(data.get("payload"), str)
+        and isinstance(data.get("signatures"), list)
+    )
 
 
 class _IdentityGate:

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chainproof.errors import UsageError
 from chainproof.fileio import load_json, sha256_file
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
+    is_key_envelope,
     key_envelope_outcome,
     load_bundle,
     verify_bundle,
@@ -41,6 +43,11 @@ if TYPE_CHECKING:
 __all__ = ["verify_targets"]
 
 _ARTIFACT_PREDICATES = frozenset({SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1, CYCLONEDX_BOM})
+_KEY_PROVENANCE = "provenance.dsse.json"
+_KEY_SIGNED = (
+    "no Sigstore signature: this release is key-signed (plain DSSE envelopes), "
+    "verify it with --key PUBKEY"
+)
 
 
 @dataclass
@@ -77,6 +84,15 @@ def _binding_failures(statement: Statement, target: Target, pep740: bool) -> lis
     return failures
 
 
+def _key_signed(release: Release | None) -> bool:
+    """Are the release's statements plain DSSE envelopes of a managed key (``sign --signer
+    key``), read by manifest or by name?"""
+    if release is None:
+        return False
+    paths = (release.provenance, release.sbom_attestation, release.directory / _KEY_PROVENANCE)
+    return any(p is not None and p.is_file() and is_key_envelope(p) for p in paths)
+
+
 class _Run:
     def __init__(self, policy: Policy, verifier: Verifier | None) -> None:
         self.policy = policy
@@ -88,10 +104,14 @@ class _Run:
         self.evidence[path.name] = sha256_file(path)
         if self.policy.key is not None:
             return key_envelope_outcome(path, self.policy.key, sha256)
-        assert self.verifier is not None  # always set without --key
+        if self.verifier is None:  # only a library caller can forget it
+            raise UsageError("verify_targets needs a Verifier for a policy naming an identity.")
+        if is_key_envelope(path):  # the input is fine: the release does not meet the policy
+            detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
+            return BundleOutcome(Signer(None, None), (("signature", detail),))
         return verify_bundle(self.verifier, load_bundle(path), self.policy, sha256)
 
-    def artifact(self, target: Target) -> _Artifact:
+    def artifact(self, target: Target, key_signed: bool) -> _Artifact:
         art = _Artifact(target)
         if not self.policy.has_signer:
             return art  # a layout alone: the in-toto chain is the only evidence (see layout())
@@ -108,7 +128,10 @@ class _Run:
                 bundles.remove(path)
         elif not bundles:
             looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
-            art.fail("signature", f"no Sigstore bundle found (looked for {looked})")
+            art.fail(
+                "signature",
+                _KEY_SIGNED if key_signed else f"no Sigstore bundle found (looked for {looked})",
+            )
             return art
         for path in bundles:
             pep740 = path.name.endswith(".publish.attestation")
@@ -236,7 +259,7 @@ class _Run:
             products = layout_products(layout, layout_key, links)
         except VerificationFailed as exc:
             for art in arts:
-                art.fail("layout", f"{name}: {exc.message}")
+                art.fail("layout", f"{name}: {exc.message.rstrip('.')}")
             return
         self.evidence[name] = sha256_file(layout)
         for art in arts:
@@ -263,11 +286,15 @@ def verify_targets(
     run = _Run(policy, verifier)
     progress.step("Verifying artifacts", total=len(targets))
     arts = []
+    key_signed = policy.key is None and _key_signed(release)
     for target in targets:
-        arts.append(run.artifact(target))
+        arts.append(run.artifact(target, key_signed))
         progress.advance()
-    run.provenance(release.provenance if release else None, arts)
-    run.sbom(release, arts)
+    if policy.has_signer:
+        # A layout alone names no signer, so the release's statements cannot be verified (the
+        # policy refuses --require without one): the in-toto chain decides, see layout().
+        run.provenance(release.provenance if release else None, arts)
+        run.sbom(release, arts)
     if policy.layout is not None and policy.layout_key is not None and policy.links is not None:
         run.layout(policy.layout, policy.layout_key, policy.links, arts)
     required = (
