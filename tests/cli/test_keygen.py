@@ -140,3 +140,15 @@ def test_sign_with_a_missing_or_bad_key(tmp_path: Path, demo_release: Path) -> N
     assert (code, "not a PEM private key" in output) == (2, True)
     with pytest.raises(InputError, match="not a PEM public key"):
         verify_key_envelope(b"{}", tmp_path / "junk.key")
+
+
+@pytest.mark.parametrize("prefix", ["", ".", "/", "..", " "])
+def test_keygen_prefix_without_a_name_is_one_sentence(
+    prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["keygen", "-o", prefix])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert "needs a file name" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import atomic_write_text
+from chainproof.fileio import atomic_write_text, os_error
 from chainproof.signing.key_signer import load_public_key, load_signer
 
 __all__ = [
@@ -108,8 +108,14 @@ def record_step(
         if not path.exists():
             raise InputError(f"The material {path} does not exist.")
     signer = load_signer(key, password)
-    link_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=link_dir, prefix=".step-") as scratch:
+    if link_dir.exists() and not link_dir.is_dir():
+        raise InputError(f"--links {link_dir} is a file, not a directory.")
+    try:  # before the command runs: a step whose link cannot be written must not run
+        link_dir.mkdir(parents=True, exist_ok=True)
+        scratch_dir = tempfile.TemporaryDirectory(dir=link_dir, prefix=".step-")
+    except OSError as exc:
+        raise os_error(link_dir, exc, "write the link into") from exc
+    with scratch_dir as scratch:
         try:
             metadata = in_toto_run(
                 name,

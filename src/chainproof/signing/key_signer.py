@@ -50,6 +50,11 @@ def generate_key_pair(
 
     if key_type not in KEY_TYPES:
         raise UsageError(f"Unknown key type {key_type!r}: use {' or '.join(KEY_TYPES)}.")
+    if prefix.name in ("", "..") or not prefix.name.strip():
+        raise UsageError(
+            f"-o {str(prefix)!r} needs a file name: it is the prefix of PREFIX.key and PREFIX.pub.",
+            hint="e.g. -o release writes release.key and release.pub.",
+        )
     private_path = prefix.with_name(prefix.name + ".key")
     public_path = prefix.with_name(prefix.name + ".pub")
     existing = [p for p in (private_path, public_path) if p.exists()]
