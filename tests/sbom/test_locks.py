@@ -334,3 +334,37 @@ def test_a_pick_whose_hash_the_file_does_not_list_is_refused(
     monkeypatch.setattr(requirements_module, "resolve", lambda *a, **k: [stranger])
     with pytest.raises(InputError, match="none of the hashes"):
         RequirementsSource(req, resolve=True).read(LINUX, NullReporter())
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "pylock.toml",
+            'lock-version = "1.0"\ncreated-by = "x"\n'
+            '[[packages]]\nname = "a"\nmarker = "bad marker("\n',
+        ),
+        (
+            "uv.lock",
+            'version = 1\n[[package]]\nname = "d"\nversion = "1"\nsource = { editable = "." }\n'
+            'dependencies = [{ name = "x", marker = "((" }]\n'
+            '[[package]]\nname = "x"\nversion = "1"\n',
+        ),
+        ("requirements.txt", f"a==1 --hash=sha256:{'a' * 64} ; bad marker (\n"),
+        ("requirements.txt", "a[==1\n"),
+        ("requirements.txt", "-r\n"),
+    ],
+)  # fmt: skip
+def test_bad_markers_and_requirements_are_one_line(tmp_path: Path, name: str, text: str) -> None:
+    """packaging's parser errors draw a caret under the text on extra lines: only the first
+    line is kept, so the error stays one sentence."""
+    path = tmp_path / name
+    path.write_text(text)
+    reader = {
+        "pylock.toml": read_pylock,
+        "uv.lock": read_uv_lock,
+        "requirements.txt": read_requirements,
+    }[name]
+    with pytest.raises(InputError) as info:
+        reader(path, LINUX)
+    assert "\n" not in info.value.message

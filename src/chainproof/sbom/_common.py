@@ -11,7 +11,6 @@ from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InputError
 from chainproof.models import DependencyGraph, Digest
-from chainproof.sbom.graph import root_cover
 from chainproof.sbom.target import Target
 
 
@@ -20,6 +19,12 @@ class LockedFile:
     filename: str
     url: str | None
     sha256: str | None
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message without the lines packaging's parser adds (the text again with
+    a caret under the error), so an error stays one sentence."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -69,6 +74,8 @@ def explicit_graph(
 ) -> DependencyGraph:
     """A graph from edges a lock records, restricted to ``nodes``; roots default to the
     nodes nothing depends on (and one node of each cycle nothing else depends on)."""
+    from chainproof.sbom.graph import root_cover  # graph.py imports this module
+
     keep = set(nodes)
     pruned = {k: tuple(sorted({d for d in v if d in keep})) for k, v in edges.items() if k in keep}
     pruned = {k: v for k, v in pruned.items() if v}

@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
 from chainproof.models import DependencyGraph
+from chainproof.sbom._common import first_line
 from chainproof.sbom.target import Target
 
 __all__ = ["GraphResult", "parse_requirement", "requirement_graph", "root_cover"]
@@ -37,7 +38,9 @@ def parse_requirement(text: str, origin: str) -> Requirement:
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
-        raise InputError(f"{origin} has an invalid requirement {text!r}: {exc}.") from exc
+        raise InputError(
+            f"{origin} has an invalid requirement {text!r}: {first_line(exc)}."
+        ) from exc
 
 
 def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[str]:

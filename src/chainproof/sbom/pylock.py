@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import digests, explicit_graph, read_toml
+from chainproof.sbom._common import digests, explicit_graph, first_line, read_toml
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
@@ -64,7 +64,7 @@ class PylockSource:
                 "chainproof reads PEP 751 lock-version 1.x."
             ) from exc
         except PylockValidationError as exc:
-            raise InputError(f"{self.path} is not a valid pylock file: {exc}.") from exc
+            raise InputError(f"{self.path} is not a valid pylock file: {first_line(exc)}.") from exc
         unknown = sorted({canonicalize_name(e) for e in self.extras} - set(lock.extras or ()))
         groups = set(self.groups or ()) - set(lock.dependency_groups or ())
         if unknown or groups:
@@ -86,7 +86,7 @@ class PylockSource:
             )
         except PylockSelectError as exc:
             raise InputError(
-                f"{self.path} cannot be installed on {target.description}: {exc}."
+                f"{self.path} cannot be installed on {target.description}: {first_line(exc)}."
             ) from exc
         root: Component | None = None
         components: list[Component] = []

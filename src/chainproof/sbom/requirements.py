@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import InputError
 from chainproof.models import Component, DependencyGraph, Digest, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import explicit_graph, filename_of
+from chainproof.sbom._common import explicit_graph, filename_of, first_line
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.resolve import resolve
 from chainproof.sbom.sources import SourceResult
@@ -117,7 +117,9 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
     for number, line, comments in _logical_lines(path):
         where = f"{path}, line {number}"
         words = line.replace("=", " ", 1).split() if line.startswith("--") else line.split()
-        if words[0] in ("-r", "--requirement") and len(words) > 1:
+        if words[0] in ("-r", "--requirement"):
+            if len(words) < 2:
+                raise InputError(f"{where}: {words[0]} names no file.")
             pins += parse_requirements(path.parent / words[1], seen)
             continue
         if words[0] in ("-e", "--editable"):
@@ -148,7 +150,7 @@ def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[Pinned
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
-            raise InputError(f"{where} is not a valid requirement: {exc}.") from exc
+            raise InputError(f"{where} is not a valid requirement: {first_line(exc)}.") from exc
         if req.url and not hashes:
             raise InputError(
                 f"{where}: {req.name} @ {req.url} has no --hash, so chainproof cannot say "

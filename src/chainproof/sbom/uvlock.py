@@ -21,7 +21,14 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import LockedFile, digests, explicit_graph, filename_of, pick_file
+from chainproof.sbom._common import (
+    LockedFile,
+    digests,
+    explicit_graph,
+    filename_of,
+    first_line,
+    pick_file,
+)
 from chainproof.sbom.resolve import MetadataProvider, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
@@ -84,7 +91,9 @@ class UvLockSource:
         try:
             return Marker(text) if text else None
         except InvalidMarker as exc:
-            raise InputError(f"{self.path} has an invalid marker {text!r}: {exc}.") from exc
+            raise InputError(
+                f"{self.path} has an invalid marker {text!r}: {first_line(exc)}."
+            ) from exc
 
     def _find(
         self, by_name: dict[str, list[dict[str, Any]]], dep: dict[str, Any], target: Target
