@@ -162,3 +162,17 @@ def test_one_package_listed_twice_is_audited_once(tmp_path: Path) -> None:
     )
     target = read_sbom(path)
     assert [(c.key, c.build_only) for c in target.inventory.components] == [("setuptools", True)]
+
+
+def test_a_pypi_purl_with_a_namespace_is_not_checked(tmp_path: Path) -> None:
+    """PyPI purls have no namespace: "pkg:pypi/evil/requests" is not requests, and not a
+    package the database could clear either."""
+    path = _sbom(
+        tmp_path,
+        [{"type": "library", "name": "requests", "purl": "pkg:pypi/evil/requests@2.2.1"}],
+    )
+    target = read_sbom(path)
+    assert target.inventory.components == ()
+    assert dict(target.unchecked) == {
+        "requests": "not a valid PyPI purl (pkg:pypi/evil/requests@2.2.1 has a namespace)"
+    }

@@ -125,6 +125,9 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> AuditTarget:
             why = f"purl {purl}" if isinstance(purl, str) else "no purl"
             unchecked.append((label, f"not a PyPI package ({why})"))
             continue
+        if "/" in pypi[0]:
+            unchecked.append((label, f"not a valid PyPI purl ({purl} has a namespace)"))
+            continue
         # The purl is the package's PyPI identity; ``name`` is kept for display when it agrees.
         purl_name, purl_version = pypi
         agreed = not (isinstance(version, str) and version and purl_version) or (
