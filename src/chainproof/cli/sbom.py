@@ -167,23 +167,21 @@ def command(
             from chainproof.errors import UsageError
 
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
-        fallback = None
         dist_dir = dist or Path("dist")
         from_dist = not any((pylock, uv_lock, requirements, env))
         lock = pylock or uv_lock or requirements
-        if lock is not None:
-            fallback = lock_file_epoch(lock)
-        if from_dist:
+        epoch = source_date_epoch()
+        if epoch is None and lock is not None:
+            epoch = lock_file_epoch(lock)
+        if epoch is None and from_dist:
             record = dist_dir / "build-record.json"
             if record.is_file():
                 from chainproof.fileio import load_json
 
-                fallback = BuildRecord.from_json(
+                epoch = BuildRecord.from_json(
                     load_json(record, "build record"), str(record)
                 ).source_date_epoch
-        options = RenderOptions(
-            spec_version, output_format.lower(), allow_missing_hashes, source_date_epoch(fallback)
-        )
+        options = RenderOptions(spec_version, output_format.lower(), allow_missing_hashes, epoch)
         with reporter(json_output) as progress:
             result, rendered = make_sbom(request, options, progress)
         suffix = "xml" if options.output_format == "xml" else "json"
