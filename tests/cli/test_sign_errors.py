@@ -223,3 +223,26 @@ def test_dists_of_two_releases_and_conflicting_sbom(demo_release: Path, tmp_path
     result = _sign(demo_release)
     assert result.exit_code == 2
     assert "lists cp_demo-1.2.0-py3-none-any.whl, which is not in" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("[]", "the top level: Input should be an object"),
+        ('{"mediaType": "nope"}', "mediaType: Input should be"),
+        ("nope", "not valid JSON"),
+    ],
+)
+def test_wrong_shaped_trust_config_is_one_sentence(
+    demo_release: Path, tmp_path: Path, content: str, problem: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(content)
+    result = _sign(demo_release, "--trust-config", str(config))
+    assert result.exit_code == 2, result.output
+    (line, *rest) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {config} is not a usable Sigstore ClientTrustConfig: ")
+    assert problem in line, line
+    assert line.endswith("."), line
+    assert len(rest) <= 1
+    assert "validation error" not in result.stderr

@@ -15,11 +15,25 @@ if TYPE_CHECKING:
     from sigstore.models import Bundle, ClientTrustConfig
     from sigstore.sign import Signer as _SigstoreSigner
 
-__all__ = ["ATTEMPTS", "SigstoreSigner", "load_trust_config"]
+__all__ = ["ATTEMPTS", "SigstoreSigner", "load_trust_config", "trust_file_problem"]
 
 ATTEMPTS = 3  # bounded retries for a service that cannot be reached
 _BACKOFF = 0.25  # seconds, doubled after each failed attempt
 T = TypeVar("T")
+
+
+def trust_file_problem(exc: Exception) -> str:
+    """The first problem sigstore-python (or pydantic, under it) found in a trust root or
+    trust config file, as one clause: pydantic's own text runs over many lines."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            return f"not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
+        where = ".".join(str(part) for part in first["loc"]) or "the top level"
+        return f"{where}: {first['msg']}"
+    return (str(exc).strip().splitlines() or ["unknown error"])[0].rstrip(".")
 
 
 def load_trust_config(path: Path | None, staging: bool) -> ClientTrustConfig:
@@ -41,7 +55,7 @@ def load_trust_config(path: Path | None, staging: bool) -> ClientTrustConfig:
             config.signing_config.get_fulcio()  # fail now on an unusable signing config
         except (SigstoreError, ValueError) as exc:
             raise InputError(
-                f"{path} is not a usable Sigstore ClientTrustConfig ({exc}).",
+                f"{path} is not a usable Sigstore ClientTrustConfig: {trust_file_problem(exc)}.",
                 hint="It needs a trustedRoot and a signingConfig with Fulcio and Rekor URLs.",
             ) from exc
         return config

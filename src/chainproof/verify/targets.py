@@ -200,6 +200,8 @@ def resolve_targets(
         raise UsageError("An empty artifact name was given; name a file, directory or digest.")
     if bundle is not None and len(args) != 1:
         raise UsageError("--bundle applies to exactly one artifact or digest.")
+    if bundle is not None and bundle.is_dir():
+        raise InputError(f"The bundle {bundle} is a directory, not a file.")
     if bundle is not None and not bundle.is_file():
         raise InputError(f"The bundle {bundle} does not exist.")
     directories = [a for a in args if Path(a).is_dir()]

@@ -48,6 +48,8 @@ def load_verifier(policy: Policy) -> Verifier:
     from sigstore.models import ClientTrustConfig, TrustedRoot
     from sigstore.verify import Verifier
 
+    from chainproof.signing.sigstore_signer import trust_file_problem
+
     try:
         if policy.trusted_root is not None:
             _read(policy.trusted_root, "trusted root")  # a clear error when it is missing
@@ -67,10 +69,11 @@ def load_verifier(policy: Policy) -> Verifier:
             hint="Use --offline to verify with the cached root, or --trusted-root FILE.",
         ) from exc
     except (SigstoreError, ValueError, KeyError) as exc:
-        problem = (str(exc).strip().splitlines() or ["unknown error"])[0].rstrip(".")
+        problem = trust_file_problem(exc)
         source = policy.trusted_root or policy.trust_config
         if source is not None:
-            raise InputError(f"{source} is not a usable Sigstore trusted root: {problem}.") from exc
+            what = "trusted root" if policy.trusted_root else "ClientTrustConfig"
+            raise InputError(f"{source} is not a usable Sigstore {what}: {problem}.") from exc
         raise InputError(
             f"The cached Sigstore trusted root is unusable: {problem}.",
             hint="Delete sigstore-python's cache (~/.cache/sigstore-python) and retry; "
