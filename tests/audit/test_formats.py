@@ -327,7 +327,7 @@ def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -
     source = tmp_path / "osv"
     source.mkdir()
     affected = [{"package": {"name": "pkg", "ecosystem": "PyPI"}, "versions": ["1.0"]}]
-    for vuln_id, summary in (("X-1", "Injection via a | b \\ c"), ("X-2", "Plain")):
+    for vuln_id, summary in (("X-1", "Injection via a | b \\ c"), ("X-2", "Long " * 100)):
         (source / f"{vuln_id}.json").write_text(
             json.dumps(
                 {"id": vuln_id, "modified": "2024-01-01T00:00:00Z", "summary": summary,
@@ -347,6 +347,7 @@ def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -
     for row in rows:  # the same number of cells as the header: no '|' leaked
         assert row.replace("\\|", "").count(" | ") == cells
     assert "Injection via a \\| b \\\\ c" in text
+    assert any("Long Long" in row and "…" in row and len(row) < 400 for row in rows)
     assert "Not \\| reachable" in text
 
 

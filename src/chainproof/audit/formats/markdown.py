@@ -19,6 +19,12 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _short(text: str, limit: int = 160) -> str:
+    """A summary that fits a table cell (some advisories have their whole details there)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class MarkdownFormat:
     name = "markdown"
 
@@ -43,7 +49,7 @@ class MarkdownFormat:
                             f.component.name,
                             f.component.version,
                             ", ".join(f.ids),
-                            f.summary,
+                            _short(f.summary),
                             severity_text(f),
                             ", ".join(f.fixed_versions) or "none",
                             f.proposal.version or "no fix",
