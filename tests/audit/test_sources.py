@@ -244,3 +244,18 @@ def test_every_locked_package_is_audited_whatever_the_platform(
         assert {c.key for c in target.inventory.components} == {"idna", "jinja2"}, kind
         report = run_audit(target, snapshot, AuditPolicy())
         assert {f.component.key for f in report.findings} == {"jinja2"}, kind
+
+
+def test_an_unreadable_installed_distribution_is_not_checked(tmp_path: Path) -> None:
+    """A dist-info whose METADATA has no version cannot be matched: reported, never skipped."""
+    python = make_env(tmp_path / "venv", [("requests", "2.25.1", [])])
+    site = next((tmp_path / "venv").glob("lib/python*/site-packages"))
+    broken = site / "mystery-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Metadata-Version: 2.1\nName: mystery\n")
+    target = read_target("env", str(python))
+    assert [c.key for c in target.inventory.components] == ["requests"]
+    assert len(target.unchecked) == 1
+    label, reason = target.unchecked[0]
+    assert label.endswith("mystery-1.0.dist-info")
+    assert reason == "its metadata has no readable name or version"

@@ -257,6 +257,11 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
         env = inspect_environment(str(value))  # one probe serves the inventory and requirements
         inventory = sources.read_environment(str(value), environment=env)
         return AuditTarget(
-            inventory, f"environment of {value}", requirements=_environment_requirements(env)
+            inventory,
+            f"environment of {value}",
+            unchecked=tuple(
+                (path, "its metadata has no readable name or version") for path in env.broken
+            ),
+            requirements=_environment_requirements(env),
         )
     raise InputError(f"Unknown input kind {kind!r}.")
