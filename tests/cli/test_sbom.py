@@ -138,6 +138,10 @@ def test_requirements_offline_keeps_candidates_and_via_graph(tmp_path: Path) -> 
     doc = json.loads(out.read_text())
     charset = next(c for c in doc["components"] if c["name"] == "charset-normalizer")
     assert len(charset["hashes"]) > 1
+    # told apart from one file's hash: no file is named, and a property says what they are
+    assert "externalReferences" not in charset
+    properties = {p["name"]: p["value"] for p in charset["properties"]}
+    assert properties["chainproof:hash:candidates"] == str(len(charset["hashes"]))
     deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
     assert "pkg:pypi/idna@3.20" in deps["pkg:pypi/requests@2.34.2"]
 

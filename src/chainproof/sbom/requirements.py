@@ -28,7 +28,7 @@ from chainproof.progress import Reporter
 from chainproof.sbom._common import explicit_graph, filename_of, first_line
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.resolve import resolve
-from chainproof.sbom.sources import SourceResult
+from chainproof.sbom.sources import ComponentDetails, SourceResult
 from chainproof.sbom.target import Target
 
 __all__ = ["PinnedRequirement", "RequirementsSource", "parse_requirements"]
@@ -257,8 +257,15 @@ class RequirementsSource:
             warnings.append(f"{self.path} has no '# via' annotations, so the SBOM has no graph.")
         elif graph.edges:
             components = [replace(c, direct=c.key in graph.roots) for c in components]
+        # Unresolved, a pin keeps every listed hash (any of those files may be installed):
+        # a property says so, so that nobody reads them as hashes of one file.
+        details = {
+            c: ComponentDetails(properties=(("chainproof:hash:candidates", str(len(c.hashes))),))
+            for c in components
+            if len(c.hashes) > 1
+        }
         return SourceResult(
-            Inventory(None, tuple(sorted(components)), graph), warnings=tuple(warnings)
+            Inventory(None, tuple(sorted(components)), graph), details, tuple(warnings)
         )
 
     def _resolved(
