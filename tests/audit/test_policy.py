@@ -7,7 +7,7 @@ import pytest
 
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import run_audit
-from chainproof.audit.policy import AuditPolicy, load_policy, threshold
+from chainproof.audit.policy import AuditException, AuditPolicy, load_policy, threshold
 from chainproof.errors import InputError, UsageError
 from tests.audit.conftest import make_target
 
@@ -165,12 +165,17 @@ def test_exception_for_another_package_does_not_apply(tmp_path: Path, snapshot: 
     assert report.unused_exceptions[0].package == "urllib3"
 
 
-def test_a_toml_datetime_expiry_is_that_instant(tmp_path: Path) -> None:
+def _expiring(tmp_path: Path, expires: str) -> AuditException:
+    """The one exception of a policy whose ``expires`` is written as given."""
     text = (
         '[[audit.exceptions]]\nid = "X-1"\npackage = "p"\nreason = "r"\napprover = "a"\n'
-        "expires = 2030-01-31T08:00:00+09:00\n"
+        f"expires = {expires}\n"
     )
-    exception = load_policy(_write(tmp_path, text)).exceptions[0]
+    return load_policy(_write(tmp_path, text)).exceptions[0]
+
+
+def test_a_toml_datetime_expiry_is_that_instant(tmp_path: Path) -> None:
+    exception = _expiring(tmp_path, "2030-01-31T08:00:00+09:00")
     # 2030-01-30T23:00Z: never valid past the instant written, whatever its time zone
     assert not exception.expired(datetime(2030, 1, 30, 22, 59, tzinfo=UTC))
     assert exception.expired(datetime(2030, 1, 30, 23, 0, tzinfo=UTC))
@@ -180,11 +185,7 @@ def test_a_toml_datetime_expiry_is_that_instant(tmp_path: Path) -> None:
 
 
 def test_a_date_expiry_is_valid_through_that_day_in_utc(tmp_path: Path) -> None:
-    text = (
-        '[[audit.exceptions]]\nid = "X-1"\npackage = "p"\nreason = "r"\napprover = "a"\n'
-        "expires = 2030-01-31\n"
-    )
-    exception = load_policy(_write(tmp_path, text)).exceptions[0]
+    exception = _expiring(tmp_path, "2030-01-31")
     assert not exception.expired(datetime(2030, 1, 31, 23, 59, tzinfo=UTC))
     assert exception.expired(datetime(2030, 2, 1, 0, 0, tzinfo=UTC))
     # an aware local time is converted: 2030-02-01T08:00+09:00 is still the 31st in UTC
@@ -199,7 +200,6 @@ def test_an_unused_exception_is_judged_expired_by_the_same_clock(
     """SOURCE_DATE_EPOCH (a commit's time, for reproducible output) must not make a lapsed
     exception look current in the notes."""
     from chainproof.audit.formats import get_format
-    from chainproof.audit.policy import AuditException
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")  # 2000-01-01
     unused = AuditException("X-1", "idna", "r", "a", date(2020, 1, 1))

@@ -365,24 +365,14 @@ def test_a_committed_lock_file_dates_the_sbom_by_its_commit(tmp_path: Path) -> N
     """Without SOURCE_DATE_EPOCH the timestamp is the lock file's last commit (as the build
     dates a release by its commit), so the same lock gives the same bytes; an uncommitted
     change makes it the current time."""
-    import os
-    import subprocess
+    from tests.build.helpers import git
 
     lock = tmp_path / "repo" / "uv.lock"
     lock.parent.mkdir()
     lock.write_bytes((ASSETS / "proj1-uv.lock").read_bytes())
     stamp = "2024-05-06T07:08:09+00:00"
-    git_env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    }
     for args in (["init", "-q"], ["add", "uv.lock"], ["commit", "-q", "-m", "lock"]):
-        subprocess.run(["git", *args], cwd=lock.parent, env=git_env, check=True)
+        git(lock.parent, *args, epoch=1714979289)
     out = tmp_path / "sbom.json"
     code, _, stderr = run("--uv-lock", str(lock), "-o", str(out), env={"SOURCE_DATE_EPOCH": ""})
     assert code == 0, stderr
