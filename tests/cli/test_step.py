@@ -55,3 +55,12 @@ def test_links_that_is_a_file(workdir: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "links is a file, not a directory" in result.output
     assert not (workdir / "ran").exists()
+
+
+@pytest.mark.parametrize("name", ["", " ", ".", "..", "../x", "a/b", "a\\b", ".hidden"])
+def test_step_name_that_cannot_name_a_link_file(workdir: Path, name: str) -> None:
+    """The name becomes NAME.KEYID8.link: a path or an empty name is refused before running."""
+    result = CliRunner().invoke(app, ["step", name, "--key", "dev.key", "--", "true"])
+    assert result.exit_code == 2, result.output
+    assert "step name" in result.output
+    assert sorted(p.name for p in workdir.iterdir()) == ["dev.key", "dev.pub"]

@@ -177,3 +177,28 @@ def test_layout_bad_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert (result.exit_code, "is not an in-toto layout" in result.output) == (2, True)
     with pytest.raises(InputError, match="does not exist"):
         verify_layout(tmp_path / "none.layout", [tmp_path / "k.pub"], tmp_path)
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "10000000"])
+def test_layout_expiry_out_of_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["layout", "init", "--expires-days", days])
+    assert result.exit_code == 2, result.output
+    assert "--expires-days must be" in result.output
+    assert not (tmp_path / "root.layout").exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [(b'{"_type": "link"}', "holds an in-toto link, not a layout"), (b"[]", "not an in-toto")],
+)
+def test_dsse_envelope_as_layout_is_bad_input(chain: Path, payload: bytes, words: str) -> None:
+    """A DSSE envelope in-toto can load, holding no layout: exit 2, never a failed check."""
+    from securesystemslib.dsse import Envelope
+
+    envelope = Envelope(payload, "application/vnd.in-toto+json", {})
+    (chain / "envelope.layout").write_text(json.dumps(envelope.to_dict()))
+    with pytest.raises(InputError, match=words):
+        verify_layout(chain / "envelope.layout", [chain / "owner.pub"], chain / "links")

@@ -29,12 +29,12 @@ def init(
 ) -> None:
     """Write a starter layout for build, sbom and sign steps (unsigned; edit, then sign)."""
     with handle_errors():
-        from chainproof.signing.intoto import starter_layout, write_layout
+        from chainproof.signing.intoto import MAX_EXPIRY_DAYS, starter_layout, write_layout
 
         if output.exists() and not force:
             raise InputError(f"{output} already exists.", hint="Pass --force to overwrite it.")
-        if expires_days < 1:
-            raise InputError("--expires-days must be at least 1.")
+        if not 1 <= expires_days <= MAX_EXPIRY_DAYS:
+            raise InputError(f"--expires-days must be between 1 and {MAX_EXPIRY_DAYS}.")
         write_layout(output, starter_layout(functionary or [], expires_days))
         stdout_console().print(
             f"Wrote {output}: steps build, sbom, sign"

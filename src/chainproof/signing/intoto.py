@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from chainproof.fileio import atomic_write_text, os_error
 from chainproof.signing.key_signer import load_public_key, load_signer
 
 __all__ = [
+    "MAX_EXPIRY_DAYS",
     "STEP_TIMEOUT",
     "record_step",
     "sign_layout",
@@ -30,6 +32,9 @@ __all__ = [
 ]
 
 STEP_TIMEOUT = 3600  # seconds; in-toto's default (10 s) is far too short for a build
+MAX_EXPIRY_DAYS = 36500  # a layout's expiry must stay a date (year 9999 at most)
+# a step's name becomes the file name NAME.KEYID8.link: no path, nothing hidden
+_STEP_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 
 # Each step consumes what the one before produced, unchanged (MATCH ... FROM), and may add
 # only its own outputs (CREATE); anything else in dist/ is refused.
@@ -100,6 +105,11 @@ def record_step(
     """
     from in_toto.runlib import in_toto_run
 
+    if not _STEP_NAME.fullmatch(name):
+        raise UsageError(
+            f"The step name {name!r} cannot name a link file: use letters, digits and . _ + -, "
+            "starting with a letter, digit or _."
+        )
     if not command:
         raise UsageError(
             "Give the step's command after --, e.g. chainproof step build ... -- chainproof build."
@@ -127,6 +137,8 @@ def record_step(
                 timeout=STEP_TIMEOUT,
             )
         except FileNotFoundError as exc:
+            if exc.filename not in (None, command[0]):
+                raise  # not the command: the last-resort handler names the file
             raise InputError(f"Cannot run {command[0]!r}: command not found.") from exc
         except subprocess.TimeoutExpired as exc:
             raise InputError(f"The step's command ran longer than {STEP_TIMEOUT} s.") from exc
@@ -182,12 +194,22 @@ def _load(path: Path) -> Any:
         raise InputError(f"{path} is not an in-toto layout ({type(exc).__name__}).") from exc
 
 
+def _load_layout(path: Path) -> Any:
+    """The layout's Metadata (Metablock or DSSE envelope); anything else is bad input."""
+    metadata = _load(path)
+    try:
+        kind = metadata.get_payload().type_
+    except Exception as exc:  # an envelope's payload is parsed only here, by in-toto
+        raise InputError(f"{path} is not an in-toto layout ({type(exc).__name__}).") from exc
+    if kind != "layout":
+        raise InputError(f"{path} holds an in-toto {kind}, not a layout.")
+    return metadata
+
+
 def sign_layout(path: Path, key: Path, password: bytes | None) -> str:
     """Add the owner's signature to the layout file (atomically); return the key id."""
     signer = load_signer(key, password)
-    metadata = _load(path)
-    if metadata.get_payload().type_ != "layout":
-        raise InputError(f"{path} holds an in-toto {metadata.get_payload().type_}, not a layout.")
+    metadata = _load_layout(path)
     metadata.create_signature(signer)
     write_layout(path, metadata.to_dict())
     return str(signer.public_key.keyid)
@@ -205,7 +227,7 @@ def verify_layout(layout: Path, layout_keys: Sequence[Path], link_dir: Path) -> 
     if not layout_keys:
         raise UsageError("Give at least one layout key (the layout owner's public key).")
     keys = {k["keyid"]: k for k in (_key_dict(path) for path in layout_keys)}
-    metadata = _load(layout)
+    metadata = _load_layout(layout)
     try:
         in_toto_verify(metadata, keys, link_dir_path=str(link_dir), persist_inspection_links=False)
     except (InTotoError, SslibError) as exc:
