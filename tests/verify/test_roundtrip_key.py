@@ -210,3 +210,26 @@ def test_key_signed_release_under_a_sigstore_policy_fails_verification(
     assert "this release is key-signed" in result.stderr
     assert "--key" in result.stderr
     assert "neither a Sigstore bundle" not in result.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"payload": 1},
+        {"payloadType": None},
+        {"payloadType": 1},
+        {"signatures": {}},
+        {"signatures": [{"sig": 1}]},
+        {"signatures": [{"keyid": 1, "sig": "AA=="}]},
+        {"payload": "!!"},
+    ],
+)
+def test_malformed_envelope_is_one_sentence(
+    keyed_release: tuple[Path, Path], tmp_path: Path, change: dict[str, object]
+) -> None:
+    release, public_key = _copy(keyed_release, tmp_path)
+    envelope = release / "provenance.dsse.json"
+    envelope.write_text(json.dumps({**json.loads(envelope.read_text()), **change}))
+    result = invoke(["verify", str(release), "--key", str(public_key)])
+    assert result.exit_code == 2, result.output
+    assert f"{envelope} is not a DSSE envelope: " in result.stderr

@@ -248,7 +248,7 @@ def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> Bu
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     try:
-        payload_type, payload = verify_key_envelope(envelope, key)
+        payload_type, payload = verify_key_envelope(envelope, key, str(path))
     except VerificationFailed as exc:
         return BundleOutcome(signer, (("signature", _brief(exc.message)),))
     try:
