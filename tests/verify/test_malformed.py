@@ -120,3 +120,20 @@ def test_empty_target_is_not_the_working_directory(
     result = invoke(["verify", arg, "--gitlab", PROJECT, "--offline"])
     assert result.exit_code == 2, result.output
     assert "empty" in result.stderr
+
+
+@pytest.mark.parametrize("signatures", [[], [{"sig": ""}]])
+def test_dsse_bundle_without_a_usable_signature_fails(
+    vectors: Path, signatures: list[dict[str, str]]
+) -> None:
+    """sigstore-python refuses such an envelope only while verifying: a failed check."""
+    bundle = vectors / "reusable-workflow-attestation.sigstore.json"
+    data = json.loads(bundle.read_text())
+    data["dsseEnvelope"]["signatures"] = signatures
+    bundle.write_text(json.dumps(data))
+    args = ["verify", str(vectors / "reusable-workflow-artifact"), "--bundle", str(bundle)]
+    result = invoke([*args, "--github", "malancas/attest-demo", "--offline", "--json"])
+    assert result.exit_code == 1, result.output
+    (failure,) = json.loads(result.stdout)["failures"]
+    assert failure["check"] == "bundle"
+    assert "signature" in failure["detail"]

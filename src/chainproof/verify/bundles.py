@@ -190,6 +190,7 @@ def verify_bundle(
 ) -> BundleOutcome:
     """Verify ``loaded``: over the artifact ``sha256`` for a message signature, or its DSSE
     payload (returned parsed as ``statement``). Never raises for a failed check."""
+    from sigstore.errors import Error as SigstoreError
     from sigstore.errors import VerificationError
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
@@ -218,7 +219,8 @@ def verify_bundle(
             return BundleOutcome(signer, ())
     except VerificationError as exc:
         return BundleOutcome(signer, ((_step(str(exc)), _brief(str(exc))),))
-    except (ValueError, TypeError) as exc:  # malformed inner material sigstore did not catch
+    except (SigstoreError, ValueError, TypeError) as exc:
+        # malformed inner material sigstore did not catch on loading (InvalidEnvelope, ...)
         return BundleOutcome(
             signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
         )
