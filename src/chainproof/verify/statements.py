@@ -260,7 +260,8 @@ def bom_artifact_hashes(bom: Any) -> frozenset[str]:
         component = stack.pop()
         if not isinstance(component, dict):
             continue
-        for entry in component.get("hashes") or []:
+        hashes = component.get("hashes")
+        for entry in hashes if isinstance(hashes, list) else []:
             if (
                 isinstance(entry, dict)
                 and entry.get("alg") == "SHA-256"
