@@ -56,3 +56,16 @@ def test_wrong_shaped_trust_file_is_one_sentence(
     assert problem in line, line
     assert "validation error" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # the sentence and maybe a hint
+
+
+@pytest.mark.parametrize("where", ["", ".", "vsa-dir"])
+def test_vsa_that_is_a_directory_is_refused_before_verifying(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectors = copy_vectors(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vsa-dir").mkdir()
+    result = verify(str(vectors / WHEEL), *GITHUB, "--vsa", where)
+    assert result.exit_code == 2, result.output
+    assert "is a directory; give the summary's file name" in error_line(result)
+    assert result.stdout == ""  # refused before any report

@@ -233,3 +233,15 @@ def test_malformed_envelope_is_one_sentence(
     result = invoke(["verify", str(release), "--key", str(public_key)])
     assert result.exit_code == 2, result.output
     assert f"{envelope} is not a DSSE envelope: " in result.stderr
+
+
+def test_missing_key_provenance_names_the_envelope(
+    keyed_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    directory, public_key = keyed_release
+    shutil.copy(directory / SDIST, tmp_path)
+    result = invoke(["verify", str(tmp_path / SDIST), "--key", str(public_key), "--json"])
+    assert result.exit_code == 1, result.output
+    (failure,) = json.loads(result.stdout)["failures"]
+    assert failure["check"] == "provenance"
+    assert "provenance.dsse.json beside it" in failure["detail"]

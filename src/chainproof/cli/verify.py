@@ -98,7 +98,7 @@ def command(
         import logging
 
         from chainproof.config import env_setting
-        from chainproof.errors import VerificationFailed
+        from chainproof.errors import InputError, VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
         from chainproof.verify import (
             load_policy,
@@ -128,6 +128,8 @@ def command(
             "layout-key": layout_key,
             "links": links,
         }
+        if vsa is not None and (not vsa.name or vsa.is_dir()):  # refuse before verifying
+            raise InputError(f"--vsa {str(vsa)!r} is a directory; give the summary's file name.")
         from_env = env_setting("verify_policy")
         rules = load_policy(flags, policy or (Path(from_env) if from_env else None))
         args = targets or []

@@ -155,10 +155,10 @@ class _Run:
                 if art.own_provenance is not None:
                     self._check_provenance(*art.own_provenance, [art])
                 elif required:
+                    beside = _KEY_PROVENANCE if self.policy.key else "provenance.sigstore.json"
                     art.fail(
                         "provenance",
-                        "no provenance found (provenance.sigstore.json beside "
-                        "it, or an SLSA provenance bundle)",
+                        f"no provenance found ({beside} beside it, or an SLSA provenance bundle)",
                     )
             return
         outcome = self._statement(path, arts)
