@@ -152,3 +152,13 @@ def test_keygen_prefix_without_a_name_is_one_sentence(
     assert "internal error" not in result.output
     assert "needs a file name" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_password_that_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An environment variable holds bytes: a non-UTF-8 password is used as set."""
+    from chainproof.signing.key_signer import load_signer
+
+    monkeypatch.setenv("CHAINPROOF_KEY_PASSWORD", "\udcffpw")  # b"\xffpw", as Python reads it
+    summary = _keygen(tmp_path / "k")
+    assert summary["encrypted"] is True
+    assert load_signer(tmp_path / "k.key", b"\xffpw").public_key.keyid == summary["keyid"]

@@ -38,7 +38,7 @@ KEY_TYPES = ("ed25519", "ecdsa")
 def key_password() -> bytes | None:
     """The private key's password from $CHAINPROOF_KEY_PASSWORD, if set and not empty."""
     value = os.environ.get(PASSWORD_ENV)
-    return value.encode("utf-8") if value else None
+    return os.fsencode(value) if value else None  # the bytes as set, even if not UTF-8
 
 
 def generate_key_pair(
