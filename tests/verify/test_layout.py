@@ -126,6 +126,10 @@ def test_tampered_link_fails(chain: Path) -> None:
             "names no signer",
         ),
         (("--layout", "missing.layout", "--layout-key", "owner.pub"), "does not exist"),
+        (
+            ("--layout", "root.layout", "--layout-key", "owner.pub", "--links", "src.py"),
+            "is a file, not a directory",
+        ),
     ],
 )
 def test_bad_layout_usage_exits_2(chain: Path, args: tuple[str, ...], words: str) -> None:

@@ -24,6 +24,8 @@ def layout_products(layout: Path, layout_key: Path, links: Path) -> frozenset[st
 
     from chainproof.signing import verify_layout
 
+    if links.exists() and not links.is_dir():
+        raise InputError(f"--links {links} is a file, not a directory.")
     if not links.is_dir():
         raise InputError(f"The links directory {links} does not exist.")
     verify_layout(layout, [layout_key], links)
