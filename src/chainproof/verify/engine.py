@@ -27,10 +27,10 @@ from chainproof.verify.policy import Policy
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
     CYCLONEDX_BOM,
-    PYPI_PUBLISH_V1,
     SLSA_PROVENANCE_V1,
     Statement,
     bom_artifact_hashes,
+    is_artifact_predicate,
     provenance_facts,
     provenance_failures,
     slsa_predicate_failures,
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 __all__ = ["verify_targets"]
 
-_ARTIFACT_PREDICATES = frozenset({SLSA_PROVENANCE_V1, PYPI_PUBLISH_V1, CYCLONEDX_BOM})
 _KEY_PROVENANCE = "provenance.dsse.json"
 _KEY_SIGNED = (
     "no Sigstore signature: this release is key-signed (plain DSSE envelopes), "
@@ -69,7 +68,7 @@ def _binding_failures(statement: Statement, target: Target, pep740: bool) -> lis
         failures.append(
             ("subject-digest", f"sha256 {target.sha256} is not a subject of the signed statement")
         )
-    if statement.predicate_type not in _ARTIFACT_PREDICATES:
+    if not is_artifact_predicate(statement.predicate_type):
         failures.append(
             ("predicate-type", f"unexpected predicate type {statement.predicate_type!r}")
         )

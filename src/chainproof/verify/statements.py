@@ -18,12 +18,12 @@ __all__ = [
     "CYCLONEDX_BOM",
     "IN_TOTO_PAYLOAD_TYPE",
     "IN_TOTO_STATEMENT_V1",
-    "PYPI_PUBLISH_V1",
     "SLSA_PROVENANCE_V1",
     "ProvenanceFacts",
     "Statement",
     "StatementError",
     "bom_artifact_hashes",
+    "is_artifact_predicate",
     "parse_statement",
     "provenance_facts",
     "provenance_failures",
@@ -34,7 +34,16 @@ IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 CYCLONEDX_BOM = "https://cyclonedx.org/bom"
-PYPI_PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
+
+
+def is_artifact_predicate(predicate_type: str) -> bool:
+    """Does a statement of this type attest artifacts: SLSA provenance, a CycloneDX SBOM, or
+    PEP 740's publish attestation (whose URI pypi-attestations defines; loaded only here)?"""
+    if predicate_type in (SLSA_PROVENANCE_V1, CYCLONEDX_BOM):
+        return True
+    from pypi_attestations import AttestationType
+
+    return predicate_type == AttestationType.PYPI_PUBLISH_V1.value
 
 
 class StatementError(Exception):
