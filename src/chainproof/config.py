@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InputError
+from chainproof.fileio import load_toml
 
 __all__ = ["KEY_PASSWORD_ENV", "env_setting", "load_section"]
 
@@ -19,22 +20,6 @@ def env_setting(name: str) -> str | None:
     """``CHAINPROOF_<NAME>`` from the environment, or None when unset or empty."""
     value = os.environ.get(f"CHAINPROOF_{name.upper().replace('-', '_')}")
     return value or None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # not at the top: `chainproof --help` imports this module
-
-    try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except FileNotFoundError as exc:
-        raise InputError(f"The configuration file {path} does not exist.") from exc
-    except OSError as exc:
-        raise InputError(
-            f"Cannot read the configuration file {path}: {exc.strerror or exc}."
-        ) from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"The configuration file {path} is not valid TOML: {exc}.") from exc
 
 
 def load_section(
@@ -54,7 +39,7 @@ def load_section(
         base = search_dir or Path.cwd()
         candidates = [p for p in (base / "chainproof.toml", base / "pyproject.toml") if p.is_file()]
     for path in candidates:
-        data = _read_toml(path)
+        data = load_toml(path, "configuration file")
         tool = data.get("tool")
         ours = tool.get("chainproof") if isinstance(tool, dict) else None
         table = ours.get(section) if isinstance(ours, dict) else None

@@ -23,6 +23,7 @@ __all__ = [
     "canonical_json",
     "default_mode",
     "load_json",
+    "load_toml",
     "os_error",
     "sha256_file",
 ]
@@ -64,6 +65,23 @@ def load_json(path: Path, what: str = "JSON file") -> Any:
             f"The {what} {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg})."
         ) from exc
+
+
+def load_toml(path: Path, what: str = "TOML file") -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into one clear InputError."""
+    import tomllib  # not at the top: `chainproof --help` imports this module
+
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError as exc:
+        raise InputError(f"The {what} {path} does not exist.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"The {what} {path} is a directory, not a file.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"The {what} {path} is not valid TOML: {exc}.") from exc
 
 
 # A full or failing disk is the machine's problem (exit 3), not the user's input.

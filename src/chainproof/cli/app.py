@@ -3,7 +3,10 @@ libraries only when it runs, so ``chainproof --help`` starts fast."""
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -50,19 +53,32 @@ def _root(
     """Build, SBOM, sign, verify and audit Python releases."""
 
 
-app.command("build")(build.command)
-app.command("sbom")(sbom.command)
-app.command("sign")(sign.command)
-app.command("verify")(verify.command)
-app.command("verify-env")(verify_env.command)
-app.command("audit")(audit.command)
+def _help(command: Callable[..., None]) -> str:
+    """The command's docstring with each paragraph on one line: Typer's rich help keeps the
+    docstring's line breaks, which wrap badly at any terminal width but the source's."""
+    paragraphs = inspect.cleandoc(command.__doc__ or "").split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _add(name: str, command: Callable[..., None], **settings: Any) -> None:
+    app.command(name, help=_help(command), **settings)(command)
+
+
+_add("build", build.command)
+_add("sbom", sbom.command)
+_add("sign", sign.command)
+_add("verify", verify.command)
+_add("verify-env", verify_env.command)
+_add("audit", audit.command)
 app.add_typer(db.app, name="db")
-app.command("keygen")(keygen.command)
-app.command("step", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
-    step.command
+_add("keygen", keygen.command)
+_add(
+    "step",
+    step.command,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 app.add_typer(layout.app, name="layout")
-app.command("release")(release.command)
+_add("release", release.command)
 
 
 def _terminated(signum: int, _frame: object) -> None:

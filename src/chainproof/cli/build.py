@@ -23,7 +23,7 @@ def command(
         typer.Option(
             metavar="auto|uv|pip",
             help="Installer for the build environment; auto: uv if found, else pip "
-            "(default: $CHAINPROOF_INSTALLER, then [tool.chainproof.build], then auto).",
+            "(default: $CHAINPROOF_INSTALLER, then \\[tool.chainproof.build], then auto).",
         ),
     ] = None,
     check_reproducible: Annotated[

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.config import KEY_PASSWORD_ENV
+from chainproof.cli.signer_choice import (
+    IdentityTokenOption,
+    KeyOption,
+    SignerOption,
+    StagingOption,
+    TrustConfigOption,
+)
 
 __all__ = ["command"]
 
@@ -18,28 +24,17 @@ def command(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Release directory (must not hold files).")
     ] = Path("release"),
-    signer: Annotated[str, typer.Option(help="sigstore (keyless) or key.")] = "sigstore",
-    key: Annotated[
-        Path | None,
-        typer.Option(help=f"Private key for --signer key (password in ${KEY_PASSWORD_ENV})."),
-    ] = None,
-    identity_token: Annotated[
-        str | None,
-        typer.Option(
-            help="OIDC identity token (else $SIGSTORE_ID_TOKEN, CI ambient credentials, or "
-            "the browser on a terminal)."
-        ),
-    ] = None,
-    trust_config: Annotated[
-        Path | None, typer.Option(help="ClientTrustConfig JSON of a private Sigstore.")
-    ] = None,
-    staging: Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")] = False,
+    signer: SignerOption = "sigstore",
+    key: KeyOption = None,
+    identity_token: IdentityTokenOption = None,
+    trust_config: TrustConfigOption = None,
+    staging: StagingOption = False,
     installer: Annotated[
         str | None,
         typer.Option(
             metavar="auto|uv|pip",
             help="Installer for the build environment (default: $CHAINPROOF_INSTALLER, then "
-            "[tool.chainproof.build], then auto).",
+            "\\[tool.chainproof.build], then auto).",
         ),
     ] = None,
     allow_dirty: Annotated[
@@ -60,7 +55,7 @@ def command(
 
     Runs `chainproof build`, `chainproof sbom --dist` and `chainproof sign` in a staging
     directory; OUTPUT appears only if every stage succeeded. The build and SBOM settings
-    ([build], [sbom]) are read from PROJECT_DIR's configuration; the SBOM is always JSON.
+    (\\[build], \\[sbom]) are read from PROJECT_DIR's configuration; the SBOM is always JSON.
     """
     with handle_errors():
         from chainproof.build.settings import installer_setting

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.config import KEY_PASSWORD_ENV
+from chainproof.cli.signer_choice import (
+    IdentityTokenOption,
+    KeyOption,
+    SignerOption,
+    StagingOption,
+    TrustConfigOption,
+)
 
 __all__ = ["command"]
 
@@ -22,22 +28,11 @@ def command(
         Path | None,
         typer.Option(help="The SBOM to sign and attest (default: DIST_DIR/sbom.cdx.json)."),
     ] = None,
-    signer: Annotated[str, typer.Option(help="sigstore (keyless) or key.")] = "sigstore",
-    key: Annotated[
-        Path | None,
-        typer.Option(help=f"Private key for --signer key (password in ${KEY_PASSWORD_ENV})."),
-    ] = None,
-    identity_token: Annotated[
-        str | None,
-        typer.Option(
-            help="OIDC identity token (else $SIGSTORE_ID_TOKEN, CI ambient credentials, or "
-            "the browser on a terminal)."
-        ),
-    ] = None,
-    trust_config: Annotated[
-        Path | None, typer.Option(help="ClientTrustConfig JSON of a private Sigstore.")
-    ] = None,
-    staging: Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")] = False,
+    signer: SignerOption = "sigstore",
+    key: KeyOption = None,
+    identity_token: IdentityTokenOption = None,
+    trust_config: TrustConfigOption = None,
+    staging: StagingOption = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Sign the artifacts, the SBOM and SLSA provenance.

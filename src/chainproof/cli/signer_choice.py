@@ -6,15 +6,46 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
+
+from chainproof.config import KEY_PASSWORD_ENV
 from chainproof.errors import UsageError
 from chainproof.progress import Reporter
 
 if TYPE_CHECKING:
     from chainproof.signing import Signer
 
-__all__ = ["check_signer_flags", "choose_signer", "signer_factory"]
+__all__ = [
+    "IdentityTokenOption",
+    "KeyOption",
+    "SignerOption",
+    "StagingOption",
+    "TrustConfigOption",
+    "check_signer_flags",
+    "choose_signer",
+    "signer_factory",
+]
+
+
+# The options of `chainproof sign` and `chainproof release` that choose the signer.
+SignerOption = Annotated[str, typer.Option(help="sigstore (keyless) or key.")]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(help=f"Private key for --signer key (password in ${KEY_PASSWORD_ENV})."),
+]
+IdentityTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        help="OIDC identity token (else $SIGSTORE_ID_TOKEN, CI ambient credentials, or "
+        "the browser on a terminal)."
+    ),
+]
+TrustConfigOption = Annotated[
+    Path | None, typer.Option(help="ClientTrustConfig JSON of a private Sigstore.")
+]
+StagingOption = Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")]
 
 
 def check_signer_flags(

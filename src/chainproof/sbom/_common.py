@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InputError
@@ -25,20 +22,6 @@ def first_line(exc: BaseException) -> str:
     """An exception's message without the lines packaging's parser adds (the text again with
     a caret under the error), so an error stays one sentence."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except FileNotFoundError as exc:
-        raise InputError(f"The {what} {path} does not exist.") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"The {what} {path} is a directory, not a file.") from exc
-    except OSError as exc:
-        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"The {what} {path} is not valid TOML: {exc}.") from exc
 
 
 def filename_of(url: str | None, path: str | None = None) -> str | None:

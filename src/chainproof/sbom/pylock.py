@@ -18,9 +18,10 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError
+from chainproof.fileio import load_toml
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import digests, explicit_graph, first_line, read_toml
+from chainproof.sbom._common import digests, explicit_graph, first_line
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
@@ -55,7 +56,7 @@ class PylockSource:
             PylockValidationError,
         )
 
-        data = read_toml(self.path, "pylock file")
+        data = load_toml(self.path, "pylock file")
         try:
             lock = Pylock.from_dict(data)
         except PylockUnsupportedVersionError as exc:

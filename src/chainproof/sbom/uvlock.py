@@ -69,9 +69,9 @@ class UvLockSource:
         return f"uv lock file {self.path}"
 
     def read(self, target: Target, reporter: Reporter) -> SourceResult:
-        from chainproof.sbom._common import read_toml
+        from chainproof.fileio import load_toml
 
-        data = read_toml(self.path, "uv lock file")
+        data = load_toml(self.path, "uv lock file")
         version = data.get("version")
         if version != 1:
             raise InputError(
