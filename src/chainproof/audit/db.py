@@ -326,10 +326,6 @@ class AdvisoryDB:
             found.setdefault(package, []).append((advisory, affected))
         return found
 
-    def iter_ids(self) -> Iterator[str]:
-        for (vuln_id,) in self._conn.execute("SELECT id FROM advisory ORDER BY id"):
-            yield vuln_id
-
 
 def _advisory_from(doc: dict[str, Any]) -> Advisory:
     return Advisory(

@@ -27,7 +27,7 @@ from chainproof.sbom.graph import root_cover
 if TYPE_CHECKING:
     from chainproof.sbom.environment import InstalledEnvironment
 
-__all__ = ["AuditTarget", "Requirement", "from_inventory", "read_sbom", "read_target"]
+__all__ = ["AuditTarget", "Requirement", "read_sbom", "read_target"]
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,6 @@ class AuditTarget:
     bom_refs: dict[Component, str] = field(default_factory=dict)
     sbom: dict[str, Any] | None = None  # the input SBOM as read, for the VEX output
     spec_version: str = "1.6"
-
-
-def from_inventory(
-    inventory: Inventory, description: str, requirements: tuple[Requirement, ...] | None = None
-) -> AuditTarget:
-    return AuditTarget(inventory, description, requirements=requirements)
 
 
 _PYPI_PURL = re.compile(r"pkg:pypi/([^@?#]+)(?:@([^?#]*))?(?:\?[^#]*)?(?:#.*)?", re.IGNORECASE)
