@@ -11,7 +11,6 @@ from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
 from chainproof.signing.intoto import record_step, sign_layout, starter_layout, verify_layout
 from chainproof.signing.key_signer import (
     KEY_TYPES,
-    PASSWORD_ENV,
     KeySigner,
     generate_key_pair,
     key_password,
@@ -34,7 +33,6 @@ __all__ = [
     "BUILD_TYPE",
     "KEY_TYPES",
     "LOCAL_BUILDER_ID",
-    "PASSWORD_ENV",
     "RELEASE_SCHEMA",
     "FoundToken",
     "KeySigner",

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEY_TYPES",
-    "PASSWORD_ENV",
     "KeySigner",
     "generate_key_pair",
     "key_password",
@@ -31,13 +30,12 @@ __all__ = [
     "verify_key_envelope",
 ]
 
-PASSWORD_ENV = KEY_PASSWORD_ENV
 KEY_TYPES = ("ed25519", "ecdsa")
 
 
 def key_password() -> bytes | None:
     """The private key's password from $CHAINPROOF_KEY_PASSWORD, if set and not empty."""
-    value = os.environ.get(PASSWORD_ENV)
+    value = os.environ.get(KEY_PASSWORD_ENV)
     return os.fsencode(value) if value else None  # the bytes as set, even if not UTF-8
 
 
@@ -112,14 +110,14 @@ def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
         if password is None:
             raise InputError(
                 f"The private key {path} is encrypted.",
-                hint=f"Set its password in the environment variable {PASSWORD_ENV}.",
+                hint=f"Set its password in the environment variable {KEY_PASSWORD_ENV}.",
             ) from exc
         raise InputError(
-            f"The private key {path} is not encrypted, but {PASSWORD_ENV} is set.",
-            hint=f"Unset {PASSWORD_ENV}.",
+            f"The private key {path} is not encrypted, but {KEY_PASSWORD_ENV} is set.",
+            hint=f"Unset {KEY_PASSWORD_ENV}.",
         ) from exc
     except ValueError as exc:
-        hint = f"Check {PASSWORD_ENV}." if password else None
+        hint = f"Check {KEY_PASSWORD_ENV}." if password else None
         raise InputError(
             f"Cannot load the private key {path}: not a PEM private key or a wrong password.",
             hint=hint,
