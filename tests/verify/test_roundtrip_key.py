@@ -245,3 +245,15 @@ def test_missing_key_provenance_names_the_envelope(
     (failure,) = json.loads(result.stdout)["failures"]
     assert failure["check"] == "provenance"
     assert "provenance.dsse.json beside it" in failure["detail"]
+
+
+def test_missing_key_sbom_attestation_names_the_envelope(
+    keyed_release: tuple[Path, Path], tmp_path: Path
+) -> None:
+    release, public_key = _copy(keyed_release, tmp_path)
+    (release / "sbom.intoto.dsse.json").unlink()
+    result = verify_keyed(release, public_key)
+    assert result.exit_code == 1, result.output
+    details = [f["detail"] for f in json.loads(result.stdout)["failures"] if f["check"] == "sbom"]
+    assert details, result.stdout
+    assert all("sbom.intoto.dsse.json" in detail for detail in details)

@@ -204,8 +204,11 @@ class _Run:
         path = release.sbom_attestation if release else None
         if path is None:
             if "sbom" in self.policy.require:
+                expected = (
+                    "sbom.intoto.dsse.json" if self.policy.key else "sbom.intoto.sigstore.json"
+                )
                 for art in arts:
-                    art.fail("sbom", "no SBOM attestation found (sbom.intoto.sigstore.json)")
+                    art.fail("sbom", f"no SBOM attestation found ({expected})")
             return
         statement = self._statement(path, arts).statement
         if statement is None:
