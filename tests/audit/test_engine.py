@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chainproof.audit.db import AdvisoryDB
-from chainproof.audit.engine import dependency_path, run_audit
+from chainproof.audit.engine import dependency_paths, run_audit
 from chainproof.audit.policy import AuditPolicy
 from chainproof.models import DependencyGraph
 from tests.audit.conftest import make_target
@@ -152,9 +152,10 @@ def test_dependency_paths_from_the_graph(snapshot: AdvisoryDB) -> None:
 
 def test_dependency_path_unreachable() -> None:
     graph = DependencyGraph(roots=("a",), edges=(("a", ("b",)), ("c", ("d",))))
-    assert dependency_path(graph, "b") == ("a", "b")
-    assert dependency_path(graph, "a") == ("a",)
-    assert dependency_path(graph, "d") == ()
+    paths = dependency_paths(graph)
+    assert paths["b"] == ("a", "b")
+    assert paths["a"] == ("a",)
+    assert "d" not in paths
 
 
 def test_withdrawn_advisories_are_stored_but_never_reported(snapshot: AdvisoryDB) -> None:

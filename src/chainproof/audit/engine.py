@@ -21,9 +21,7 @@ from chainproof.progress import NullReporter, Reporter
 
 __all__ = [
     "check_freshness",
-    "dependency_path",
     "dependency_paths",
-    "report_time",
     "run_audit",
 ]
 
@@ -31,7 +29,7 @@ Entry = tuple[Advisory, AffectedPackage]
 _PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
 
 
-def report_time() -> datetime:
+def _report_time() -> datetime:
     """SOURCE_DATE_EPOCH when set (reproducible reports), else now; read as the SBOM reads it."""
     from chainproof.sbom.build import source_date_epoch
 
@@ -82,11 +80,6 @@ def dependency_paths(graph: DependencyGraph) -> dict[str, tuple[str, ...]]:
     return paths
 
 
-def dependency_path(graph: DependencyGraph, key: str) -> tuple[str, ...]:
-    """The shortest path from a direct requirement to ``key`` (``()`` if none reaches it)."""
-    return dependency_paths(graph).get(key, ())
-
-
 def _without_root(target: AuditTarget) -> DependencyGraph:
     """The graph with the project itself (a lock's root) replaced by its direct requirements."""
     graph, root = target.inventory.graph, target.inventory.root
@@ -135,7 +128,7 @@ def run_audit(
     reporter: Reporter | None = None,
 ) -> AuditReport:
     reporter = reporter or NullReporter()
-    now = report_time()
+    now = _report_time()
     when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import handle_errors, reporter, stderr_console
-from chainproof.errors import FindingsOverThreshold, InputError, UsageError
+from chainproof.errors import FindingsOverThreshold, UsageError
 
 __all__ = ["command"]
 
@@ -107,10 +107,7 @@ def command(
         text = renderer.render(report, target)
         console = stderr_console()
         if output is not None:
-            try:
-                atomic_write_text(output, text)
-            except OSError as exc:
-                raise InputError(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+            atomic_write_text(output, text)
             console.print(f"Wrote {output_format} report to {output}.", markup=False)
         else:
             sys.stdout.write(text)

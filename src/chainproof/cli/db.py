@@ -12,7 +12,7 @@ from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_con
 if TYPE_CHECKING:
     from chainproof.audit.db import DbStatus
 
-__all__ = ["app", "print_status"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Manage the offline advisory database.", no_args_is_help=True)
 
@@ -30,7 +30,7 @@ def _age(status: DbStatus) -> str:
     return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
 
 
-def print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
+def _print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
     if json_mode:
         emit_json(status.to_json())
         return
@@ -76,7 +76,7 @@ def import_(
             status = build_database(
                 iter_source(source), resolve_db_path(db), str(source.resolve()), progress
             )
-        print_status(status, json_mode, "Imported into ")
+        _print_status(status, json_mode, "Imported into ")
 
 
 @app.command()
@@ -92,7 +92,7 @@ def update(
 
         with reporter(json_mode) as progress:
             status = update_database(resolve_db_path(db), url, progress)
-        print_status(status, json_mode, "Updated ")
+        _print_status(status, json_mode, "Updated ")
 
 
 @app.command()
@@ -102,4 +102,4 @@ def status(db: DbOption = None, json_mode: JsonOption = False) -> None:
         from chainproof.audit.db import AdvisoryDB, resolve_db_path
 
         with AdvisoryDB(resolve_db_path(db)) as database:
-            print_status(database.status, json_mode)
+            _print_status(database.status, json_mode)
