@@ -33,9 +33,9 @@ from chainproof.audit.severity import LEVELS
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
 
-__all__ = ["JUSTIFICATIONS", "AuditException", "AuditPolicy", "load_policy", "threshold"]
+__all__ = ["AuditException", "AuditPolicy", "load_policy", "threshold"]
 
-JUSTIFICATIONS = (
+_JUSTIFICATIONS = (
     "code_not_present",
     "code_not_reachable",
     "requires_configuration",
@@ -94,7 +94,6 @@ class AuditPolicy:
     stale_db: str = "error"  # error | warn
     unchecked: str = "warn"  # warn | fail
     exceptions: tuple[AuditException, ...] = field(default=())
-    origin: Path | None = None
 
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str, origin: str) -> str:
@@ -132,7 +131,7 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
     justification = raw.get("justification")
     if justification is not None:
         justification = _choice(
-            justification, JUSTIFICATIONS, f"'justification' of the {where}", origin
+            justification, _JUSTIFICATIONS, f"'justification' of the {where}", origin
         )
     return AuditException(
         id=raw["id"].strip(),
@@ -165,7 +164,6 @@ def load_policy(explicit: Path | None = None, search_dir: Path | None = None) ->
         stale_db=_choice(table.get("stale-db", "error"), ("error", "warn"), "stale-db", origin),
         unchecked=_choice(table.get("unchecked", "warn"), ("warn", "fail"), "unchecked", origin),
         exceptions=tuple(_exception(raw, i, origin) for i, raw in enumerate(raw_exceptions)),
-        origin=path,
     )
 
 

@@ -157,10 +157,9 @@ def propose(
             f"No fix exists for {package} {current}: {why} ({ids}).",
             requirements is not None,
         )
+    # Every requirement that refuses the smallest fix (which includes any refusing them all).
     blockers = sorted(
-        {r for r in own if not _allows(r, safe[0])}
-        | {r for r in own if not any(_allows(r, v) for v in safe)},
-        key=lambda r: (r.required_by, r.specifier),
+        (r for r in own if not _allows(r, safe[0])), key=lambda r: (r.required_by, r.specifier)
     )
     conflicts = "; ".join(f"{r.required_by} requires {package}{r.specifier}" for r in blockers)
     return Proposal(
