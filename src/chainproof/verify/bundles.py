@@ -73,11 +73,10 @@ def _brief(message: str) -> str:
 
 @dataclass(frozen=True)
 class LoadedBundle:
-    """A parsed bundle; ``pep740`` when it came from a PEP 740 attestation."""
+    """A parsed bundle (a PEP 740 attestation comes converted to one)."""
 
     path: Path
     bundle: Bundle
-    pep740: bool
     is_dsse: bool  # read from the JSON: sigstore's Bundle has no public accessor for it
 
     @property
@@ -92,10 +91,6 @@ class BundleOutcome:
     signer: Signer
     failures: tuple[tuple[str, str], ...]
     statement: Statement | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
 
 
 def load_bundle(path: Path) -> LoadedBundle:
@@ -122,12 +117,12 @@ def load_bundle(path: Path) -> LoadedBundle:
                     f"The bundle {path} has an unknown media type {data['mediaType']!r}."
                 )
             dsse = isinstance(data.get("dsseEnvelope"), dict)
-            return LoadedBundle(path, Bundle.from_json(raw), pep740=False, is_dsse=dsse)
+            return LoadedBundle(path, Bundle.from_json(raw), is_dsse=dsse)
         if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
             from pypi_attestations import Attestation  # only for PEP 740: a slow import
 
             attestation = Attestation.model_validate_json(raw)
-            return LoadedBundle(path, attestation.to_bundle(), pep740=True, is_dsse=True)
+            return LoadedBundle(path, attestation.to_bundle(), is_dsse=True)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
