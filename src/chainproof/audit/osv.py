@@ -1,8 +1,9 @@
 """OSV records at the wire boundary: read a source (directory, all.zip, tarball) and turn
 each raw JSON/YAML document into frozen :class:`Advisory` values.
 
-Only the PyPI parts of a record are kept. ``ECOSYSTEM`` ranges are kept for matching; ``GIT``
-ranges are not evaluated (OSV exports enumerate the versions they cover in ``versions``).
+Only the PyPI parts of a record are kept. ``ECOSYSTEM`` (and ``SEMVER``) ranges are kept for
+matching; ``GIT`` ranges are not evaluated (OSV exports enumerate the versions they cover in
+``versions``).
 A range chainproof cannot evaluate (malformed, or a version that is not PEP 440) is kept as a
 note, so matching reports the package as unchecked instead of passing it silently.
 """
@@ -21,6 +22,7 @@ import yaml
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
+from chainproof.fileio import os_error
 
 __all__ = [
     "Advisory",
@@ -201,6 +203,13 @@ def _wanted(name: str) -> bool:
     return path.suffix in _SUFFIXES and not any(p.startswith(".") for p in path.parts)
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise os_error(path, exc, "read") from exc
+
+
 def iter_source(source: Path) -> Iterator[tuple[str, Any]]:
     """Yield (origin, decoded document) for every OSV file in a directory, zip or tarball.
 
@@ -210,11 +219,7 @@ def iter_source(source: Path) -> Iterator[tuple[str, Any]]:
         for path in sorted(source.rglob("*")):
             rel = path.relative_to(source).as_posix()
             if path.is_file() and _wanted(rel):
-                try:
-                    payload = path.read_bytes()
-                except OSError as exc:
-                    raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-                yield str(path), _decode(payload, str(path))
+                yield str(path), _decode(_read(path), str(path))
         return
     if not source.exists():
         raise InputError(
@@ -222,11 +227,7 @@ def iter_source(source: Path) -> Iterator[tuple[str, Any]]:
             hint="Give a directory of OSV files, an OSV all.zip or a .tar.gz.",
         )
     if source.is_file() and source.suffix in _SUFFIXES:
-        try:
-            payload = source.read_bytes()
-        except OSError as exc:
-            raise InputError(f"Cannot read {source}: {exc.strerror or exc}.") from exc
-        yield str(source), _decode(payload, str(source))
+        yield str(source), _decode(_read(source), str(source))
         return
     if zipfile.is_zipfile(source):
         try:
