@@ -11,6 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chainproof.signing.statements import (
+    CYCLONEDX_BOM,
+    IN_TOTO_PAYLOAD_TYPE,
+    IN_TOTO_STATEMENT_V1,
+    SLSA_PROVENANCE_V1,
+)
 from chainproof.verify.identity import Signer
 from chainproof.verify.policy import Policy
 
@@ -29,11 +35,6 @@ __all__ = [
     "provenance_failures",
     "slsa_predicate_failures",
 ]
-
-IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
-IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1"
-SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
-CYCLONEDX_BOM = "https://cyclonedx.org/bom"
 
 
 def is_artifact_predicate(predicate_type: str) -> bool:
