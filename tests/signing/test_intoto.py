@@ -34,6 +34,24 @@ def _write(path: str, text: str) -> list[str]:
     return [PY, "-c", code]
 
 
+def _step(name: str, materials: str, product: str, text: str) -> None:
+    """``chainproof step NAME`` with dev.key, recording MATERIALS and dist/ into links/."""
+    _ok(
+        "step",
+        name,
+        "--key",
+        "dev.key",
+        "--materials",
+        materials,
+        "--products",
+        "dist",
+        "--links",
+        "links",
+        "--",
+        *_write(product, text),
+    )
+
+
 @pytest.fixture
 def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keys, a signed layout and links for the three steps, in tmp_path (the cwd)."""
@@ -44,48 +62,9 @@ def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _ok("layout", "init", "-o", "root.layout", "--functionary", "dev.pub")
     assert "Signed root.layout" in _ok("layout", "sign", "root.layout", "--key", "owner.key")
     Path("src.py").write_text("print('source')\n")
-    _ok(
-        "step",
-        "build",
-        "--key",
-        "dev.key",
-        "--materials",
-        "src.py",
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        *_write("dist/demo-1.0.tar.gz", "sdist"),
-    )
-    _ok(
-        "step",
-        "sbom",
-        "--key",
-        "dev.key",
-        "--materials",
-        "dist",
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        *_write("dist/sbom.cdx.json", "{}"),
-    )
-    _ok(
-        "step",
-        "sign",
-        "--key",
-        "dev.key",
-        "--materials",
-        "dist",
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        *_write("dist/release.json", "{}"),
-    )
+    _step("build", "src.py", "dist/demo-1.0.tar.gz", "sdist")
+    _step("sbom", "dist", "dist/sbom.cdx.json", "{}")
+    _step("sign", "dist", "dist/release.json", "{}")
     return tmp_path
 
 
@@ -115,20 +94,7 @@ def test_artifact_changed_between_steps_fails(chain: Path, monkeypatch: pytest.M
     Path("dist/demo-1.0.tar.gz").write_text("swapped")
     for link in (chain / "links").glob("sign.*.link"):
         link.unlink()
-    _ok(
-        "step",
-        "sign",
-        "--key",
-        "dev.key",
-        "--materials",
-        "dist",
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        *_write("dist/release.json", "{}"),
-    )
+    _step("sign", "dist", "dist/release.json", "{}")
     with pytest.raises(VerificationFailed, match="RuleVerificationError"):
         verify_layout(chain / "root.layout", [chain / "owner.pub"], chain / "links")
 
