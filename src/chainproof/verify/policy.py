@@ -1,8 +1,9 @@
 """The deploy policy: who must have signed, from which repository, ref and builder.
 
 A policy comes from a file (``--policy FILE``, else ``chainproof.toml`` / ``[tool.chainproof]``
-in the working directory, table ``verify``) and from flags; a flag replaces the file's value,
-and a flag of one *group* replaces the whole group in the file (``identity``/``identity-regex``;
+in the working directory, table ``verify``), ``CHAINPROOF_VERIFY_<KEY>`` variables and flags;
+a flag replaces the environment's and the file's value, a variable the file's, and a value of
+one *group* replaces the whole group below it (``identity``/``identity-regex``;
 ``gitlab``/``github``; ``trusted-root``/``trust-config``/``staging``), so a deploy job can switch
 from an exact SAN to a regex without editing the file.
 
