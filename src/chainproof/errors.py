@@ -15,7 +15,6 @@ __all__ = [
     "FindingsOverThreshold",
     "InfrastructureError",
     "InputError",
-    "NotYetImplemented",
     "UsageError",
     "VerificationFailed",
 ]
@@ -68,7 +67,3 @@ class InfrastructureError(ChainproofError):
     """Network, package registry, signing service or a missing external tool (exit 3)."""
 
     exit_code = 3
-
-
-class NotYetImplemented(UsageError):
-    """A command of the CLI contract whose implementation has not landed yet (exit 2)."""

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -168,12 +167,6 @@ class StagedFiles:
 
     def add(self, path: Path, data: bytes | str, mode: int | None = None) -> None:
         self._files[path] = (data.encode("utf-8") if isinstance(data, str) else data, mode)
-
-    def __iter__(self) -> Iterator[Path]:
-        return iter(sorted(self._files))
-
-    def as_mapping(self) -> Mapping[Path, bytes]:
-        return {path: data for path, (data, _) in self._files.items()}
 
     def commit(self) -> list[Path]:
         """Write every staged file to a temporary file beside it first; only when all of them

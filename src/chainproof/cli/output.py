@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -182,13 +182,3 @@ def reporter(json_mode: bool) -> Iterator[Reporter]:
         return
     with _RichReporter() as rich_reporter:
         yield rich_reporter
-
-
-def not_yet(command: str, issue: int) -> Callable[..., NoReturn]:
-    """Body of a contract command whose implementation has not landed."""
-    from chainproof.errors import NotYetImplemented
-
-    def body(*_: object, **__: object) -> NoReturn:
-        fail(NotYetImplemented(f"`chainproof {command}` is not implemented yet (issue #{issue})."))
-
-    return body
