@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ReleaseOptions", "make_release"]
 
-SBOM_NAME = "sbom.cdx.json"
-
 
 @dataclass(frozen=True)
 class ReleaseOptions:
@@ -65,6 +63,7 @@ def make_release(
     from chainproof.sbom.cyclonedx import SPEC_VERSIONS, RenderOptions
     from chainproof.sbom.target import Target
     from chainproof.signing import read_release, run_details, sign_release
+    from chainproof.signing.release import SBOM_NAME
 
     reporter = reporter or NullReporter()
     # Settings are checked before a minute of building, not after.
