@@ -65,7 +65,7 @@ def test_release_then_verify(project: Path, key: Path, tmp_path: Path) -> None:
     assert verified.exit_code == 0, verified.output
 
 
-def test_failed_signing_leaves_nothing(project: Path, tmp_path: Path) -> None:
+def test_missing_key_is_refused_before_anything_is_created(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "rel"
     result = _run(
         "release",

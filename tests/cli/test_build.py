@@ -80,7 +80,7 @@ def test_json_summary(tmp_path: Path) -> None:
     ]
 
 
-def test_installer_from_environment_and_config(
+def test_installer_from_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = make_project(tmp_path / "p")
