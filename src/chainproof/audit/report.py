@@ -91,9 +91,9 @@ class AuditReport:
     unchecked: tuple[Unchecked, ...]
     unused_exceptions: tuple[AuditException, ...]
     warnings: tuple[str, ...]
+    timestamp: str  # RFC 3339; SOURCE_DATE_EPOCH when set
+    expiry_clock: date  # when exceptions were judged (the real clock)
     fail_on_unchecked: bool = False
-    timestamp: str = ""  # RFC 3339; SOURCE_DATE_EPOCH when set
-    expiry_clock: date | None = None  # when exceptions were judged (the real clock)
 
     @property
     def active(self) -> tuple[Finding, ...]:

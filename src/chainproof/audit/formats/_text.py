@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from chainproof.audit.report import AuditReport, Finding
 
 
@@ -63,10 +61,6 @@ def notes(report: AuditReport) -> list[str]:
     for e in report.unused_exceptions:
         lines.append(
             f"Unused exception: {e.id} for {e.package} matched no finding"
-            f"{' (and has expired)' if e.expired(report.expiry_clock or _today(report)) else ''}."
+            f"{' (and has expired)' if e.expired(report.expiry_clock) else ''}."
         )
     return lines
-
-
-def _today(report: AuditReport) -> date:
-    return date.fromisoformat(report.timestamp[:10]) if report.timestamp else date.today()
