@@ -18,11 +18,14 @@ import tomllib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import sha256_file
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 __all__ = [
     "INSTALLER_NAMES",
@@ -101,25 +104,48 @@ def _requirement_lines(requirements: Collection[str]) -> str:
     return "".join(f"{r}\n" for r in sorted(requirements))
 
 
-def _wheel_identity(filename: str) -> tuple[str, str]:
+def _parse_wheel(filename: str) -> tuple[str, str, frozenset[Tag]]:
+    """Name, version and tags of a wheel file name."""
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
-        name, version, _, _ = parse_wheel_filename(filename)
+        name, version, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
         raise InfrastructureError(f"The installer returned {filename!r}, not a wheel.") from exc
-    return str(name), str(version)
+    return str(name), str(version), tags
 
 
-class PipInstaller:
-    """pip: ``pip download`` fetches the closure; chainproof hashes each downloaded file and
-    installs those files with ``--require-hashes --no-deps --no-index``."""
+def _scratch_file(workdir: Path, suffix: str, text: str) -> str:
+    """A requirements file for one installer run; removed with ``workdir``."""
+    fd, name = tempfile.mkstemp(suffix=suffix, dir=workdir)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return name
 
-    name = "pip"
+
+class _CachedResolver:
+    """Resolves each set of requirements once per build (sdist and wheel environments, and a
+    reproducibility check's second run, ask for the same sets)."""
 
     def __init__(self, workdir: Path) -> None:
         self._workdir = workdir
         self._cache: dict[frozenset[str], tuple[PinnedFile, ...]] = {}
+
+    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        key = frozenset(requirements)
+        if key not in self._cache:
+            self._cache[key] = self._resolve(requirements, python) if requirements else ()
+        return self._cache[key]
+
+    def _resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        raise NotImplementedError
+
+
+class PipInstaller(_CachedResolver):
+    """pip: ``pip download`` fetches the closure; chainproof hashes each downloaded file and
+    installs those files with ``--require-hashes --no-deps --no-index``."""
+
+    name = "pip"
 
     def version(self) -> str:
         return importlib.metadata.version("pip")
@@ -127,18 +153,9 @@ class PipInstaller:
     def _pip(self) -> list[str]:
         return [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
 
-    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
-        key = frozenset(requirements)
-        if key not in self._cache:
-            self._cache[key] = self._download(requirements, python)
-        return self._cache[key]
-
-    def _download(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
-        if not requirements:
-            return ()
+    def _resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
         target = Path(tempfile.mkdtemp(prefix="pip-", dir=self._workdir))
-        req_file = target.with_suffix(".in")
-        req_file.write_text(_requirement_lines(requirements), encoding="utf-8")
+        req_file = _scratch_file(self._workdir, ".in", _requirement_lines(requirements))
         _run(
             [
                 *self._pip(),
@@ -150,13 +167,13 @@ class PipInstaller:
                 "--dest",
                 str(target),
                 "-r",
-                str(req_file),
+                req_file,
             ],
             "Resolving the build requirements",
         )
         pinned = []
         for path in sorted(target.iterdir()):
-            name, version = _wheel_identity(path.name)
+            name, version, _ = _parse_wheel(path.name)
             pinned.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
         return tuple(pinned)
 
@@ -164,10 +181,7 @@ class PipInstaller:
         if not files:
             return
         lines = "".join(f"{f.location} --hash=sha256:{f.sha256}\n" for f in files)
-        with tempfile.NamedTemporaryFile(
-            "w", suffix=".txt", dir=self._workdir, delete=False, encoding="utf-8"
-        ) as stream:
-            stream.write(lines)
+        req_file = _scratch_file(self._workdir, ".txt", lines)
         _run(
             [
                 *self._pip(),
@@ -180,14 +194,14 @@ class PipInstaller:
                 "--no-compile",
                 "--no-warn-script-location",
                 "-r",
-                stream.name,
+                req_file,
             ],
             "Installing the build environment",
             _INSTALL_HINT,
         )
 
 
-class UvInstaller:
+class UvInstaller(_CachedResolver):
     """uv: ``uv pip compile --format pylock.toml`` names every candidate wheel with its
     sha256; chainproof picks the one this interpreter installs (best tag first) and has
     ``uv pip install --require-hashes --no-deps`` fetch exactly that URL."""
@@ -195,26 +209,15 @@ class UvInstaller:
     name = "uv"
 
     def __init__(self, binary: str, workdir: Path) -> None:
+        super().__init__(workdir)
         self._binary = binary
-        self._workdir = workdir
-        self._cache: dict[frozenset[str], tuple[PinnedFile, ...]] = {}
 
     def version(self) -> str:
         out = _run([self._binary, "--version"], "uv --version").split()
         return out[1] if len(out) > 1 else "unknown"
 
-    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
-        key = frozenset(requirements)
-        if key not in self._cache:
-            self._cache[key] = self._compile(requirements, python)
-        return self._cache[key]
-
-    def _compile(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
-        if not requirements:
-            return ()
-        fd, req_name = tempfile.mkstemp(suffix=".in", dir=self._workdir)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(_requirement_lines(requirements))
+    def _resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        req_name = _scratch_file(self._workdir, ".in", _requirement_lines(requirements))
         text = _run(
             [
                 self._binary,
@@ -242,9 +245,7 @@ class UvInstaller:
         if not files:
             return
         lines = "".join(f"{f.name} @ {f.location} --hash=sha256:{f.sha256}\n" for f in files)
-        fd, req_name = tempfile.mkstemp(suffix=".txt", dir=self._workdir)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(lines)
+        req_name = _scratch_file(self._workdir, ".txt", lines)
         _run(
             [
                 self._binary,
@@ -266,7 +267,6 @@ class UvInstaller:
 def _choose_wheel(package: dict[str, object]) -> PinnedFile:
     """The wheel of one pylock package that this interpreter prefers (sys_tags order)."""
     from packaging.tags import sys_tags
-    from packaging.utils import parse_wheel_filename
 
     # The build environment is a venv of this very interpreter, so its tags are ours.
     rank = {tag: index for index, tag in enumerate(sys_tags())}
@@ -278,11 +278,10 @@ def _choose_wheel(package: dict[str, object]) -> PinnedFile:
         url = str(wheel.get("url") or wheel.get("path"))
         filename = str(wheel.get("name") or unquote(urlsplit(url).path).rsplit("/", 1)[-1])
         sha256 = wheel.get("hashes", {}).get("sha256")
-        _, _, _, tags = parse_wheel_filename(filename)
+        name, version, tags = _parse_wheel(filename)
         score = min((rank[t] for t in tags if t in rank), default=None)
         if score is None or not isinstance(sha256, str):
             continue
-        name, version = _wheel_identity(filename)
         pinned = PinnedFile(
             name,
             version,

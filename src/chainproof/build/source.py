@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from chainproof.errors import InfrastructureError, InputError
+from chainproof.fileio import load_toml
 from chainproof.models import SourceInfo
 
 __all__ = [
@@ -74,13 +74,7 @@ def _build_system(directory: Path) -> tuple[str, tuple[str, ...]]:
                 f"{directory} is not a Python project: it has no pyproject.toml or setup.py."
             )
         return DEFAULT_BACKEND, ("setuptools>=40.8.0",)
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {pyproject}: {exc}.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{pyproject} is not valid TOML: {exc}.") from exc
-    table = data.get("build-system")
+    table = load_toml(pyproject, "project file").get("build-system")
     if table is None:
         return DEFAULT_BACKEND, ("setuptools>=40.8.0",)
     requires = table.get("requires") if isinstance(table, dict) else None
