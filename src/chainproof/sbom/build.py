@@ -13,7 +13,14 @@ from chainproof.sbom.cyclonedx import Rendered, RenderOptions, render
 from chainproof.sbom.sources import InventorySource, SourceResult
 from chainproof.sbom.target import Target
 
-__all__ = ["SbomRequest", "lock_file_epoch", "make_sbom", "setting", "source_date_epoch"]
+__all__ = [
+    "SbomRequest",
+    "index_arguments",
+    "lock_file_epoch",
+    "make_sbom",
+    "setting",
+    "source_date_epoch",
+]
 
 _DEFAULTS: dict[str, str | list[str] | None] = {
     "spec-version": "1.6",
@@ -149,10 +156,11 @@ def setting(
     )
 
 
-def source_date_epoch(fallback: int | None = None) -> int | None:
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` in seconds; None when it is unset or empty."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
-        return fallback
+        return None
     if not value.isdigit():
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds.")
     return int(value)
@@ -203,6 +211,7 @@ def index_arguments(
     find_links: Sequence[str],
     no_index: bool,
 ) -> tuple[str, ...]:
+    """The index options of the command line as pip arguments."""
     args: list[str] = []
     if index_url:
         args += ["--index-url", index_url]
