@@ -81,35 +81,18 @@ def main() -> int:
             check=True,
         ).stdout.strip()
         env = {**os.environ, "SOURCE_DATE_EPOCH": epoch}
+        # Each command gets `-o OUT CHECKOUT` appended.
         tools = {
-            "python -m build": lambda p, o: [sys.executable, "-m", "build", "-o", o, p],
-            "chainproof build (uv)": lambda p, o: [
-                chainproof,
-                "build",
-                p,
-                "-o",
-                o,
-                "--installer",
-                "uv",
-                "--json",
-            ],
-            "chainproof build (pip)": lambda p, o: [
-                chainproof,
-                "build",
-                p,
-                "-o",
-                o,
-                "--installer",
-                "pip",
-                "--json",
-            ],
+            "python -m build": [sys.executable, "-m", "build"],
+            "chainproof build (uv)": [chainproof, "build", "--installer", "uv", "--json"],
+            "chainproof build (pip)": [chainproof, "build", "--installer", "pip", "--json"],
         }
         times: dict[str, list[float]] = {name: [] for name in tools}
         for run in range(args.runs):
-            for name, make in tools.items():
-                clone = work / f"clone-{run}-{len(times[name])}-{name.split()[-1]}"
+            for index, (name, command) in enumerate(tools.items()):
+                clone = work / f"clone-{run}-{index}"
                 subprocess.run(["git", "clone", "-q", str(source), str(clone)], check=True)
-                times[name].append(_timed(make(str(clone), str(clone / "out")), env))
+                times[name].append(_timed([*command, "-o", str(clone / "out"), str(clone)], env))
     base = statistics.median(times["python -m build"])
     print(f"project: {args.project or '-'.join(PROJECT)}; median of {args.runs} runs each")
     for name, values in times.items():
