@@ -9,8 +9,9 @@ from typing import Any
 
 from chainproof.fileio import canonical_json
 
-__all__ = ["RELEASE_SCHEMA", "ROLES", "ManifestEntry", "release_manifest"]
+__all__ = ["MANIFEST_NAME", "RELEASE_SCHEMA", "ROLES", "ManifestEntry", "release_manifest"]
 
+MANIFEST_NAME = "release.json"
 RELEASE_SCHEMA = "https://chainproof.dev/release/v1"
 ROLES = (
     "artifact",

@@ -14,7 +14,7 @@ from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, load_json, sha256_file
 from chainproof.models import Artifact, BuildRecord
 from chainproof.progress import Reporter
-from chainproof.signing.manifest import ManifestEntry, release_manifest
+from chainproof.signing.manifest import MANIFEST_NAME, ManifestEntry, release_manifest
 from chainproof.signing.signer import Signer
 from chainproof.signing.statements import (
     RunDetails,
@@ -34,7 +34,6 @@ __all__ = [
 
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
-MANIFEST_NAME = "release.json"
 SIGNING_THREADS = 16
 
 

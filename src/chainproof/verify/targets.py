@@ -17,7 +17,8 @@ from typing import Any
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
 from chainproof.models import Digest
-from chainproof.signing.manifest import RELEASE_SCHEMA, ROLES
+from chainproof.signing.manifest import MANIFEST_NAME, RELEASE_SCHEMA, ROLES
+from chainproof.signing.release import SBOM_NAME
 
 __all__ = [
     "BUNDLE_SUFFIXES",
@@ -92,7 +93,7 @@ def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
 
 
 def _from_manifest(directory: Path, release: Release) -> list[Target]:
-    entries = _manifest_entries(directory / "release.json")
+    entries = _manifest_entries(directory / MANIFEST_NAME)
     digests: dict[str, str] = {}
     for entry in entries:
         path = directory / entry["name"]
@@ -171,7 +172,7 @@ def _evidence_by_name(directory: Path, release: Release) -> None:
     for attr, name in (
         ("provenance", f"provenance{suffix}"),
         ("sbom_attestation", f"sbom.intoto{suffix}"),
-        ("sbom", "sbom.cdx.json"),
+        ("sbom", SBOM_NAME),
     ):
         if (directory / name).is_file():
             setattr(release, attr, directory / name)
@@ -210,7 +211,7 @@ def resolve_targets(
             raise UsageError("Give one release directory on its own (without --bundle).")
         directory = Path(directories[0])
         release = Release(directory, keyed)
-        has_manifest = (directory / "release.json").is_file()
+        has_manifest = (directory / MANIFEST_NAME).is_file()
         targets = (_from_manifest if has_manifest else _from_names)(directory, release)
         release.failures += [
             (
