@@ -9,7 +9,33 @@ import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
-__all__ = ["command"]
+__all__ = ["AllowDirtyOption", "CheckReproducibleOption", "InstallerOption", "command"]
+
+# The build options of `chainproof build` that `chainproof release` shares.
+InstallerOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="auto|uv|pip",
+        help="Installer for the build environment; auto: uv if found, else pip "
+        "(default: $CHAINPROOF_INSTALLER, then \\[tool.chainproof.build], then auto).",
+    ),
+]
+CheckReproducibleOption = Annotated[
+    bool,
+    typer.Option(
+        "--check-reproducible",
+        metavar="",
+        help="Build twice in fresh environments and compare the artifacts.",
+    ),
+]
+AllowDirtyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-dirty",
+        metavar="",
+        help="Build a working tree with uncommitted changes (recorded).",
+    ),
+]
 
 
 def command(
@@ -18,30 +44,9 @@ def command(
         Path | None,
         typer.Option("-o", "--output", help="Output directory (default: PROJECT_DIR/dist)."),
     ] = None,
-    installer: Annotated[
-        str | None,
-        typer.Option(
-            metavar="auto|uv|pip",
-            help="Installer for the build environment; auto: uv if found, else pip "
-            "(default: $CHAINPROOF_INSTALLER, then \\[tool.chainproof.build], then auto).",
-        ),
-    ] = None,
-    check_reproducible: Annotated[
-        bool,
-        typer.Option(
-            "--check-reproducible",
-            metavar="",
-            help="Build twice in fresh environments and compare the artifacts.",
-        ),
-    ] = False,
-    allow_dirty: Annotated[
-        bool,
-        typer.Option(
-            "--allow-dirty",
-            metavar="",
-            help="Build a working tree with uncommitted changes (recorded).",
-        ),
-    ] = False,
+    installer: InstallerOption = None,
+    check_reproducible: CheckReproducibleOption = False,
+    allow_dirty: AllowDirtyOption = False,
     json_output: Annotated[
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
     ] = False,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from chainproof.cli.build import AllowDirtyOption, CheckReproducibleOption, InstallerOption
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
@@ -29,24 +30,9 @@ def command(
     identity_token: IdentityTokenOption = None,
     trust_config: TrustConfigOption = None,
     staging: StagingOption = False,
-    installer: Annotated[
-        str | None,
-        typer.Option(
-            metavar="auto|uv|pip",
-            help="Installer for the build environment (default: $CHAINPROOF_INSTALLER, then "
-            "\\[tool.chainproof.build], then auto).",
-        ),
-    ] = None,
-    allow_dirty: Annotated[
-        bool,
-        typer.Option(
-            "--allow-dirty", metavar="", help="Release a working tree with changes (recorded)."
-        ),
-    ] = False,
-    check_reproducible: Annotated[
-        bool,
-        typer.Option("--check-reproducible", metavar="", help="Build twice and compare first."),
-    ] = False,
+    installer: InstallerOption = None,
+    allow_dirty: AllowDirtyOption = False,
+    check_reproducible: CheckReproducibleOption = False,
     json_output: Annotated[
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
     ] = False,
