@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import atomic_write_text, os_error
+from chainproof.fileio import atomic_write_text, canonical_json, os_error
 from chainproof.signing.key_signer import load_public_key, load_signer
 
 __all__ = [
@@ -177,7 +176,7 @@ def starter_layout(functionaries: Sequence[Path], expires_days: int = 365) -> di
 
 
 def write_layout(path: Path, layout: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(layout, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(path, canonical_json(layout))
 
 
 def _load(path: Path) -> Any:

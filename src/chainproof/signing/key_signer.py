@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainproof.config import KEY_PASSWORD_ENV
 from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import StagedFiles
+from chainproof.fileio import StagedFiles, canonical_json
 from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class KeySigner:
 
         envelope = Envelope(statement, IN_TOTO_PAYLOAD_TYPE, {})
         envelope.sign(self._signer)
-        return (json.dumps(envelope.to_dict(), indent=2, sort_keys=True) + "\n").encode()
+        return canonical_json(envelope.to_dict()).encode("utf-8")
 
     def sign_artifact(self, path: Path, sha256: str) -> None:
         return None
