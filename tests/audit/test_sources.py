@@ -112,6 +112,13 @@ def test_environment_requirements_shape_the_proposal(tmp_path: Path, snapshot: A
     assert "flask 1.0.2 requires jinja2<2.11,>=2.10" in proposals["jinja2"].explanation
 
 
+def test_environment_given_as_its_venv_directory(tmp_path: Path) -> None:
+    """As with ``chainproof sbom --env``, the venv directory names its interpreter."""
+    make_env(tmp_path / "venv", [("urllib3", "1.26.4", [])])
+    target = read_target("env", str(tmp_path / "venv"))
+    assert {(c.key, c.version) for c in target.inventory.components} == {("urllib3", "1.26.4")}
+
+
 def test_environment_that_is_not_there(tmp_path: Path) -> None:
     from chainproof.errors import InputError
 

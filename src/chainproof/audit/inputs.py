@@ -247,9 +247,11 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
         return AuditTarget(lock.read(Target.current(), NullReporter()).inventory, str(value))
     if kind == "env":
         from chainproof.sbom.environment import inspect_environment
+        from chainproof.sbom.envsource import venv_interpreter
 
-        env = inspect_environment(str(value))  # one probe serves the inventory and requirements
-        inventory = sources.read_environment(str(value), environment=env)
+        python = venv_interpreter(str(value))
+        env = inspect_environment(python)  # one probe serves the inventory and requirements
+        inventory = sources.read_environment(python, environment=env)
         return AuditTarget(
             inventory,
             f"environment of {value}",

@@ -24,7 +24,8 @@ def command(
         Path | None, typer.Option(help="A hash-pinned requirements file.")
     ] = None,
     env: Annotated[
-        str | None, typer.Option(help="The Python interpreter of an environment.")
+        str | None,
+        typer.Option(help="The Python interpreter (or venv directory) of an environment."),
     ] = None,
     db: Annotated[
         Path | None,

@@ -83,9 +83,9 @@ class SbomRequest:
 
             return RequirementsSource(self.requirements, not self.offline, self.index_args)
         if self.env is not None:
-            from chainproof.sbom.envsource import EnvironmentSource, default_python
+            from chainproof.sbom.envsource import EnvironmentSource, venv_interpreter
 
-            return EnvironmentSource(default_python(self.env), True, self.allow_modified)
+            return EnvironmentSource(venv_interpreter(self.env), True, self.allow_modified)
         from chainproof.sbom.dist import DistSource
 
         return DistSource(self.dist or Path("dist"), self.extras, index_args)

@@ -29,7 +29,7 @@ from chainproof.sbom.metadata import resolve_license
 from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
 from chainproof.sbom.target import Target
 
-__all__ = ["EnvironmentSource", "describe_problems"]
+__all__ = ["EnvironmentSource", "describe_problems", "venv_interpreter"]
 
 
 def describe_problems(checks: tuple[DistributionCheck, ...], limit: int = 5) -> str:
@@ -120,8 +120,8 @@ class EnvironmentSource:
         return SourceResult(inventory, details, tuple(warnings), files_verified=verified)
 
 
-def default_python(path: str) -> str:
-    """Accept a venv directory as well as an interpreter path."""
+def venv_interpreter(path: str) -> str:
+    """The interpreter of a venv directory; any other path is returned as given."""
     candidate = Path(path)
     for sub in ("bin/python", "Scripts/python.exe"):
         if candidate.is_dir() and (candidate / sub).exists():
