@@ -15,6 +15,8 @@ from chainproof.errors import UsageError
 from chainproof.progress import Reporter
 
 if TYPE_CHECKING:
+    from sigstore.models import ClientTrustConfig
+
     from chainproof.signing import Signer
 
 __all__ = [
@@ -82,31 +84,8 @@ def choose_signer(
     progress: Reporter,
 ) -> Signer:
     """The signer the flags ask for; a keyless one holds a checked identity token."""
-    from chainproof.signing import (
-        KeySigner,
-        SigstoreSigner,
-        check_token,
-        find_token,
-        key_password,
-        load_trust_config,
-    )
-
-    check_signer_flags(signer, key, identity_token, trust_config, staging)
-    if key is not None:
-        return KeySigner(key, key_password())
-    # A --trust-config file is checked at once; the public instances' trust roots come over
-    # the network, so a missing or expired token is reported first.
-    local = None if trust_config is None else load_trust_config(trust_config, staging)
-    config = functools.cache(lambda: local or load_trust_config(None, staging))
-    interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()
-    token = find_token(
-        identity_token,
-        interactive=interactive,
-        oidc_url=lambda: config().signing_config.get_oidc_url(),
-    )
-    check_token(token)
-    progress.step("Getting a signing certificate")
-    return SigstoreSigner(config(), token)
+    factory = signer_factory(signer, key, identity_token, trust_config, staging, json_output)
+    return factory(progress)
 
 
 def signer_factory(
@@ -126,8 +105,28 @@ def signer_factory(
     if key is not None:
         loaded = KeySigner(key, key_password())
         return lambda _progress: loaded
-    if trust_config is not None:
-        load_trust_config(trust_config, staging)
-    return lambda progress: choose_signer(
-        signer, key, identity_token, trust_config, staging, json_output, progress
+    local = None if trust_config is None else load_trust_config(trust_config, staging)
+    return functools.partial(_keyless_signer, local, identity_token, staging, json_output)
+
+
+def _keyless_signer(
+    local: ClientTrustConfig | None,
+    identity_token: str | None,
+    staging: bool,
+    json_output: bool,
+    progress: Reporter,
+) -> Signer:
+    """A Sigstore signer with a checked token. The public instances' trust roots come over
+    the network, so they are fetched after a missing or expired token has been reported."""
+    from chainproof.signing import SigstoreSigner, check_token, find_token, load_trust_config
+
+    config = functools.cache(lambda: local or load_trust_config(None, staging))
+    interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()
+    token = find_token(
+        identity_token,
+        interactive=interactive,
+        oidc_url=lambda: config().signing_config.get_oidc_url(),
     )
+    check_token(token)
+    progress.step("Getting a signing certificate")
+    return SigstoreSigner(config(), token)
