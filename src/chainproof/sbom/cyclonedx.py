@@ -29,6 +29,7 @@ from typing import Any
 from chainproof import __version__
 from chainproof.build.source import strip_credentials  # an index URL may carry a token
 from chainproof.errors import InputError
+from chainproof.fileio import canonical_json
 from chainproof.models import Component
 from chainproof.sbom.sources import ComponentDetails, SourceResult
 
@@ -252,7 +253,7 @@ def render(result: SourceResult, options: RenderOptions) -> Rendered:
     if options.output_format == "json":
         document = json.loads(text)
         validate_json(document, options.spec_version)
-        text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = canonical_json(document)
     else:
         validate_xml(text, options.spec_version)
         text = text if text.endswith("\n") else text + "\n"
