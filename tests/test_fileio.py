@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from chainproof.errors import InputError
+from chainproof import fileio
+from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import StagedFiles, load_json, sha256_file
 
 
@@ -59,3 +64,40 @@ def test_sha256_streams_any_size(tmp_path: Path) -> None:
     path = tmp_path / "big"
     path.write_bytes(b"x" * (3 * 1024 * 1024 + 1))
     assert sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_atomic_writes_get_the_umask_permissions(tmp_path: Path) -> None:
+    # A fresh interpreter: the umask is read once per process.
+    code = (
+        "import os, sys; from pathlib import Path; os.umask(0o027); "
+        "from chainproof.fileio import atomic_write_text as w; d = Path(sys.argv[1]); "
+        "w(d / 'a.json', '{}'); w(d / 'b.key', 'secret', mode=0o600)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "b.key").stat().st_mode) == 0o600
+
+
+def test_atomic_write_onto_a_directory_is_input_error(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(InputError, match=r"Cannot write .*out: Is a directory\."):
+        fileio.atomic_write_text(tmp_path / "out", "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"], "no temporary file left"
+
+
+def test_atomic_write_under_a_file_is_input_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", "utf-8")
+    with pytest.raises(InputError, match="Cannot write"):
+        fileio.atomic_write_text(tmp_path / "file" / "x.json", "x")
+
+
+def test_atomic_write_on_a_full_disk_is_infrastructure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("chainproof.fileio.os.replace", full)
+    with pytest.raises(InfrastructureError, match="No space left"):
+        fileio.atomic_write_text(tmp_path / "x.json", "x")
+    assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import errno
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from chainproof import __version__, fileio
+from chainproof import __version__
 from chainproof.cli.app import app
 from chainproof.cli.output import INTERNAL_ERROR_EXIT, handle_errors
 from chainproof.config import load_section
-from chainproof.errors import InfrastructureError, InputError
+from chainproof.errors import InputError
 
 runner = CliRunner()
 
@@ -142,44 +141,7 @@ def test_main_turns_an_error_outside_commands_into_an_exit_code(
     assert "internal error (RuntimeError: while parsing)" in capsys.readouterr().err
 
 
-# fileio and config, which every command relies on.
-
-
-def test_atomic_writes_get_the_umask_permissions(tmp_path: Path) -> None:
-    # A fresh interpreter: the umask is read once per process.
-    code = (
-        "import os, sys; from pathlib import Path; os.umask(0o027); "
-        "from chainproof.fileio import atomic_write_text as w; d = Path(sys.argv[1]); "
-        "w(d / 'a.json', '{}'); w(d / 'b.key', 'secret', mode=0o600)"
-    )
-    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
-    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o640
-    assert stat.S_IMODE((tmp_path / "b.key").stat().st_mode) == 0o600
-
-
-def test_atomic_write_onto_a_directory_is_input_error(tmp_path: Path) -> None:
-    (tmp_path / "out").mkdir()
-    with pytest.raises(InputError, match=r"Cannot write .*out: Is a directory\."):
-        fileio.atomic_write_text(tmp_path / "out", "x")
-    assert [p.name for p in tmp_path.iterdir()] == ["out"], "no temporary file left"
-
-
-def test_atomic_write_under_a_file_is_input_error(tmp_path: Path) -> None:
-    (tmp_path / "file").write_text("", "utf-8")
-    with pytest.raises(InputError, match="Cannot write"):
-        fileio.atomic_write_text(tmp_path / "file" / "x.json", "x")
-
-
-def test_atomic_write_on_a_full_disk_is_infrastructure(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def full(*_: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr("chainproof.fileio.os.replace", full)
-    with pytest.raises(InfrastructureError, match="No space left"):
-        fileio.atomic_write_text(tmp_path / "x.json", "x")
-    assert list(tmp_path.iterdir()) == []
+# config, which every command relies on (fileio's own tests: tests/test_fileio.py).
 
 
 def test_configuration_that_is_not_text_is_input_error(tmp_path: Path) -> None:
