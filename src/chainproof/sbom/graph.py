@@ -21,7 +21,7 @@ from chainproof.models import DependencyGraph
 from chainproof.sbom._common import first_line
 from chainproof.sbom.target import Target
 
-__all__ = ["GraphResult", "parse_requirement", "requirement_graph", "root_cover"]
+__all__ = ["GraphResult", "requirement_graph", "root_cover"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class GraphResult:
     unsatisfied: tuple[tuple[str, str], ...]  # (package key, requirement text)
 
 
-def parse_requirement(text: str, origin: str) -> Requirement:
+def _parse_requirement(text: str, origin: str) -> Requirement:
     try:
         return Requirement(text)
     except InvalidRequirement as exc:
@@ -76,7 +76,7 @@ def requirement_graph(
     ``roots`` defaults to the start keys; pass ``()`` to use the nodes no edge points at.
     """
     parsed = {
-        key: [parse_requirement(r, f"The metadata of {key}") for r in reqs]
+        key: [_parse_requirement(r, f"The metadata of {key}") for r in reqs]
         for key, reqs in requires.items()
     }
     active: dict[str, set[str]] = {}
