@@ -42,4 +42,5 @@ def _github(env: Mapping[str, str]) -> RunDetails | None:
 
 
 def run_details(env: Mapping[str, str]) -> RunDetails:
+    """The builder and invocation ids of the CI job ``env`` describes (else a local build)."""
     return _gitlab(env) or _github(env) or RunDetails(LOCAL_BUILDER_ID)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, VerificationFailed
 from chainproof.verify.identity import Signer, identity_failures, signer_of
 from chainproof.verify.policy import Policy
 from chainproof.verify.statements import Statement, StatementError, parse_statement
@@ -232,7 +232,6 @@ def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> Bu
     The signature check is the signing package's (securesystemslib); a non-DSSE file raises
     InputError. There is no certificate: the signer is named after the key file.
     """
-    from chainproof.errors import VerificationFailed
     from chainproof.signing import verify_key_envelope
 
     signer = Signer(san=f"key:{key.name}", issuer=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chainproof.errors import UsageError
+from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
@@ -253,7 +253,6 @@ class _Run:
                 art.passed.add("sbom")
 
     def layout(self, layout: Path, layout_key: Path, links: Path, arts: list[_Artifact]) -> None:
-        from chainproof.errors import VerificationFailed
         from chainproof.verify.layout import layout_products
 
         name = layout.name
