@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InputError
@@ -40,10 +41,17 @@ def digests(sha256: str | None, origin: str) -> tuple[Digest, ...]:
         raise InputError(f"{origin} has an invalid sha256 {sha256!r}.") from exc
 
 
-def pick_file(
-    wheels: Iterable[LockedFile], sdist: LockedFile | None, target: Target
-) -> LockedFile | None:
-    """The file an installer picks for ``target``: the best-ranked wheel, else the sdist."""
+class _File(Protocol):
+    @property
+    def filename(self) -> str: ...
+
+
+_F = TypeVar("_F", bound=_File)
+
+
+def pick_file(wheels: Iterable[_F], sdist: _F | None, target: Target) -> _F | None:
+    """The file an installer picks for ``target``: the best-ranked wheel, else the sdist
+    (``LockedFile`` of uv.lock, or packaging.pylock's wheel and sdist entries)."""
     ranked = [
         (rank, w.filename, w) for w in wheels if (rank := target.wheel_rank(w.filename)) is not None
     ]

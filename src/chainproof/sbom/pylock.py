@@ -21,7 +21,7 @@ from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_toml
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import digests, explicit_graph, first_line
+from chainproof.sbom._common import digests, explicit_graph, first_line, pick_file
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
@@ -144,15 +144,9 @@ def _any_dist(package: Any, target: Target) -> Any:
     """The source of a package read without selecting for a target: its directory, VCS or
     archive, else its best wheel for ``target``, else its sdist, else None (a wheel-only
     package with no wheel for ``target``: its name and version are still listed)."""
-    ranked = sorted(
-        (rank, wheel.filename, wheel)
-        for wheel in package.wheels or ()
-        if (rank := target.wheel_rank(wheel.filename)) is not None
-    )
     return (
         package.directory
         or package.vcs
         or package.archive
-        or (ranked[0][2] if ranked else None)
-        or package.sdist
+        or pick_file(package.wheels or (), package.sdist, target)
     )
