@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as InTotoStatement
 from pypi_attestations import Attestation, AttestationType, Distribution, GitLabPublisher
 from pypi_attestations import VerificationError as AttestationVerificationError
-from sigstore.models import Bundle, ClientTrustConfig
+from sigstore.models import Bundle
 from sigstore.verify import Verifier, policy
 from typer.testing import CliRunner
 
@@ -26,7 +24,6 @@ from chainproof.signing import BUILD_TYPE, RELEASE_SCHEMA
 from tests.signing.demo import COMMIT, SOURCE_URI
 from tests.sigstore_local import LocalSigstore
 
-SIGSTORE_CLI = Path(sys.executable).parent / "sigstore"
 SAN = "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main"
 ISSUER = "https://gitlab.com"
 DISTS = ("cp_demo-1.2.0-py3-none-any.whl", "cp_demo-1.2.0.tar.gz")
@@ -45,32 +42,12 @@ def _no_ambient_identity(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def _verifier(sigstore: LocalSigstore) -> Verifier:
-    config = ClientTrustConfig.from_json(sigstore.trust_config.read_text())
-    return Verifier(trusted_root=config.trusted_root)
-
-
 def _sigstore_cli(
     sigstore: LocalSigstore, path: Path, identity: str = SAN, bundle: Path | None = None
 ) -> int:
     """The upstream CLI: PATH.sigstore.json beside PATH, or --bundle (a DSSE bundle must
     have PATH's digest among its statement's subjects)."""
-    extra = ["--bundle", str(bundle)] if bundle else []
-    command = [
-        str(SIGSTORE_CLI),
-        "--trust-config",
-        str(sigstore.trust_config),
-        "verify",
-        "identity",
-        "--offline",
-        "--cert-identity",
-        identity,
-        "--cert-oidc-issuer",
-        ISSUER,
-        *extra,
-        str(path),
-    ]
-    return subprocess.run(command, capture_output=True, check=False).returncode
+    return sigstore.cli_verify(path, identity, ISSUER, bundle)
 
 
 def _statement(payload: bytes, predicate_type: str) -> dict[str, Any]:
@@ -144,7 +121,7 @@ def test_provenance_verifies_and_is_slsa_v1(signed: Path, local_sigstore: LocalS
             policy.OIDCSourceRepositoryRef("refs/heads/main"),
         ]
     )
-    payload_type, payload = _verifier(local_sigstore).verify_dsse(bundle, identity)
+    payload_type, payload = local_sigstore.verifier().verify_dsse(bundle, identity)
     assert payload_type == "application/vnd.in-toto+json"
     statement = _statement(payload, "https://slsa.dev/provenance/v1")
     json_format.ParseDict(statement["predicate"], provenance_pb2.Provenance())
@@ -179,7 +156,7 @@ def test_provenance_verifies_and_is_slsa_v1(signed: Path, local_sigstore: LocalS
 
 def test_sbom_attestation_carries_the_sbom(signed: Path, local_sigstore: LocalSigstore) -> None:
     bundle = Bundle.from_json((signed / "sbom.intoto.sigstore.json").read_bytes())
-    _, payload = _verifier(local_sigstore).verify_dsse(
+    _, payload = local_sigstore.verifier().verify_dsse(
         bundle, policy.Identity(identity=SAN, issuer=ISSUER)
     )
     statement = _statement(payload, "https://cyclonedx.org/bom")
@@ -195,7 +172,7 @@ def test_pep740_attestations_verify_with_pypi_attestations(
     # Attestation.verify() builds its Verifier with Verifier.production()/staging() and takes
     # no trust root. Point Verifier.production at the local root so the library's own checks
     # (bundle, publisher policy, subject name and digest, predicate type) run unchanged.
-    local = _verifier(local_sigstore)
+    local = local_sigstore.verifier()
     monkeypatch.setattr(Verifier, "production", classmethod(lambda cls, offline=False: local))
     publisher = GitLabPublisher(repository="group/project", workflow_filepath=".gitlab-ci.yml")
     for name in DISTS:

@@ -34,6 +34,9 @@ API
 - ``failing(service, count=1, status=503)``: a context manager; the next ``count`` requests
   to "fulcio" or "rekor" get HTTP ``status`` (transient outages, retries).
 - ``LocalSigstore(latency=0.3)`` delays every answer (benchmarks against a remote service).
+- ``verifier()``: a sigstore-python Verifier over the instance's trusted root;
+  ``cli_verify(path, identity, issuer, bundle=None)``: the exit code of the upstream
+  ``sigstore verify identity --offline`` over PATH (its ``.sigstore.json`` beside it, or BUNDLE).
 - ``rekor_entries``: how many entries the log holds; ``stop()``; context manager.
 """
 
@@ -45,13 +48,15 @@ import datetime as dt
 import json
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography import x509
@@ -61,6 +66,9 @@ from tests.sigstore_local._claims import ClaimError, identity_from_claims
 from tests.sigstore_local._fulcio import CertificateAuthority
 from tests.sigstore_local._rekor import EntryRejected, TransparencyLog
 from tests.sigstore_local._trust import client_trust_config, trusted_root
+
+if TYPE_CHECKING:
+    from sigstore.verify import Verifier
 
 __all__ = ["DEFAULT_SHA", "LocalSigstore"]
 
@@ -295,6 +303,34 @@ class LocalSigstore:
             return 400, {"code": 400, "message": str(exc)}
         chain = self._ca.issue(csr, identity)
         return 201, {"signedCertificateEmbeddedSct": {"chain": {"certificates": chain}}}
+
+    # verifying what was signed -----------------------------------------------------------------
+
+    def verifier(self) -> Verifier:
+        """sigstore-python's Verifier over this instance's trusted root."""
+        from sigstore.models import ClientTrustConfig
+        from sigstore.verify import Verifier
+
+        config = ClientTrustConfig.from_json(self.trust_config.read_text())
+        return Verifier(trusted_root=config.trusted_root)
+
+    def cli_verify(self, path: Path, identity: str, issuer: str, bundle: Path | None = None) -> int:
+        """Exit code of the upstream ``sigstore verify identity --offline`` over ``path``."""
+        command = [
+            str(Path(sys.executable).parent / "sigstore"),
+            "--trust-config",
+            str(self.trust_config),
+            "verify",
+            "identity",
+            "--offline",
+            "--cert-identity",
+            identity,
+            "--cert-oidc-issuer",
+            issuer,
+            *(["--bundle", str(bundle)] if bundle else []),
+            str(path),
+        ]
+        return subprocess.run(command, capture_output=True, check=False).returncode
 
     # lifecycle -------------------------------------------------------------------------------
 

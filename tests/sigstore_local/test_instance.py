@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jwt
@@ -25,38 +23,11 @@ from sigstore.verify import Verifier, policy
 
 from tests.sigstore_local import LocalSigstore
 
-SIGSTORE_CLI = Path(sys.executable).parent / "sigstore"
 GITLAB_SAN = "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main"
 
 
 def _context(config: Path) -> SigningContext:
     return SigningContext.from_trust_config(ClientTrustConfig.from_json(config.read_text()))
-
-
-def _verifier(sigstore: LocalSigstore) -> Verifier:
-    config = ClientTrustConfig.from_json(sigstore.trust_config.read_text())
-    return Verifier(trusted_root=config.trusted_root)
-
-
-def _cli_verify(sigstore: LocalSigstore, artifact: Path, identity: str, issuer: str) -> int:
-    return subprocess.run(
-        [
-            str(SIGSTORE_CLI),
-            "--trust-config",
-            str(sigstore.trust_config),
-            "verify",
-            "identity",
-            "--offline",
-            "--cert-identity",
-            identity,
-            "--cert-oidc-issuer",
-            issuer,
-            str(artifact),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).returncode
 
 
 def _extension(cert: x509.Certificate, suffix: int) -> bytes:
@@ -78,11 +49,11 @@ def test_gitlab_artifact_round_trip_with_upstream_cli(
     assert local_sigstore.rekor_entries == before + 1
     (tmp_path / "demo-1.0.tar.gz.sigstore.json").write_text(bundle.to_json())
 
-    assert _cli_verify(local_sigstore, artifact, GITLAB_SAN, "https://gitlab.com") == 0
-    assert _cli_verify(local_sigstore, artifact, GITLAB_SAN + "x", "https://gitlab.com") != 0
-    assert _cli_verify(local_sigstore, artifact, GITLAB_SAN, "https://github.com") != 0
+    assert local_sigstore.cli_verify(artifact, GITLAB_SAN, "https://gitlab.com") == 0
+    assert local_sigstore.cli_verify(artifact, GITLAB_SAN + "x", "https://gitlab.com") != 0
+    assert local_sigstore.cli_verify(artifact, GITLAB_SAN, "https://github.com") != 0
     artifact.write_bytes(b"not really a tarball!")
-    assert _cli_verify(local_sigstore, artifact, GITLAB_SAN, "https://gitlab.com") != 0
+    assert local_sigstore.cli_verify(artifact, GITLAB_SAN, "https://gitlab.com") != 0
 
     cert = bundle.signing_certificate
     assert _extension(cert, 1) == b"https://gitlab.com"
@@ -112,20 +83,20 @@ def test_github_dsse_policies_on_repository_and_ref(local_sigstore: LocalSigstor
             policy.GitHubWorkflowRepository("octo/demo"),
         ]
     )
-    payload_type, payload = _verifier(local_sigstore).verify_dsse(bundle, good)
+    payload_type, payload = local_sigstore.verifier().verify_dsse(bundle, good)
     alone = Verifier(trusted_root=TrustedRoot.from_file(str(local_sigstore.trusted_root)))
     assert alone.verify_dsse(bundle, good) == (payload_type, payload)
     assert payload_type == "application/vnd.in-toto+json"
     assert json.loads(payload)["predicate"] == {"k": "v"}
     with pytest.raises(VerificationError):
-        _verifier(local_sigstore).verify_dsse(
+        local_sigstore.verifier().verify_dsse(
             bundle, policy.OIDCSourceRepositoryRef("refs/heads/main")
         )
     publisher = GitHubPublisher(repository="octo/demo", workflow="release.yml")
-    _verifier(local_sigstore).verify_dsse(bundle, publisher._as_policy())
+    local_sigstore.verifier().verify_dsse(bundle, publisher._as_policy())
     other = GitHubPublisher(repository="octo/demo", workflow="ci.yml")
     with pytest.raises(VerificationError):
-        _verifier(local_sigstore).verify_dsse(bundle, other._as_policy())
+        local_sigstore.verifier().verify_dsse(bundle, other._as_policy())
 
 
 def test_pep740_attestation_with_gitlab_publisher_policy(
@@ -139,10 +110,10 @@ def test_pep740_attestation_with_gitlab_publisher_policy(
     publisher = GitLabPublisher(repository="group/sub/demo", workflow_filepath=".gitlab-ci.yml")
     # Attestation.verify only knows the public-good roots; check the same bundle and the
     # publisher's policy with a verifier on the local root.
-    _verifier(local_sigstore).verify_dsse(attestation.to_bundle(), publisher._as_policy())
+    local_sigstore.verifier().verify_dsse(attestation.to_bundle(), publisher._as_policy())
     other = GitLabPublisher(repository="group/other", workflow_filepath=".gitlab-ci.yml")
     with pytest.raises(VerificationError):
-        _verifier(local_sigstore).verify_dsse(attestation.to_bundle(), other._as_policy())
+        local_sigstore.verifier().verify_dsse(attestation.to_bundle(), other._as_policy())
 
 
 def test_fulcio_checks_the_token_and_its_claims(local_sigstore: LocalSigstore) -> None:
