@@ -8,6 +8,7 @@ sdist would need its own, unrecorded build environment.
 
 from __future__ import annotations
 
+import abc
 import importlib.metadata
 import os
 import shutil
@@ -123,7 +124,7 @@ def _scratch_file(workdir: Path, suffix: str, text: str) -> str:
     return name
 
 
-class _CachedResolver:
+class _CachedResolver(abc.ABC):
     """Resolves each set of requirements once per build (sdist and wheel environments, and a
     reproducibility check's second run, ask for the same sets)."""
 
@@ -137,8 +138,9 @@ class _CachedResolver:
             self._cache[key] = self._resolve(requirements, python) if requirements else ()
         return self._cache[key]
 
+    @abc.abstractmethod
     def _resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
-        raise NotImplementedError
+        """The installer's own resolution of a non-empty set of requirements."""
 
 
 class PipInstaller(_CachedResolver):
