@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from chainproof.build.environment import IsolatedEnvironment
 from chainproof.build.installers import Installer, PinnedFile
@@ -20,12 +21,13 @@ from chainproof.progress import Reporter
 __all__ = ["BuiltDistribution", "build_sdist_and_wheel"]
 
 _PHASES = 3  # progress units per distribution: requirements, backend's extras, the build
+_Kind = Literal["sdist", "wheel"]
 
 
 @dataclass(frozen=True)
 class BuiltDistribution:
     path: Path
-    kind: str  # "sdist" | "wheel"
+    kind: _Kind
     environment: tuple[PinnedFile, ...]
     requires: tuple[str, ...]  # what get_requires_for_build_<kind> added
 
@@ -60,7 +62,7 @@ class _CapturingRunner:
 
 
 def _build_one(
-    kind: str,
+    kind: _Kind,
     source_dir: Path,
     out_dir: Path,
     installer: Installer,
@@ -86,7 +88,7 @@ def _build_one(
 
 
 def _run_backend(
-    kind: str,
+    kind: _Kind,
     source_dir: Path,
     out_dir: Path,
     installer: Installer,
@@ -108,13 +110,13 @@ def _run_backend(
         env.install(builder.build_system_requires)
         reporter.advance()
         try:
-            extra = builder.get_requires_for_build(kind)  # type: ignore[arg-type]
+            extra = builder.get_requires_for_build(kind)
             if extra:
                 reporter.log(f"{kind}: installing {', '.join(sorted(extra))}")
                 env.install(extra)
             reporter.advance()
             reporter.log(f"{kind}: running the build backend")
-            built = builder.build(kind, out_dir)  # type: ignore[arg-type]
+            built = builder.build(kind, out_dir)
             reporter.advance()
         except (BuildBackendException, BuildException) as exc:
             output = "".join(runner.output)
