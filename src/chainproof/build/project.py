@@ -77,7 +77,8 @@ def _wheel_metadata(wheel: Path) -> tuple[str, str]:
 def _publish(files: dict[str, Path], output: Path, record: str, reporter: Reporter) -> None:
     """Copy every artifact beside its destination under a temporary name, then rename them
     all and write the record last; on failure remove the temporaries and whatever was
-    already renamed, so no artifact is left without its record."""
+    already renamed, so no artifact is left without its record. (Not fileio.StagedFiles,
+    which holds every file in memory: artifacts are copied file to file.)"""
     staged: list[tuple[Path, Path]] = []
     renamed: list[Path] = []
     current = output
