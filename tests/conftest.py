@@ -49,3 +49,12 @@ def demo_release(demo_release_template: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(demo_release_template, tmp_path / "dist"))
+
+
+@pytest.fixture
+def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A find-links directory of test wheels that pip and uv use instead of the package index
+    (tests/build/helpers.use_local_index)."""
+    from tests.build.helpers import use_local_index
+
+    return use_local_index(tmp_path, monkeypatch)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from chainproof.cli.app import app
 from chainproof.errors import InfrastructureError
-from tests.build.helpers import commit_all, make_project, registry_checkout, use_local_index
+from tests.build.helpers import commit_all, make_project, registry_checkout
 
 runner = CliRunner()
 
@@ -28,9 +28,8 @@ def _run(*args: str) -> Result:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(local_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    use_local_index(tmp_path, monkeypatch)
     return make_project(tmp_path / "project", requires=("cptest-helper",))
 
 

@@ -1,12 +1,9 @@
-"""Build tests run offline: a local find-links directory stands in for the package index."""
+"""Build tests run offline: the ``local_index`` fixture (tests/conftest.py) stands in for the
+package index."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-from tests.build.helpers import use_local_index
 
 
 @pytest.fixture(autouse=True)
@@ -15,8 +12,3 @@ def _no_outer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     leak into builds whose record the tests check."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
-
-
-@pytest.fixture
-def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_local_index(tmp_path, monkeypatch)

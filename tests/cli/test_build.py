@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from tests.build.helpers import commit_all, make_project, use_local_index
+from tests.build.helpers import commit_all, make_project
 
 runner = CliRunner()
 
@@ -23,11 +23,6 @@ runner = CliRunner()
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
-
-
-@pytest.fixture
-def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_local_index(tmp_path, monkeypatch)
 
 
 def _one_error(output: str) -> str:
@@ -80,9 +75,7 @@ def test_json_summary(tmp_path: Path) -> None:
     ]
 
 
-def test_installer_from_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_installer_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = make_project(tmp_path / "p")
     monkeypatch.setenv("CHAINPROOF_INSTALLER", "pip")
     result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "a"), "--json"])
