@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_toml
 
-__all__ = ["KEY_PASSWORD_ENV", "env_setting", "load_section"]
+__all__ = ["KEY_PASSWORD_ENV", "env_setting", "load_section", "source_date_epoch"]
 
 # The password of a --signer key private key (never a flag: flags end up in shell history).
 KEY_PASSWORD_ENV = "CHAINPROOF_KEY_PASSWORD"  # noqa: S105 (a variable name)
@@ -20,6 +20,17 @@ def env_setting(name: str) -> str | None:
     """``CHAINPROOF_<NAME>`` from the environment, or None when unset or empty."""
     value = os.environ.get(f"CHAINPROOF_{name.upper().replace('-', '_')}")
     return value or None
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) in seconds; None when unset or empty.
+    Every stage that dates its output reads it here, so all agree on what is valid."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds.")
+    return int(value)
 
 
 def load_section(

@@ -9,7 +9,9 @@ from typing import Any
 from chainproof.errors import InputError
 
 __all__ = [
+    "BUILD_RECORD_NAME",
     "BUILD_RECORD_SCHEMA",
+    "SBOM_NAME",
     "Artifact",
     "BuildRecord",
     "Component",
@@ -22,6 +24,9 @@ __all__ = [
 ]
 
 BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
+# File names of a release (DESIGN.md, "Files a release holds") that several stages use.
+BUILD_RECORD_NAME = "build-record.json"
+SBOM_NAME = "sbom.cdx.json"
 _HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
@@ -155,7 +160,7 @@ class BuildRecord:
         }
 
     @classmethod
-    def from_json(cls, data: Any, origin: str = "build-record.json") -> BuildRecord:
+    def from_json(cls, data: Any, origin: str = BUILD_RECORD_NAME) -> BuildRecord:
         """Read the wire form; any missing or mistyped field is one InputError naming it."""
         record = _Fields(data, origin, "")
         schema = record.text("schema")

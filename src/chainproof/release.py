@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import atomic_write_text, default_mode, os_error
+from chainproof.models import SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
@@ -63,7 +64,6 @@ def make_release(
     from chainproof.sbom.cyclonedx import SPEC_VERSIONS, RenderOptions
     from chainproof.sbom.target import Target
     from chainproof.signing import read_release, run_details, sign_release
-    from chainproof.signing.release import SBOM_NAME
 
     reporter = reporter or NullReporter()
     # Settings are checked before a minute of building, not after.

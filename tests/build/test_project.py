@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.build.project import RECORD_NAME, BuildOptions, build_project
+from chainproof.build.project import BuildOptions, build_project
 from chainproof.errors import BuildFailed
 from chainproof.fileio import sha256_file
+from chainproof.models import BUILD_RECORD_NAME as RECORD_NAME
 from chainproof.models import BuildRecord
 from tests.build.helpers import COMMIT_EPOCH, make_project
 

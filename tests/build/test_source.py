@@ -11,7 +11,7 @@ from chainproof.build.source import (
     source_date_epoch,
     strip_credentials,
 )
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from tests.build.helpers import COMMIT_EPOCH, commit_all, git, make_project
 
 
@@ -138,7 +138,7 @@ def test_source_date_epoch_from_commit_or_environment(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234")
     assert source_date_epoch(info) == 1234
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
         source_date_epoch(info)
 
 

@@ -21,12 +21,16 @@ from chainproof.build.installers import choose_installer
 from chainproof.build.source import inspect_project, source_date_epoch
 from chainproof.errors import BuildFailed, InputError
 from chainproof.fileio import atomic_write_text, canonical_json, os_error, sha256_file
-from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, ToolVersions
+from chainproof.models import (
+    BUILD_RECORD_NAME,
+    Artifact,
+    BuildRecord,
+    EnvironmentPackage,
+    ToolVersions,
+)
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["RECORD_NAME", "BuildOptions", "BuildOutcome", "build_project"]
-
-RECORD_NAME = "build-record.json"
+__all__ = ["BuildOptions", "BuildOutcome", "build_project"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def _publish(files: dict[str, Path], output: Path, record: str, reporter: Report
             os.replace(temporary, current)
             renamed.append(current)
             reporter.advance()
-        current = output / RECORD_NAME
+        current = output / BUILD_RECORD_NAME
         atomic_write_text(current, record)
         reporter.advance()
     except BaseException as exc:
@@ -184,7 +188,7 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
             _publish(first, output, canonical_json(record.to_json()), reporter)
     return BuildOutcome(
         record=record,
-        record_path=output / RECORD_NAME,
+        record_path=output / BUILD_RECORD_NAME,
         artifact_paths=tuple(output / n for n in sorted(first)),
         reproducible=(not differences) if options.check_reproducible else None,
         differences=differences,

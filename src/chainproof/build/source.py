@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from chainproof.config import source_date_epoch as environment_epoch
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import load_toml
 from chainproof.models import SourceInfo
@@ -180,13 +181,5 @@ def inspect_project(
 
 def source_date_epoch(project: ProjectSource) -> int:
     """SOURCE_DATE_EPOCH from the environment when set, else HEAD's commit time."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return project.commit_time
-    try:
-        epoch = int(value)
-    except ValueError:
-        epoch = -1
-    if epoch < 0:
-        raise InputError(f"SOURCE_DATE_EPOCH={value!r} is not a non-negative whole number.")
-    return epoch
+    epoch = environment_epoch()
+    return project.commit_time if epoch is None else epoch

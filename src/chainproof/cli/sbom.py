@@ -126,15 +126,15 @@ def command(
 ) -> None:
     """Write a CycloneDX SBOM from a build, a lock file or an environment."""
     with handle_errors():
+        from chainproof.config import source_date_epoch
         from chainproof.fileio import atomic_write_text
-        from chainproof.models import BuildRecord
+        from chainproof.models import BUILD_RECORD_NAME, BuildRecord
         from chainproof.sbom.build import (
             SbomRequest,
             index_arguments,
             lock_file_epoch,
             make_sbom,
             setting,
-            source_date_epoch,
         )
         from chainproof.sbom.cyclonedx import RenderOptions
         from chainproof.sbom.target import Target
@@ -174,7 +174,7 @@ def command(
         if epoch is None and lock is not None:
             epoch = lock_file_epoch(lock)
         if epoch is None and from_dist:
-            record = dist_dir / "build-record.json"
+            record = dist_dir / BUILD_RECORD_NAME
             if record.is_file():
                 from chainproof.fileio import load_json
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ __all__ = [
     "lock_file_epoch",
     "make_sbom",
     "setting",
-    "source_date_epoch",
 ]
 
 _DEFAULTS: dict[str, str | list[str] | None] = {
@@ -154,16 +152,6 @@ def setting(
         f"{key} in [sbom] of {origin} must be a string"
         + (" or a list of strings." if key == "platform" else ".")
     )
-
-
-def source_date_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` in seconds; None when it is unset or empty."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds.")
-    return int(value)
 
 
 def lock_file_epoch(path: Path) -> int | None:

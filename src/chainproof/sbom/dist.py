@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
-from chainproof.models import BuildRecord, Component, Digest, Inventory
+from chainproof.models import BUILD_RECORD_NAME, BuildRecord, Component, Digest, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import PackageMetadata, resolve_license
@@ -84,7 +84,7 @@ class DistSource:
         return f"the release in {self.directory}"
 
     def _record(self) -> BuildRecord:
-        path = self.directory / "build-record.json"
+        path = self.directory / BUILD_RECORD_NAME
         if not self.directory.is_dir():
             raise InputError(
                 f"The dist directory {self.directory} does not exist.",

@@ -12,7 +12,7 @@ from typing import Any
 
 from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, load_json, sha256_file
-from chainproof.models import Artifact, BuildRecord
+from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
 from chainproof.progress import Reporter
 from chainproof.signing.manifest import MANIFEST_NAME, ManifestEntry, release_manifest
 from chainproof.signing.signer import Signer
@@ -24,16 +24,12 @@ from chainproof.signing.statements import (
 )
 
 __all__ = [
-    "BUILD_RECORD_NAME",
-    "SBOM_NAME",
     "ReleaseInputs",
     "SignResult",
     "read_release",
     "sign_release",
 ]
 
-BUILD_RECORD_NAME = "build-record.json"
-SBOM_NAME = "sbom.cdx.json"
 SIGNING_THREADS = 16
 
 

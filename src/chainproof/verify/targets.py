@@ -16,9 +16,8 @@ from typing import Any
 
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
-from chainproof.models import Digest
+from chainproof.models import SBOM_NAME, Digest
 from chainproof.signing.manifest import MANIFEST_NAME, RELEASE_SCHEMA, ROLES
-from chainproof.signing.release import SBOM_NAME
 
 __all__ = [
     "BUNDLE_SUFFIXES",
