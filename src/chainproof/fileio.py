@@ -24,6 +24,8 @@ __all__ = [
     "load_json",
     "load_toml",
     "os_error",
+    "read_bytes",
+    "read_text",
     "sha256_file",
 ]
 
@@ -47,14 +49,29 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def load_json(path: Path, what: str = "JSON file") -> Any:
-    """Parse a JSON file, turning every failure into one clear InputError."""
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """A file's bytes; every failure is one InputError naming ``what`` and the path."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(f"The {what} {path} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read the {what} {path}: {exc}.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"The {what} {path} is a directory, not a file.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """A UTF-8 text file, with the errors of :func:`read_bytes`."""
+    try:
+        return read_bytes(path, what).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"Cannot read the {what} {path}: it is not UTF-8 text.") from exc
+
+
+def load_json(path: Path, what: str = "JSON file") -> Any:
+    """Parse a JSON file, turning every failure into one clear InputError."""
+    text = read_text(path, what)
     try:
         return json.loads(text)
     except RecursionError as exc:

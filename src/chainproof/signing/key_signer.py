@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chainproof.config import KEY_PASSWORD_ENV
 from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import StagedFiles, canonical_json
+from chainproof.fileio import StagedFiles, canonical_json, read_bytes
 from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
 
 if TYPE_CHECKING:
@@ -89,21 +89,12 @@ def generate_key_pair(
     return private_path, public_path
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"The {what} {path} does not exist.") from exc
-    except OSError as exc:
-        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
-
-
 def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
     """A securesystemslib signer from a PEM PKCS#8 private key; InputError if unusable."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
 
-    data = _read(path, "private key")
+    data = read_bytes(path, "private key")
     try:
         private_key = load_pem_private_key(data, password)
     except TypeError as exc:  # encrypted without a password, or a password for a plain key
@@ -136,7 +127,7 @@ def load_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
     from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
 
-    data = _read(path, "public key")
+    data = read_bytes(path, "public key")
     try:
         return SSlibKey.from_crypto(load_pem_public_key(data))
     except ValueError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InputError
-from chainproof.fileio import StagedFiles, load_json, sha256_file
+from chainproof.fileio import StagedFiles, load_json, read_bytes, sha256_file
 from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
 from chainproof.progress import Reporter
 from chainproof.signing.manifest import MANIFEST_NAME, ManifestEntry, release_manifest
@@ -107,12 +107,7 @@ def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | 
     path = sbom if sbom is not None else directory / SBOM_NAME
     if sbom is None and not path.is_file():
         return None, None, False
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"The SBOM {path} does not exist.") from exc
-    except OSError as exc:
-        raise InputError(f"Cannot read the SBOM {path}: {exc.strerror or exc}.") from exc
+    data = read_bytes(path, "SBOM")
     document = load_json(path, "SBOM")
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise InputError(f"{path} is not a CycloneDX JSON SBOM (no bomFormat CycloneDX).")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from chainproof.errors import InfrastructureError, InputError, UsageError
+from chainproof.fileio import read_text
 from chainproof.signing.tokens import FoundToken, check_token
 
 if TYPE_CHECKING:
@@ -44,12 +45,7 @@ def load_trust_config(path: Path | None, staging: bool) -> ClientTrustConfig:
     if path is not None and staging:
         raise UsageError("Give either --trust-config or --staging, not both.")
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise InputError(f"The trust config {path} does not exist.") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"Cannot read the trust config {path}: {exc}.") from exc
+        text = read_text(path, "trust config")
         try:
             config = ClientTrustConfig.from_json(text)
             config.signing_config.get_fulcio()  # fail now on an unusable signing config

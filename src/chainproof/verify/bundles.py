@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainproof.errors import InputError, VerificationFailed
+from chainproof.fileio import read_bytes
 from chainproof.verify.identity import Signer, identity_failures, signer_of
 from chainproof.verify.policy import Policy
 from chainproof.verify.statements import Statement, StatementError, parse_statement
@@ -100,12 +101,7 @@ def load_bundle(path: Path) -> LoadedBundle:
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle
 
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"The bundle {path} does not exist.") from exc
-    except OSError as exc:
-        raise InputError(f"Cannot read the bundle {path}: {exc.strerror or exc}.") from exc
+    raw = read_bytes(path, "bundle")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

@@ -6,10 +6,10 @@ Production by default (refreshed over TUF unless ``offline``, then the cached or
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainproof.errors import InfrastructureError, InputError
+from chainproof.fileio import read_text
 from chainproof.verify.policy import Policy
 
 if TYPE_CHECKING:
@@ -32,15 +32,6 @@ def trust_description(policy: Policy) -> str:
     return f"sigstore-{instance}" + (" (offline)" if policy.offline else "")
 
 
-def _read(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"The {what} {path} does not exist.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read the {what} {path}: {exc}.") from exc
-
-
 def load_verifier(policy: Policy) -> Verifier:
     """A Verifier over the policy's root of trust; bad files exit 2, TUF failures exit 3."""
     from sigstore.errors import Error as SigstoreError
@@ -52,11 +43,11 @@ def load_verifier(policy: Policy) -> Verifier:
 
     try:
         if policy.trusted_root is not None:
-            _read(policy.trusted_root, "trusted root")  # a clear error when it is missing
+            read_text(policy.trusted_root, "trusted root")  # a clear error when it is missing
             root = TrustedRoot.from_file(str(policy.trusted_root))
         elif policy.trust_config is not None:
             root = ClientTrustConfig.from_json(
-                _read(policy.trust_config, "trust config")
+                read_text(policy.trust_config, "trust config")
             ).trusted_root
         elif policy.staging:
             root = ClientTrustConfig.staging(offline=policy.offline).trusted_root
