@@ -101,3 +101,15 @@ def test_atomic_write_on_a_full_disk_is_infrastructure(
     with pytest.raises(InfrastructureError, match="No space left"):
         fileio.atomic_write_text(tmp_path / "x.json", "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_read_bytes_names_what_it_reads(tmp_path: Path) -> None:
+    from chainproof.fileio import read_bytes, read_text
+
+    with pytest.raises(InputError, match=r"The bundle .* is a directory, not a file\."):
+        read_bytes(tmp_path, "bundle")
+    with pytest.raises(InputError, match=r"The private key .* does not exist\."):
+        read_bytes(tmp_path / "k.key", "private key")
+    (tmp_path / "latin1.json").write_bytes(b"\xe9t\xe9")
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        read_text(tmp_path / "latin1.json", "trust config")
