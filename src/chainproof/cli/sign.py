@@ -43,16 +43,15 @@ def command(
     every signature succeeds.
     """
     with handle_errors():
-        from chainproof.cli.signer_choice import check_signer_flags, choose_signer
+        from chainproof.cli.signer_choice import signer_factory
         from chainproof.signing import read_release, run_details, sign_release
 
-        check_signer_flags(signer, key, identity_token, trust_config, staging)
+        make_signer = signer_factory(
+            signer, key, identity_token, trust_config, staging, json_output
+        )
         with reporter(json_output) as progress:
             inputs = read_release(dist_dir, sbom, progress)
-            chosen = choose_signer(
-                signer, key, identity_token, trust_config, staging, json_output, progress
-            )
-            result = sign_release(inputs, chosen, run_details(os.environ), progress)
+            result = sign_release(inputs, make_signer(progress), run_details(os.environ), progress)
         if json_output:
             emit_json(result.to_json())
             return

@@ -25,8 +25,6 @@ __all__ = [
     "SignerOption",
     "StagingOption",
     "TrustConfigOption",
-    "check_signer_flags",
-    "choose_signer",
     "signer_factory",
 ]
 
@@ -50,7 +48,7 @@ TrustConfigOption = Annotated[
 StagingOption = Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")]
 
 
-def check_signer_flags(
+def _check_signer_flags(
     signer: str,
     key: Path | None,
     identity_token: str | None,
@@ -74,20 +72,6 @@ def check_signer_flags(
         raise UsageError("--key applies only to --signer key.")
 
 
-def choose_signer(
-    signer: str,
-    key: Path | None,
-    identity_token: str | None,
-    trust_config: Path | None,
-    staging: bool,
-    json_output: bool,
-    progress: Reporter,
-) -> Signer:
-    """The signer the flags ask for; a keyless one holds a checked identity token."""
-    factory = signer_factory(signer, key, identity_token, trust_config, staging, json_output)
-    return factory(progress)
-
-
 def signer_factory(
     signer: str,
     key: Path | None,
@@ -96,12 +80,13 @@ def signer_factory(
     staging: bool,
     json_output: bool,
 ) -> Callable[[Reporter], Signer]:
-    """For ``chainproof release``: what can be checked offline is checked now, before minutes
-    of building (a key loads, a --trust-config file parses); the identity token is fetched
-    and checked only when the artifacts exist, since CI tokens are short-lived."""
+    """The signer the flags ask for, made once the artifacts are ready. What can be checked
+    offline is checked now, before any work (the flags, a key loads, a --trust-config file
+    parses); the identity token is fetched and checked only when the signer is made, since CI
+    tokens are short-lived."""
     from chainproof.signing import KeySigner, key_password, load_trust_config
 
-    check_signer_flags(signer, key, identity_token, trust_config, staging)
+    _check_signer_flags(signer, key, identity_token, trust_config, staging)
     if key is not None:
         loaded = KeySigner(key, key_password())
         return lambda _progress: loaded
