@@ -27,8 +27,12 @@ import time
 import tomllib
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.sbom.helpers
+
+from tests.sbom.helpers import UV, lock_and_export  # noqa: E402
+
 BIN = Path(sys.executable).parent
-UV = str(BIN / "uv")
 
 
 def setup(work: Path) -> None:
@@ -46,27 +50,7 @@ def setup(work: Path) -> None:
             '[project]\nname = "bench-app"\nversion = "1.0"\nrequires-python = ">=3.11"\n'
             'dependencies = ["jupyterlab"]\n'
         )
-        subprocess.run([UV, "lock", "-q"], cwd=project, check=True)
-        subprocess.run(
-            [UV, "export", "-q", "--format", "pylock.toml", "--no-dev", "-o", "pylock.toml"],
-            cwd=project,
-            check=True,
-        )
-        subprocess.run(
-            [
-                UV,
-                "export",
-                "-q",
-                "--format",
-                "requirements-txt",
-                "--no-dev",
-                "--no-emit-project",
-                "-o",
-                "requirements.txt",
-            ],
-            cwd=project,
-            check=True,
-        )
+        lock_and_export(project)
         add_dependencies(project)
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 from chainproof.fileio import sha256_file
 from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, SourceInfo, ToolVersions
 
-__all__ = ["UV", "build_wheel", "make_dist", "make_env", "make_project", "sbom_fixture_doc"]
+__all__ = [
+    "UV",
+    "build_wheel",
+    "lock_and_export",
+    "make_dist",
+    "make_env",
+    "make_project",
+    "sbom_fixture_doc",
+]
 
 UV = str(Path(sys.executable).with_name("uv"))
 
@@ -52,6 +60,32 @@ def make_project(
         + hatch
     )
     return project
+
+
+def lock_and_export(project: Path) -> None:
+    """Lock `project` with uv, then export the same pins as pylock.toml and as a hash-pinned
+    requirements.txt (without the project itself); needs the package registry."""
+    subprocess.run([UV, "lock", "-q"], cwd=project, check=True)
+    subprocess.run(
+        [UV, "export", "-q", "--format", "pylock.toml", "--no-dev", "-o", "pylock.toml"],
+        cwd=project,
+        check=True,
+    )
+    subprocess.run(
+        [
+            UV,
+            "export",
+            "-q",
+            "--format",
+            "requirements-txt",
+            "--no-dev",
+            "--no-emit-project",
+            "-o",
+            "requirements.txt",
+        ],
+        cwd=project,
+        check=True,
+    )
 
 
 def build_wheel(project: Path, out: Path) -> Path:

@@ -25,7 +25,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.sbom.helpers import UV
+from tests.sbom.helpers import UV, lock_and_export
 
 pytestmark = pytest.mark.registry
 EPOCH = "1700000000"
@@ -206,27 +206,7 @@ def test_edges_follow_requires_dist_after_markers(
 
 
 def test_lock_files_give_the_same_components(project: Path, dist_sbom: dict[str, Any]) -> None:
-    subprocess.run([UV, "lock", "-q"], cwd=project, check=True)
-    subprocess.run(
-        [UV, "export", "-q", "--format", "pylock.toml", "--no-dev", "-o", "pylock.toml"],
-        cwd=project,
-        check=True,
-    )
-    subprocess.run(
-        [
-            UV,
-            "export",
-            "-q",
-            "--format",
-            "requirements-txt",
-            "--no-dev",
-            "--no-emit-project",
-            "-o",
-            "requirements.txt",
-        ],
-        cwd=project,
-        check=True,
-    )
+    lock_and_export(project)
     expected = runtime(dist_sbom)
     for flag, name in (
         ("--uv-lock", "uv.lock"),
