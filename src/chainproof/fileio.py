@@ -87,15 +87,9 @@ def load_toml(path: Path, what: str = "TOML file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into one clear InputError."""
     import tomllib  # not at the top: `chainproof --help` imports this module
 
+    data = read_bytes(path, what)
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except FileNotFoundError as exc:
-        raise InputError(f"The {what} {path} does not exist.") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"The {what} {path} is a directory, not a file.") from exc
-    except OSError as exc:
-        raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
+        return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"The {what} {path} is not valid TOML: {exc}.") from exc
 
