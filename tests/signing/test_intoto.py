@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from chainproof.cli.app import app
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.signing.intoto import verify_layout
+from tests.signing.steps import step_args
 
 PY = sys.executable
 # in-toto matches paths with pathspec's deprecated gitwildmatch patterns.
@@ -25,31 +26,9 @@ def _ok(*args: str) -> str:
     return result.output
 
 
-def _write(path: str, text: str) -> list[str]:
-    """A step command writing one file (stands in for build/sbom/sign: fast, offline)."""
-    code = (
-        f"import pathlib; p = pathlib.Path({path!r}); p.parent.mkdir(exist_ok=True); "
-        f"p.write_text({text!r})"
-    )
-    return [PY, "-c", code]
-
-
 def _step(name: str, materials: str, product: str, text: str) -> None:
     """``chainproof step NAME`` with dev.key, recording MATERIALS and dist/ into links/."""
-    _ok(
-        "step",
-        name,
-        "--key",
-        "dev.key",
-        "--materials",
-        materials,
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        *_write(product, text),
-    )
+    _ok(*step_args(name, materials, product, text))
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from chainproof.cli.app import app
+from tests.signing.steps import step_args
 
-PY = sys.executable
 SDIST = "dist/demo-1.0.tar.gz"
 # in-toto matches paths with pathspec's deprecated gitwildmatch patterns.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pathspec")
@@ -24,26 +23,7 @@ def run(*args: str) -> Result:
 
 
 def _step(name: str, materials: str, path: str, text: str) -> None:
-    code = (
-        f"import pathlib; p = pathlib.Path({path!r}); p.parent.mkdir(exist_ok=True); "
-        f"p.write_text({text!r})"
-    )
-    result = run(
-        "step",
-        name,
-        "--key",
-        "dev.key",
-        "--materials",
-        materials,
-        "--products",
-        "dist",
-        "--links",
-        "links",
-        "--",
-        PY,
-        "-c",
-        code,
-    )
+    result = run(*step_args(name, materials, path, text))
     assert result.exit_code == 0, result.output
 
 
