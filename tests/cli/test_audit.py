@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from chainproof.audit.db import build_database
 from chainproof.audit.osv import iter_source
 from chainproof.cli.app import app
+from tests.cli.helpers import single_error_line
 
 ASSETS = Path(__file__).parent.parent / "assets" / "audit"
 SBOM = ASSETS / "app.cdx.json"
@@ -31,14 +32,6 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def one_sentence_error(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("Error: ")]
-    assert len(errors) == 1
-    assert "Traceback" not in stderr
-    return errors[0]
-
-
 def test_findings_over_the_threshold_exit_1(db: Path) -> None:
     code, out, err = run("--sbom", str(SBOM), "--db", str(db), "--ignore-stale")
     assert code == 1
@@ -46,9 +39,7 @@ def test_findings_over_the_threshold_exit_1(db: Path) -> None:
     assert "requests → urllib3" in out
     assert "Not checked: left-pad: not a PyPI package" in out
     assert "Warning: The advisory database is" in out
-    assert one_sentence_error(err).startswith(
-        "Error: The audit failed: 10 findings at or above low"
-    )
+    assert single_error_line(err).startswith("Error: The audit failed: 10 findings at or above low")
 
 
 def test_threshold_flag_can_pass_the_run(db: Path) -> None:
@@ -64,7 +55,7 @@ def test_stale_database_is_an_error_by_default(db: Path) -> None:
     code, out, err = run("--sbom", str(SBOM), "--db", str(db))
     assert code == 2
     assert out == ""
-    message = one_sentence_error(err)
+    message = single_error_line(err)
     assert "older than the maximum of 30 days" in message
     assert "--ignore-stale" in err
 
@@ -87,7 +78,7 @@ def test_policy_sets_age_threshold_and_exceptions(db: Path, tmp_path: Path) -> N
     assert finding["expired_exception"]["expires"] == "2020-01-01"
     assert (
         "expired exception: CVE-2021-33503 (PYSEC-2021-108) for urllib3 (expired 2020-01-01)"
-        in (one_sentence_error(err))
+        in (single_error_line(err))
     )
 
 
@@ -129,7 +120,7 @@ def test_outputs_to_files(db: Path, tmp_path: Path) -> None:
 def test_bad_usage_and_input_exit_2(db: Path, args: tuple[str, ...], message: str) -> None:
     code, _, err = run(*args, "--db", str(db), "--ignore-stale")
     assert code == 2
-    assert message in one_sentence_error(err)
+    assert message in single_error_line(err)
 
 
 def test_unreadable_inputs_exit_2(db: Path, tmp_path: Path) -> None:
@@ -137,18 +128,18 @@ def test_unreadable_inputs_exit_2(db: Path, tmp_path: Path) -> None:
     bad.write_text("{")
     code, _, err = run("--sbom", str(bad), "--db", str(db), "--ignore-stale")
     assert code == 2
-    assert "is not valid JSON" in one_sentence_error(err)
+    assert "is not valid JSON" in single_error_line(err)
     req = tmp_path / "requirements.txt"
     req.write_bytes(b"\xff\xfe\x00garbage")
     code, _, err = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
     assert code == 2
-    one_sentence_error(err)
+    single_error_line(err)
 
 
 def test_missing_database(tmp_path: Path) -> None:
     code, _, err = run("--sbom", str(SBOM), "--db", str(tmp_path / "none.sqlite3"))
     assert code == 2
-    assert "There is no advisory database" in one_sentence_error(err)
+    assert "There is no advisory database" in single_error_line(err)
 
 
 def test_no_vulnerabilities(db: Path, tmp_path: Path) -> None:
@@ -176,7 +167,7 @@ def test_unwritable_output(db: Path, tmp_path: Path) -> None:
         "--sbom", str(SBOM), "--db", str(db), "--ignore-stale", "-o", str(blocker / "report.json")
     )
     assert code == 2
-    assert "Cannot write" in one_sentence_error(err)
+    assert "Cannot write" in single_error_line(err)
 
 
 def test_requirements_it_cannot_pin_are_refused_not_skipped(db: Path, tmp_path: Path) -> None:
@@ -184,7 +175,7 @@ def test_requirements_it_cannot_pin_are_refused_not_skipped(db: Path, tmp_path: 
     req.write_text("-e ./libs/vendored\nidna==3.10 --hash=sha256:" + "0" * 64 + "\n")
     code, _, err = run("--requirements", str(req), "--db", str(db), "--ignore-stale")
     assert code == 2
-    assert "editable requirement" in one_sentence_error(err)
+    assert "editable requirement" in single_error_line(err)
 
 
 def test_nothing_checked_never_reads_as_clean(db: Path, tmp_path: Path) -> None:

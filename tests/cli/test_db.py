@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
+from tests.cli.helpers import one_sentence_error
 
 ASSETS = Path(__file__).parent.parent / "assets" / "audit"
 SNAPSHOT = ASSETS / "pypa-advisory-database-2024-10-10.tar.gz"
@@ -25,14 +26,6 @@ runner = CliRunner()
 def run(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["db", *args])
     return result.exit_code, result.stdout, result.stderr
-
-
-def one_sentence_error(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert lines
-    assert lines[0].startswith("Error: ")
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 def test_import_the_snapshot_and_show_status(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from chainproof.cli.app import app
 from chainproof.fileio import sha256_file
 from chainproof.models import Artifact, BuildRecord
+from tests.cli.helpers import one_sentence_error
 from tests.sbom.fixtures import app_wheel, wheelhouse
 from tests.sbom.helpers import make_dist, make_env
 
@@ -54,14 +55,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
         assert again.exit_code == 0
         assert written.read_text() == text
     return result.exit_code, result.stdout, result.stderr
-
-
-def one_sentence_error(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert lines
-    assert lines[0].startswith("Error: ")
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 def test_uv_lock_json_is_valid_and_byte_identical(tmp_path: Path) -> None:
