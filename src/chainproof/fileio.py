@@ -24,6 +24,7 @@ __all__ = [
     "load_json",
     "load_toml",
     "os_error",
+    "parse_json",
     "read_bytes",
     "read_text",
     "sha256_file",
@@ -61,17 +62,26 @@ def read_bytes(path: Path, what: str = "file") -> bytes:
         raise InputError(f"Cannot read the {what} {path}: {exc.strerror or exc}.") from exc
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """A UTF-8 text file, with the errors of :func:`read_bytes`."""
+def _decode(data: bytes, path: Path, what: str) -> str:
     try:
-        return read_bytes(path, what).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"Cannot read the {what} {path}: it is not UTF-8 text.") from exc
 
 
+def read_text(path: Path, what: str = "file") -> str:
+    """A UTF-8 text file, with the errors of :func:`read_bytes`."""
+    return _decode(read_bytes(path, what), path, what)
+
+
 def load_json(path: Path, what: str = "JSON file") -> Any:
     """Parse a JSON file, turning every failure into one clear InputError."""
-    text = read_text(path, what)
+    return parse_json(read_bytes(path, what), path, what)
+
+
+def parse_json(data: bytes, path: Path, what: str = "JSON file") -> Any:
+    """Parse the bytes read from ``path`` (for a caller that also keeps the bytes)."""
+    text = _decode(data, path, what)
     try:
         return json.loads(text)
     except RecursionError as exc:

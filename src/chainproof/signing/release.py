@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InputError
-from chainproof.fileio import StagedFiles, load_json, read_bytes, sha256_file
+from chainproof.fileio import StagedFiles, load_json, parse_json, read_bytes, sha256_file
 from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
 from chainproof.progress import Reporter
 from chainproof.signing.manifest import MANIFEST_NAME, ManifestEntry, release_manifest
@@ -44,6 +44,7 @@ class ReleaseInputs:
     record: BuildRecord | None
     sbom_name: str | None  # the SBOM's name inside the directory
     sbom_bytes: bytes | None
+    sbom_document: Any  # sbom_bytes parsed, None without an SBOM
     sbom_copy: bool  # the SBOM came from outside the directory and is written into it
 
 
@@ -103,12 +104,12 @@ def _check_record(record: BuildRecord, artifacts: tuple[Artifact, ...], origin: 
             )
 
 
-def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | None, bool]:
+def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | None, Any, bool]:
     path = sbom if sbom is not None else directory / SBOM_NAME
     if sbom is None and not path.is_file():
-        return None, None, False
+        return None, None, None, False
     data = read_bytes(path, "SBOM")
-    document = load_json(path, "SBOM")
+    document = parse_json(data, path, "SBOM")
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise InputError(f"{path} is not a CycloneDX JSON SBOM (no bomFormat CycloneDX).")
     inside = path.resolve().parent == directory.resolve()
@@ -119,17 +120,15 @@ def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | 
             f"{target} exists and differs from the SBOM {path}.",
             hint=f"Remove {target} or pass --sbom {target}.",
         )
-    return name, data, not inside
+    return name, data, document, not inside
 
 
-def _check_sbom_lists(sbom: bytes, artifacts: list[Artifact], reporter: Reporter) -> None:
+def _check_sbom_lists(sbom: Any, artifacts: list[Artifact], reporter: Reporter) -> None:
     """verify --require sbom wants the artifacts' sha256 in the SBOM's metadata; say so now
     rather than at deploy time (an SBOM of a lock file legitimately has none)."""
-    import json
-
     from chainproof.verify.statements import bom_artifact_hashes
 
-    listed = bom_artifact_hashes(json.loads(sbom))
+    listed = bom_artifact_hashes(sbom)
     missing = [a.name for a in artifacts if a.sha256 not in listed]
     if missing:
         reporter.log(
@@ -173,9 +172,9 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
         _check_record(record, tuple(artifacts), record_path)
     else:
         reporter.log(f"No {BUILD_RECORD_NAME}: the provenance will not name source or tools.")
-    sbom_name, sbom_bytes, sbom_copy = _read_sbom(directory, sbom)
+    sbom_name, sbom_bytes, sbom_document, sbom_copy = _read_sbom(directory, sbom)
     if sbom_bytes is not None:
-        _check_sbom_lists(sbom_bytes, artifacts, reporter)
+        _check_sbom_lists(sbom_document, artifacts, reporter)
     project, version = next(iter(projects))
     return ReleaseInputs(
         directory=directory,
@@ -185,6 +184,7 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
         record=record,
         sbom_name=sbom_name,
         sbom_bytes=sbom_bytes,
+        sbom_document=sbom_document,
         sbom_copy=sbom_copy,
     )
 
@@ -220,7 +220,6 @@ def sign_release(
 ) -> SignResult:
     """Sign every artifact, the SBOM, the provenance and SBOM statements and (keyless) make
     PEP 740 attestations; then write them all with release.json."""
-    import json
 
     directory, artifacts = inputs.directory, inputs.artifacts
     staged = StagedFiles()
@@ -266,7 +265,7 @@ def sign_release(
             directory / sbom.name,
             sbom.sha256,
         )
-        statement = sbom_statement(artifacts, json.loads(inputs.sbom_bytes))
+        statement = sbom_statement(artifacts, inputs.sbom_document)
         job(
             f"sbom.intoto{suffix}",
             "sbom-attestation",
