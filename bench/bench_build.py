@@ -16,10 +16,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.sbom.helpers
+
+from tests.sbom.helpers import download_sdist
 
 PROJECT = ("iniconfig", "2.0.0")
 GIT_ENV = {
@@ -34,25 +37,7 @@ GIT_ENV = {
 
 def _fetch(work: Path) -> Path:
     name, version = PROJECT
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-binary",
-            ":all:",
-            "--no-deps",
-            "-d",
-            str(work),
-            f"{name}=={version}",
-        ],
-        check=True,
-    )
-    with tarfile.open(work / f"{name}-{version}.tar.gz") as archive:
-        archive.extractall(work, filter="data")
-    checkout = work / f"{name}-{version}"
+    checkout = download_sdist(name, version, work)
     env = {**os.environ, **GIT_ENV}
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):
         subprocess.run(["git", "-C", str(checkout), *cmd], check=True, env=env)

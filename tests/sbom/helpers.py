@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 import textwrap
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, SourceI
 __all__ = [
     "UV",
     "build_wheel",
+    "download_sdist",
     "lock_and_export",
     "make_dist",
     "make_env",
@@ -60,6 +62,31 @@ def make_project(
         + hatch
     )
     return project
+
+
+def download_sdist(name: str, version: str, work: Path) -> Path:
+    """Download NAME==VERSION's sdist into WORK with pip, unpack it there and return the
+    unpacked source directory; needs the package registry."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"{name}=={version}",
+            "-d",
+            str(work),
+        ],
+        check=True,
+    )
+    stem = f"{name.replace('-', '_')}-{version}"
+    with tarfile.open(work / f"{stem}.tar.gz") as archive:
+        archive.extractall(work, filter="data")
+    return work / stem
 
 
 def lock_and_export(project: Path) -> None:

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.sbom.helpers import UV, lock_and_export
+from tests.sbom.helpers import UV, download_sdist, lock_and_export
 
 pytestmark = pytest.mark.registry
 EPOCH = "1700000000"
@@ -71,25 +70,7 @@ def licences(doc: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("real")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "pip-audit==2.9.0",
-            "-d",
-            str(work),
-        ],
-        check=True,
-    )
-    with tarfile.open(next(work.glob("pip_audit-2.9.0.tar.gz"))) as archive:
-        archive.extractall(work, filter="data")
-    root = work / "pip_audit-2.9.0"
+    root = download_sdist("pip-audit", "2.9.0", work)
     git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
