@@ -1,7 +1,12 @@
-"""``chainproof release``: build, SBOM and signing in one go, into one release directory.
+"""``chainproof release``: every stage in order, into one new release directory.
 
-Every stage runs in a staging directory beside the output; the output directory appears
-(by one rename) only when all stages succeeded, so a failed release leaves nothing behind.
+build → sbom → audit gate (when configured) → sign → verify (with the deploy policy).
+
+The stages run in a staging directory beside the output. The output directory, and with it
+release.json, appears by one rename only when every stage passed: a failed release leaves
+nothing behind, and its error names the stage that failed. Everything that can be checked
+without building (settings, policies, the advisory database, the signer's key) is checked by
+:func:`plan_release` first, which is also what ``--dry-run`` shows.
 """
 
 from __future__ import annotations
@@ -10,20 +15,65 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import atomic_write_text, default_mode, os_error
+from chainproof.errors import ChainproofError, InputError, UsageError, VerificationFailed
+from chainproof.fileio import atomic_write_bytes, atomic_write_text, default_mode, os_error
 from chainproof.models import SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
+    from chainproof.audit.report import AuditReport
+    from chainproof.build.source import ProjectSource
     from chainproof.signing import Signer, SignResult
+    from chainproof.verify import Policy, Report
 
-__all__ = ["ReleaseOptions", "make_release"]
+__all__ = [
+    "STAGES",
+    "AuditGate",
+    "ReleaseOptions",
+    "ReleasePlan",
+    "ReleaseResult",
+    "audit_gate",
+    "make_release",
+    "plan_release",
+]
+
+STAGES = ("build", "sbom", "audit", "sign", "verify")
+# A release writes both attestations, so its own check always requires both.
+_REQUIRED = "provenance,sbom"
+
+
+@dataclass(frozen=True)
+class AuditGate:
+    """The audit stage's settings: ``policy`` None means the project's ``[audit]``."""
+
+    db: Path
+    policy: Path | None = None
+    fail_on: str | None = None
+
+
+def audit_gate(
+    project_dir: Path, db: Path | None, policy: Path | None, fail_on: str | None, skip: bool
+) -> AuditGate | None:
+    """The audit stage runs when asked for (--db, --audit-policy, --fail-on) or when the
+    project configures ``[audit]``; ``skip`` (--no-audit) turns it off."""
+    from chainproof.audit.db import resolve_db_path
+    from chainproof.config import load_section
+
+    asked = any(v is not None for v in (db, policy, fail_on))
+    if skip:
+        if asked:
+            raise UsageError(
+                "--no-audit cannot be combined with --db, --audit-policy or --fail-on."
+            )
+        return None
+    if not asked and not (project_dir.is_dir() and load_section("audit", None, project_dir)[0]):
+        return None
+    return AuditGate(resolve_db_path(db), policy, fail_on)
 
 
 @dataclass(frozen=True)
@@ -37,6 +87,110 @@ class ReleaseOptions:
     # the SBOM's target, as --python-version and --platform of `chainproof sbom`
     python_version: str | None = None
     platforms: tuple[str, ...] = ()
+    audit: AuditGate | None = None  # None: no audit stage
+    verify_policy: Path | None = None  # the deploy policy file; else the project's [verify]
+    # the Sigstore trust the signer uses (trust-config / staging), also used to verify
+    signing_trust: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    """What a release will do, checked before anything is built (``--dry-run`` prints it)."""
+
+    options: ReleaseOptions
+    source: ProjectSource
+    signer: str
+    policy: Policy | None  # None: verify against the signer's own key or identity
+
+    def to_json(self) -> dict[str, Any]:
+        options, audit = self.options, self.options.audit
+        return {
+            "project": str(options.project_dir),
+            "output": str(options.output_dir),
+            "source": {
+                "uri": self.source.source.uri,
+                "commit": self.source.source.commit,
+                "ref": self.source.source.ref,
+                "dirty": self.source.source.dirty,
+            },
+            "stages": [
+                {
+                    "name": "build",
+                    "installer": options.installer,
+                    "check_reproducible": options.check_reproducible,
+                },
+                {
+                    "name": "sbom",
+                    "spec_version": options.spec_version,
+                    "python_version": options.python_version,
+                    "platforms": list(options.platforms),
+                },
+                {
+                    "name": "audit",
+                    "enabled": audit is not None,
+                    **(
+                        {
+                            "db": str(audit.db),
+                            "policy": str(audit.policy) if audit.policy else "[audit]",
+                            "fail_on": audit.fail_on,
+                        }
+                        if audit
+                        else {}
+                    ),
+                },
+                {"name": "sign", "signer": self.signer},
+                {
+                    "name": "verify",
+                    "policy": self.policy.to_json() if self.policy else self._own_signer,
+                },
+            ],
+        }
+
+    @property
+    def _own_signer(self) -> str:
+        return "the signing key" if self.signer == "key" else "the signing certificate's identity"
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    signed: SignResult
+    audit: AuditReport | None
+    verified: Report
+    own_signer: bool  # verified against the signer's own key or identity: no deploy policy
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.signed.to_json()
+        audit = self.audit
+        data["audit"] = (
+            None
+            if audit is None
+            else {
+                "checked": audit.checked,
+                "findings": len(audit.active),
+                "suppressed": len(audit.findings) - len(audit.active),
+                "fail_on": audit.fail_on,
+            }
+        )
+        data["verify"] = {
+            "passed": self.verified.passed,
+            "policy": self.verified.policy.to_json(),
+            "own_signer": self.own_signer,
+        }
+        return data
+
+
+@contextlib.contextmanager
+def _stage(name: str) -> Iterator[None]:
+    """Say which stage failed, keeping the error's class and exit code."""
+    try:
+        yield
+    except ChainproofError as exc:
+        text = exc.message
+        if text[:1].isupper() and text[1:2].islower():
+            text = text[0].lower() + text[1:]
+        exc.message = f"The {name} stage failed: {text}"
+        exc.args = (exc.message,)
+        raise
 
 
 def _check_output(output: Path) -> None:
@@ -53,27 +207,137 @@ def _check_output(output: Path) -> None:
         )
 
 
-def make_release(
-    options: ReleaseOptions,
-    signer: Callable[[Reporter], Signer],
-    reporter: Reporter | None = None,
-) -> SignResult:
-    """Build, write the SBOM, sign; ``signer`` is called once the artifacts exist."""
-    from chainproof.build.project import BuildOptions, build_project
-    from chainproof.sbom.build import SbomRequest, make_sbom
-    from chainproof.sbom.cyclonedx import SPEC_VERSIONS, RenderOptions
-    from chainproof.sbom.target import Target
-    from chainproof.signing import read_release, run_details, sign_release
+def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
+    from chainproof.verify import load_policy
 
-    reporter = reporter or NullReporter()
-    # Settings are checked before a minute of building, not after.
+    return load_policy(
+        {"require": _REQUIRED, **flags},
+        options.verify_policy,
+        options.project_dir,
+        defaults=options.signing_trust,
+    )
+
+
+def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
+    """Check everything that needs no build: settings, output, source, policies, database."""
+    from chainproof.build.source import inspect_project
+    from chainproof.sbom.cyclonedx import SPEC_VERSIONS
+    from chainproof.sbom.target import Target
+    from chainproof.verify.policy import policy_configured
+
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
             f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
         )
-    target = Target.for_python(options.python_version, options.platforms)
+    Target.for_python(options.python_version, options.platforms)
     output = options.output_dir.expanduser().absolute()
     _check_output(output)
+    with _stage("build"):
+        source = inspect_project(options.project_dir, options.allow_dirty, output)
+    policy = None
+    with _stage("verify"):
+        if policy_configured(options.verify_policy, options.project_dir):
+            policy = _load_deploy_policy(options, {})
+    if options.audit is not None:
+        with _stage("audit"), _open_db(options.audit, options.project_dir) as _:
+            pass  # the database exists, is ours and is fresh enough for the policy
+    return ReleasePlan(options, source, signer, policy)
+
+
+@contextlib.contextmanager
+def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str | None]]:
+    """The advisory database, the audit policy and a staleness warning (or InputError)."""
+    from datetime import UTC, datetime
+
+    from chainproof.audit.db import AdvisoryDB
+    from chainproof.audit.engine import check_freshness
+    from chainproof.audit.policy import load_policy, threshold
+
+    if gate.fail_on is not None:
+        threshold(gate.fail_on)
+    rules = load_policy(gate.policy, project_dir)
+    with AdvisoryDB(gate.db) as database:
+        warning = check_freshness(
+            database.status, rules.max_db_age_days, rules.stale_db == "warn", datetime.now(UTC)
+        )
+        yield database, rules, warning
+
+
+def _audit(gate: AuditGate, project_dir: Path, sbom: Path, reporter: Reporter) -> AuditReport:
+    from chainproof.audit.engine import run_audit
+    from chainproof.audit.inputs import read_target
+    from chainproof.errors import FindingsOverThreshold
+
+    with _open_db(gate, project_dir) as (database, rules, warning):
+        report = run_audit(
+            read_target("sbom", sbom),
+            database,
+            rules,
+            gate.fail_on.lower() if gate.fail_on else None,
+            warnings=(warning,) if warning else (),
+            reporter=reporter,
+        )
+    for line in report.warnings:
+        reporter.log(f"Audit: {line}")
+    failure = report.failure()
+    if failure is not None:
+        raise FindingsOverThreshold(
+            failure,
+            hint="Run `chainproof audit --sbom` for the findings; upgrade, or add an exception "
+            "with a reason, an approver and an expiry date to the policy.",
+        )
+    return report
+
+
+def _own_signer_policy(
+    options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
+) -> Policy:
+    """No deploy policy configured: the signer's own key, or its certificate's exact identity."""
+    from chainproof.signing import KeySigner
+
+    if isinstance(signer, KeySigner):
+        public = scratch / "signer.pub"
+        atomic_write_bytes(public, signer.public_pem())
+        return _load_deploy_policy(options, {"key": public})
+    from chainproof.verify.bundles import load_bundle
+    from chainproof.verify.identity import signer_of
+
+    identity = signer_of(load_bundle(directory / "provenance.sigstore.json").certificate)
+    return _load_deploy_policy(options, {"identity": identity.san, "issuer": identity.issuer})
+
+
+def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
+    from chainproof.verify import load_verifier, resolve_targets, trust_description, verify_targets
+
+    targets, release = resolve_targets([str(directory)], None, keyed=policy.key is not None)
+    verifier = None if policy.key is not None else load_verifier(policy)
+    report = verify_targets(targets, release, policy, verifier, trust_description(policy), reporter)
+    if not report.passed:
+        failures = report.all_failures
+        raise VerificationFailed(
+            f"{str(failures[0]).rstrip('.')}." if failures else "nothing was verified.",
+            hint="The deploy policy would refuse this release; check the policy "
+            "(`chainproof release --dry-run` shows it) or how the release was signed.",
+        )
+    return report
+
+
+def make_release(
+    options: ReleaseOptions,
+    signer_kind: str,
+    signer: Callable[[Reporter], Signer],
+    reporter: Reporter | None = None,
+) -> ReleaseResult:
+    """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
+    from chainproof.build.project import BuildOptions, build_project
+    from chainproof.sbom.build import SbomRequest, make_sbom
+    from chainproof.sbom.cyclonedx import RenderOptions
+    from chainproof.sbom.target import Target
+    from chainproof.signing import read_release, run_details, sign_release
+
+    reporter = reporter or NullReporter()
+    plan = plan_release(options, signer_kind)
+    output = options.output_dir.expanduser().absolute()
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
@@ -81,32 +345,47 @@ def make_release(
     except OSError as exc:
         raise os_error(output, exc, "create") from exc
     try:
-        outcome = build_project(
-            BuildOptions(
-                project_dir=options.project_dir,
-                output_dir=staging,
-                installer=options.installer,
-                check_reproducible=options.check_reproducible,
-                allow_dirty=options.allow_dirty,
-            ),
-            reporter,
-        )
-        if outcome.differences:
-            raise VerificationFailed(
-                f"The build is not reproducible: {outcome.differences[0].sentence()}."
+        with _stage("build"):
+            built = build_project(
+                BuildOptions(
+                    project_dir=options.project_dir,
+                    output_dir=staging,
+                    installer=options.installer,
+                    check_reproducible=options.check_reproducible,
+                    allow_dirty=options.allow_dirty,
+                ),
+                reporter,
             )
-        _, rendered = make_sbom(
-            SbomRequest(dist=staging, target=target),
-            RenderOptions(options.spec_version, "json", False, outcome.record.source_date_epoch),
-            reporter,
-        )
-        atomic_write_text(staging / SBOM_NAME, rendered.text)
-        inputs = read_release(staging, None, reporter)
-        result = sign_release(inputs, signer(reporter), run_details(os.environ), reporter)
+            if built.differences:
+                raise VerificationFailed(
+                    f"The build is not reproducible: {built.differences[0].sentence()}."
+                )
+        with _stage("sbom"):
+            target = Target.for_python(options.python_version, options.platforms)
+            epoch = built.record.source_date_epoch
+            _, rendered = make_sbom(
+                SbomRequest(dist=staging, target=target),
+                RenderOptions(options.spec_version, "json", False, epoch),
+                reporter,
+            )
+            atomic_write_text(staging / SBOM_NAME, rendered.text)
+        audit = None
+        if options.audit is not None:
+            with _stage("audit"):
+                audit = _audit(options.audit, options.project_dir, staging / SBOM_NAME, reporter)
+        with _stage("sign"):
+            inputs = read_release(staging, None, reporter)
+            chosen = signer(reporter)
+            signed = sign_release(inputs, chosen, run_details(os.environ), reporter)
+        with _stage("verify"), tempfile.TemporaryDirectory() as scratch:
+            policy = plan.policy or _own_signer_policy(options, chosen, staging, Path(scratch))
+            verified = _verify(staging, policy, reporter)
         _check_output(output)
         with contextlib.suppress(FileNotFoundError):
             output.rmdir()
         staging.rename(output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return replace(result, directory=output, written=tuple(output / p.name for p in result.written))
+    written = tuple(output / p.name for p in signed.written)
+    signed = replace(signed, directory=output, written=written)
+    return ReleaseResult(signed, audit, verified, own_signer=plan.policy is None)

@@ -1,9 +1,9 @@
-"""``chainproof release``: build, SBOM, sign and manifest in one go."""
+"""``chainproof release``: build, SBOM, audit gate, sign and verify in one go."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +17,46 @@ from chainproof.cli.signer_choice import (
     TrustConfigOption,
 )
 
+if TYPE_CHECKING:
+    from chainproof.release import ReleasePlan, ReleaseResult
+
 __all__ = ["command"]
+
+
+def _sbom_settings(project_dir: Path) -> dict[str, Any]:
+    """[sbom] settings of the project (the SBOM is always JSON)."""
+    from chainproof.sbom.build import setting
+
+    if not project_dir.is_dir():  # the build says what is wrong with it
+        return {}
+    platforms = setting("platform", None, project_dir)
+    python_version = setting("python-version", None, project_dir)
+    return {
+        "spec_version": str(setting("spec-version", None, project_dir)),
+        "python_version": python_version if isinstance(python_version, str) else None,
+        "platforms": tuple(platforms) if isinstance(platforms, list) else (),
+    }
+
+
+def _print_plan(plan: ReleasePlan) -> None:
+    data = plan.to_json()
+    console = stdout_console()
+    source = data["source"]
+    console.print(
+        f"Would release {data['project']} (commit {source['commit'][:12]}, "
+        f"ref {source['ref'] or '-'}{', dirty' if source['dirty'] else ''}) into {data['output']}:",
+        markup=False,
+    )
+    for stage in data["stages"]:
+        details = {k: v for k, v in stage.items() if k != "name"}
+        if stage["name"] == "audit" and not stage["enabled"]:
+            text = "skipped (no [audit] policy, --db, --audit-policy or --fail-on)"
+        else:
+            text = ", ".join(
+                f"{k}={v}" for k, v in details.items() if k != "enabled" and v not in (None, [])
+            )
+        console.print(f"  {stage['name']:<7} {text}", markup=False)
+    console.print("Nothing was written (--dry-run).", markup=False)
 
 
 def command(
@@ -33,52 +72,89 @@ def command(
     installer: InstallerOption = None,
     allow_dirty: AllowDirtyOption = False,
     check_reproducible: CheckReproducibleOption = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="Advisory database for the audit gate (else CHAINPROOF_DB, the cache)."),
+    ] = None,
+    audit_policy: Annotated[
+        Path | None, typer.Option(help="Audit policy file ([audit]; else the project's).")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option(help="Audit threshold: low, medium, high or critical.")
+    ] = None,
+    no_audit: Annotated[bool, typer.Option("--no-audit", help="Skip the audit gate.")] = False,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Deploy policy file ([verify]; else the project's) to verify with."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and print the plan; write nothing.")
+    ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
     ] = False,
 ) -> None:
-    """Build, write the SBOM, sign and write release.json into one new directory.
+    """Build, write the SBOM, audit, sign and verify into one new directory.
 
-    Runs `chainproof build`, `chainproof sbom --dist` and `chainproof sign` in a staging
-    directory; OUTPUT appears only if every stage succeeded. The build and SBOM settings
-    (\\[build], \\[sbom]) are read from PROJECT_DIR's configuration; the SBOM is always JSON.
+    Stages: build, sbom, audit (when \\[audit] is configured or --db/--audit-policy/--fail-on
+    is given), sign, verify (with --policy, else the project's \\[verify], else the signer's own
+    key or identity). OUTPUT, with release.json, appears only if every stage passed.
     """
     with handle_errors():
         from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import signer_factory
-        from chainproof.release import ReleaseOptions, make_release
-        from chainproof.sbom.build import setting
+        from chainproof.release import ReleaseOptions, audit_gate, make_release, plan_release
 
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
         )
-        sbom_settings: dict[str, Any] = {}
-        if project_dir.is_dir():  # else the build says what is wrong with it
-            platforms = setting("platform", None, project_dir)
-            python_version = setting("python-version", None, project_dir)
-            sbom_settings = {
-                "spec_version": str(setting("spec-version", None, project_dir)),
-                "python_version": python_version if isinstance(python_version, str) else None,
-                "platforms": tuple(platforms) if isinstance(platforms, list) else (),
-            }
         options = ReleaseOptions(
             project_dir=project_dir,
             output_dir=output,
             installer=installer_setting(installer, project_dir),
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
-            **sbom_settings,
+            audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),
+            verify_policy=policy,
+            signing_trust={"trust-config": trust_config, "staging": staging},
+            **_sbom_settings(project_dir),
         )
+        if dry_run:
+            plan = plan_release(options, signer)
+            if json_output:
+                emit_json({"dry_run": True, **plan.to_json()})
+            else:
+                _print_plan(plan)
+            return
         with reporter(json_output) as progress:
-            result = make_release(options, make_signer, progress)
+            result = make_release(options, signer, make_signer, progress)
         if json_output:
             emit_json(result.to_json())
             return
-        console = stdout_console()
+        _print_result(result)
+
+
+def _print_result(result: ReleaseResult) -> None:
+    signed = result.signed
+    console = stdout_console()
+    console.print(
+        f"Released {signed.project_name} {signed.project_version} into {signed.directory} "
+        f"(signed as {signed.signer}):",
+        markup=False,
+    )
+    for entry in sorted(signed.entries, key=lambda e: e.name):
+        console.print(f"  {entry.name:<48} {entry.role}", markup=False)
+    audit = result.audit
+    if audit is not None:
         console.print(
-            f"Released {result.project_name} {result.project_version} into {result.directory} "
-            f"(signed as {result.signer}):",
+            f"Audit: {audit.checked} components, {len(audit.active)} findings "
+            f"(none at or above {audit.fail_on}).",
             markup=False,
         )
-        for entry in sorted(result.entries, key=lambda e: e.name):
-            console.print(f"  {entry.name:<48} {entry.role}", markup=False)
+    policy = result.verified.policy
+    used = (
+        "the signer's own key or identity (no deploy policy configured)"
+        if result.own_signer
+        else f"the deploy policy{f' in {policy.origin}' if policy.origin else ''}"
+    )
+    console.print(f"Verified with {used}: every required check passed.", markup=False)

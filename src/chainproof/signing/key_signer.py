@@ -18,6 +18,7 @@ from chainproof.fileio import StagedFiles, canonical_json, read_bytes
 from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "key_password",
     "load_public_key",
     "load_signer",
+    "public_key_pem",
     "verify_key_envelope",
 ]
 
@@ -91,8 +93,29 @@ def generate_key_pair(
 
 def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
     """A securesystemslib signer from a PEM PKCS#8 private key; InputError if unusable."""
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
+
+    private_key = _load_private_key(path, password)
+    try:
+        return CryptoSigner(private_key)
+    except ValueError as exc:
+        raise InputError(
+            f"The private key {path} is of an unsupported type ({exc}).",
+            hint="Use an ed25519 or ECDSA P-256 key (chainproof keygen makes one).",
+        ) from exc
+
+
+def public_key_pem(path: Path, password: bytes | None) -> bytes:
+    """The SubjectPublicKeyInfo PEM of a private key file (what ``keygen`` writes to .pub)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return _load_private_key(path, password).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _load_private_key(path: Path, password: bytes | None) -> PrivateKeyTypes:
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     data = read_bytes(path, "private key")
     try:
@@ -113,13 +136,7 @@ def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
             f"Cannot load the private key {path}: not a PEM private key or a wrong password.",
             hint=hint,
         ) from exc
-    try:
-        return CryptoSigner(private_key)
-    except ValueError as exc:
-        raise InputError(
-            f"The private key {path} is of an unsupported type ({exc}).",
-            hint="Use an ed25519 or ECDSA P-256 key (chainproof keygen makes one).",
-        ) from exc
+    return private_key
 
 
 def load_public_key(path: Path) -> Any:
@@ -145,6 +162,11 @@ class KeySigner:
 
     def __init__(self, key_path: Path, password: bytes | None) -> None:
         self._signer = load_signer(key_path, password)
+        self._key_path, self._password = key_path, password
+
+    def public_pem(self) -> bytes:
+        """The public key that verifies this signer's envelopes (``verify --key``)."""
+        return public_key_pem(self._key_path, self._password)
 
     @property
     def keyid(self) -> str:

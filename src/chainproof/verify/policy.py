@@ -28,6 +28,7 @@ __all__ = [
     "REQUIREMENTS",
     "Policy",
     "load_policy",
+    "policy_configured",
 ]
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -310,13 +311,28 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     return policy
 
 
+def policy_configured(policy_file: Path | None = None, search_dir: Path | None = None) -> bool:
+    """Is there a deploy policy: an explicit file, a ``[verify]`` table found in ``search_dir``
+    or a ``CHAINPROOF_VERIFY_<KEY>`` variable?"""
+    return (
+        policy_file is not None
+        or bool(load_section("verify", None, search_dir)[0])
+        or bool(_from_environment())
+    )
+
+
 def load_policy(
-    flags: dict[str, Any], policy_file: Path | None = None, search_dir: Path | None = None
+    flags: dict[str, Any],
+    policy_file: Path | None = None,
+    search_dir: Path | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> Policy:
     """Merge ``flags``, then ``CHAINPROOF_VERIFY_<KEY>`` environment variables, then the policy
-    file (explicit, or found in ``search_dir``); each layer replaces the next (by group).
+    file (explicit, or found in ``search_dir``), then ``defaults``; each layer replaces the next
+    (by group).
 
-    ``flags`` uses the file's key names (``identity-regex``, ...); None/False means unset.
+    ``flags`` and ``defaults`` use the file's key names (``identity-regex``, ...); None/False
+    means unset.
     """
     table, origin = load_section("verify", policy_file, search_dir)
     if policy_file is not None and not table:
@@ -337,4 +353,10 @@ def load_policy(
         k: _typed(k, v, "the flags", None) for k, v in flags.items() if v not in (None, False)
     }
     env_values = {k: _typed(k, v, "the environment", None) for k, v in _from_environment().items()}
-    return _build(_merge(_merge(file_values, env_values), flag_values), origin)
+    default_values = {
+        k: _typed(k, v, "the defaults", None)
+        for k, v in (defaults or {}).items()
+        if v not in (None, False)
+    }
+    merged = _merge(_merge(_merge(default_values, file_values), env_values), flag_values)
+    return _build(merged, origin)
