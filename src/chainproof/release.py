@@ -68,7 +68,7 @@ def audit_gate(
     if skip:
         if asked:
             raise UsageError(
-                "--no-audit cannot be combined with --db, --audit-policy or --fail-on."
+                "--no-audit contradicts --db, --audit-policy and --fail-on."
             )
         return None
     if not asked and not (project_dir.is_dir() and load_section("audit", None, project_dir)[0]):
@@ -281,8 +281,12 @@ def _audit(gate: AuditGate, project_dir: Path, sbom: Path, reporter: Reporter) -
         reporter.log(f"Audit: {line}")
     failure = report.failure()
     if failure is not None:
+        over = report.over_threshold
+        named = ", ".join(f"{f.id} in {f.component.name} {f.component.version}" for f in over[:3])
+        more = ", ..." if len(over) > 3 else ""
+        reason = failure.removeprefix("The audit failed: ").rstrip(".")
         raise FindingsOverThreshold(
-            failure,
+            f"{reason} ({named}{more})." if named else f"{reason}.",
             hint="Run `chainproof audit --sbom` for the findings; upgrade, or add an exception "
             "with a reason, an approver and an expiry date to the policy.",
         )

@@ -1,0 +1,315 @@
+"""``chainproof release`` stages beyond build and sign: the audit gate, the verify stage with
+the deploy policy, --dry-run, keyless signing against the local Sigstore instance, and what a
+failing stage leaves behind (nothing) and says (its name)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from chainproof.cli.app import app
+from tests.build.helpers import commit_all, git, make_project
+from tests.sigstore_local import LocalSigstore
+
+runner = CliRunner()
+ADVISORY = "GHSA-cpte-stdp-0001"
+
+
+def _run(*args: str) -> Result:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def project(local_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    for name in ("CHAINPROOF_DB", "CHAINPROOF_VERIFY_POLICY", "CHAINPROOF_INSTALLER"):
+        monkeypatch.delenv(name, raising=False)
+    return make_project(tmp_path / "project", requires=("cptest-helper",))
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> Path:
+    assert _run("keygen", "-o", str(tmp_path / "release")).exit_code == 0
+    return tmp_path / "release"
+
+
+def _configure(project: Path, text: str) -> None:
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write("\n" + text)
+    commit_all(project)
+
+
+def _release(project: Path, out: Path, key: Path, *extra: str) -> Result:
+    return _run(
+        "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra
+    )
+
+
+def _assert_nothing_left(out: Path) -> None:
+    assert not out.exists()
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.fixture
+def advisory_db(tmp_path: Path) -> Path:
+    """An advisory database with one advisory for cptest-dep < 3 (a build requirement of the
+    demo project, in the SBOM as build-only)."""
+    source = tmp_path / "osv"
+    source.mkdir()
+    now = datetime.now(UTC).replace(microsecond=0)
+    advisory = {
+        "schema_version": "1.6.0",
+        "id": ADVISORY,
+        "modified": now.isoformat().replace("+00:00", "Z"),
+        "published": (now - timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+        "summary": "cptest-dep runs arbitrary code",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "cptest-dep"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0"}]}
+                ],
+            }
+        ],
+        "database_specific": {"severity": "HIGH"},
+    }
+    (source / f"{ADVISORY}.json").write_text(json.dumps(advisory), encoding="utf-8")
+    db = tmp_path / "advisories.sqlite3"
+    result = _run("db", "import", str(source), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_verify_stage_uses_the_projects_deploy_policy(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    assert _run("keygen", "-o", str(tmp_path / "other")).exit_code == 0
+    _configure(project, f'[tool.chainproof.verify]\nkey = "{tmp_path / "other.pub"}"\n')
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key)
+    assert result.exit_code == 1, result.output
+    assert "The verify stage failed" in result.output
+    _assert_nothing_left(out)
+
+    # The same policy with the signing key's public half: the release passes its own check.
+    policy = tmp_path / "deploy.toml"
+    policy.write_text(f'[verify]\nkey = "{key}.pub"\n', encoding="utf-8")
+    result = _release(project, out, key, "--policy", str(policy), "--json")
+    assert result.exit_code == 0, result.output
+    verify = json.loads(result.stdout)["verify"]
+    assert verify["passed"] is True
+    assert verify["own_signer"] is False
+    assert verify["policy"]["require"] == ["provenance", "sbom"]
+
+
+def test_without_a_policy_the_signers_own_key_is_checked(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    result = _release(project, tmp_path / "rel", key)
+    assert result.exit_code == 0, result.output
+    assert "Verified with the signer's own key or identity" in result.output
+
+
+def test_audit_gate_stops_a_vulnerable_release(
+    project: Path, key: Path, tmp_path: Path, advisory_db: Path
+) -> None:
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key, "--db", str(advisory_db))
+    assert result.exit_code == 1, result.output
+    assert (
+        f"The audit stage failed: 1 finding at or above low ({ADVISORY} in cptest-dep 2.0)."
+        in result.output
+    )
+    _assert_nothing_left(out)
+    # A threshold above the finding's severity lets it through, and the summary says so.
+    result = _release(project, out, key, "--db", str(advisory_db), "--fail-on", "critical")
+    assert result.exit_code == 0, result.output
+    assert "Audit: " in result.output
+
+
+def test_audit_gate_from_the_projects_policy_with_an_exception(
+    project: Path, key: Path, tmp_path: Path, advisory_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAINPROOF_DB", str(advisory_db))
+    _configure(project, '[tool.chainproof.audit]\nfail-on = "medium"\n')
+    out = tmp_path / "rel"
+    assert _release(project, out, key).exit_code == 1, "the [audit] table turns the gate on"
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    _configure(
+        project,
+        "[[tool.chainproof.audit.exceptions]]\n"
+        f'id = "{ADVISORY}"\npackage = "cptest-dep"\nreason = "build-only, never shipped"\n'
+        f'approver = "security@example.invalid"\nexpires = {expires}\n',
+    )
+    result = _release(project, out, key, "--json")
+    assert result.exit_code == 0, result.output
+    audit = json.loads(result.stdout)["audit"]
+    assert audit == {
+        "checked": audit["checked"],
+        "findings": 0,
+        "suppressed": 1,
+        "fail_on": "medium",
+    }
+    assert _release(project, tmp_path / "rel2", key, "--no-audit").exit_code == 0
+
+
+def test_missing_database_is_refused_before_building(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key, "--db", str(tmp_path / "none.sqlite3"))
+    assert result.exit_code == 2, result.output
+    assert "The audit stage failed: there is no advisory database" in result.output
+    assert not out.parent.exists()
+
+
+def test_no_audit_contradicts_audit_flags(project: Path, key: Path, tmp_path: Path) -> None:
+    result = _release(project, tmp_path / "rel", key, "--no-audit", "--fail-on", "high")
+    assert result.exit_code == 2
+    assert "--no-audit contradicts" in result.output
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(
+    project: Path, key: Path, tmp_path: Path, advisory_db: Path
+) -> None:
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key, "--dry-run", "--db", str(advisory_db))
+    assert result.exit_code == 0, result.output
+    for stage in ("build", "sbom", "audit", "sign", "verify"):
+        assert f"  {stage}" in result.output
+    assert "Nothing was written" in result.output
+    result = _release(project, out, key, "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["dry_run"] is True
+    assert [s["name"] for s in plan["stages"]] == ["build", "sbom", "audit", "sign", "verify"]
+    assert plan["stages"][2]["enabled"] is False
+    assert plan["stages"][4]["policy"] == "the signing key"
+    assert not out.parent.exists()
+    # A dry run finds what the real run would refuse, such as a dirty tree.
+    (project / "new.py").write_text("", encoding="utf-8")
+    result = _release(project, out, key, "--dry-run")
+    assert result.exit_code == 2
+    assert "The build stage failed" in result.output
+
+
+def test_unbuildable_project_names_the_build_stage(key: Path, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "broken", markers={"FAIL": "1"})
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key)
+    assert result.exit_code == 2, result.output
+    assert "The build stage failed" in result.output
+    assert list(out.parent.iterdir()) == []
+
+
+def test_same_commit_gives_the_same_artifacts_and_sbom(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert _release(project, first, key).exit_code == 0
+    assert _release(project, second, key).exit_code == 0
+    compared = [p.name for p in first.iterdir() if p.suffix in (".whl", ".gz")]
+    assert len(compared) == 2
+    # (the build record and the provenance hold the build's start and end times)
+    for name in [*compared, "sbom.cdx.json"]:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def _gitlab_policy(project: Path, sigstore: LocalSigstore) -> dict[str, str]:
+    """The project as a GitLab tag pipeline checks it out (tag v1.0.0, detached HEAD), with
+    the deploy policy for that project and tag in its configuration."""
+    git(project, "remote", "add", "origin", "https://gitlab.com/group/project.git")
+    _configure(
+        project,
+        "[tool.chainproof.verify]\n"
+        'gitlab = "group/project"\nref = "refs/tags/v1.0.0"\n'
+        f'trust-config = "{sigstore.trust_config}"\n',
+    )
+    git(project, "tag", "v1.0.0")
+    git(project, "checkout", "-q", "--detach")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    )
+    return {"sha": head.stdout.strip()}  # the token's claims: the pipeline's commit
+
+
+def test_keyless_release_verifies_with_a_gitlab_policy(
+    project: Path, tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    claims = _gitlab_policy(project, local_sigstore)
+    out = tmp_path / "rel"
+    token = local_sigstore.gitlab_token("group/project", "refs/tags/v1.0.0", claims=claims)
+    trust = str(local_sigstore.trust_config)
+    result = _run(
+        "release", str(project), "-o", str(out), "--identity-token", token,
+        "--trust-config", trust, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["verify"]["policy"]["gitlab"] == "group/project"
+    roles = {f["name"]: f["role"] for f in summary["files"]}
+    assert roles["provenance.sigstore.json"] == "provenance"
+    assert sum(r == "pep740-attestation" for r in roles.values()) == 2
+    verify = ("verify", str(out), "--trust-config", trust, "--offline", "--gitlab")
+    passed = _run(
+        *verify, "group/project", "--ref", "refs/tags/v1.0.0", "--require", "provenance,sbom"
+    )
+    assert passed.exit_code == 0, passed.output
+    other = _run(
+        *verify, "group/other", "--ref", "refs/tags/v1.0.0", "--require", "provenance,sbom"
+    )
+    assert other.exit_code == 1, other.output
+
+
+def test_keyless_release_from_another_ref_fails_its_own_verify_stage(
+    project: Path, tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    claims = _gitlab_policy(project, local_sigstore)
+    out = tmp_path / "out" / "rel"
+    token = local_sigstore.gitlab_token("group/project", "refs/heads/feature", claims=claims)
+    result = _run(
+        "release", str(project), "-o", str(out), "--identity-token", token,
+        "--trust-config", str(local_sigstore.trust_config),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "The verify stage failed" in result.output
+    assert "refs/heads/feature" in result.output
+    _assert_nothing_left(out)
+
+
+def test_signing_service_down_names_the_sign_stage(
+    project: Path, tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    out = tmp_path / "out" / "rel"
+    result = _run(
+        "release", str(project), "-o", str(out),
+        "--identity-token", local_sigstore.gitlab_token(),
+        "--trust-config", str(local_sigstore.unreachable_trust_config(rekor=True)),
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert "The sign stage failed" in result.output
+    _assert_nothing_left(out)
+
+
+def test_keyless_release_without_a_policy_checks_the_certificates_identity(
+    project: Path, tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    result = _run(
+        "release", str(project), "-o", str(tmp_path / "rel"),
+        "--identity-token", local_sigstore.gitlab_token(),
+        "--trust-config", str(local_sigstore.trust_config), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    verify = json.loads(result.stdout)["verify"]
+    assert verify["own_signer"] is True
+    assert verify["policy"]["identity"] == (
+        "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main"
+    )
+    assert verify["policy"]["issuer"] == "https://gitlab.com"
