@@ -67,9 +67,7 @@ def audit_gate(
     asked = any(v is not None for v in (db, policy, fail_on))
     if skip:
         if asked:
-            raise UsageError(
-                "--no-audit contradicts --db, --audit-policy and --fail-on."
-            )
+            raise UsageError("--no-audit contradicts --db, --audit-policy and --fail-on.")
         return None
     if not asked and not (project_dir.is_dir() and load_section("audit", None, project_dir)[0]):
         return None
@@ -142,6 +140,9 @@ class ReleasePlan:
                 {
                     "name": "verify",
                     "policy": self.policy.to_json() if self.policy else self._own_signer,
+                    "policy_file": str(self.policy.origin)
+                    if self.policy and self.policy.origin
+                    else None,
                 },
             ],
         }

@@ -48,12 +48,16 @@ def _print_plan(plan: ReleasePlan) -> None:
         markup=False,
     )
     for stage in data["stages"]:
-        details = {k: v for k, v in stage.items() if k != "name"}
         if stage["name"] == "audit" and not stage["enabled"]:
             text = "skipped (no [audit] policy, --db, --audit-policy or --fail-on)"
         else:
+            details = {k: v for k, v in stage.items() if k not in ("name", "enabled")}
+            if isinstance(details.get("policy"), dict):  # the deploy policy's own keys
+                details.update(details.pop("policy"))
             text = ", ".join(
-                f"{k}={v}" for k, v in details.items() if k != "enabled" and v not in (None, [])
+                f"{k}={','.join(v) if isinstance(v, list) else v}"
+                for k, v in details.items()
+                if v not in (None, [])
             )
         console.print(f"  {stage['name']:<7} {text}", markup=False)
     console.print("Nothing was written (--dry-run).", markup=False)
@@ -135,6 +139,8 @@ def command(
 
 
 def _print_result(result: ReleaseResult) -> None:
+    from chainproof.signing.manifest import MANIFEST_NAME
+
     signed = result.signed
     console = stdout_console()
     console.print(
@@ -144,6 +150,7 @@ def _print_result(result: ReleaseResult) -> None:
     )
     for entry in sorted(signed.entries, key=lambda e: e.name):
         console.print(f"  {entry.name:<48} {entry.role}", markup=False)
+    console.print(f"  {MANIFEST_NAME:<48} manifest of the above", markup=False)
     audit = result.audit
     if audit is not None:
         console.print(
