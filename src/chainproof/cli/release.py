@@ -84,12 +84,18 @@ def command(
         Path | None, typer.Option(help="Audit policy file ([audit]; else the project's).")
     ] = None,
     fail_on: Annotated[
-        str | None, typer.Option(help="Audit threshold: low, medium, high or critical.")
+        str | None,
+        typer.Option(
+            envvar="CHAINPROOF_FAIL_ON", help="Audit threshold: low, medium, high or critical."
+        ),
     ] = None,
     no_audit: Annotated[bool, typer.Option("--no-audit", help="Skip the audit gate.")] = False,
     policy: Annotated[
         Path | None,
-        typer.Option(help="Deploy policy file ([verify]; else the project's) to verify with."),
+        typer.Option(
+            help="Deploy policy file ([verify]) to verify with (else $CHAINPROOF_VERIFY_POLICY, "
+            "else the project's)."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and print the plan; write nothing.")
@@ -107,8 +113,10 @@ def command(
     with handle_errors():
         from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import signer_factory
+        from chainproof.config import env_setting
         from chainproof.release import ReleaseOptions, audit_gate, make_release, plan_release
 
+        from_env = env_setting("verify_policy")
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
         )
@@ -119,7 +127,7 @@ def command(
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
             audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),
-            verify_policy=policy,
+            verify_policy=policy or (Path(from_env) if from_env else None),
             signing_trust={"trust-config": trust_config, "staging": staging},
             **_sbom_settings(project_dir),
         )
