@@ -1,19 +1,31 @@
-"""in-toto: keygen keys, `chainproof step` links, `layout init`/`layout sign`, and in-toto's
-own verification (verify_layout) of the build → sbom → sign chain."""
+"""in-toto through chainproof.signing: `chainproof step` links (DSSE, --git-materials), the
+build link API (source_materials, write_build_link), the starter layout and its functionaries,
+`layout sign`, and verify_layout's inputs. The full pipeline is in tests/verify/test_layout.py.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from chainproof.errors import InputError, VerificationFailed
-from chainproof.signing.intoto import verify_layout
-from tests.signing.steps import step_args
+from chainproof.errors import InputError, UsageError
+from chainproof.signing import (
+    load_signer,
+    source_materials,
+    starter_layout,
+    verify_layout,
+    write_build_link,
+)
+from chainproof.signing.layouts import functionary_keys
+from tests.build.helpers import commit_all, git, make_project
 
 PY = sys.executable
 # in-toto matches paths with pathspec's deprecated gitwildmatch patterns.
@@ -26,102 +38,179 @@ def _ok(*args: str) -> str:
     return result.output
 
 
-def _step(name: str, materials: str, product: str, text: str) -> None:
-    """``chainproof step NAME`` with dev.key, recording MATERIALS and dist/ into links/."""
-    _ok(*step_args(name, materials, product, text))
+def _payload(link: Path) -> dict[str, Any]:
+    envelope = json.loads(link.read_text())
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    payload: dict[str, Any] = json.loads(base64.b64decode(envelope["payload"]))
+    return payload
 
 
 @pytest.fixture
-def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keys, a signed layout and links for the three steps, in tmp_path (the cwd)."""
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CHAINPROOF_KEY_PASSWORD", raising=False)
     monkeypatch.chdir(tmp_path)
-    _ok("keygen", "-o", "owner")
-    _ok("keygen", "-o", "dev", "--type", "ecdsa")
-    _ok("layout", "init", "-o", "root.layout", "--functionary", "dev.pub")
-    assert "Signed root.layout" in _ok("layout", "sign", "root.layout", "--key", "owner.key")
-    Path("src.py").write_text("print('source')\n")
-    _step("build", "src.py", "dist/demo-1.0.tar.gz", "sdist")
-    _step("sbom", "dist", "dist/sbom.cdx.json", "{}")
-    _step("sign", "dist", "dist/release.json", "{}")
+    for name in ("owner", "tester", "builder"):
+        _ok("keygen", "-o", name)
     return tmp_path
 
 
-def test_chain_verifies(chain: Path) -> None:
-    links = sorted(p.name for p in (chain / "links").iterdir())
-    assert [n.split(".")[0] for n in links] == ["build", "sbom", "sign"]
-    verify_layout(chain / "root.layout", [chain / "owner.pub"], chain / "links")
+def test_step_link_is_dsse_with_git_materials(keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(keys / "p")
+    (project / "sub").mkdir()
+    (project / "sub" / "m.py").write_text("x = 1\n")
+    commit_all(project)
+    (project / "untracked.txt").write_text("not in git\n")
+    monkeypatch.chdir(project / "sub")  # only what git tracks under the working directory
+    out = _ok(
+        "step", "test", "--git-materials", "--materials", "../pyproject.toml",
+        "--key", "../../tester.key", "--links", "../../links", "--", PY, "-c", "pass",
+    )  # fmt: skip
+    (link,) = (keys / "links").glob("test.*.link")
+    assert f"Recorded step test: ../../links/{link.name}" in out
+    payload = _payload(link)
+    assert payload["_type"] == "link"
+    assert sorted(payload["materials"]) == ["../pyproject.toml", "m.py"]
+    assert payload["command"] == [PY, "-c", "pass"]
+    assert payload["byproducts"]["return-value"] == 0
 
 
-def test_wrong_layout_key_fails(chain: Path) -> None:
-    with pytest.raises(VerificationFailed, match="in-toto verification failed"):
-        verify_layout(chain / "root.layout", [chain / "dev.pub"], chain / "links")
-
-
-def test_tampered_link_fails(chain: Path) -> None:
-    link = next((chain / "links").glob("sbom.*.link"))
-    data = json.loads(link.read_text())
-    data["signed"]["products"]["dist/sbom.cdx.json"]["sha256"] = "0" * 64
-    link.write_text(json.dumps(data))
-    with pytest.raises(VerificationFailed):
-        verify_layout(chain / "root.layout", [chain / "owner.pub"], chain / "links")
-
-
-def test_artifact_changed_between_steps_fails(chain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Re-run sign on a dist whose sdist was swapped after the build step.
-    monkeypatch.chdir(chain)
-    Path("dist/demo-1.0.tar.gz").write_text("swapped")
-    for link in (chain / "links").glob("sign.*.link"):
-        link.unlink()
-    _step("sign", "dist", "dist/release.json", "{}")
-    with pytest.raises(VerificationFailed, match="RuleVerificationError"):
-        verify_layout(chain / "root.layout", [chain / "owner.pub"], chain / "links")
-
-
-def test_unsigned_layout_fails(chain: Path) -> None:
-    _ok(
-        "layout",
-        "init",
-        "-o",
-        str(chain / "unsigned.layout"),
-        "--functionary",
-        str(chain / "dev.pub"),
+def test_build_link_api_records_what_step_records(
+    keys: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """source_materials is git ls-files; a step with --git-materials in the same tree records
+    exactly the same materials; products are named by file name alone."""
+    project = make_project(keys / "p")
+    materials = source_materials(project)
+    assert sorted(materials) == sorted(git(project, "ls-files").split())
+    assert all(set(d) == {"sha256"} for d in materials.values())
+    dist = keys / "dist"
+    dist.mkdir()
+    (dist / "demo-1.0.tar.gz").write_bytes(b"sdist")
+    signer = load_signer(keys / "builder.key", None)
+    path = write_build_link(
+        materials, [dist / "demo-1.0.tar.gz"], signer, keys / "links", ["chainproof", "build"]
     )
-    with pytest.raises(VerificationFailed):
-        verify_layout(chain / "unsigned.layout", [chain / "owner.pub"], chain / "links")
+    assert path.name == f"build.{signer.public_key.keyid[:8]}.link"
+    build = _payload(path)
+    sdist_sha = hashlib.sha256(b"sdist").hexdigest()
+    assert build["products"] == {"demo-1.0.tar.gz": {"sha256": sdist_sha}}
+    assert build["command"] == ["chainproof", "build"]
+    monkeypatch.chdir(project)
+    _ok("step", "test", "--git-materials", "--key", "../tester.key", "--links", "../links",
+        "--", PY, "-c", "pass")  # fmt: skip
+    (test,) = (keys / "links").glob("test.*.link")
+    assert _payload(test)["materials"] == build["materials"]
 
 
-def test_step_failures_write_no_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CHAINPROOF_KEY_PASSWORD", raising=False)
-    monkeypatch.chdir(tmp_path)
-    _ok("keygen", "-o", "dev")
+def test_build_link_refuses_duplicate_or_missing_artifacts(keys: Path) -> None:
+    signer = load_signer(keys / "builder.key", None)
+    for sub in ("a", "b"):
+        (keys / sub).mkdir()
+        (keys / sub / "x.whl").write_bytes(sub.encode())
+    with pytest.raises(InputError, match=r"Two artifacts are named x\.whl"):
+        write_build_link({}, [keys / "a/x.whl", keys / "b/x.whl"], signer, keys, ["c"])
+    with pytest.raises(InputError, match="does not exist"):
+        write_build_link({}, [keys / "absent.whl"], signer, keys, ["c"])
+    assert not list(keys.glob("*.link"))
+
+
+def test_source_materials_outside_git(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="Cannot list the git-tracked files"):
+        source_materials(tmp_path)
+
+
+def test_starter_layout(keys: Path) -> None:
+    layout = starter_layout(
+        functionary_keys(["test=tester.pub", "build=builder.pub"]), 30, source_dir="src"
+    )["signed"]
+    steps = {s["name"]: s for s in layout["steps"]}
+    assert list(steps) == ["test", "build"]
+    assert steps["build"]["expected_materials"] == [
+        ["MATCH", "*", "WITH", "MATERIALS", "FROM", "test"],
+        ["DISALLOW", "*"],
+    ]
+    assert steps["build"]["expected_products"] == [
+        ["CREATE", "*.whl"],
+        ["CREATE", "*.tar.gz"],
+        ["DISALLOW", "*"],
+    ]
+    (inspection,) = layout["inspect"]
+    assert inspection["name"] == "unpack-wheel"
+    assert inspection["run"][0] == "python"
+    assert inspection["expected_products"][0] == [
+        "MATCH", "*.py", "IN", "unpacked", "WITH", "MATERIALS", "IN", "src", "FROM", "test",
+    ]  # fmt: skip
+    assert len(steps["test"]["pubkeys"]) == len(steps["build"]["pubkeys"]) == 1
+    assert steps["test"]["pubkeys"] != steps["build"]["pubkeys"]
+    assert set(layout["keys"]) == {*steps["test"]["pubkeys"], *steps["build"]["pubkeys"]}
+
+
+def test_functionary_for_every_step(keys: Path) -> None:
+    assert functionary_keys(["builder.pub"]) == {
+        "test": [Path("builder.pub")],
+        "build": [Path("builder.pub")],
+    }
+    with pytest.raises(UsageError, match=r"Unknown step 'deploy'.*steps are test, build"):
+        functionary_keys(["deploy=builder.pub"])
+    Path("odd=name.pub").write_bytes(Path("builder.pub").read_bytes())
+    assert functionary_keys(["odd=name.pub"])["test"] == [Path("odd=name.pub")]
+
+
+def test_layout_init_cli(keys: Path) -> None:
+    (keys / "src").mkdir()
+    out = _ok("layout", "init", "--functionary", "test=tester.pub")
+    assert "Wrote root.layout: steps test, build; inspection unpack-wheel" in out
+    assert "(no functionary key for build: add --functionary)" in out
+    layout = json.loads((keys / "root.layout").read_text())["signed"]
+    assert "IN src FROM test" in " ".join(layout["inspect"][0]["expected_products"][0])
+    _ok("layout", "init", "--force", "--source-dir", "", "--functionary", "builder.pub")
+    layout = json.loads((keys / "root.layout").read_text())["signed"]
+    assert layout["inspect"][0]["expected_products"][0][-3:] == ["MATERIALS", "FROM", "test"]
+    for args, words in (
+        (["--functionary", "deploy=x.pub"], "Unknown step 'deploy'"),
+        (["--functionary", "absent.pub"], "absent.pub does not exist"),
+        (["--source-dir", "../up"], "must be a plain relative path"),
+    ):
+        result = CliRunner().invoke(app, ["layout", "init", "--force", "-o", "new.layout", *args])
+        assert result.exit_code == 2, result.output
+        assert words in result.output
+        assert not (keys / "new.layout").exists()
+
+
+def test_step_failures_write_no_link(keys: Path) -> None:
     runner = CliRunner()
     cases = [
         (["--", PY, "-c", "raise SystemExit(3)"], "exited with 3; no link was written"),
         (["--", "no-such-command-xyz"], "command not found"),
         ([], "Give the step's command after --"),
         (["--materials", "absent", "--", PY, "-c", "pass"], "The material absent does not"),
+        (["--git-materials", "--", PY, "-c", "pass"], "Cannot list the git-tracked files"),
     ]
     for args, message in cases:
         result = runner.invoke(
-            app, ["step", "build", "--key", "dev.key", "--links", "links", *args]
+            app, ["step", "build", "--key", "builder.key", "--links", "links", *args]
         )
         assert result.exit_code == 2, result.output
         assert message in result.output
-    assert not list((tmp_path / "links").glob("*.link"))
+    result = runner.invoke(app, ["step", "test", "--key", "absent.key", "--", PY, "-c", "pass"])
+    assert (result.exit_code, "absent.key does not exist" in result.output) == (2, True)
+    assert not list(keys.rglob("*.link"))
 
 
-def test_layout_bad_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_layout_bad_inputs(keys: Path) -> None:
     _ok("layout", "init")
     result = CliRunner().invoke(app, ["layout", "init"])
     assert (result.exit_code, "already exists" in result.output) == (2, True)
-    _ok("keygen", "-o", "k")
     Path("x.json").write_text("{}")
-    result = CliRunner().invoke(app, ["layout", "sign", "x.json", "--key", "k.key"])
+    result = CliRunner().invoke(app, ["layout", "sign", "x.json", "--key", "owner.key"])
     assert (result.exit_code, "is not an in-toto layout" in result.output) == (2, True)
+    result = CliRunner().invoke(app, ["layout", "sign", "root.layout", "--key", "absent.key"])
+    assert (result.exit_code, "absent.key does not exist" in result.output) == (2, True)
+    (keys / "links").mkdir()
     with pytest.raises(InputError, match="does not exist"):
-        verify_layout(tmp_path / "none.layout", [tmp_path / "k.pub"], tmp_path)
+        verify_layout(keys / "none.layout", [keys / "owner.pub"], keys / "links")
+    with pytest.raises(InputError, match="is not signed"):
+        verify_layout(keys / "root.layout", [keys / "owner.pub"], keys / "links")
 
 
 @pytest.mark.parametrize("days", ["0", "-1", "10000000"])
@@ -139,11 +228,11 @@ def test_layout_expiry_out_of_range(
     ("payload", "words"),
     [(b'{"_type": "link"}', "holds an in-toto link, not a layout"), (b"[]", "not an in-toto")],
 )
-def test_dsse_envelope_as_layout_is_bad_input(chain: Path, payload: bytes, words: str) -> None:
+def test_dsse_envelope_as_layout_is_bad_input(keys: Path, payload: bytes, words: str) -> None:
     """A DSSE envelope in-toto can load, holding no layout: exit 2, never a failed check."""
     from securesystemslib.dsse import Envelope
 
     envelope = Envelope(payload, "application/vnd.in-toto+json", {})
-    (chain / "envelope.layout").write_text(json.dumps(envelope.to_dict()))
+    (keys / "envelope.layout").write_text(json.dumps(envelope.to_dict()))
     with pytest.raises(InputError, match=words):
-        verify_layout(chain / "envelope.layout", [chain / "owner.pub"], chain / "links")
+        verify_layout(keys / "envelope.layout", [keys / "owner.pub"], keys)

@@ -47,6 +47,23 @@ def command(
     installer: InstallerOption = None,
     check_reproducible: CheckReproducibleOption = False,
     allow_dirty: AllowDirtyOption = False,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link",
+            metavar="",
+            help="Record a signed in-toto link for the build step (needs --key): materials "
+            "the git-tracked files, products the artifacts.",
+        ),
+    ] = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(help="Private key signing the link (password: $CHAINPROOF_KEY_PASSWORD)."),
+    ] = None,
+    links: Annotated[
+        Path | None,
+        typer.Option(help="Directory the link build.KEYID8.link goes to (default: the output)."),
+    ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
     ] = False,
@@ -55,8 +72,19 @@ def command(
     with handle_errors():
         from chainproof.build.project import BuildOptions, build_project
         from chainproof.build.settings import installer_setting
-        from chainproof.errors import VerificationFailed
+        from chainproof.errors import UsageError, VerificationFailed
+        from chainproof.signing import (
+            key_password,
+            load_signer,
+            source_materials,
+            write_build_link,
+        )
+        from chainproof.signing.links import prepare_link_dir
 
+        if link != (key is not None):
+            raise UsageError("--link and --key go together: --link --key builder.key.")
+        if links is not None and not link:
+            raise UsageError("--links belongs to --link (the directory of the build's link).")
         options = BuildOptions(
             project_dir=project_dir,
             output_dir=output if output is not None else project_dir / "dist",
@@ -64,9 +92,23 @@ def command(
             check_reproducible=check_reproducible,
             allow_dirty=allow_dirty,
         )
+        link_dir = links if links is not None else options.output_dir
+        if key is not None:  # everything the link needs is checked before the build runs
+            signer = load_signer(key, key_password())
+            if links is not None:
+                prepare_link_dir(links)
+            materials = source_materials(project_dir)
         with reporter(json_output) as progress:
             outcome = build_project(options, progress)
         record = outcome.record
+        link_path = None
+        if key is not None and not outcome.differences:
+            command = ["chainproof", "build", str(project_dir), "-o", str(options.output_dir)]
+            command += ["--allow-dirty"] if allow_dirty else []
+            command += ["--link", "--key", str(key), "--links", str(link_dir)]
+            link_path = write_build_link(
+                materials, outcome.artifact_paths, signer, link_dir, command
+            )
         if json_output:
             summary: dict[str, Any] = {
                 "project": {"name": record.project_name, "version": record.project_version},
@@ -78,6 +120,7 @@ def command(
                 "build_environment": len(record.build_environment),
                 "reproducible": outcome.reproducible,
                 "differences": [d.to_json() for d in outcome.differences],
+                "link": str(link_path) if link_path is not None else None,
             }
             emit_json(summary)
         if outcome.differences:
@@ -100,5 +143,7 @@ def command(
                 f"in the build environment, installer {record.tools.installer})",
                 markup=False,
             )
+            if link_path is not None:
+                console.print(f"{link_path}  (in-toto link of the build step)", markup=False)
             if outcome.reproducible:
                 console.print("Reproducible: two builds in fresh environments are identical.")

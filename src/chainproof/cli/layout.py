@@ -21,25 +21,44 @@ def init(
         "root.layout"
     ),
     functionary: Annotated[
-        list[Path] | None,
-        typer.Option(help="Public key allowed to perform every step (repeatable)."),
+        list[str] | None,
+        typer.Option(
+            metavar="[STEP=]PUBKEY",
+            help="Public key allowed to perform STEP (test or build); without STEP=, every "
+            "step (repeatable).",
+        ),
+    ] = None,
+    source_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the wheel's modules live in the source tree (default: src if ./src "
+            "exists, else the top level)."
+        ),
     ] = None,
     expires_days: Annotated[int, typer.Option(help="Days until the layout expires.")] = 365,
     force: Annotated[bool, typer.Option(help="Overwrite an existing layout.")] = False,
 ) -> None:
-    """Write a starter layout for build, sbom and sign steps (unsigned; edit, then sign)."""
+    """Write a starter layout: steps test then build, and an inspection that unpacks the wheel
+    (unsigned; edit it if needed, then sign it)."""
     with handle_errors():
-        from chainproof.signing.intoto import MAX_EXPIRY_DAYS, starter_layout, write_layout
+        from chainproof.signing.layouts import (
+            MAX_EXPIRY_DAYS,
+            functionary_keys,
+            starter_layout,
+            write_layout,
+        )
 
         if output.exists() and not force:
             raise InputError(f"{output} already exists.", hint="Pass --force to overwrite it.")
         if not 1 <= expires_days <= MAX_EXPIRY_DAYS:
             raise InputError(f"--expires-days must be between 1 and {MAX_EXPIRY_DAYS}.")
-        write_layout(output, starter_layout(functionary or [], expires_days))
+        keys = functionary_keys(functionary or [])
+        source = source_dir if source_dir is not None else ("src" if Path("src").is_dir() else "")
+        write_layout(output, starter_layout(keys, expires_days, source))
+        missing = ", ".join(step for step, paths in keys.items() if not paths)
+        note = f" (no functionary key for {missing}: add --functionary)" if missing else ""
         stdout_console().print(
-            f"Wrote {output}: steps build, sbom, sign"
-            + ("" if functionary else " (no functionary keys yet: add --functionary)"),
-            markup=False,
+            f"Wrote {output}: steps test, build; inspection unpack-wheel{note}", markup=False
         )
 
 
@@ -53,8 +72,7 @@ def sign(
 ) -> None:
     """Sign a layout."""
     with handle_errors():
-        from chainproof.signing import key_password
-        from chainproof.signing.intoto import sign_layout
+        from chainproof.signing import key_password, sign_layout
 
         keyid = sign_layout(file, key, key_password())
         stdout_console().print(f"Signed {file} with key {keyid}", markup=False)

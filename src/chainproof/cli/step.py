@@ -25,19 +25,34 @@ def command(
     products: Annotated[
         list[Path] | None, typer.Option(help="Outputs to record after the command (repeatable).")
     ] = None,
+    git_materials: Annotated[
+        bool,
+        typer.Option(
+            "--git-materials",
+            help="Also record every git-tracked file under the working directory as materials "
+            "(what build --link records).",
+        ),
+    ] = False,
     links: Annotated[Path, typer.Option(help="Directory the link is written to.")] = Path("."),
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Run a command and record a signed in-toto link (after --).
 
-    Writes NAME.KEYID8.link; paths are recorded relative to the working directory.
+    Writes NAME.KEYID8.link (a DSSE envelope); paths are recorded relative to the working
+    directory.
     """
     with handle_errors():
-        from chainproof.signing import key_password
-        from chainproof.signing.intoto import record_step
+        from chainproof.signing import key_password, record_step
 
         link = record_step(
-            name, key, key_password(), materials or [], products or [], list(ctx.args), links
+            name,
+            key,
+            key_password(),
+            materials or [],
+            products or [],
+            list(ctx.args),
+            links,
+            git_materials=git_materials,
         )
         if json_output:
             emit_json({"step": name, "link": str(link)})

@@ -8,14 +8,22 @@ only inside the functions that need them.
 from __future__ import annotations
 
 from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
-from chainproof.signing.intoto import record_step, sign_layout, starter_layout, verify_layout
 from chainproof.signing.key_signer import (
     KEY_TYPES,
     KeySigner,
     generate_key_pair,
     key_password,
     load_public_key,
+    load_signer,
     verify_key_envelope,
+)
+from chainproof.signing.layout_verify import verify_layout
+from chainproof.signing.layouts import sign_layout, starter_layout
+from chainproof.signing.links import (
+    Artifacts,
+    record_step,
+    source_materials,
+    write_build_link,
 )
 from chainproof.signing.manifest import RELEASE_SCHEMA, ManifestEntry, release_manifest
 from chainproof.signing.release import ReleaseInputs, SignResult, read_release, sign_release
@@ -34,6 +42,7 @@ __all__ = [
     "KEY_TYPES",
     "LOCAL_BUILDER_ID",
     "RELEASE_SCHEMA",
+    "Artifacts",
     "FoundToken",
     "KeySigner",
     "ManifestEntry",
@@ -47,6 +56,7 @@ __all__ = [
     "generate_key_pair",
     "key_password",
     "load_public_key",
+    "load_signer",
     "load_trust_config",
     "provenance_statement",
     "read_release",
@@ -56,7 +66,9 @@ __all__ = [
     "sbom_statement",
     "sign_layout",
     "sign_release",
+    "source_materials",
     "starter_layout",
     "verify_key_envelope",
     "verify_layout",
+    "write_build_link",
 ]

@@ -256,8 +256,9 @@ class _Run:
         from chainproof.verify.layout import layout_products
 
         name = layout.name
-        try:
-            products = layout_products(layout, layout_key, links)
+        files = [a.target.path for a in arts if a.target.path is not None]
+        try:  # the layout's inspections run over copies of the artifacts being verified
+            products = layout_products(layout, layout_key, links, files)
         except VerificationFailed as exc:
             for art in arts:
                 art.fail("layout", f"{name}: {exc.message.rstrip('.')}")

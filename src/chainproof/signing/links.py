@@ -1,0 +1,210 @@
+"""in-toto links (DSSE mode) signed with ``chainproof keygen`` keys.
+
+``record_step`` runs a command under in-toto's runlib and writes its link ``NAME.KEYID8.link``
+(``chainproof step``). ``source_materials`` and ``write_build_link`` record the build step of
+``chainproof build --link`` (and ``release``): materials are the git-tracked files, recorded
+before the build; products are the artifacts by file name, recorded after it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chainproof.errors import InfrastructureError, InputError, UsageError
+from chainproof.fileio import atomic_write_text, canonical_json, os_error
+from chainproof.signing.key_signer import load_signer
+
+if TYPE_CHECKING:
+    from securesystemslib.signer import Signer  # type: ignore[attr-defined]
+
+__all__ = [
+    "BUILD_STEP",
+    "STEP_TIMEOUT",
+    "Artifacts",
+    "prepare_link_dir",
+    "record_step",
+    "source_materials",
+    "tracked_files",
+    "write_build_link",
+]
+
+Artifacts = dict[str, dict[str, str]]  # in-toto's form: path -> {algorithm: hex digest}
+
+BUILD_STEP = "build"
+STEP_TIMEOUT = 3600  # seconds; in-toto's default (10 s) is far too short for a build
+# a step's name becomes the file name NAME.KEYID8.link: no path, nothing hidden
+_STEP_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+
+
+def _check_step_name(name: str) -> None:
+    if not _STEP_NAME.fullmatch(name):
+        raise UsageError(
+            f"The step name {name!r} cannot name a link file: use letters, digits and . _ + -, "
+            "starting with a letter, digit or _."
+        )
+
+
+def prepare_link_dir(link_dir: Path) -> None:
+    """Create the links directory, or say in one sentence why it cannot hold links; called
+    before a step or build runs, so one whose link cannot be written does not run."""
+    if link_dir.exists() and not link_dir.is_dir():
+        raise InputError(f"--links {link_dir} is a file, not a directory.")
+    try:
+        link_dir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryDirectory(dir=link_dir, prefix=".link-").cleanup()
+    except OSError as exc:
+        raise os_error(link_dir, exc, "write the link into") from exc
+
+
+def tracked_files(directory: Path) -> list[str]:
+    """Every file git tracks under ``directory``, relative to it (``git ls-files``);
+    submodules (directories) are left out: their files belong to another repository."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError as exc:
+        raise InfrastructureError(
+            "git is not installed.", hint="Install git; the source materials come from it."
+        ) from exc
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines() or ["no reason"]
+        raise InputError(
+            f"Cannot list the git-tracked files in {directory}: "
+            f"{reason[0].removeprefix('fatal: ').rstrip('.')}."
+        )
+    names = [os.fsdecode(n) for n in result.stdout.split(b"\0") if n]
+    return sorted(n for n in names if not (directory / n).is_dir())
+
+
+def source_materials(project_dir: Path) -> Artifacts:
+    """The git-tracked files of ``project_dir`` and their sha256, as in-toto records
+    materials (paths relative to the project directory); call it before the build starts."""
+    from in_toto.runlib import record_artifacts_as_dict
+
+    if not project_dir.is_dir():
+        raise InputError(f"The project directory {project_dir} does not exist.")
+    files = tracked_files(project_dir)
+    try:
+        recorded: Artifacts = record_artifacts_as_dict(files, base_path=str(project_dir))
+    except OSError as exc:
+        raise os_error(Path(exc.filename or project_dir), exc, "read") from exc
+    return recorded
+
+
+def _product_artifacts(artifacts: Sequence[Path]) -> Artifacts:
+    """Each artifact recorded by file name alone: products are matched where a release
+    directory holds them, at its top level."""
+    from in_toto.runlib import record_artifacts_as_dict
+
+    products: Artifacts = {}
+    for path in artifacts:
+        if path.name in products:
+            raise InputError(f"Two artifacts are named {path.name}; a link names each once.")
+        if not path.is_file():
+            raise InputError(f"The artifact {path} does not exist.")
+        products.update(record_artifacts_as_dict([path.name], base_path=str(path.parent)))
+    return products
+
+
+def write_build_link(
+    materials: Artifacts,
+    artifacts: Sequence[Path],
+    signer: Signer,
+    link_dir: Path,
+    command: Sequence[str],
+) -> Path:
+    """Write ``build.KEYID8.link`` (DSSE, signed by ``signer``) into ``link_dir``, atomically.
+
+    ``materials`` come from :func:`source_materials` taken before the build. in-toto's
+    ``in_toto_run`` is not used: it runs the step as a subprocess, and the build runs in this
+    process; its Link and Envelope models are, so the link is what ``in-toto-run`` writes.
+    """
+    from in_toto.models.link import FILENAME_FORMAT, Link
+    from in_toto.models.metadata import Envelope
+
+    link = Link(
+        name=BUILD_STEP,
+        materials=dict(materials),
+        products=_product_artifacts(artifacts),
+        command=list(command),
+        byproducts={},
+        environment={},
+    )
+    envelope = Envelope.from_signable(link)
+    keyid = envelope.create_signature(signer).keyid
+    path: Path = link_dir / FILENAME_FORMAT.format(step_name=BUILD_STEP, keyid=keyid)
+    atomic_write_text(path, canonical_json(envelope.to_dict()))
+    return path
+
+
+def record_step(
+    name: str,
+    key: Path,
+    password: bytes | None,
+    materials: Sequence[Path],
+    products: Sequence[Path],
+    command: Sequence[str],
+    link_dir: Path,
+    git_materials: bool = False,
+) -> Path:
+    """Run ``command`` recording materials before and products after; write the signed link
+    (DSSE, as ``in-toto-run --use-dsse``).
+
+    Paths are recorded relative to the working directory, as in-toto does; ``git_materials``
+    adds every git-tracked file under it (what ``build --link`` records for the same tree).
+    Nothing is written if the command cannot run or exits non-zero.
+    """
+    from in_toto.runlib import in_toto_run
+
+    _check_step_name(name)
+    if not command:
+        raise UsageError(
+            "Give the step's command after --, e.g. chainproof step test ... -- pytest."
+        )
+    for path in materials:
+        if not path.exists():
+            raise InputError(f"The material {path} does not exist.")
+    signer = load_signer(key, password)
+    material_list = [str(p) for p in materials]
+    if git_materials:
+        material_list += tracked_files(Path.cwd())
+    prepare_link_dir(link_dir)
+    try:
+        scratch_dir = tempfile.TemporaryDirectory(dir=link_dir, prefix=".step-")
+    except OSError as exc:
+        raise os_error(link_dir, exc, "write the link into") from exc
+    with scratch_dir as scratch:
+        try:
+            metadata: Any = in_toto_run(
+                name,
+                material_list,
+                [str(p) for p in products],
+                list(command),
+                signer=signer,
+                metadata_directory=scratch,
+                use_dsse=True,
+                timeout=STEP_TIMEOUT,
+            )
+        except FileNotFoundError as exc:
+            if exc.filename not in (None, command[0]):
+                raise  # not the command: the last-resort handler names the file
+            raise InputError(f"Cannot run {command[0]!r}: command not found.") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise InputError(f"The step's command ran longer than {STEP_TIMEOUT} s.") from exc
+        status = metadata.get_payload().byproducts.get("return-value")
+        if status != 0:
+            raise InputError(f"The step's command exited with {status}; no link was written.")
+        (written,) = Path(scratch).iterdir()
+        final = link_dir / written.name
+        os.replace(written, final)
+    return final
