@@ -109,6 +109,26 @@ def test_verify_stage_uses_the_projects_deploy_policy(
     assert verify["policy"]["require"] == ["provenance", "sbom"]
 
 
+def test_a_policy_for_the_other_signer_is_refused_before_building(
+    project: Path, key: Path, tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    _configure(project, '[tool.chainproof.verify]\ngitlab = "group/project"\n')
+    out = tmp_path / "out" / "rel"
+    result = _release(project, out, key)
+    assert result.exit_code == 2, result.output
+    assert "expects a Sigstore signer, but --signer key was given" in result.output
+    policy = tmp_path / "deploy.toml"
+    policy.write_text(f'[verify]\nkey = "{key}.pub"\n', encoding="utf-8")
+    result = _run(
+        "release", str(project), "-o", str(out), "--policy", str(policy),
+        "--identity-token", local_sigstore.gitlab_token(),
+        "--trust-config", str(local_sigstore.trust_config),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "but the release is signed with Sigstore" in result.output
+    assert not out.parent.exists()
+
+
 def test_without_a_policy_the_signers_own_key_is_checked(
     project: Path, key: Path, tmp_path: Path
 ) -> None:

@@ -211,11 +211,13 @@ def _check_output(output: Path) -> None:
 def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
     from chainproof.verify import load_policy
 
+    flags = {"require": _REQUIRED, **flags}
+    policy = load_policy(flags, options.verify_policy, options.project_dir)
+    if policy.key is not None:
+        return policy  # a managed key: no Sigstore trust root applies
+    # the signer's --trust-config/--staging, unless the policy names its own root
     return load_policy(
-        {"require": _REQUIRED, **flags},
-        options.verify_policy,
-        options.project_dir,
-        defaults=options.signing_trust,
+        flags, options.verify_policy, options.project_dir, defaults=options.signing_trust
     )
 
 
@@ -239,10 +241,26 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     with _stage("verify"):
         if policy_configured(options.verify_policy, options.project_dir):
             policy = _load_deploy_policy(options, {})
+            _check_signer_matches(policy, signer)
     if options.audit is not None:
         with _stage("audit"), _open_db(options.audit, options.project_dir) as _:
             pass  # the database exists, is ours and is fresh enough for the policy
     return ReleasePlan(options, source, signer, policy)
+
+
+def _check_signer_matches(policy: Policy, signer: str) -> None:
+    """A policy for the other kind of signer would fail the verify stage after the build."""
+    where = f"The deploy policy{f' in {policy.origin}' if policy.origin else ''}"
+    if signer == "key" and policy.key is None and policy.has_signer:
+        raise UsageError(
+            f"{where} expects a Sigstore signer, but --signer key was given.",
+            hint="Pass --policy with a [verify] key = PUBKEY for key-signed releases.",
+        )
+    if signer != "key" and policy.key is not None:
+        raise UsageError(
+            f"{where} expects the key {policy.key}, but the release is signed with Sigstore.",
+            hint="Sign with --signer key --key FILE, or pass --policy with an identity policy.",
+        )
 
 
 @contextlib.contextmanager
