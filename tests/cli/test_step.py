@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -64,3 +65,19 @@ def test_step_name_that_cannot_name_a_link_file(workdir: Path, name: str) -> Non
     assert result.exit_code == 2, result.output
     assert "step name" in result.output
     assert sorted(p.name for p in workdir.iterdir()) == ["dev.key", "dev.pub"]
+
+
+def test_command_output_is_shown(workdir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """in-toto-run would discard it; a failing test run must show why. With --json it goes to
+    stderr, so stdout stays the JSON summary."""
+    code = "print('from the step')"
+    args = ["step", "test", "--key", "dev.key", "--links", "links"]
+    result = CliRunner().invoke(app, [*args, "--", sys.executable, "-c", code])
+    assert result.exit_code == 0, result.output
+    assert "from the step" in capfd.readouterr().out
+    result = CliRunner().invoke(app, [*args, "--json", "--", sys.executable, "-c", code])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["step"] == "test"
+    captured = capfd.readouterr()
+    assert "from the step" in captured.err
+    assert "from the step" not in captured.out

@@ -53,6 +53,7 @@ def command(
             list(ctx.args),
             links,
             git_materials=git_materials,
+            output_to_stderr=json_output,  # stdout is the JSON summary's
         )
         if json_output:
             emit_json({"step": name, "link": str(link)})

@@ -1,9 +1,14 @@
 """in-toto links (DSSE mode) signed with ``chainproof keygen`` keys.
 
-``record_step`` runs a command under in-toto's runlib and writes its link ``NAME.KEYID8.link``
-(``chainproof step``). ``source_materials`` and ``write_build_link`` record the build step of
-``chainproof build --link`` (and ``release``): materials are the git-tracked files, recorded
-before the build; products are the artifacts by file name, recorded after it.
+``record_step`` runs a command and writes its link ``NAME.KEYID8.link`` (``chainproof step``).
+``source_materials`` and ``write_build_link`` record the build step of ``chainproof build
+--link`` (and ``release``): materials are the git-tracked files, recorded before the build;
+products are the artifacts by file name, recorded after it.
+
+in-toto's ``in_toto_run`` is not used: the build runs in this process, not as a command, and
+``in_toto_run`` discards a command's output unless it records it into the link. Its runlib
+(``record_artifacts_as_dict``) and its Link and Envelope models are, so the links are what
+``in-toto-run --use-dsse`` writes.
 """
 
 from __future__ import annotations
@@ -116,6 +121,34 @@ def _product_artifacts(artifacts: Sequence[Path]) -> Artifacts:
     return products
 
 
+def _write_link(
+    name: str,
+    materials: Artifacts,
+    products: Artifacts,
+    command: Sequence[str],
+    byproducts: dict[str, Any],
+    signer: Signer,
+    link_dir: Path,
+) -> Path:
+    """``NAME.KEYID8.link``: in-toto's Link in its DSSE Envelope, signed, written atomically."""
+    from in_toto.models.link import FILENAME_FORMAT, Link
+    from in_toto.models.metadata import Envelope
+
+    link = Link(
+        name=name,
+        materials=dict(materials),
+        products=dict(products),
+        command=list(command),
+        byproducts=byproducts,
+        environment={},
+    )
+    envelope = Envelope.from_signable(link)
+    keyid = envelope.create_signature(signer).keyid
+    path: Path = link_dir / FILENAME_FORMAT.format(step_name=name, keyid=keyid)
+    atomic_write_text(path, canonical_json(envelope.to_dict()))
+    return path
+
+
 def write_build_link(
     materials: Artifacts,
     artifacts: Sequence[Path],
@@ -125,26 +158,19 @@ def write_build_link(
 ) -> Path:
     """Write ``build.KEYID8.link`` (DSSE, signed by ``signer``) into ``link_dir``, atomically.
 
-    ``materials`` come from :func:`source_materials` taken before the build. in-toto's
-    ``in_toto_run`` is not used: it runs the step as a subprocess, and the build runs in this
-    process; its Link and Envelope models are, so the link is what ``in-toto-run`` writes.
+    ``materials`` come from :func:`source_materials` taken before the build; the products
+    are ``artifacts``, by file name. Returns the link's path.
     """
-    from in_toto.models.link import FILENAME_FORMAT, Link
-    from in_toto.models.metadata import Envelope
+    products = _product_artifacts(artifacts)
+    return _write_link(BUILD_STEP, materials, products, command, {}, signer, link_dir)
 
-    link = Link(
-        name=BUILD_STEP,
-        materials=dict(materials),
-        products=_product_artifacts(artifacts),
-        command=list(command),
-        byproducts={},
-        environment={},
-    )
-    envelope = Envelope.from_signable(link)
-    keyid = envelope.create_signature(signer).keyid
-    path: Path = link_dir / FILENAME_FORMAT.format(step_name=BUILD_STEP, keyid=keyid)
-    atomic_write_text(path, canonical_json(envelope.to_dict()))
-    return path
+
+def _record(paths: Sequence[str]) -> Artifacts:
+    """in-toto's recording of materials or products, relative to the working directory."""
+    from in_toto.runlib import record_artifacts_as_dict
+
+    recorded: Artifacts = record_artifacts_as_dict(list(paths), follow_symlink_dirs=True)
+    return recorded
 
 
 def record_step(
@@ -156,16 +182,17 @@ def record_step(
     command: Sequence[str],
     link_dir: Path,
     git_materials: bool = False,
+    output_to_stderr: bool = False,
 ) -> Path:
     """Run ``command`` recording materials before and products after; write the signed link
-    (DSSE, as ``in-toto-run --use-dsse``).
+    (DSSE, what ``in-toto-run --use-dsse`` writes).
 
     Paths are recorded relative to the working directory, as in-toto does; ``git_materials``
     adds every git-tracked file under it (what ``build --link`` records for the same tree).
+    The command's output is shown (on stderr with ``output_to_stderr``), not recorded:
+    in-toto's ``in_toto_run`` would discard it, and a failing test run must say why.
     Nothing is written if the command cannot run or exits non-zero.
     """
-    from in_toto.runlib import in_toto_run
-
     _check_step_name(name)
     if not command:
         raise UsageError(
@@ -179,32 +206,23 @@ def record_step(
     if git_materials:
         material_list += tracked_files(Path.cwd())
     prepare_link_dir(link_dir)
+    recorded = _record(material_list)
     try:
-        scratch_dir = tempfile.TemporaryDirectory(dir=link_dir, prefix=".step-")
+        done = subprocess.run(
+            list(command),
+            check=False,
+            timeout=STEP_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=2 if output_to_stderr else None,  # fd 2: the process's own stderr
+        )
+    except FileNotFoundError as exc:
+        raise InputError(f"Cannot run {command[0]!r}: command not found.") from exc
     except OSError as exc:
-        raise os_error(link_dir, exc, "write the link into") from exc
-    with scratch_dir as scratch:
-        try:
-            metadata: Any = in_toto_run(
-                name,
-                material_list,
-                [str(p) for p in products],
-                list(command),
-                signer=signer,
-                metadata_directory=scratch,
-                use_dsse=True,
-                timeout=STEP_TIMEOUT,
-            )
-        except FileNotFoundError as exc:
-            if exc.filename not in (None, command[0]):
-                raise  # not the command: the last-resort handler names the file
-            raise InputError(f"Cannot run {command[0]!r}: command not found.") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise InputError(f"The step's command ran longer than {STEP_TIMEOUT} s.") from exc
-        status = metadata.get_payload().byproducts.get("return-value")
-        if status != 0:
-            raise InputError(f"The step's command exited with {status}; no link was written.")
-        (written,) = Path(scratch).iterdir()
-        final = link_dir / written.name
-        os.replace(written, final)
-    return final
+        raise InputError(f"Cannot run {command[0]!r}: {exc.strerror}.") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"The step's command ran longer than {STEP_TIMEOUT} s.") from exc
+    if done.returncode != 0:
+        raise InputError(f"The step's command exited with {done.returncode}; no link was written.")
+    byproducts = {"stdout": "", "stderr": "", "return-value": done.returncode}
+    made = _record([str(p) for p in products])
+    return _write_link(name, recorded, made, command, byproducts, signer, link_dir)
