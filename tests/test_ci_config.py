@@ -1,0 +1,373 @@
+"""Our .gitlab-ci.yml and the users' template: valid YAML, only documented GitLab CI keywords,
+inputs declared and used, and every ``chainproof`` command line naming a real command and
+real options (also in the YAML and shell blocks of README.md and docs/)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from chainproof.cli.app import app
+from tests.docs_helpers import (
+    ROOT,
+    chainproof_invocations,
+    check_invocation,
+    markdown_blocks,
+    script_strings,
+    shell_commands,
+)
+
+PIPELINE = ROOT / ".gitlab-ci.yml"
+TEMPLATE = ROOT / "templates" / "chainproof.gitlab-ci.yml"
+MARKDOWN = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+
+# The keywords below are those of GitLab's CI/CD YAML syntax reference,
+# https://docs.gitlab.com/ci/yaml/ ("Global keywords", "Header keywords", "Job keywords" and
+# each keyword's sub-keys), and of https://docs.gitlab.com/ci/inputs/ for spec:inputs.
+# Only keywords that are documented belong here; a typo or an invented key fails the test.
+GLOBAL_KEYWORDS = {"default", "include", "stages", "variables", "workflow"}
+HEADER_KEYWORDS = {"spec"}
+SPEC_KEYWORDS = {"inputs", "component", "include"}
+INPUT_KEYWORDS = {"default", "description", "options", "regex", "type", "rules"}
+INPUT_TYPES = {"string", "number", "boolean", "array"}
+JOB_KEYWORDS = {
+    "after_script", "allow_failure", "artifacts", "before_script", "cache", "coverage",
+    "dast_configuration", "dependencies", "environment", "extends", "hooks", "identity",
+    "id_tokens", "image", "inherit", "interruptible", "manual_confirmation", "needs", "pages",
+    "parallel", "release", "resource_group", "retry", "rules", "run", "script", "secrets",
+    "services", "stage", "tags", "timeout", "trigger", "variables", "when",
+}  # fmt: skip
+DEFAULT_KEYWORDS = {
+    "after_script", "artifacts", "before_script", "cache", "hooks", "id_tokens", "image",
+    "interruptible", "retry", "services", "tags", "timeout",
+}  # fmt: skip
+ARTIFACTS_KEYWORDS = {
+    "paths", "exclude", "expire_in", "expose_as", "name", "public", "access", "reports",
+    "untracked", "when",
+}  # fmt: skip
+REPORTS_KEYWORDS = {
+    "accessibility", "annotations", "api_fuzzing", "browser_performance", "coverage_report",
+    "codequality", "container_scanning", "coverage_fuzzing", "cyclonedx", "dast",
+    "dependency_scanning", "dotenv", "junit", "load_performance", "metrics", "requirements",
+    "repository_xray", "sast", "secret_detection", "terraform",
+}  # fmt: skip
+RULES_KEYWORDS = {
+    "if", "changes", "exists", "allow_failure", "needs", "variables", "when", "interruptible",
+}  # fmt: skip
+ID_TOKEN_KEYWORDS = {"aud"}
+INCLUDE_KEYWORDS = {
+    "local", "project", "ref", "file", "remote", "template", "component", "inputs", "rules",
+    "integrity",
+}  # fmt: skip
+NEEDS_KEYWORDS = {"job", "artifacts", "optional", "pipeline", "project", "ref", "parallel"}
+WORKFLOW_KEYWORDS = {"name", "rules", "auto_cancel"}
+IMAGE_KEYWORDS = {"name", "entrypoint", "docker", "pull_policy"}
+WHEN_VALUES = {"on_success", "on_failure", "always", "manual", "delayed", "never"}
+DEFAULT_STAGES = {".pre", "build", "test", "deploy", ".post"}
+SCRIPT_KEYS = frozenset({"script", "before_script", "after_script", "run"})
+Template = tuple[dict[str, Any], str, dict[str, Any]]  # header, text after ---, configuration
+INPUT_REFERENCE = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]")
+
+
+def _keyword_problems(config: dict[str, Any], where: str) -> list[str]:
+    """Every key in a pipeline configuration that GitLab does not document where it is used."""
+    problems: list[str] = []
+
+    def unknown(mapping: object, allowed: set[str], at: str) -> None:
+        if not isinstance(mapping, dict):
+            problems.append(f"{where}: {at} must be a mapping")
+            return
+        problems.extend(f"{where}: {at}:{key} is not a GitLab CI keyword" for key in
+                        sorted(set(mapping) - allowed))  # fmt: skip
+
+    def job_like(job: dict[str, Any], allowed: set[str], at: str) -> None:
+        unknown(job, allowed, at)
+        if isinstance(job.get("artifacts"), dict):
+            unknown(job["artifacts"], ARTIFACTS_KEYWORDS, f"{at}:artifacts")
+            if "reports" in job["artifacts"]:
+                unknown(job["artifacts"]["reports"], REPORTS_KEYWORDS, f"{at}:artifacts:reports")
+        for rule in job.get("rules") or []:
+            unknown(rule, RULES_KEYWORDS, f"{at}:rules")
+            if isinstance(rule, dict) and rule.get("when", "on_success") not in WHEN_VALUES:
+                problems.append(f"{where}: {at}:rules:when {rule['when']!r} is not a value")
+        for name, token in (job.get("id_tokens") or {}).items():
+            unknown(token, ID_TOKEN_KEYWORDS, f"{at}:id_tokens:{name}")
+        for need in job.get("needs") or []:
+            if not isinstance(need, str):
+                unknown(need, NEEDS_KEYWORDS, f"{at}:needs")
+        if isinstance(job.get("image"), dict):
+            unknown(job["image"], IMAGE_KEYWORDS, f"{at}:image")
+        if job.get("when", "on_success") not in WHEN_VALUES:
+            problems.append(f"{where}: {at}:when {job['when']!r} is not a value")
+
+    for key, value in config.items():
+        if key == "default":
+            job_like(value, DEFAULT_KEYWORDS, "default")
+        elif key == "include":
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, str):
+                    unknown(item, INCLUDE_KEYWORDS, "include")
+        elif key == "workflow":
+            unknown(value, WORKFLOW_KEYWORDS, "workflow")
+        elif key in ("stages", "variables"):
+            continue
+        elif not isinstance(value, dict):
+            problems.append(f"{where}: {key!r} is neither a global keyword nor a job")
+        else:
+            job_like(value, JOB_KEYWORDS, key)
+            if not key.startswith(".") and not {"script", "trigger", "extends"} & set(value):
+                problems.append(f"{where}: job {key!r} has no script, trigger or extends")
+    return problems
+
+
+def _jobs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in config.items() if k not in GLOBAL_KEYWORDS and isinstance(v, dict)}
+
+
+def _structure_problems(config: dict[str, Any], where: str, stages: set[str] | None) -> list[str]:
+    """Jobs that extend, need or are staged in something the file does not define."""
+    jobs = _jobs(config)
+    problems = []
+    for name, job in jobs.items():
+        extends = job.get("extends") or []
+        for parent in [extends] if isinstance(extends, str) else extends:
+            if parent not in jobs:
+                problems.append(f"{where}: {name} extends unknown {parent!r}")
+        for need in job.get("needs") or []:
+            needed = need if isinstance(need, str) else need.get("job")
+            if needed not in jobs or str(needed).startswith("."):
+                problems.append(f"{where}: {name} needs unknown job {needed!r}")
+        stage = job.get("stage")
+        if stages is not None and stage is not None and stage not in stages:
+            problems.append(f"{where}: {name} is in undeclared stage {stage!r}")
+    return problems
+
+
+def _header_problems(header: dict[str, Any], body: str, where: str) -> list[str]:
+    """spec:inputs uses documented keys; every ``$[[ inputs.x ]]`` is declared; every
+    declared input is used (an input accepted and ignored is a defect)."""
+    problems = [f"{where}: {k} is not a header keyword" for k in set(header) - HEADER_KEYWORDS]
+    spec = header.get("spec") or {}
+    problems += [f"{where}: spec:{k} is not a keyword" for k in set(spec) - SPEC_KEYWORDS]
+    inputs: dict[str, Any] = spec.get("inputs") or {}
+    for name, definition in inputs.items():
+        definition = definition or {}
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            problems.append(f"{where}: input name {name!r} is not allowed")
+        problems += [
+            f"{where}: spec:inputs:{name}:{k} is not a keyword"
+            for k in sorted(set(definition) - INPUT_KEYWORDS)
+        ]
+        if definition.get("type", "string") not in INPUT_TYPES:
+            problems.append(f"{where}: input {name} has an unknown type")
+        options = definition.get("options")
+        if options is not None and "default" in definition and definition["default"] not in options:
+            problems.append(f"{where}: input {name}'s default is not one of its options")
+        if not definition.get("description"):
+            problems.append(f"{where}: input {name} is not documented (description)")
+    used = set(INPUT_REFERENCE.findall(body))
+    problems += [f"{where}: $[[ inputs.{n} ]] is not declared" for n in sorted(used - set(inputs))]
+    problems += [
+        f"{where}: input {n} is declared but never used" for n in sorted(set(inputs) - used)
+    ]
+    return problems
+
+
+def _command_problems(config: object, where: str) -> list[str]:
+    problems: list[str] = []
+    for script in script_strings(config, SCRIPT_KEYS):
+        for line in shell_commands(INPUT_REFERENCE.sub("INPUT", script)):
+            for args in chainproof_invocations(line):
+                problems += [f"{where}: {p}" for p in check_invocation(app, args)]
+    return problems
+
+
+def _load_template(path: Path = TEMPLATE) -> Template:
+    text = path.read_text(encoding="utf-8")
+    _, separator, body = text.partition("\n---\n")
+    assert separator, f"{path} has no header: spec, then ---"
+    documents = list(yaml.safe_load_all(text))
+    assert len(documents) == 2, "the template is a header and a configuration"
+    return documents[0], body, documents[1]
+
+
+def _check_all(pipeline: dict[str, Any], template: Template) -> list[str]:
+    header, body, config = template
+    stages = set(pipeline.get("stages") or DEFAULT_STAGES)
+    return [
+        *_keyword_problems(pipeline, ".gitlab-ci.yml"),
+        *_structure_problems(pipeline, ".gitlab-ci.yml", stages),
+        *_command_problems(pipeline, ".gitlab-ci.yml"),
+        *_header_problems(header, body, "template"),
+        *_keyword_problems(config, "template"),
+        *_structure_problems(config, "template", None),  # stages are the includer's
+        *_command_problems(config, "template"),
+    ]
+
+
+def test_pipeline_and_template_use_documented_keywords_and_real_commands() -> None:
+    pipeline = yaml.safe_load(PIPELINE.read_text(encoding="utf-8"))
+    assert _check_all(pipeline, _load_template()) == []
+
+
+def test_pipeline_dogfoods_a_keyless_release() -> None:
+    jobs = _jobs(yaml.safe_load(PIPELINE.read_text(encoding="utf-8")))
+    release, verify, publish = jobs["release"], jobs["verify"], jobs["publish"]
+    tags = [{"if": "$CI_COMMIT_TAG"}]
+    assert release["rules"] == tags
+    assert release["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    assert release["artifacts"]["reports"]["cyclonedx"] == ["release/sbom.cdx.json"]
+    assert any("chainproof release . -o release" in line for line in release["script"])
+    assert "--signer" not in " ".join(release["script"])  # keyless: sigstore is the default
+    assert "pip install -q --require-hashes -r requirements/main.txt" in release["script"][1]
+    assert verify["needs"] == ["release"]
+    assert any("--require provenance,sbom" in line for line in verify["script"])
+    assert publish["rules"] == [{"if": "$CI_COMMIT_TAG", "when": "manual"}]
+    assert any("--require-hashes -r requirements/publish.txt" in line for line in publish["script"])
+    upload = next(line for line in publish["script"] if "twine upload" in line)
+    # twine attaches only attestation files it is given, named <dist>.<kind>.attestation.
+    assert "--attestations" in upload
+    assert "release/*.publish.attestation" in upload
+
+
+def test_template_jobs_release_keyless_and_verify() -> None:
+    header, _, config = _load_template()
+    inputs = header["spec"]["inputs"]
+    assert "default" not in inputs["pip-install"]  # mandatory: nothing unpinned by default
+    release, verify = config["chainproof-release"], config["chainproof-verify"]
+    assert release["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    assert release["artifacts"]["reports"]["cyclonedx"] == ["$[[ inputs.output ]]/sbom.cdx.json"]
+    assert verify["needs"] == ["chainproof-release"]
+
+
+def test_docs_commands_exist_in_the_cli() -> None:
+    problems: list[str] = []
+    for path in MARKDOWN:
+        for block in markdown_blocks(path):
+            where = f"{path.relative_to(ROOT)}:{block.line}"
+            if block.lang == "yaml":
+                for document in yaml.safe_load_all(block.body):
+                    problems += _command_problems(document, where)
+            elif block.lang in ("sh", "console", "text", "shell", "bash", ""):
+                prompt = block.lang != "sh"  # elsewhere only `$ ` lines are commands
+                for line in shell_commands(block.body, prompt=prompt):
+                    for args in chainproof_invocations(line):
+                        problems += [f"{where}: {p}" for p in check_invocation(app, args)]
+    assert problems == []
+
+
+def test_docs_include_the_template_with_its_inputs() -> None:
+    """Every `include:` of the template in docs passes only declared inputs and every
+    mandatory one."""
+    inputs = _load_template()[0]["spec"]["inputs"]
+    mandatory = {name for name, spec in inputs.items() if "default" not in (spec or {})}
+    seen = 0
+    for path in MARKDOWN:
+        for block in markdown_blocks(path):
+            if block.lang != "yaml" or "chainproof.gitlab-ci.yml" not in block.body:
+                continue
+            for item in yaml.safe_load(block.body).get("include", []):
+                if isinstance(item, dict) and "chainproof.gitlab-ci.yml" in str(item):
+                    seen += 1
+                    given = set(item.get("inputs") or {})
+                    assert given <= set(inputs), (path, given - set(inputs))
+                    assert mandatory <= given, (path, mandatory - given)
+    assert seen, "no doc shows how to include the template"
+
+
+# Each check above must be able to fail: the same checks on bad snippets.
+
+BAD_PIPELINE = """
+stages: [test]
+image_typo: python:3.11
+defaults:
+  image: python:3.11
+test:
+  stage: tests
+  scirpt: [chainproof verify dist]
+  artifacts:
+    reports:
+      sbom: [x.json]
+    path: [dist/]
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: sometimes
+  id_tokens:
+    SIGSTORE_ID_TOKEN: {audience: sigstore}
+  needs: [nowhere]
+build:
+  script:
+    - chainproof verify dist --gitlab g/p --reff refs/tags/v1
+    - chainproof publish dist
+    - .venv/bin/chainproof db upgrade
+    - cd x && chainproof release . ${POLICY:+--polcy "$POLICY"}
+    - if true; then chainproof sign dist --keyless; fi
+    - echo chainproof --not-a-command
+"""
+
+BAD_TEMPLATE = """spec:
+  inputs:
+    used:
+      description: declared and used
+    unused:
+      description: declared, never used
+    typed:
+      description: wrong type
+      type: text
+      default: x
+    picky:
+      description: default outside its options
+      options: [a, b]
+      default: c
+    undocumented:
+      default: x
+      mandatory: true
+---
+job:
+  script:
+    - chainproof build $[[ inputs.used ]] $[[ inputs.typed ]] $[[ inputs.picky ]]
+    - chainproof build $[[ inputs.undocumented ]] $[[ inputs.missing ]] --bogus
+"""
+
+
+def test_the_checks_catch_bad_snippets(tmp_path: Path) -> None:
+    template = tmp_path / "template.yml"
+    template.write_text(BAD_TEMPLATE)
+    problems = "\n".join(_check_all(yaml.safe_load(BAD_PIPELINE), _load_template(template)))
+    expected = [
+        "'image_typo' is neither a global keyword nor a job",
+        "job 'defaults' has no script",
+        "test:scirpt is not a GitLab CI keyword",
+        "test:artifacts:reports:sbom is not a GitLab CI keyword",
+        "test:artifacts:path is not a GitLab CI keyword",
+        "test:rules:when 'sometimes' is not a value",
+        "test:id_tokens:SIGSTORE_ID_TOKEN:audience is not a GitLab CI keyword",
+        "test needs unknown job 'nowhere'",
+        "test is in undeclared stage 'tests'",
+        "chainproof verify has no option --reff",
+        "chainproof has no command 'publish'",
+        "chainproof db has no command 'upgrade'",
+        "chainproof release has no option --polcy",
+        "chainproof sign has no option --keyless",
+        "template: $[[ inputs.missing ]] is not declared",
+        "template: input unused is declared but never used",
+        "template: input typed has an unknown type",
+        "template: input picky's default is not one of its options",
+        "template: input undocumented is not documented",
+        "template: spec:inputs:undocumented:mandatory is not a keyword",
+        "template: chainproof build has no option --bogus",
+    ]
+    missing = [line for line in expected if line not in problems]
+    assert missing == [], problems
+    assert "--not-a-command" not in problems  # `echo chainproof` is not a chainproof command
+
+
+def test_template_without_header_is_refused(tmp_path: Path) -> None:
+    template = tmp_path / "template.yml"
+    template.write_text("job:\n  script: [chainproof build]\n")
+    with pytest.raises(AssertionError, match="no header"):
+        _load_template(template)

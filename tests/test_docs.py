@@ -1,0 +1,180 @@
+"""The how-tos' commands run. The blocks marked ``<!-- tested -->`` in docs/release-engineer.md
+and docs/deploy.md run in order in a fresh git copy of examples/hello (signed with a key: no
+OIDC in tests); those of docs/consumer.md run beside real published signatures, offline. The
+README's quickstart (the release engineer's main command) is run by its own test."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.docs_helpers import ROOT, Block, markdown_blocks
+
+DOCS = ROOT / "docs"
+HELLO = ROOT / "examples" / "hello"
+ASSETS = ROOT / "tests" / "assets"
+PROJECT_PAGES = (DOCS / "release-engineer.md", DOCS / "deploy.md")
+CONSUMER_PAGES = (DOCS / "consumer.md",)
+SNAPSHOT = ASSETS / "audit" / "pypa-advisory-database-2024-10-10.tar.gz"
+_EXIT = re.compile(r"exit (\d+)")
+CANARY = "chainproof-docs-canary"  # fictitious
+
+
+def _environment(tmp: Path, db: Path | None = None) -> dict[str, str]:
+    """The user's shell: chainproof and the upstream tools of our venv on PATH, a cache of its
+    own, a git identity, and nothing from a CI job or a chainproof setting of the caller."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CHAINPROOF_", "SIGSTORE_", "GITLAB", "GITHUB_", "CI_"))
+        and k not in ("CI", "SOURCE_DATE_EPOCH", "VIRTUAL_ENV")
+    }
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["XDG_CACHE_HOME"] = str(tmp / "cache")
+    for role in ("AUTHOR", "COMMITTER"):
+        env[f"GIT_{role}_NAME"] = "Release Engineer"
+        env[f"GIT_{role}_EMAIL"] = "release@example.com"
+    if db is not None:
+        env["CHAINPROOF_DB"] = str(db)
+    return env
+
+
+def run_block(block: Block, cwd: Path, env: dict[str, str]) -> None:
+    """Run one marked block: write it (``file PATH``) or run it with bash -e, expecting exit
+    status 0 or the marker's ``exit N``."""
+    where = f"{block.path.name}:{block.line}"
+    marker = block.marker or ""
+    if marker.startswith("file "):
+        (cwd / marker.removeprefix("file ").strip()).write_text(block.body, encoding="utf-8")
+        return
+    expected = _EXIT.fullmatch(marker)
+    assert marker == "" or expected, f"{where}: unknown marker {marker!r}"
+    assert block.lang == "sh", f"{where}: only sh blocks run"
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", block.body],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    status = int(expected.group(1)) if expected else 0
+    assert result.returncode == status, (
+        f"{where} exited {result.returncode}, expected {status}:\n"
+        f"{block.body}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    )
+
+
+def run_pages(pages: tuple[Path, ...], cwd: Path, env: dict[str, str]) -> int:
+    """Run every marked block of ``pages`` in order; the number run."""
+    blocks = [b for page in pages for b in markdown_blocks(page) if b.marker is not None]
+    for block in blocks:
+        run_block(block, cwd, env)
+    return len(blocks)
+
+
+def fresh_advisory_db(tmp: Path, env: dict[str, str]) -> Path:
+    """The PyPA snapshot plus one fictitious advisory dated now, so that the database is not
+    stale and the audit gate of a release runs as it does against `chainproof db update`."""
+    records = tmp / "osv"
+    with tarfile.open(SNAPSHOT) as archive:
+        archive.extractall(records, filter="data")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    canary = {
+        "schema_version": "1.6.0",
+        "id": "CHAINPROOF-DOCS-0001",
+        "modified": now,
+        "published": now,
+        "summary": "Fictitious: dates the test database today.",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": CANARY}, "versions": ["0.0.1"]}],
+    }
+    (records / "CHAINPROOF-DOCS-0001.json").write_text(json.dumps(canary))
+    db = tmp / "advisories.sqlite3"
+    subprocess.run(
+        ["chainproof", "db", "import", str(records), "--db", str(db)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
+@pytest.mark.registry
+def test_release_engineer_and_deploy_how_tos_run(tmp_path: Path) -> None:
+    """A key-signed release of examples/hello with its policy and audit gate, then the deploy
+    job's verify, install, verify-env and audit, as the two pages say."""
+    project = tmp_path / "hello"
+    shutil.copytree(HELLO, project, ignore=shutil.ignore_patterns("release", "dist", ".venv"))
+    env = _environment(tmp_path)
+    env["CHAINPROOF_DB"] = str(fresh_advisory_db(tmp_path, env))
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
+        subprocess.run(["git", *command], cwd=project, env=env, check=True)
+    assert run_pages(PROJECT_PAGES, project, env) >= 5
+    manifest = json.loads((project / "release" / "release.json").read_text())
+    roles = {entry["role"] for entry in manifest["files"]}
+    assert {"artifact", "build-record", "sbom", "provenance", "sbom-attestation"} <= roles
+    assert (project / "vsa.json").is_file()
+
+
+def test_consumer_how_to_runs(tmp_path: Path) -> None:
+    """Real published files: a PEP 740 attestation from GitLab CI, a Sigstore bundle from
+    GitHub Actions, verified offline with chainproof and the upstream tools; an SBOM audited."""
+    work = tmp_path / "downloads"
+    shutil.copytree(ASSETS / "vectors", work)
+    for name in (SNAPSHOT.name, "app.cdx.json"):
+        shutil.copy(ASSETS / "audit" / name, work)
+    assert run_pages(CONSUMER_PAGES, work, _environment(tmp_path)) >= 4
+
+
+def test_every_how_to_has_commands_a_test_runs() -> None:
+    for page in (*PROJECT_PAGES, *CONSUMER_PAGES):
+        runnable = [b for b in markdown_blocks(page) if b.marker is not None and b.lang == "sh"]
+        assert runnable, f"{page.name} has no tested sh block"
+
+
+BAD_PAGE = """# a page
+<!-- tested -->
+```sh
+true
+```
+
+<!-- tested: file policy.toml -->
+```toml
+[verify]
+```
+
+{block}
+"""
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ("<!-- tested -->\n```sh\necho half && false\necho never\n```", "exited 1, expected 0"),
+        ("<!-- tested: exit 1 -->\n```sh\ntrue\n```", "exited 0, expected 1"),
+        ("<!-- tested: exit 2 -->\n```sh\nexit 1\n```", "exited 1, expected 2"),
+        ("<!-- tested: maybe -->\n```sh\ntrue\n```", "unknown marker 'maybe'"),
+        ("<!-- tested -->\n```yaml\nscript: [true]\n```", "only sh blocks run"),
+    ],
+)
+def test_a_failing_block_fails_the_test(tmp_path: Path, block: str, message: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(BAD_PAGE.format(block=block))
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_pages((page,), tmp_path, _environment(tmp_path))
+    assert (tmp_path / "policy.toml").read_text() == "[verify]\n"
+
+
+def test_unmarked_blocks_do_not_run(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```sh\nfalse\n```\n\n<!-- tested: exit 3 -->\n```sh\nexit 3\n```\n")
+    assert run_pages((page,), tmp_path, _environment(tmp_path)) == 1
