@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chainproof.audit.gate import AuditGate, check_gate, run_gate
 from chainproof.errors import ChainproofError, InputError, UsageError, VerificationFailed
 from chainproof.fileio import atomic_write_bytes, atomic_write_text, default_mode, os_error
 from chainproof.models import SBOM_NAME
@@ -33,11 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STAGES",
-    "AuditGate",
     "ReleaseOptions",
     "ReleasePlan",
     "ReleaseResult",
-    "audit_gate",
     "make_release",
     "plan_release",
 ]
@@ -45,33 +44,6 @@ __all__ = [
 STAGES = ("build", "sbom", "audit", "sign", "verify")
 # A release writes both attestations, so its own check always requires both.
 _REQUIRED = "provenance,sbom"
-
-
-@dataclass(frozen=True)
-class AuditGate:
-    """The audit stage's settings: ``policy`` None means the project's ``[audit]``."""
-
-    db: Path
-    policy: Path | None = None
-    fail_on: str | None = None
-
-
-def audit_gate(
-    project_dir: Path, db: Path | None, policy: Path | None, fail_on: str | None, skip: bool
-) -> AuditGate | None:
-    """The audit stage runs when asked for (--db, --audit-policy, --fail-on) or when the
-    project configures ``[audit]``; ``skip`` (--no-audit) turns it off."""
-    from chainproof.audit.db import resolve_db_path
-    from chainproof.config import load_section
-
-    asked = any(v is not None for v in (db, policy, fail_on))
-    if skip:
-        if asked:
-            raise UsageError("--no-audit contradicts --db, --audit-policy and --fail-on.")
-        return None
-    if not asked and not (project_dir.is_dir() and load_section("audit", None, project_dir)[0]):
-        return None
-    return AuditGate(resolve_db_path(db), policy, fail_on)
 
 
 @dataclass(frozen=True)
@@ -243,8 +215,8 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
             policy = _load_deploy_policy(options, {})
             _check_signer_matches(policy, signer)
     if options.audit is not None:
-        with _stage("audit"), _open_db(options.audit, options.project_dir) as _:
-            pass  # the database exists, is ours and is fresh enough for the policy
+        with _stage("audit"):
+            check_gate(options.audit, options.project_dir)
     return ReleasePlan(options, source, signer, policy)
 
 
@@ -261,55 +233,6 @@ def _check_signer_matches(policy: Policy, signer: str) -> None:
             f"{where} expects the key {policy.key}, but the release is signed with Sigstore.",
             hint="Sign with --signer key --key FILE, or pass --policy with an identity policy.",
         )
-
-
-@contextlib.contextmanager
-def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str | None]]:
-    """The advisory database, the audit policy and a staleness warning (or InputError)."""
-    from datetime import UTC, datetime
-
-    from chainproof.audit.db import AdvisoryDB
-    from chainproof.audit.engine import check_freshness
-    from chainproof.audit.policy import load_policy, threshold
-
-    if gate.fail_on is not None:
-        threshold(gate.fail_on)
-    rules = load_policy(gate.policy, project_dir)
-    with AdvisoryDB(gate.db) as database:
-        warning = check_freshness(
-            database.status, rules.max_db_age_days, rules.stale_db == "warn", datetime.now(UTC)
-        )
-        yield database, rules, warning
-
-
-def _audit(gate: AuditGate, project_dir: Path, sbom: Path, reporter: Reporter) -> AuditReport:
-    from chainproof.audit.engine import run_audit
-    from chainproof.audit.inputs import read_target
-    from chainproof.errors import FindingsOverThreshold
-
-    with _open_db(gate, project_dir) as (database, rules, warning):
-        report = run_audit(
-            read_target("sbom", sbom),
-            database,
-            rules,
-            gate.fail_on.lower() if gate.fail_on else None,
-            warnings=(warning,) if warning else (),
-            reporter=reporter,
-        )
-    for line in report.warnings:
-        reporter.log(f"Audit: {line}")
-    failure = report.failure()
-    if failure is not None:
-        over = report.over_threshold
-        named = ", ".join(f"{f.id} in {f.component.name} {f.component.version}" for f in over[:3])
-        more = ", ..." if len(over) > 3 else ""
-        reason = failure.removeprefix("The audit failed: ").rstrip(".")
-        raise FindingsOverThreshold(
-            f"{reason} ({named}{more})." if named else f"{reason}.",
-            hint="Run `chainproof audit --sbom` for the findings; upgrade, or add an exception "
-            "with a reason, an approver and an expiry date to the policy.",
-        )
-    return report
 
 
 def _own_signer_policy(
@@ -395,7 +318,7 @@ def make_release(
         audit = None
         if options.audit is not None:
             with _stage("audit"):
-                audit = _audit(options.audit, options.project_dir, staging / SBOM_NAME, reporter)
+                audit = run_gate(options.audit, options.project_dir, staging / SBOM_NAME, reporter)
         with _stage("sign"):
             inputs = read_release(staging, None, reporter)
             chosen = signer(reporter)

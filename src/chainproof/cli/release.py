@@ -111,10 +111,11 @@ def command(
     key or identity). OUTPUT, with release.json, appears only if every stage passed.
     """
     with handle_errors():
+        from chainproof.audit.gate import audit_gate
         from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import signer_factory
         from chainproof.config import env_setting
-        from chainproof.release import ReleaseOptions, audit_gate, make_release, plan_release
+        from chainproof.release import ReleaseOptions, make_release, plan_release
 
         from_env = env_setting("verify_policy")
         make_signer = signer_factory(
