@@ -113,7 +113,12 @@ def test_release_engineer_and_deploy_how_tos_run(tmp_path: Path) -> None:
     """A key-signed release of examples/hello with its policy and audit gate, then the deploy
     job's verify, install, verify-env and audit, as the two pages say."""
     project = tmp_path / "hello"
-    shutil.copytree(HELLO, project, ignore=shutil.ignore_patterns("release", "dist", ".venv"))
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z", "."], cwd=HELLO, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, tracked):  # what a clone has: no local keys, builds or releases
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(HELLO / name, project / name)
     env = _environment(tmp_path)
     env["CHAINPROOF_DB"] = str(fresh_advisory_db(tmp_path, env))
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
@@ -178,3 +183,46 @@ def test_unmarked_blocks_do_not_run(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("```sh\nfalse\n```\n\n<!-- tested: exit 3 -->\n```sh\nexit 3\n```\n")
     assert run_pages((page,), tmp_path, _environment(tmp_path)) == 1
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's id for a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def broken_links(page: Path) -> list[str]:
+    """Relative links of ``page`` whose file or heading does not exist."""
+    broken = []
+    for target in _LINK.findall(page.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # an absolute URL: not ours to check offline
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            broken.append(f"{page.name}: {target}: no such file")
+        elif anchor and linked.suffix == ".md":
+            headings = re.findall(r"^#+ (.*)$", linked.read_text(encoding="utf-8"), re.M)
+            if anchor not in {_anchor(h) for h in headings}:
+                broken.append(f"{page.name}: {target}: no such heading")
+    return broken
+
+
+def test_links_between_docs_resolve() -> None:
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    assert [problem for page in pages for problem in broken_links(page)] == []
+
+
+def test_a_broken_link_is_found(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n## The `[verify]` table: keys\n")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "[ok](other.md) [ok](other.md#the-verify-table-keys) [ok](#here) [web](https://x.test/y)"
+        "\n# Here\n[gone](missing.md) [bad anchor](other.md#nothing)\n"
+    )
+    assert broken_links(page) == [
+        "page.md: missing.md: no such file",
+        "page.md: other.md#nothing: no such heading",
+    ]
