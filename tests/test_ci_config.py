@@ -4,9 +4,13 @@ real options (also in the YAML and shell blocks of README.md and docs/)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -20,6 +24,9 @@ from tests.docs_helpers import (
     script_strings,
     shell_commands,
 )
+
+if TYPE_CHECKING:
+    from tests.sigstore_local import LocalSigstore
 
 PIPELINE = ROOT / ".gitlab-ci.yml"
 TEMPLATE = ROOT / "templates" / "chainproof.gitlab-ci.yml"
@@ -70,6 +77,7 @@ WHEN_VALUES = {"on_success", "on_failure", "always", "manual", "delayed", "never
 DEFAULT_STAGES = {".pre", "build", "test", "deploy", ".post"}
 SCRIPT_KEYS = frozenset({"script", "before_script", "after_script", "run"})
 Template = tuple[dict[str, Any], str, dict[str, Any]]  # header, text after ---, configuration
+Completed = subprocess.CompletedProcess[str]
 INPUT_REFERENCE = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]")
 
 
@@ -371,3 +379,135 @@ def test_template_without_header_is_refused(tmp_path: Path) -> None:
     template.write_text("job:\n  script: [chainproof build]\n")
     with pytest.raises(AssertionError, match="no header"):
         _load_template(template)
+
+
+# The template's jobs run: a tag pipeline simulated as GitLab runs it (inputs interpolated,
+# `extends` merged, job variables expanded, the script lines in one shell), against the local
+# Sigstore instance with a GitLab `id_tokens` token. The one change to the jobs: `chainproof` on
+# PATH is a wrapper that adds `--trust-config` (the local instance) to release and verify, since
+# the template signs with the public instance. The before_script (pip install) is not run: the
+# jobs use the chainproof of this checkout.
+
+
+def _merged(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """GitLab's `extends`: mappings merge key by key, anything else the child replaces."""
+    merged = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _expand(value: str, env: dict[str, str]) -> str:
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), value)
+
+
+def _input_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def template_job(name: str, given: dict[str, str], template: Path = TEMPLATE) -> dict[str, Any]:
+    """One job of the template as GitLab would create it with the inputs ``given``."""
+    header, body, _ = _load_template(template)
+    inputs = header["spec"]["inputs"]
+    values = {k: given.get(k, (spec or {}).get("default")) for k, spec in inputs.items()}
+    missing = [k for k, v in values.items() if v is None]
+    assert not missing, f"mandatory inputs not given: {missing}"
+    text = INPUT_REFERENCE.sub(lambda m: _input_text(values[m.group(1)]), body)
+    config: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    job = config[name]
+    extends = job.get("extends")
+    for parent in [extends] if isinstance(extends, str) else extends or []:
+        job = _merged(config[parent], {k: v for k, v in job.items() if k != "extends"})
+    return job
+
+
+def run_job(job: dict[str, Any], cwd: Path, env: dict[str, str]) -> Completed:
+    variables = job.get("variables") or {}
+    for name, value in variables.items():  # GitLab takes strings (and numbers), not null
+        assert isinstance(value, str | int | float), f"{name}: {value!r} is not a string"
+        assert not isinstance(value, bool), f"{name}: {value!r} is not a string"
+    variables = {k: _expand(str(v), env) for k, v in variables.items()}
+    return subprocess.run(
+        ["bash", "-e", "-c", "\n".join(job["script"])],
+        cwd=cwd,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.registry
+def test_template_jobs_run_like_a_gitlab_tag_pipeline(
+    tmp_path: Path, local_sigstore: LocalSigstore
+) -> None:
+    project, tag = "group/hello", "v1.0.0"
+    checkout = tmp_path / "hello"
+    shutil.copytree(ROOT / "examples" / "hello", checkout, ignore=shutil.ignore_patterns("keys"))
+    (checkout / "chainproof.toml").write_text(
+        '[verify]\ngitlab = "group/hello"\n'
+        "identity-regex = 'https://gitlab\\.com/group/hello//\\.gitlab-ci\\.yml@refs/tags/v[0-9.]+'\n"
+        'require = ["provenance", "sbom"]\n'
+    )
+    git = {"GIT_AUTHOR_NAME": "ci", "GIT_AUTHOR_EMAIL": "ci@example.com"}
+    git |= {"GIT_COMMITTER_NAME": "ci", "GIT_COMMITTER_EMAIL": "ci@example.com"}
+    for command in (
+        ["init", "-q"],
+        ["remote", "add", "origin", f"https://gitlab.com/{project}.git"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "hello"],
+        ["tag", tag],
+        ["checkout", "-q", "--detach", tag],  # as a runner checks out a tag pipeline
+    ):
+        subprocess.run(["git", *command], cwd=checkout, env={**os.environ, **git}, check=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "chainproof"
+    real = Path(sys.executable).parent / "chainproof"
+    wrapper.write_text(
+        f'#!/bin/sh\ncase "$1" in release|verify) exec "{real}" "$@" --trust-config '
+        f'"{local_sigstore.trust_config}";; esac\nexec "{real}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CHAINPROOF_", "SIGSTORE_", "CI_", "GITLAB", "GITHUB_"))
+    }
+    env |= {
+        "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "CI": "true",
+        "GITLAB_CI": "true",
+        "CI_SERVER_URL": "https://gitlab.com",
+        "CI_PROJECT_PATH": project,
+        "CI_COMMIT_TAG": tag,
+        "CI_COMMIT_SHA": commit,
+        "CI_RUNNER_ID": "5000",
+        "CI_JOB_URL": f"https://gitlab.com/{project}/-/jobs/4000",
+    }
+    inputs = {"pip-install": "chainproof", "db-update": "false"}
+    release = template_job("chainproof-release", inputs)
+    token = local_sigstore.gitlab_token(project, f"refs/tags/{tag}", claims={"sha": commit})
+    assert set(release["id_tokens"]) == {"SIGSTORE_ID_TOKEN"}
+    done = run_job(release, checkout, {**env, "SIGSTORE_ID_TOKEN": token})
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = {p.name for p in (checkout / "release").iterdir()}
+    assert {"release.json", "provenance.sigstore.json", "sbom.intoto.sigstore.json"} <= names
+    assert any(n.endswith(".whl.publish.attestation") for n in names)
+    assert release["artifacts"]["reports"]["cyclonedx"] == ["release/sbom.cdx.json"]
+    # The verify job has no token: it only reads the release job's artifacts.
+    verify = template_job("chainproof-verify", inputs)
+    checked = run_job(verify, checkout, env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"gitlab.com/{project}//.gitlab-ci.yml@refs/tags/{tag}" in checked.stdout
+    # The same job for another tag than the one signed refuses the release.
+    other = run_job(verify, checkout, {**env, "CI_COMMIT_TAG": "v9.9.9"})
+    assert other.returncode == 1, other.stdout + other.stderr
+    assert "expected 'refs/tags/v9.9.9'" in other.stdout
