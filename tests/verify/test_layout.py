@@ -236,6 +236,26 @@ def test_artifact_not_built_fails(chain: Path) -> None:
     assert verify().exit_code == 0
 
 
+def test_failing_inspection_fails(chain: Path) -> None:
+    def edit(layout: dict[str, Any]) -> None:
+        layout["inspect"][0]["run"] = ["python", "-c", "raise SystemExit(3)"]
+
+    _resign(chain, edit)
+    result = verify()
+    assert result.exit_code == 1
+    assert (
+        "in-toto verification failed: inspection 'unpack-wheel': its command exited with 3."
+        in reason(result)
+    )
+
+
+def test_inspection_command_not_installed_exits_3(chain: Path) -> None:
+    _resign(chain, lambda layout: layout["inspect"][0].update(run=["no-such-unpacker-xyz"]))
+    result = verify()
+    assert result.exit_code == 3, result.output
+    assert "could not run an inspection: 'no-such-unpacker-xyz' was not found." in (reason(result))
+
+
 def _unsigned(chain: Path) -> tuple[str, ...]:
     cli("layout", "init", "-o", "unsigned.layout", "--functionary", "builder.pub")
     return ("--layout", "unsigned.layout", "--layout-key", "owner.pub")

@@ -108,9 +108,12 @@ def _reason(exc: Exception, layout: Any, link_dir: Path, cwd: Path) -> str:
         return _missing_link(step.group(1), link_dir, cwd) if step else first
     if isinstance(exc, errors.RuleVerificationError):
         return _rule_failure(layout, str(exc))
-    if isinstance(exc, errors.BadReturnValueError):
-        names = [i.name for i in layout.inspect if " ".join(i.run) in str(exc)]
-        return f"inspection '{names[0]}': {first}" if names else first
+    if isinstance(exc, errors.BadReturnValueError):  # in-toto names the command as a list
+        names = [i.name for i in layout.inspect if f"command '{i.run}'" in first]
+        status = re.search(r"return value '([^']*)'", first)
+        if names and status:
+            return f"inspection '{names[0]}': its command exited with {status.group(1)}"
+        return first
     return f"{type(exc).__name__}: {first}"
 
 
