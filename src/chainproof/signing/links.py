@@ -35,7 +35,6 @@ __all__ = [
     "prepare_link_dir",
     "record_step",
     "source_materials",
-    "tracked_files",
     "write_build_link",
 ]
 
@@ -67,7 +66,7 @@ def prepare_link_dir(link_dir: Path) -> None:
         raise os_error(link_dir, exc, "write the link into") from exc
 
 
-def tracked_files(directory: Path) -> list[str]:
+def _tracked_files(directory: Path) -> list[str]:
     """Every file git tracks under ``directory``, relative to it (``git ls-files``);
     submodules (directories) are left out: their files belong to another repository."""
     try:
@@ -98,7 +97,7 @@ def source_materials(project_dir: Path) -> Artifacts:
 
     if not project_dir.is_dir():
         raise InputError(f"The project directory {project_dir} does not exist.")
-    files = tracked_files(project_dir)
+    files = _tracked_files(project_dir)
     try:
         recorded: Artifacts = record_artifacts_as_dict(files, base_path=str(project_dir))
     except OSError as exc:
@@ -202,11 +201,10 @@ def record_step(
         if not path.exists():
             raise InputError(f"The material {path} does not exist.")
     signer = load_signer(key, password)
-    material_list = [str(p) for p in materials]
-    if git_materials:
-        material_list += tracked_files(Path.cwd())
+    recorded = _record([str(p) for p in materials])
+    if git_materials:  # the very function build --link records with
+        recorded.update(source_materials(Path.cwd()))
     prepare_link_dir(link_dir)
-    recorded = _record(material_list)
     try:
         done = subprocess.run(
             list(command),
