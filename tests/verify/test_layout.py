@@ -18,6 +18,7 @@ from typer.testing import Result
 
 from tests.build.helpers import commit_all
 from tests.verify.layout_pipeline import (
+    MODULE,
     WHEEL,
     cli,
     make_pipeline,
@@ -183,6 +184,22 @@ def test_wheel_module_that_is_not_the_tested_source_fails(chain: Path) -> None:
     )
 
 
+def test_source_dir_prefix(chain: Path) -> None:
+    """--source-dir src: the wheel's demo.py is matched with the tested src/demo.py."""
+    (chain / "project" / "demo.py").unlink()
+    (chain / "project" / "src").mkdir()
+    (chain / "project" / "src" / "demo.py").write_text(MODULE)
+    commit_all(chain / "project")
+    record_test_step(chain)
+    record_build(chain, output="release2")
+    assert verify(target="release2").exit_code == 1, "no demo.py at the top level any more"
+    args = ["--functionary", "test=tester.pub", "--functionary", "build=builder.pub"]
+    assert cli("layout", "init", "--force", "--source-dir", "src", *args).exit_code == 0
+    assert cli("layout", "sign", "root.layout", "--key", "owner.key").exit_code == 0
+    result = verify(target="release2")
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("step", ["test", "build"])
 def test_required_link_missing_fails(chain: Path, step: str) -> None:
     for link in (chain / "links").glob(f"{step}.*.link"):
@@ -226,6 +243,7 @@ def test_artifact_not_built_fails(chain: Path) -> None:
     (chain / "other.tar.gz").write_bytes(b"not built here")
     result = verify(target="other.tar.gz")
     assert result.exit_code == 1
+    assert Path.cwd() == chain, "the inspection's directory was left"
     assert "inspection 'unpack-wheel': expected_materials rule 'DISALLOW *' matched" in (
         reason(result)
     )

@@ -31,8 +31,9 @@ def init(
     source_dir: Annotated[
         str | None,
         typer.Option(
+            metavar="DIR",
             help="Where the wheel's modules live in the source tree (default: src if ./src "
-            "exists, else the top level)."
+            "exists, else the top level).",
         ),
     ] = None,
     expires_days: Annotated[int, typer.Option(help="Days until the layout expires.")] = 365,
