@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import re
 import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +19,17 @@ from typing import Any
 import typer
 
 ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT / "tests" / "assets" / "audit" / "pypa-advisory-database-2024-10-10.tar.gz"
+CANARY = "chainproof-docs-canary"  # fictitious
 
 __all__ = [
     "ROOT",
+    "SNAPSHOT",
     "Block",
     "chainproof_invocations",
     "check_invocation",
+    "copy_tracked",
+    "fresh_advisory_db",
     "markdown_blocks",
     "script_strings",
     "shell_commands",
@@ -169,3 +180,40 @@ def script_strings(node: object, keys: frozenset[str]) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from script_strings(item, keys)
+
+
+def fresh_advisory_db(tmp: Path, env: dict[str, str]) -> Path:
+    """The PyPA snapshot plus one fictitious advisory dated now, so that the database is not
+    stale and the audit gate of a release runs as it does against `chainproof db update`."""
+    records = tmp / "osv"
+    with tarfile.open(SNAPSHOT) as archive:
+        archive.extractall(records, filter="data")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    canary = {
+        "schema_version": "1.6.0",
+        "id": "CHAINPROOF-DOCS-0001",
+        "modified": now,
+        "published": now,
+        "summary": "Fictitious: dates the test database today.",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": CANARY}, "versions": ["0.0.1"]}],
+    }
+    (records / "CHAINPROOF-DOCS-0001.json").write_text(json.dumps(canary))
+    db = tmp / "advisories.sqlite3"
+    subprocess.run(
+        [sys.executable, "-m", "chainproof", "db", "import", str(records), "--db", str(db)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
+def copy_tracked(source: Path, destination: Path) -> None:
+    """The files git tracks under ``source``, copied as a clone would have them (no local
+    keys, builds or releases)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "."], cwd=source, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, destination / name)

@@ -20,6 +20,8 @@ from tests.docs_helpers import (
     ROOT,
     chainproof_invocations,
     check_invocation,
+    copy_tracked,
+    fresh_advisory_db,
     markdown_blocks,
     script_strings,
     shell_commands,
@@ -446,7 +448,7 @@ def test_template_jobs_run_like_a_gitlab_tag_pipeline(
 ) -> None:
     project, tag = "group/hello", "v1.0.0"
     checkout = tmp_path / "hello"
-    shutil.copytree(ROOT / "examples" / "hello", checkout, ignore=shutil.ignore_patterns("keys"))
+    copy_tracked(ROOT / "examples" / "hello", checkout)
     (checkout / "chainproof.toml").write_text(
         '[verify]\ngitlab = "group/hello"\n'
         "identity-regex = 'https://gitlab\\.com/group/hello//\\.gitlab-ci\\.yml@refs/tags/v[0-9.]+'\n"
@@ -511,3 +513,19 @@ def test_template_jobs_run_like_a_gitlab_tag_pipeline(
     other = run_job(verify, checkout, {**env, "CI_COMMIT_TAG": "v9.9.9"})
     assert other.returncode == 1, other.stdout + other.stderr
     assert "expected 'refs/tags/v9.9.9'" in other.stdout
+
+    # The optional inputs reach chainproof: a deploy policy file and the audit threshold.
+    shutil.rmtree(checkout / "release")
+    (tmp_path / "deploy.toml").write_text(
+        f'[verify]\ngitlab = "{project}"\nref = "refs/tags/{tag}"\n'
+    )
+    inputs |= {"policy": str(tmp_path / "deploy.toml"), "fail-on": "critical", "output": "out"}
+    env["CHAINPROOF_DB"] = str(fresh_advisory_db(tmp_path, env))
+    release = template_job("chainproof-release", inputs)
+    done = run_job(release, checkout, {**env, "SIGSTORE_ID_TOKEN": token})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Audit:" in done.stdout
+    assert f"deploy policy in {tmp_path / 'deploy.toml'}" in done.stdout
+    checked = run_job(template_job("chainproof-verify", inputs), checkout, env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"policy: {tmp_path / 'deploy.toml'}" in checked.stdout

@@ -5,28 +5,31 @@ README's quickstart (the release engineer's main command) is run by its own test
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 
-from tests.docs_helpers import ROOT, Block, markdown_blocks
+from tests.docs_helpers import (
+    ROOT,
+    SNAPSHOT,
+    Block,
+    copy_tracked,
+    fresh_advisory_db,
+    markdown_blocks,
+)
 
 DOCS = ROOT / "docs"
 HELLO = ROOT / "examples" / "hello"
 ASSETS = ROOT / "tests" / "assets"
 PROJECT_PAGES = (DOCS / "release-engineer.md", DOCS / "deploy.md")
 CONSUMER_PAGES = (DOCS / "consumer.md",)
-SNAPSHOT = ASSETS / "audit" / "pypa-advisory-database-2024-10-10.tar.gz"
 _EXIT = re.compile(r"exit (\d+)")
-CANARY = "chainproof-docs-canary"  # fictitious
 
 
 def _environment(tmp: Path, db: Path | None = None) -> dict[str, str]:
@@ -82,43 +85,12 @@ def run_pages(pages: tuple[Path, ...], cwd: Path, env: dict[str, str]) -> int:
     return len(blocks)
 
 
-def fresh_advisory_db(tmp: Path, env: dict[str, str]) -> Path:
-    """The PyPA snapshot plus one fictitious advisory dated now, so that the database is not
-    stale and the audit gate of a release runs as it does against `chainproof db update`."""
-    records = tmp / "osv"
-    with tarfile.open(SNAPSHOT) as archive:
-        archive.extractall(records, filter="data")
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    canary = {
-        "schema_version": "1.6.0",
-        "id": "CHAINPROOF-DOCS-0001",
-        "modified": now,
-        "published": now,
-        "summary": "Fictitious: dates the test database today.",
-        "affected": [{"package": {"ecosystem": "PyPI", "name": CANARY}, "versions": ["0.0.1"]}],
-    }
-    (records / "CHAINPROOF-DOCS-0001.json").write_text(json.dumps(canary))
-    db = tmp / "advisories.sqlite3"
-    subprocess.run(
-        ["chainproof", "db", "import", str(records), "--db", str(db)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return db
-
-
 @pytest.mark.registry
 def test_release_engineer_and_deploy_how_tos_run(tmp_path: Path) -> None:
     """A key-signed release of examples/hello with its policy and audit gate, then the deploy
     job's verify, install, verify-env and audit, as the two pages say."""
     project = tmp_path / "hello"
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z", "."], cwd=HELLO, capture_output=True, check=True, text=True
-    ).stdout.split("\0")
-    for name in filter(None, tracked):  # what a clone has: no local keys, builds or releases
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(HELLO / name, project / name)
+    copy_tracked(HELLO, project)
     env = _environment(tmp_path)
     env["CHAINPROOF_DB"] = str(fresh_advisory_db(tmp_path, env))
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "hello"]):
