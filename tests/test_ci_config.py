@@ -17,121 +17,35 @@ import yaml
 
 from chainproof.cli.app import app
 from tests.docs_helpers import (
+    DEFAULT_STAGES,
+    GLOBAL_KEYWORDS,
+    HEADER_KEYWORDS,
+    INPUT_KEYWORDS,
+    INPUT_REFERENCE,
+    INPUT_TYPES,
     ROOT,
+    SPEC_KEYWORDS,
+    Template,
     chainproof_invocations,
     check_invocation,
     copy_tracked,
     fresh_advisory_db,
+    keyword_problems,
+    load_template,
     markdown_blocks,
+    run_job,
     script_strings,
     shell_commands,
+    template_job,
 )
 
 if TYPE_CHECKING:
     from tests.sigstore_local import LocalSigstore
 
 PIPELINE = ROOT / ".gitlab-ci.yml"
-TEMPLATE = ROOT / "templates" / "chainproof.gitlab-ci.yml"
 MARKDOWN = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 
-# The keywords below are those of GitLab's CI/CD YAML syntax reference,
-# https://docs.gitlab.com/ci/yaml/ ("Global keywords", "Header keywords", "Job keywords" and
-# each keyword's sub-keys), and of https://docs.gitlab.com/ci/inputs/ for spec:inputs.
-# Only keywords that are documented belong here; a typo or an invented key fails the test.
-GLOBAL_KEYWORDS = {"default", "include", "stages", "variables", "workflow"}
-HEADER_KEYWORDS = {"spec"}
-SPEC_KEYWORDS = {"inputs", "component", "include"}
-INPUT_KEYWORDS = {"default", "description", "options", "regex", "type", "rules"}
-INPUT_TYPES = {"string", "number", "boolean", "array"}
-JOB_KEYWORDS = {
-    "after_script", "allow_failure", "artifacts", "before_script", "cache", "coverage",
-    "dast_configuration", "dependencies", "environment", "extends", "hooks", "identity",
-    "id_tokens", "image", "inherit", "interruptible", "manual_confirmation", "needs", "pages",
-    "parallel", "release", "resource_group", "retry", "rules", "run", "script", "secrets",
-    "services", "stage", "tags", "timeout", "trigger", "variables", "when",
-}  # fmt: skip
-DEFAULT_KEYWORDS = {
-    "after_script", "artifacts", "before_script", "cache", "hooks", "id_tokens", "image",
-    "interruptible", "retry", "services", "tags", "timeout",
-}  # fmt: skip
-ARTIFACTS_KEYWORDS = {
-    "paths", "exclude", "expire_in", "expose_as", "name", "public", "access", "reports",
-    "untracked", "when",
-}  # fmt: skip
-REPORTS_KEYWORDS = {
-    "accessibility", "annotations", "api_fuzzing", "browser_performance", "coverage_report",
-    "codequality", "container_scanning", "coverage_fuzzing", "cyclonedx", "dast",
-    "dependency_scanning", "dotenv", "junit", "load_performance", "metrics", "requirements",
-    "repository_xray", "sast", "secret_detection", "terraform",
-}  # fmt: skip
-RULES_KEYWORDS = {
-    "if", "changes", "exists", "allow_failure", "needs", "variables", "when", "interruptible",
-}  # fmt: skip
-ID_TOKEN_KEYWORDS = {"aud"}
-INCLUDE_KEYWORDS = {
-    "local", "project", "ref", "file", "remote", "template", "component", "inputs", "rules",
-    "integrity",
-}  # fmt: skip
-NEEDS_KEYWORDS = {"job", "artifacts", "optional", "pipeline", "project", "ref", "parallel"}
-WORKFLOW_KEYWORDS = {"name", "rules", "auto_cancel"}
-IMAGE_KEYWORDS = {"name", "entrypoint", "docker", "pull_policy"}
-WHEN_VALUES = {"on_success", "on_failure", "always", "manual", "delayed", "never"}
-DEFAULT_STAGES = {".pre", "build", "test", "deploy", ".post"}
 SCRIPT_KEYS = frozenset({"script", "before_script", "after_script", "run"})
-Template = tuple[dict[str, Any], str, dict[str, Any]]  # header, text after ---, configuration
-Completed = subprocess.CompletedProcess[str]
-INPUT_REFERENCE = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*(?:\|[^\]]*)?\]\]")
-
-
-def _keyword_problems(config: dict[str, Any], where: str) -> list[str]:
-    """Every key in a pipeline configuration that GitLab does not document where it is used."""
-    problems: list[str] = []
-
-    def unknown(mapping: object, allowed: set[str], at: str) -> None:
-        if not isinstance(mapping, dict):
-            problems.append(f"{where}: {at} must be a mapping")
-            return
-        problems.extend(f"{where}: {at}:{key} is not a GitLab CI keyword" for key in
-                        sorted(set(mapping) - allowed))  # fmt: skip
-
-    def job_like(job: dict[str, Any], allowed: set[str], at: str) -> None:
-        unknown(job, allowed, at)
-        if isinstance(job.get("artifacts"), dict):
-            unknown(job["artifacts"], ARTIFACTS_KEYWORDS, f"{at}:artifacts")
-            if "reports" in job["artifacts"]:
-                unknown(job["artifacts"]["reports"], REPORTS_KEYWORDS, f"{at}:artifacts:reports")
-        for rule in job.get("rules") or []:
-            unknown(rule, RULES_KEYWORDS, f"{at}:rules")
-            if isinstance(rule, dict) and rule.get("when", "on_success") not in WHEN_VALUES:
-                problems.append(f"{where}: {at}:rules:when {rule['when']!r} is not a value")
-        for name, token in (job.get("id_tokens") or {}).items():
-            unknown(token, ID_TOKEN_KEYWORDS, f"{at}:id_tokens:{name}")
-        for need in job.get("needs") or []:
-            if not isinstance(need, str):
-                unknown(need, NEEDS_KEYWORDS, f"{at}:needs")
-        if isinstance(job.get("image"), dict):
-            unknown(job["image"], IMAGE_KEYWORDS, f"{at}:image")
-        if job.get("when", "on_success") not in WHEN_VALUES:
-            problems.append(f"{where}: {at}:when {job['when']!r} is not a value")
-
-    for key, value in config.items():
-        if key == "default":
-            job_like(value, DEFAULT_KEYWORDS, "default")
-        elif key == "include":
-            for item in value if isinstance(value, list) else [value]:
-                if not isinstance(item, str):
-                    unknown(item, INCLUDE_KEYWORDS, "include")
-        elif key == "workflow":
-            unknown(value, WORKFLOW_KEYWORDS, "workflow")
-        elif key in ("stages", "variables"):
-            continue
-        elif not isinstance(value, dict):
-            problems.append(f"{where}: {key!r} is neither a global keyword nor a job")
-        else:
-            job_like(value, JOB_KEYWORDS, key)
-            if not key.startswith(".") and not {"script", "trigger", "extends"} & set(value):
-                problems.append(f"{where}: job {key!r} has no script, trigger or extends")
-    return problems
 
 
 def _jobs(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -196,24 +110,15 @@ def _command_problems(config: object, where: str) -> list[str]:
     return problems
 
 
-def _load_template(path: Path = TEMPLATE) -> Template:
-    text = path.read_text(encoding="utf-8")
-    _, separator, body = text.partition("\n---\n")
-    assert separator, f"{path} has no header: spec, then ---"
-    documents = list(yaml.safe_load_all(text))
-    assert len(documents) == 2, "the template is a header and a configuration"
-    return documents[0], body, documents[1]
-
-
 def _check_all(pipeline: dict[str, Any], template: Template) -> list[str]:
     header, body, config = template
     stages = set(pipeline.get("stages") or DEFAULT_STAGES)
     return [
-        *_keyword_problems(pipeline, ".gitlab-ci.yml"),
+        *keyword_problems(pipeline, ".gitlab-ci.yml"),
         *_structure_problems(pipeline, ".gitlab-ci.yml", stages),
         *_command_problems(pipeline, ".gitlab-ci.yml"),
         *_header_problems(header, body, "template"),
-        *_keyword_problems(config, "template"),
+        *keyword_problems(config, "template"),
         *_structure_problems(config, "template", None),  # stages are the includer's
         *_command_problems(config, "template"),
     ]
@@ -221,7 +126,7 @@ def _check_all(pipeline: dict[str, Any], template: Template) -> list[str]:
 
 def test_pipeline_and_template_use_documented_keywords_and_real_commands() -> None:
     pipeline = yaml.safe_load(PIPELINE.read_text(encoding="utf-8"))
-    assert _check_all(pipeline, _load_template()) == []
+    assert _check_all(pipeline, load_template()) == []
 
 
 def test_pipeline_dogfoods_a_keyless_release() -> None:
@@ -245,7 +150,7 @@ def test_pipeline_dogfoods_a_keyless_release() -> None:
 
 
 def test_template_jobs_release_keyless_and_verify() -> None:
-    header, _, config = _load_template()
+    header, _, config = load_template()
     inputs = header["spec"]["inputs"]
     assert "default" not in inputs["pip-install"]  # mandatory: nothing unpinned by default
     release, verify = config["chainproof-release"], config["chainproof-verify"]
@@ -273,7 +178,7 @@ def test_docs_commands_exist_in_the_cli() -> None:
 def test_docs_include_the_template_with_its_inputs() -> None:
     """Every `include:` of the template in docs passes only declared inputs and every
     mandatory one."""
-    inputs = _load_template()[0]["spec"]["inputs"]
+    inputs = load_template()[0]["spec"]["inputs"]
     mandatory = {name for name, spec in inputs.items() if "default" not in (spec or {})}
     seen = 0
     for path in MARKDOWN:
@@ -347,7 +252,7 @@ job:
 def test_the_checks_catch_bad_snippets(tmp_path: Path) -> None:
     template = tmp_path / "template.yml"
     template.write_text(BAD_TEMPLATE)
-    problems = "\n".join(_check_all(yaml.safe_load(BAD_PIPELINE), _load_template(template)))
+    problems = "\n".join(_check_all(yaml.safe_load(BAD_PIPELINE), load_template(template)))
     expected = [
         "'image_typo' is neither a global keyword nor a job",
         "job 'defaults' has no script",
@@ -380,66 +285,14 @@ def test_template_without_header_is_refused(tmp_path: Path) -> None:
     template = tmp_path / "template.yml"
     template.write_text("job:\n  script: [chainproof build]\n")
     with pytest.raises(AssertionError, match="no header"):
-        _load_template(template)
+        load_template(template)
 
 
-# The template's jobs run: a tag pipeline simulated as GitLab runs it (inputs interpolated,
-# `extends` merged, job variables expanded, the script lines in one shell), against the local
-# Sigstore instance with a GitLab `id_tokens` token. The one change to the jobs: `chainproof` on
-# PATH is a wrapper that adds `--trust-config` (the local instance) to release and verify, since
-# the template signs with the public instance. The before_script (pip install) is not run: the
-# jobs use the chainproof of this checkout.
-
-
-def _merged(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """GitLab's `extends`: mappings merge key by key, anything else the child replaces."""
-    merged = dict(parent)
-    for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _expand(value: str, env: dict[str, str]) -> str:
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), ""), value)
-
-
-def _input_text(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def template_job(name: str, given: dict[str, str], template: Path = TEMPLATE) -> dict[str, Any]:
-    """One job of the template as GitLab would create it with the inputs ``given``."""
-    header, body, _ = _load_template(template)
-    inputs = header["spec"]["inputs"]
-    values = {k: given.get(k, (spec or {}).get("default")) for k, spec in inputs.items()}
-    missing = [k for k, v in values.items() if v is None]
-    assert not missing, f"mandatory inputs not given: {missing}"
-    text = INPUT_REFERENCE.sub(lambda m: _input_text(values[m.group(1)]), body)
-    config: dict[str, dict[str, Any]] = yaml.safe_load(text)
-    job = config[name]
-    extends = job.get("extends")
-    for parent in [extends] if isinstance(extends, str) else extends or []:
-        job = _merged(config[parent], {k: v for k, v in job.items() if k != "extends"})
-    return job
-
-
-def run_job(job: dict[str, Any], cwd: Path, env: dict[str, str]) -> Completed:
-    variables = job.get("variables") or {}
-    for name, value in variables.items():  # GitLab takes strings (and numbers), not null
-        assert isinstance(value, str | int | float), f"{name}: {value!r} is not a string"
-        assert not isinstance(value, bool), f"{name}: {value!r} is not a string"
-    variables = {k: _expand(str(v), env) for k, v in variables.items()}
-    return subprocess.run(
-        ["bash", "-e", "-c", "\n".join(job["script"])],
-        cwd=cwd,
-        env={**env, **variables},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+# The template's jobs run: a tag pipeline simulated as GitLab runs it (docs_helpers.template_job
+# and run_job), against the local Sigstore instance with a GitLab `id_tokens` token. The one
+# change to the jobs: `chainproof` on PATH is a wrapper that adds `--trust-config` (the local
+# instance) to release and verify, since the template signs with the public instance. The
+# before_script (pip install) is not run: the jobs use the chainproof of this checkout.
 
 
 @pytest.mark.registry
