@@ -109,8 +109,10 @@ def public_key_pem(path: Path, password: bytes | None) -> bytes:
     """The SubjectPublicKeyInfo PEM of a private key file (what ``keygen`` writes to .pub)."""
     from cryptography.hazmat.primitives import serialization
 
-    return _load_private_key(path, password).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    return (
+        _load_private_key(path, password)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
 
