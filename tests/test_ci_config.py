@@ -131,6 +131,7 @@ def test_pipeline_and_template_use_documented_keywords_and_real_commands() -> No
 
 def test_pipeline_dogfoods_a_keyless_release() -> None:
     jobs = _jobs(yaml.safe_load(PIPELINE.read_text(encoding="utf-8")))
+    assert jobs["test"]["script"] == [".ci/run"]
     release, verify, publish = jobs["release"], jobs["verify"], jobs["publish"]
     tags = [{"if": "$CI_COMMIT_TAG"}]
     assert release["rules"] == tags
