@@ -5,6 +5,7 @@ failing stage leaves behind (nothing) and says (its name)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from typer.testing import CliRunner, Result
 from chainproof.cli.app import app
 from tests.build.helpers import commit_all, git, make_project
 from tests.sigstore_local import LocalSigstore
+from tests.verify.layout_pipeline import make_pipeline, pipeline_env
 
 runner = CliRunner()
 ADVISORY = "GHSA-cpte-stdp-0001"
@@ -333,3 +335,33 @@ def test_keyless_release_without_a_policy_checks_the_certificates_identity(
         "https://gitlab.com/group/project//.gitlab-ci.yml@refs/heads/main"
     )
     assert verify["policy"]["issuer"] == "https://gitlab.com"
+
+
+def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
+    """`release --link` puts the build step's in-toto link into the release (listed in
+    release.json); with the tester's link it satisfies the starter layout."""
+    base = make_pipeline(tmp_path / "pipeline")  # keys, project, test link, signed layout
+    with pipeline_env(base):
+        result = _run(
+            "release", "project", "-o", "rel", "--signer", "key", "--key", "builder.key",
+            "--link", "--json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        roles = {f["name"]: f["role"] for f in json.loads(result.stdout)["files"]}
+        (link,) = [name for name, role in roles.items() if role == "in-toto-link"]
+        assert link.startswith("build.")
+        links = base / "links"
+        for old in links.glob("build.*.link"):
+            old.unlink()  # the build link now comes from the release
+        shutil.copy(base / "rel" / link, links / link)
+        layout = ("--layout", "root.layout", "--layout-key", "owner.pub", "--links", "links")
+        verified = _run("verify", "rel", *layout, "--key", "builder.pub", "--require", "sbom")
+        assert verified.exit_code == 0, verified.output
+        # The tester's key cannot stand in for the builder's.
+        assert _run("verify", "rel", *layout, "--key", "tester.pub").exit_code == 1
+
+
+def test_link_needs_a_key_signer(project: Path, tmp_path: Path) -> None:
+    result = _run("release", str(project), "-o", str(tmp_path / "rel"), "--link")
+    assert result.exit_code == 2
+    assert "--link needs --signer key" in result.output

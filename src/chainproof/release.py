@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +61,7 @@ class ReleaseOptions:
     verify_policy: Path | None = None  # the deploy policy file; else the project's [verify]
     # the Sigstore trust the signer uses (trust-config / staging), also used to verify
     signing_trust: dict[str, Any] = field(default_factory=dict)
+    link_key: Path | None = None  # record the build step's in-toto link, signed with this key
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ReleasePlan:
                     "name": "build",
                     "installer": options.installer,
                     "check_reproducible": options.check_reproducible,
+                    "in_toto_link": options.link_key is not None,
                 },
                 {
                     "name": "sbom",
@@ -235,6 +237,20 @@ def _check_signer_matches(policy: Policy, signer: str) -> None:
         )
 
 
+def _start_link(options: ReleaseOptions, key: Path) -> Callable[[Sequence[Path], Path], Path]:
+    """Record the source as the build step's materials now, before the build; the returned
+    function writes the signed link (``build.KEYID8.link``) once the artifacts exist."""
+    from chainproof.signing import key_password, load_signer, source_materials, write_build_link
+
+    signer = load_signer(key, key_password())
+    materials = source_materials(options.project_dir)
+    command = ["chainproof", "release", str(options.project_dir), "-o", str(options.output_dir)]
+    command += ["--signer", "key", "--key", str(key), "--link"]
+    return lambda artifacts, directory: write_build_link(
+        materials, artifacts, signer, directory, command
+    )
+
+
 def _own_signer_policy(
     options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
 ) -> Policy:
@@ -283,6 +299,7 @@ def make_release(
 
     reporter = reporter or NullReporter()
     plan = plan_release(options, signer_kind)
+    link = None if options.link_key is None else _start_link(options, options.link_key)
     output = options.output_dir.expanduser().absolute()
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -306,6 +323,8 @@ def make_release(
                 raise VerificationFailed(
                     f"The build is not reproducible: {built.differences[0].sentence()}."
                 )
+            if link is not None:
+                link(built.artifact_paths, staging)
         with _stage("sbom"):
             target = Target.for_python(options.python_version, options.platforms)
             epoch = built.record.source_date_epoch

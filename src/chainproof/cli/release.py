@@ -90,6 +90,13 @@ def command(
         ),
     ] = None,
     no_audit: Annotated[bool, typer.Option("--no-audit", help="Skip the audit gate.")] = False,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link",
+            help="Also record the build step's in-toto link, signed with --key, into the release.",
+        ),
+    ] = False,
     policy: Annotated[
         Path | None,
         typer.Option(
@@ -115,8 +122,11 @@ def command(
         from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import signer_factory
         from chainproof.config import env_setting
+        from chainproof.errors import UsageError
         from chainproof.release import ReleaseOptions, make_release, plan_release
 
+        if link and signer != "key":
+            raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
         from_env = env_setting("verify_policy")
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
@@ -130,6 +140,7 @@ def command(
             audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),
             verify_policy=policy or (Path(from_env) if from_env else None),
             signing_trust={"trust-config": trust_config, "staging": staging},
+            link_key=key if link else None,
             **_sbom_settings(project_dir),
         )
         if dry_run:

@@ -21,6 +21,7 @@ ROLES = (
     "provenance",
     "sbom-attestation",
     "pep740-attestation",
+    "in-toto-link",
 )
 _WITH_SUBJECT = ("signature", "pep740-attestation")
 

@@ -232,6 +232,8 @@ def sign_release(
     if inputs.record is not None:
         record_bytes = (directory / BUILD_RECORD_NAME).read_bytes()
         entries.append(ManifestEntry.of_bytes(BUILD_RECORD_NAME, record_bytes, "build-record"))
+    for link in sorted(directory.glob("*.link")):  # `build --link`'s in-toto link
+        entries.append(ManifestEntry.of_bytes(link.name, link.read_bytes(), "in-toto-link"))
 
     jobs: list[_Job] = []
     suffix = signer.envelope_suffix
