@@ -198,3 +198,10 @@ def test_a_broken_link_is_found(tmp_path: Path) -> None:
         "page.md: missing.md: no such file",
         "page.md: other.md#nothing: no such heading",
     ]
+
+
+def test_policy_reference_names_every_verify_key() -> None:
+    from chainproof.verify.policy import POLICY_KEYS
+
+    text = (DOCS / "policy.md").read_text(encoding="utf-8")
+    assert [key for key in POLICY_KEYS if f"`{key}`" not in text] == []
