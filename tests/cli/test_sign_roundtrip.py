@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,20 @@ def test_keyless_release_verifies(local_sigstore: LocalSigstore, demo_release: P
         "--require",
         "provenance,sbom",
     )
+    vsa = demo_release.parent / "vsa.json"
     code, output = _run(
         *verify,
         "--ref",
         "refs/heads/main",
         "--builder-id",
         "https://gitlab.com/group/project/-/runners/42",
+        "--vsa",
+        str(vsa),
     )
     assert code == 0, output
+    # a gitlab-hosted runner signed, but the provenance was made inside the job: L1, not L2
+    levels = json.loads(vsa.read_text())["predicate"]["verifiedLevels"]
+    assert levels == ["SLSA_BUILD_LEVEL_1"]
     code, output = _run(*verify, "--ref", "refs/tags/v1.2.0")
     assert code == 1, output
     code, output = _run(*verify, "--ref", "refs/heads/main", "--builder-id", "https://x.invalid")

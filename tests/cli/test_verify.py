@@ -118,6 +118,20 @@ def test_vsa(vectors: Path, tmp_path: Path, passed: bool, monkeypatch: pytest.Mo
     assert predicate["verifiedLevels"] == (["SLSA_BUILD_LEVEL_0"] if passed else ["FAILED"])
 
 
+def test_vsa_with_a_relative_policy_path(
+    vectors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "deploy.toml").write_text(
+        '[verify]\ngithub = "trailofbits/rfc8785.py"\nref = "refs/tags/v0.1.2"\noffline = true\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = verify(str(vectors / WHEEL), "--policy", "deploy.toml", "--vsa", "vsa.json")
+    assert result.exit_code == 0, result.output
+    policy = json.loads((tmp_path / "vsa.json").read_text())["predicate"]["policy"]
+    assert policy["uri"] == (tmp_path / "deploy.toml").resolve().as_uri()
+
+
 def test_policy_file_needs_no_flags(vectors: Path, tmp_path: Path) -> None:
     policy = tmp_path / "chainproof.toml"
     policy.write_text(

@@ -33,21 +33,21 @@ def _now() -> str:
 
 
 def _levels(report: Report) -> list[str]:
+    """Build L1 at most: chainproof's provenance is generated and signed inside the user's
+    own CI job, by a step the build's other steps could tamper with. A hosted runner does not
+    change that (L2 needs the platform itself to generate the provenance; docs/slsa.md)."""
     if not report.passed:
         return ["FAILED"]
     if "provenance" not in report.policy.require:
         return ["SLSA_BUILD_LEVEL_0"]
-    hosted = all(
-        a.signer is not None and (a.signer.runner_environment or "").endswith("-hosted")
-        for a in report.artifacts
-    )
-    return ["SLSA_BUILD_LEVEL_2" if hosted else "SLSA_BUILD_LEVEL_1"]
+    return ["SLSA_BUILD_LEVEL_1"]
 
 
 def vsa_statement(report: Report, resource_uri: str) -> dict[str, Any]:
     """The VSA over every artifact of ``report``; PASSED only if the report passed."""
     policy_json = json.dumps(report.policy.to_json(), sort_keys=True).encode()
-    policy_uri = report.policy.origin.as_uri() if report.policy.origin else "chainproof:flags"
+    origin = report.policy.origin
+    policy_uri = origin.resolve().as_uri() if origin else "chainproof:flags"
     return {
         "_type": IN_TOTO_STATEMENT_V1,
         "subject": [{"name": a.name, "digest": {"sha256": a.sha256}} for a in report.artifacts],
