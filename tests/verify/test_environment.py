@@ -141,6 +141,25 @@ def test_added_package_is_listed(environment: tuple[Path, Path, Path]) -> None:
     assert verify_environment_against_sbom(sbom, str(python), frozenset({"Gamma"})).passed
 
 
+def _with_subject(sbom: Path, name: str, version: str) -> None:
+    data = json.loads(sbom.read_text(encoding="utf-8"))
+    data["metadata"]["component"].update(
+        name=name, version=version, purl=f"pkg:pypi/{name}@{version}"
+    )
+    sbom.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_the_release_the_sbom_describes_is_expected(environment: tuple[Path, Path, Path]) -> None:
+    """A deploy installs the release itself (the SBOM's metadata.component) with its
+    dependencies: it is not "added", but it must be at the SBOM's version."""
+    python, wheels, sbom = environment
+    install(python, wheels, "gamma==0.1")
+    _with_subject(sbom, "Gamma", "0.1")
+    assert verify_environment_against_sbom(sbom, str(python)).passed
+    _with_subject(sbom, "gamma", "0.2")
+    assert kinds(verify_environment_against_sbom(sbom, str(python))) == {("version", "gamma")}
+
+
 def test_changed_version_is_listed(environment: tuple[Path, Path, Path]) -> None:
     python, wheels, sbom = environment
     install(python, wheels, "beta==3.0")

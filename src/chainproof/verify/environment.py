@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 
 from chainproof.progress import NullReporter, Reporter
 
@@ -141,6 +141,18 @@ def _read(path: Path) -> str | None:
 _FILE_KINDS = {"modified": "modified", "missing": "file-missing"}
 
 
+def _subject(sbom: Any) -> tuple[NormalizedName, str] | None:
+    """The (normalised name, version) of the SBOM's ``metadata.component``, if it is a PyPI
+    package with a version; None otherwise."""
+    component = (sbom.get("metadata") or {}).get("component") if isinstance(sbom, dict) else None
+    if not isinstance(component, dict):
+        return None
+    purl, version = component.get("purl"), component.get("version")
+    if not (isinstance(purl, str) and purl.startswith("pkg:pypi/")) or not isinstance(version, str):
+        return None
+    return canonicalize_name(str(component.get("name") or "")), version
+
+
 def verify_environment_against_sbom(
     sbom: Path,
     python: str,
@@ -152,14 +164,23 @@ def verify_environment_against_sbom(
     from chainproof.sbom.environment import inspect_environment, verify_environment
 
     progress = reporter or NullReporter()
-    inventory = read_sbom(sbom).inventory
+    target = read_sbom(sbom)
     expected = {
-        canonicalize_name(c.name): c.version for c in inventory.components if not c.build_only
+        canonicalize_name(c.name): c.version
+        for c in target.inventory.components
+        if not c.build_only
     }
     env = inspect_environment(python)
     installed = {canonicalize_name(d.name): d.version for d in env.distributions}
     allowed = {canonicalize_name(n) for n in allow_extra}
     drift: list[Drift] = []
+    subject = _subject(target.sbom)
+    if subject is not None and subject[0] in installed and subject[0] not in expected:
+        # the release the SBOM describes, installed from its wheel: expected at its version
+        key, version = subject
+        allowed.add(key)
+        if not _same_version(installed[key], version):
+            drift.append(Drift(key, "version", expected=version, actual=installed[key]))
     for key, version in expected.items():
         if key not in installed:
             drift.append(Drift(key, "missing", expected=version))
