@@ -20,25 +20,18 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.sbom.helpers
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.*.helpers
 
+from tests.build.helpers import git_env
 from tests.sbom.helpers import download_sdist
 
 PROJECT = ("iniconfig", "2.0.0")
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_AUTHOR_DATE": "@1700000000 +0000",
-    "GIT_COMMITTER_DATE": "@1700000000 +0000",
-}
 
 
 def _fetch(work: Path) -> Path:
     name, version = PROJECT
     checkout = download_sdist(name, version, work)
-    env = {**os.environ, **GIT_ENV}
+    env = git_env()
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):
         subprocess.run(["git", "-C", str(checkout), *cmd], check=True, env=env)
     return checkout

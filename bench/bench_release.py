@@ -12,7 +12,6 @@ cache favours neither.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -22,12 +21,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}
+sys.path.insert(0, str(ROOT))  # tests.build.helpers
+
+from tests.build.helpers import git_env  # noqa: E402
 
 
 def _checkout(work: Path, env: dict[str, str]) -> Path:
@@ -50,7 +46,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     chainproof = str(Path(sys.executable).parent / "chainproof")
-    env = {**os.environ, **GIT_ENV}
+    env = git_env()
     times: dict[str, list[float]] = {"release": [], "stages": []}
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
         work = Path(tmp)

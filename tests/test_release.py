@@ -12,36 +12,19 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from chainproof.cli.app import app
 from chainproof.errors import InfrastructureError
-from tests.build.helpers import commit_all, make_project, registry_checkout
+from tests import release_helpers
+from tests.build.helpers import make_project, registry_checkout
+from tests.release_helpers import configure, key_release, run
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> Result:
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.output
-    return result
-
-
-@pytest.fixture
-def project(local_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    return make_project(tmp_path / "project", requires=("cptest-helper",))
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> Path:
-    assert _run("keygen", "-o", str(tmp_path / "release")).exit_code == 0
-    return tmp_path / "release"
+project = release_helpers.project  # the fixtures
+key = release_helpers.key
 
 
 def test_release_then_verify(project: Path, key: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "rel"
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", "--json"
     )
     assert result.exit_code == 0, result.output
@@ -58,7 +41,7 @@ def test_release_then_verify(project: Path, key: Path, tmp_path: Path) -> None:
     )
     # Nothing but the release itself: no staging directory left beside it.
     assert [p.name for p in out.parent.iterdir()] == ["rel"]
-    verified = _run(
+    verified = run(
         "verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom", "--json"
     )
     assert verified.exit_code == 0, verified.output
@@ -66,7 +49,7 @@ def test_release_then_verify(project: Path, key: Path, tmp_path: Path) -> None:
 
 def test_missing_key_is_refused_before_anything_is_created(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "rel"
-    result = _run(
+    result = run(
         "release",
         str(project),
         "-o",
@@ -85,21 +68,21 @@ def test_refuses_a_non_empty_release_directory(project: Path, key: Path, tmp_pat
     out = tmp_path / "rel"
     out.mkdir()
     (out / "old.whl").write_bytes(b"old")
-    result = _run("release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key")
+    result = run("release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key")
     assert result.exit_code == 2
     assert "not empty" in result.output
     assert [p.name for p in out.iterdir()] == ["old.whl"]
 
 
 def test_signer_flags_are_checked_before_building(tmp_path: Path) -> None:
-    result = _run("release", str(tmp_path / "nowhere"), "--signer", "key")
+    result = run("release", str(tmp_path / "nowhere"), "--signer", "key")
     assert result.exit_code == 2
     assert "--signer key needs --key" in result.output
 
 
 @pytest.mark.parametrize("token", ["", "eyJ.x.y"])
 def test_an_identity_token_is_never_ignored(tmp_path: Path, token: str) -> None:
-    result = _run(
+    result = run(
         "release",
         str(tmp_path / "nowhere"),
         "--signer",
@@ -113,22 +96,16 @@ def test_an_identity_token_is_never_ignored(tmp_path: Path, token: str) -> None:
     assert "--identity-token applies only to --signer sigstore" in result.output
 
 
-def _release(project: Path, out: Path, key: Path, *extra: str) -> Result:
-    return _run(
-        "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra
-    )
-
-
 def test_output_path_is_a_file(project: Path, key: Path, tmp_path: Path) -> None:
     (tmp_path / "rel").write_text("", "utf-8")
-    result = _release(project, tmp_path / "rel", key)
+    result = key_release(project, tmp_path / "rel", key)
     assert result.exit_code == 2
     assert "exists and is not a directory" in result.output
 
 
 def test_check_reproducible(project: Path, key: Path, tmp_path: Path) -> None:
     out = tmp_path / "rel"
-    result = _release(project, out, key, "--check-reproducible", "--json")
+    result = key_release(project, out, key, "--check-reproducible", "--json")
     assert result.exit_code == 0, result.output
     record = json.loads((out / "build-record.json").read_text("utf-8"))
     assert record["options"]["check_reproducible"] is True
@@ -137,17 +114,11 @@ def test_check_reproducible(project: Path, key: Path, tmp_path: Path) -> None:
 def test_not_reproducible_exits_1_and_leaves_nothing(key: Path, tmp_path: Path) -> None:
     project = make_project(tmp_path / "noisy", markers={"RANDOM": "1"})
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key, "--check-reproducible")
+    result = key_release(project, out, key, "--check-reproducible")
     assert result.exit_code == 1, result.output
     assert "not reproducible" in result.output
     assert "demo_noise.bin" in result.output
     assert list(out.parent.iterdir()) == []
-
-
-def _configure(project: Path, text: str) -> None:
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write(text)
-    commit_all(project)
 
 
 def test_build_and_sbom_settings_from_the_project(
@@ -155,20 +126,20 @@ def test_build_and_sbom_settings_from_the_project(
 ) -> None:
     monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
     monkeypatch.delenv("CHAINPROOF_SBOM_SPEC_VERSION", raising=False)
-    _configure(
+    configure(
         project,
         '\n[tool.chainproof.build]\ninstaller = "pip"\n'
         '[tool.chainproof.sbom]\nspec-version = "1.5"\n',
     )
     out = tmp_path / "rel"
-    assert _release(project, out, key).exit_code == 0
+    assert key_release(project, out, key).exit_code == 0
     record = json.loads((out / "build-record.json").read_text("utf-8"))
     assert record["tools"]["installer"]["name"] == "pip"
     assert json.loads((out / "sbom.cdx.json").read_text("utf-8"))["specVersion"] == "1.5"
     # The environment beats the file, as for `chainproof build` and `chainproof sbom`.
     monkeypatch.setenv("CHAINPROOF_INSTALLER", "uv")
     monkeypatch.setenv("CHAINPROOF_SBOM_SPEC_VERSION", "1.6")
-    assert _release(project, tmp_path / "rel2", key).exit_code == 0
+    assert key_release(project, tmp_path / "rel2", key).exit_code == 0
     record = json.loads((tmp_path / "rel2" / "build-record.json").read_text("utf-8"))
     assert record["tools"]["installer"]["name"] == "uv"
     sbom = json.loads((tmp_path / "rel2" / "sbom.cdx.json").read_text("utf-8"))
@@ -193,9 +164,9 @@ def test_bad_settings_are_refused_before_building(
 ) -> None:
     monkeypatch.delenv("CHAINPROOF_INSTALLER", raising=False)
     monkeypatch.delenv("CHAINPROOF_SBOM_SPEC_VERSION", raising=False)
-    _configure(project, "\n" + setting)
+    configure(project, "\n" + setting)
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key)
+    result = key_release(project, out, key)
     assert result.exit_code == 2
     assert message in result.output
     assert not out.parent.exists(), "nothing created, not even the parent"
@@ -207,7 +178,7 @@ def test_release_is_readable_by_others_under_the_usual_umask(
     out = tmp_path / "rel"
     old = os.umask(0o022)
     try:
-        assert _release(project, out, key).exit_code == 0
+        assert key_release(project, out, key).exit_code == 0
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
@@ -237,7 +208,7 @@ def test_signing_stopped_after_the_build_leaves_nothing(
 
     monkeypatch.setattr("chainproof.signing.sign_release", stopped)
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key)
+    result = key_release(project, out, key)
     assert result.exit_code == code
     assert message in result.output
     assert list(out.parent.iterdir()) == []
@@ -252,7 +223,7 @@ def test_real_project_release_then_verify(
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     project = registry_checkout("iniconfig", "2.0.0", tmp_path / "src")
     out = tmp_path / "rel"
-    result = _release(project, out, key, "--check-reproducible", "--json")
+    result = key_release(project, out, key, "--check-reproducible", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert {e["name"] for e in summary["files"] if e["role"] == "artifact"} == {
@@ -262,7 +233,7 @@ def test_real_project_release_then_verify(
     record = json.loads((out / "build-record.json").read_text("utf-8"))
     assert record["options"]["check_reproducible"] is True
     assert {p["name"] for p in record["build_environment"]} >= {"hatchling", "hatch-vcs"}
-    verified = _run(
+    verified = run(
         "verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom", "--json"
     )
     assert verified.exit_code == 0, verified.output
@@ -271,7 +242,7 @@ def test_real_project_release_then_verify(
     data = bytearray(wheel.read_bytes())
     data[100] ^= 1
     wheel.write_bytes(bytes(data))
-    tampered = _run("verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom")
+    tampered = run("verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom")
     assert tampered.exit_code == 1, tampered.output
 
 
@@ -322,7 +293,7 @@ def test_signer_inputs_are_checked_before_building(
     (tmp_path / "garbage").write_bytes(b"\xf9\x00" * 50)
     # The project does not even exist: the signer's files are what gets reported.
     args = [f.format(tmp=tmp_path) for f in flags]
-    result = _run("release", str(tmp_path / "nowhere"), "-o", str(tmp_path / "rel"), *args)
+    result = run("release", str(tmp_path / "nowhere"), "-o", str(tmp_path / "rel"), *args)
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "rel").exists()

@@ -11,47 +11,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from chainproof.cli.app import app
-from tests.build.helpers import commit_all, git, make_project
+from tests import release_helpers
+from tests.build.helpers import git, make_project
+from tests.release_helpers import configure, key_release, run
 from tests.sigstore_local import LocalSigstore
 from tests.verify.layout_pipeline import make_pipeline, pipeline_env
 
-runner = CliRunner()
+project = release_helpers.project  # the fixtures
+key = release_helpers.key
+
 ADVISORY = "GHSA-cpte-stdp-0001"
-
-
-def _run(*args: str) -> Result:
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.output
-    return result
-
-
-@pytest.fixture
-def project(local_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    for name in ("CHAINPROOF_DB", "CHAINPROOF_VERIFY_POLICY", "CHAINPROOF_INSTALLER"):
-        monkeypatch.delenv(name, raising=False)
-    return make_project(tmp_path / "project", requires=("cptest-helper",))
-
-
-@pytest.fixture
-def key(tmp_path: Path) -> Path:
-    assert _run("keygen", "-o", str(tmp_path / "release")).exit_code == 0
-    return tmp_path / "release"
-
-
-def _configure(project: Path, text: str) -> None:
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write("\n" + text)
-    commit_all(project)
-
-
-def _release(project: Path, out: Path, key: Path, *extra: str) -> Result:
-    return _run(
-        "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra
-    )
 
 
 def _assert_nothing_left(out: Path) -> None:
@@ -84,7 +54,7 @@ def advisory_db(tmp_path: Path) -> Path:
     }
     (source / f"{ADVISORY}.json").write_text(json.dumps(advisory), encoding="utf-8")
     db = tmp_path / "advisories.sqlite3"
-    result = _run("db", "import", str(source), "--db", str(db))
+    result = run("db", "import", str(source), "--db", str(db))
     assert result.exit_code == 0, result.output
     return db
 
@@ -92,10 +62,10 @@ def advisory_db(tmp_path: Path) -> Path:
 def test_verify_stage_uses_the_projects_deploy_policy(
     project: Path, key: Path, tmp_path: Path
 ) -> None:
-    assert _run("keygen", "-o", str(tmp_path / "other")).exit_code == 0
-    _configure(project, f'[tool.chainproof.verify]\nkey = "{tmp_path / "other.pub"}"\n')
+    assert run("keygen", "-o", str(tmp_path / "other")).exit_code == 0
+    configure(project, f'[tool.chainproof.verify]\nkey = "{tmp_path / "other.pub"}"\n')
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key)
+    result = key_release(project, out, key)
     assert result.exit_code == 1, result.output
     assert "The verify stage failed" in result.output
     _assert_nothing_left(out)
@@ -103,7 +73,7 @@ def test_verify_stage_uses_the_projects_deploy_policy(
     # The same policy with the signing key's public half: the release passes its own check.
     policy = tmp_path / "deploy.toml"
     policy.write_text(f'[verify]\nkey = "{key}.pub"\n', encoding="utf-8")
-    result = _release(project, out, key, "--policy", str(policy), "--json")
+    result = key_release(project, out, key, "--policy", str(policy), "--json")
     assert result.exit_code == 0, result.output
     verify = json.loads(result.stdout)["verify"]
     assert verify["passed"] is True
@@ -114,14 +84,14 @@ def test_verify_stage_uses_the_projects_deploy_policy(
 def test_a_policy_for_the_other_signer_is_refused_before_building(
     project: Path, key: Path, tmp_path: Path, local_sigstore: LocalSigstore
 ) -> None:
-    _configure(project, '[tool.chainproof.verify]\ngitlab = "group/project"\n')
+    configure(project, '[tool.chainproof.verify]\ngitlab = "group/project"\n')
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key)
+    result = key_release(project, out, key)
     assert result.exit_code == 2, result.output
     assert "expects a Sigstore signer, but --signer key was given" in result.output
     policy = tmp_path / "deploy.toml"
     policy.write_text(f'[verify]\nkey = "{key}.pub"\n', encoding="utf-8")
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(out), "--policy", str(policy),
         "--identity-token", local_sigstore.gitlab_token(),
         "--trust-config", str(local_sigstore.trust_config),
@@ -134,16 +104,16 @@ def test_a_policy_for_the_other_signer_is_refused_before_building(
 def test_without_a_policy_the_signers_own_key_is_checked(
     project: Path, key: Path, tmp_path: Path
 ) -> None:
-    result = _release(project, tmp_path / "rel", key)
+    result = key_release(project, tmp_path / "rel", key)
     assert result.exit_code == 0, result.output
     assert "Verified with the signer's own key or identity" in result.output
 
 
-def test_audit_gate_stops_a_vulnerable_release(
+def test_audit_gate_stops_a_vulnerablekey_release(
     project: Path, key: Path, tmp_path: Path, advisory_db: Path
 ) -> None:
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key, "--db", str(advisory_db))
+    result = key_release(project, out, key, "--db", str(advisory_db))
     assert result.exit_code == 1, result.output
     assert (
         f"The audit stage failed: 1 finding at or above low ({ADVISORY} in cptest-dep 2.0)."
@@ -151,7 +121,7 @@ def test_audit_gate_stops_a_vulnerable_release(
     )
     _assert_nothing_left(out)
     # A threshold above the finding's severity lets it through, and the summary says so.
-    result = _release(project, out, key, "--db", str(advisory_db), "--fail-on", "critical")
+    result = key_release(project, out, key, "--db", str(advisory_db), "--fail-on", "critical")
     assert result.exit_code == 0, result.output
     assert "Audit: " in result.output
 
@@ -160,17 +130,17 @@ def test_audit_gate_from_the_projects_policy_with_an_exception(
     project: Path, key: Path, tmp_path: Path, advisory_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHAINPROOF_DB", str(advisory_db))
-    _configure(project, '[tool.chainproof.audit]\nfail-on = "medium"\n')
+    configure(project, '[tool.chainproof.audit]\nfail-on = "medium"\n')
     out = tmp_path / "rel"
-    assert _release(project, out, key).exit_code == 1, "the [audit] table turns the gate on"
+    assert key_release(project, out, key).exit_code == 1, "the [audit] table turns the gate on"
     expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
-    _configure(
+    configure(
         project,
         "[[tool.chainproof.audit.exceptions]]\n"
         f'id = "{ADVISORY}"\npackage = "cptest-dep"\nreason = "build-only, never shipped"\n'
         f'approver = "security@example.invalid"\nexpires = {expires}\n',
     )
-    result = _release(project, out, key, "--json")
+    result = key_release(project, out, key, "--json")
     assert result.exit_code == 0, result.output
     audit = json.loads(result.stdout)["audit"]
     assert audit == {
@@ -179,21 +149,21 @@ def test_audit_gate_from_the_projects_policy_with_an_exception(
         "suppressed": 1,
         "fail_on": "medium",
     }
-    assert _release(project, tmp_path / "rel2", key, "--no-audit").exit_code == 0
+    assert key_release(project, tmp_path / "rel2", key, "--no-audit").exit_code == 0
 
 
 def test_missing_database_is_refused_before_building(
     project: Path, key: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key, "--db", str(tmp_path / "none.sqlite3"))
+    result = key_release(project, out, key, "--db", str(tmp_path / "none.sqlite3"))
     assert result.exit_code == 2, result.output
     assert "The audit stage failed: there is no advisory database" in result.output
     assert not out.parent.exists()
 
 
 def test_no_audit_contradicts_audit_flags(project: Path, key: Path, tmp_path: Path) -> None:
-    result = _release(project, tmp_path / "rel", key, "--no-audit", "--fail-on", "high")
+    result = key_release(project, tmp_path / "rel", key, "--no-audit", "--fail-on", "high")
     assert result.exit_code == 2
     assert "--no-audit contradicts" in result.output
 
@@ -202,12 +172,12 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
     project: Path, key: Path, tmp_path: Path, advisory_db: Path
 ) -> None:
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key, "--dry-run", "--db", str(advisory_db))
+    result = key_release(project, out, key, "--dry-run", "--db", str(advisory_db))
     assert result.exit_code == 0, result.output
     for stage in ("build", "sbom", "audit", "sign", "verify"):
         assert f"  {stage}" in result.output
     assert "Nothing was written" in result.output
-    result = _release(project, out, key, "--dry-run", "--json")
+    result = key_release(project, out, key, "--dry-run", "--json")
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert plan["dry_run"] is True
@@ -217,7 +187,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
     assert not out.parent.exists()
     # A dry run finds what the real run would refuse, such as a dirty tree.
     (project / "new.py").write_text("", encoding="utf-8")
-    result = _release(project, out, key, "--dry-run")
+    result = key_release(project, out, key, "--dry-run")
     assert result.exit_code == 2
     assert "The build stage failed" in result.output
 
@@ -225,7 +195,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
 def test_unbuildable_project_names_the_build_stage(key: Path, tmp_path: Path) -> None:
     project = make_project(tmp_path / "broken", markers={"FAIL": "1"})
     out = tmp_path / "out" / "rel"
-    result = _release(project, out, key)
+    result = key_release(project, out, key)
     assert result.exit_code == 2, result.output
     assert "The build stage failed" in result.output
     assert list(out.parent.iterdir()) == []
@@ -235,8 +205,8 @@ def test_same_commit_gives_the_same_artifacts_and_sbom(
     project: Path, key: Path, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
-    assert _release(project, first, key).exit_code == 0
-    assert _release(project, second, key).exit_code == 0
+    assert key_release(project, first, key).exit_code == 0
+    assert key_release(project, second, key).exit_code == 0
     compared = [p.name for p in first.iterdir() if p.suffix in (".whl", ".gz")]
     assert len(compared) == 2
     # (the build record and the provenance hold the build's start and end times)
@@ -248,7 +218,7 @@ def _gitlab_policy(project: Path, sigstore: LocalSigstore) -> dict[str, str]:
     """The project as a GitLab tag pipeline checks it out (tag v1.0.0, detached HEAD), with
     the deploy policy for that project and tag in its configuration."""
     git(project, "remote", "add", "origin", "https://gitlab.com/group/project.git")
-    _configure(
+    configure(
         project,
         "[tool.chainproof.verify]\n"
         'gitlab = "group/project"\nref = "refs/tags/v1.0.0"\n'
@@ -269,7 +239,7 @@ def test_keyless_release_verifies_with_a_gitlab_policy(
     out = tmp_path / "rel"
     token = local_sigstore.gitlab_token("group/project", "refs/tags/v1.0.0", claims=claims)
     trust = str(local_sigstore.trust_config)
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(out), "--identity-token", token,
         "--trust-config", trust, "--json",
     )  # fmt: skip
@@ -280,13 +250,11 @@ def test_keyless_release_verifies_with_a_gitlab_policy(
     assert roles["provenance.sigstore.json"] == "provenance"
     assert sum(r == "pep740-attestation" for r in roles.values()) == 2
     verify = ("verify", str(out), "--trust-config", trust, "--offline", "--gitlab")
-    passed = _run(
+    passed = run(
         *verify, "group/project", "--ref", "refs/tags/v1.0.0", "--require", "provenance,sbom"
     )
     assert passed.exit_code == 0, passed.output
-    other = _run(
-        *verify, "group/other", "--ref", "refs/tags/v1.0.0", "--require", "provenance,sbom"
-    )
+    other = run(*verify, "group/other", "--ref", "refs/tags/v1.0.0", "--require", "provenance,sbom")
     assert other.exit_code == 1, other.output
 
 
@@ -296,7 +264,7 @@ def test_keyless_release_from_another_ref_fails_its_own_verify_stage(
     claims = _gitlab_policy(project, local_sigstore)
     out = tmp_path / "out" / "rel"
     token = local_sigstore.gitlab_token("group/project", "refs/heads/feature", claims=claims)
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(out), "--identity-token", token,
         "--trust-config", str(local_sigstore.trust_config),
     )  # fmt: skip
@@ -310,7 +278,7 @@ def test_signing_service_down_names_the_sign_stage(
     project: Path, tmp_path: Path, local_sigstore: LocalSigstore
 ) -> None:
     out = tmp_path / "out" / "rel"
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(out),
         "--identity-token", local_sigstore.gitlab_token(),
         "--trust-config", str(local_sigstore.unreachable_trust_config(rekor=True)),
@@ -323,7 +291,7 @@ def test_signing_service_down_names_the_sign_stage(
 def test_keyless_release_without_a_policy_checks_the_certificates_identity(
     project: Path, tmp_path: Path, local_sigstore: LocalSigstore
 ) -> None:
-    result = _run(
+    result = run(
         "release", str(project), "-o", str(tmp_path / "rel"),
         "--identity-token", local_sigstore.gitlab_token(),
         "--trust-config", str(local_sigstore.trust_config), "--json",
@@ -342,7 +310,7 @@ def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
     release.json); with the tester's link it satisfies the starter layout."""
     base = make_pipeline(tmp_path / "pipeline")  # keys, project, test link, signed layout
     with pipeline_env(base):
-        result = _run(
+        result = run(
             "release", "project", "-o", "rel", "--signer", "key", "--key", "builder.key",
             "--link", "--json",
         )  # fmt: skip
@@ -355,13 +323,13 @@ def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
             old.unlink()  # the build link now comes from the release
         shutil.copy(base / "rel" / link, links / link)
         layout = ("--layout", "root.layout", "--layout-key", "owner.pub", "--links", "links")
-        verified = _run("verify", "rel", *layout, "--key", "builder.pub", "--require", "sbom")
+        verified = run("verify", "rel", *layout, "--key", "builder.pub", "--require", "sbom")
         assert verified.exit_code == 0, verified.output
         # The tester's key cannot stand in for the builder's.
-        assert _run("verify", "rel", *layout, "--key", "tester.pub").exit_code == 1
+        assert run("verify", "rel", *layout, "--key", "tester.pub").exit_code == 1
 
 
 def test_link_needs_a_key_signer(project: Path, tmp_path: Path) -> None:
-    result = _run("release", str(project), "-o", str(tmp_path / "rel"), "--link")
+    result = run("release", str(project), "-o", str(tmp_path / "rel"), "--link")
     assert result.exit_code == 2
     assert "--link needs --signer key" in result.output

@@ -23,6 +23,7 @@ __all__ = [
     "COMMIT_EPOCH",
     "commit_all",
     "git",
+    "git_env",
     "make_project",
     "make_wheel",
     "registry_checkout",
@@ -105,9 +106,10 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def git(path: Path, *args: str, epoch: int = COMMIT_EPOCH) -> str:
+def git_env(epoch: int = COMMIT_EPOCH) -> dict[str, str]:
+    """The environment with a fixed git author, committer and commit time."""
     stamp = f"@{epoch} +0000"
-    env = {
+    return {
         **os.environ,
         "GIT_AUTHOR_DATE": stamp,
         "GIT_COMMITTER_DATE": stamp,
@@ -116,6 +118,10 @@ def git(path: Path, *args: str, epoch: int = COMMIT_EPOCH) -> str:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
+
+
+def git(path: Path, *args: str, epoch: int = COMMIT_EPOCH) -> str:
+    env = git_env(epoch)
     out = subprocess.run(
         ["git", "-C", str(path), *args], capture_output=True, text=True, check=True, env=env
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.helpers import COMMIT_EPOCH, commit_all, make_project
+from tests.build.helpers import commit_all, git_env, make_project
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "layouts.md"
 WORKDIR = "/home/ci/work"  # the directory the doc's transcript shows
@@ -61,16 +61,9 @@ def demo_project(base: Path) -> Path:
 def run_transcript(commands: list[str], base: Path) -> list[tuple[str, str, int]]:
     """Run each command with bash in ``base`` (``cd`` carries over); output is stdout and
     stderr together, the working directory shown as WORKDIR."""
-    stamp = f"@{COMMIT_EPOCH} +0000"
     env = {
-        **os.environ,
+        **git_env(),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
         "COLUMNS": "80",
     }
     for name in ("CHAINPROOF_KEY_PASSWORD", "SOURCE_DATE_EPOCH", "CHAINPROOF_INSTALLER"):

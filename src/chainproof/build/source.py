@@ -19,6 +19,7 @@ __all__ = [
     "inspect_project",
     "source_date_epoch",
     "strip_credentials",
+    "tracked_files",
 ]
 
 # What PEP 517 front ends assume when pyproject.toml has no [build-system] table.
@@ -37,12 +38,11 @@ class ProjectSource:
     commit_time: int  # HEAD's committer time, seconds since the epoch
 
 
-def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _git_bytes(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
             ["git", "-C", str(repository), *args],
             capture_output=True,
-            text=True,
             check=False,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
         )
@@ -50,6 +50,30 @@ def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise InfrastructureError(
             "git is not installed.", hint="Install git; chainproof reads the source from it."
         ) from exc
+
+
+def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = _git_bytes(repository, *args)
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode(errors="replace"),
+        done.stderr.decode(errors="replace"),
+    )
+
+
+def tracked_files(directory: Path) -> list[str]:
+    """Every file git tracks under ``directory``, relative to it (``git ls-files``), sorted;
+    submodules (directories) are left out: their files belong to another repository."""
+    result = _git_bytes(directory, "ls-files", "-z", "--", ".")
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines() or ["no reason"]
+        raise InputError(
+            f"Cannot list the git-tracked files in {directory}: "
+            f"{reason[0].removeprefix('fatal: ').rstrip('.')}."
+        )
+    names = [os.fsdecode(n) for n in result.stdout.split(b"\0") if n]
+    return sorted(n for n in names if not (directory / n).is_dir())
 
 
 def _git_out(repository: Path, *args: str) -> str | None:

@@ -13,7 +13,6 @@ in-toto's ``in_toto_run`` is not used: the build runs in this process, not as a 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tempfile
@@ -21,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chainproof.errors import InfrastructureError, InputError, UsageError
+from chainproof.build.source import tracked_files
+from chainproof.errors import InputError, UsageError
 from chainproof.fileio import atomic_write_text, canonical_json, os_error
 from chainproof.signing.key_signer import load_signer
 
@@ -66,30 +66,6 @@ def prepare_link_dir(link_dir: Path) -> None:
         raise os_error(link_dir, exc, "write the link into") from exc
 
 
-def _tracked_files(directory: Path) -> list[str]:
-    """Every file git tracks under ``directory``, relative to it (``git ls-files``);
-    submodules (directories) are left out: their files belong to another repository."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(directory), "ls-files", "-z", "--", "."],
-            capture_output=True,
-            check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
-    except FileNotFoundError as exc:
-        raise InfrastructureError(
-            "git is not installed.", hint="Install git; the source materials come from it."
-        ) from exc
-    if result.returncode != 0:
-        reason = result.stderr.decode(errors="replace").strip().splitlines() or ["no reason"]
-        raise InputError(
-            f"Cannot list the git-tracked files in {directory}: "
-            f"{reason[0].removeprefix('fatal: ').rstrip('.')}."
-        )
-    names = [os.fsdecode(n) for n in result.stdout.split(b"\0") if n]
-    return sorted(n for n in names if not (directory / n).is_dir())
-
-
 def source_materials(project_dir: Path) -> Artifacts:
     """The git-tracked files of ``project_dir`` and their sha256, as in-toto records
     materials (paths relative to the project directory); call it before the build starts."""
@@ -97,7 +73,7 @@ def source_materials(project_dir: Path) -> Artifacts:
 
     if not project_dir.is_dir():
         raise InputError(f"The project directory {project_dir} does not exist.")
-    files = _tracked_files(project_dir)
+    files = tracked_files(project_dir)
     try:
         recorded: Artifacts = record_artifacts_as_dict(files, base_path=str(project_dir))
     except OSError as exc:
