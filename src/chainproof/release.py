@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -237,20 +237,6 @@ def _check_signer_matches(policy: Policy, signer: str) -> None:
         )
 
 
-def _start_link(options: ReleaseOptions, key: Path) -> Callable[[Sequence[Path], Path], Path]:
-    """Record the source as the build step's materials now, before the build; the returned
-    function writes the signed link (``build.KEYID8.link``) once the artifacts exist."""
-    from chainproof.signing import key_password, load_signer, source_materials, write_build_link
-
-    signer = load_signer(key, key_password())
-    materials = source_materials(options.project_dir)
-    command = ["chainproof", "release", str(options.project_dir), "-o", str(options.output_dir)]
-    command += ["--signer", "key", "--key", str(key), "--link"]
-    return lambda artifacts, directory: write_build_link(
-        materials, artifacts, signer, directory, command
-    )
-
-
 def _own_signer_policy(
     options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
 ) -> Policy:
@@ -295,11 +281,14 @@ def make_release(
     from chainproof.sbom.build import SbomRequest, make_sbom
     from chainproof.sbom.cyclonedx import RenderOptions
     from chainproof.sbom.target import Target
-    from chainproof.signing import read_release, run_details, sign_release
+    from chainproof.signing import key_password, read_release, run_details, sign_release
+    from chainproof.signing.links import start_build_link
 
     reporter = reporter or NullReporter()
     plan = plan_release(options, signer_kind)
-    link = None if options.link_key is None else _start_link(options, options.link_key)
+    finish_link = None
+    if options.link_key is not None:  # the source is recorded before the build
+        finish_link = start_build_link(options.project_dir, options.link_key, key_password())
     output = options.output_dir.expanduser().absolute()
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -323,8 +312,13 @@ def make_release(
                 raise VerificationFailed(
                     f"The build is not reproducible: {built.differences[0].sentence()}."
                 )
-            if link is not None:
-                link(built.artifact_paths, staging)
+            if finish_link is not None:
+                command = [
+                    "chainproof", "release", str(options.project_dir),
+                    "-o", str(options.output_dir), "--signer", "key",
+                    "--key", str(options.link_key), "--link",
+                ]  # fmt: skip
+                finish_link(built.artifact_paths, staging, command)
         with _stage("sbom"):
             target = Target.for_python(options.python_version, options.platforms)
             epoch = built.record.source_date_epoch

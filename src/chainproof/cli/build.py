@@ -73,13 +73,8 @@ def command(
         from chainproof.build.project import BuildOptions, build_project
         from chainproof.build.settings import installer_setting
         from chainproof.errors import UsageError, VerificationFailed
-        from chainproof.signing import (
-            key_password,
-            load_signer,
-            source_materials,
-            write_build_link,
-        )
-        from chainproof.signing.links import prepare_link_dir
+        from chainproof.signing import key_password
+        from chainproof.signing.links import prepare_link_dir, start_build_link
 
         if link != (key is not None):
             raise UsageError("--link and --key go together: --link --key builder.key.")
@@ -93,22 +88,20 @@ def command(
             allow_dirty=allow_dirty,
         )
         link_dir = links if links is not None else options.output_dir
+        finish_link = None
         if key is not None:  # everything the link needs is checked before the build runs
-            signer = load_signer(key, key_password())
             if links is not None:
                 prepare_link_dir(links)
-            materials = source_materials(project_dir)
+            finish_link = start_build_link(project_dir, key, key_password())
         with reporter(json_output) as progress:
             outcome = build_project(options, progress)
         record = outcome.record
         link_path = None
-        if key is not None and not outcome.differences:
+        if finish_link is not None and not outcome.differences:
             command = ["chainproof", "build", str(project_dir), "-o", str(options.output_dir)]
             command += ["--allow-dirty"] if allow_dirty else []
             command += ["--link", "--key", str(key), "--links", str(link_dir)]
-            link_path = write_build_link(
-                materials, outcome.artifact_paths, signer, link_dir, command
-            )
+            link_path = finish_link(outcome.artifact_paths, link_dir, command)
         if json_output:
             summary: dict[str, Any] = {
                 "project": {"name": record.project_name, "version": record.project_version},

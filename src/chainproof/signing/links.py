@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ __all__ = [
     "prepare_link_dir",
     "record_step",
     "source_materials",
+    "start_build_link",
     "write_build_link",
 ]
 
@@ -122,6 +123,18 @@ def _write_link(
     path: Path = link_dir / FILENAME_FORMAT.format(step_name=name, keyid=keyid)
     atomic_write_text(path, canonical_json(envelope.to_dict()))
     return path
+
+
+def start_build_link(
+    project_dir: Path, key: Path, password: bytes | None
+) -> Callable[[Sequence[Path], Path, Sequence[str]], Path]:
+    """Load the key and record the source as materials now, before the build; the returned
+    ``finish(artifacts, link_dir, command)`` writes the signed build link once they exist."""
+    signer = load_signer(key, password)
+    materials = source_materials(project_dir)
+    return lambda artifacts, link_dir, command: write_build_link(
+        materials, artifacts, signer, link_dir, command
+    )
 
 
 def write_build_link(
