@@ -81,7 +81,7 @@ def command(
         typer.Option(help="Advisory database for the audit gate (else CHAINPROOF_DB, the cache)."),
     ] = None,
     audit_policy: Annotated[
-        Path | None, typer.Option(help="Audit policy file ([audit]; else the project's).")
+        Path | None, typer.Option(help="Audit policy file (\\[audit]; else the project's).")
     ] = None,
     fail_on: Annotated[
         str | None,
@@ -89,23 +89,26 @@ def command(
             envvar="CHAINPROOF_FAIL_ON", help="Audit threshold: low, medium, high or critical."
         ),
     ] = None,
-    no_audit: Annotated[bool, typer.Option("--no-audit", help="Skip the audit gate.")] = False,
+    no_audit: Annotated[
+        bool, typer.Option("--no-audit", metavar="", help="Skip the audit gate.")
+    ] = False,
     link: Annotated[
         bool,
         typer.Option(
             "--link",
+            metavar="",
             help="Also record the build step's in-toto link, signed with --key, into the release.",
         ),
     ] = False,
     policy: Annotated[
         Path | None,
         typer.Option(
-            help="Deploy policy file ([verify]) to verify with (else $CHAINPROOF_VERIFY_POLICY, "
+            help="Deploy policy file (\\[verify]) to verify with (else $CHAINPROOF_VERIFY_POLICY, "
             "else the project's)."
         ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and print the plan; write nothing.")
+        bool, typer.Option("--dry-run", metavar="", help="Check and print the plan; write nothing.")
     ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
