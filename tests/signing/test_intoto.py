@@ -137,9 +137,12 @@ def test_starter_layout(keys: Path) -> None:
     (inspection,) = layout["inspect"]
     assert inspection["name"] == "unpack-wheel"
     assert inspection["run"][0] == "python"
-    assert inspection["expected_products"][0] == [
-        "MATCH", "*.py", "IN", "unpacked", "WITH", "MATERIALS", "IN", "src", "FROM", "test",
-    ]  # fmt: skip
+    assert inspection["expected_products"] == [
+        ["MATCH", "*", "IN", "unpacked", "WITH", "MATERIALS", "IN", "src", "FROM", "test"],
+        ["ALLOW", "unpacked/*.dist-info/*"],
+        ["DISALLOW", "unpacked/*"],
+        ["ALLOW", "*"],
+    ]
     assert len(steps["test"]["pubkeys"]) == len(steps["build"]["pubkeys"]) == 1
     assert steps["test"]["pubkeys"] != steps["build"]["pubkeys"]
     assert set(layout["keys"]) == {*steps["test"]["pubkeys"], *steps["build"]["pubkeys"]}

@@ -178,9 +178,25 @@ def test_wheel_module_that_is_not_the_tested_source_fails(chain: Path) -> None:
     result = verify(target="release2")
     assert result.exit_code == 1
     assert (
-        "inspection 'unpack-wheel': expected_products rule 'DISALLOW unpacked/*.py' matched "
+        "inspection 'unpack-wheel': expected_products rule 'DISALLOW unpacked/*' matched "
         "['unpacked/demo.py'], which no earlier rule accepted "
-        "('MATCH *.py IN unpacked WITH MATERIALS FROM test')." in reason(result)
+        "('MATCH * IN unpacked WITH MATERIALS FROM test', 'ALLOW unpacked/*.dist-info/*')."
+        in reason(result)
+    )
+
+
+def test_wheel_file_the_tests_never_saw_fails(chain: Path) -> None:
+    """The builder's backend adds a file that is in no tested source (here random bytes; a
+    *.pth start-up hook would be the attack): refused although the builder's key signed it."""
+    (chain / "project" / "RANDOM").write_text("1\n")
+    commit_all(chain / "project")
+    record_test_step(chain)
+    record_build(chain, output="release2")
+    result = verify(target="release2")
+    assert result.exit_code == 1
+    assert (
+        "inspection 'unpack-wheel': expected_products rule 'DISALLOW unpacked/*' matched "
+        "['unpacked/demo_noise.bin']" in reason(result)
     )
 
 

@@ -7,7 +7,8 @@ The starter layout has two steps and one inspection:
 - ``build``: its materials must be exactly the tested source (MATCH ... FROM test, then
   DISALLOW), its products only wheels and sdists (``chainproof build --link``);
 - ``unpack-wheel``, run by the verifier over the artifacts being deployed: every one must be
-  a product of ``build``, and every ``.py`` file in the wheel must be a tested source file.
+  a product of ``build``, and every file in the wheel but its ``.dist-info`` metadata must be
+  a tested source file.
 """
 
 from __future__ import annotations
@@ -121,9 +122,13 @@ def starter_layout(
             name=INSPECTION,
             run=["python", "-c", _UNPACK],
             expected_materials=_rules(f"MATCH * WITH PRODUCTS FROM {BUILD_STEP}", "DISALLOW *"),
+            # Every file of the wheel is a tested file, byte for byte, except the metadata
+            # the backend writes: an extra module, a *.pth start-up hook or a binary that
+            # the tests never saw is refused, even when the builder's key signed it.
             expected_products=_rules(
-                f"MATCH *.py IN {UNPACKED} WITH MATERIALS{in_source} FROM {TEST_STEP}",
-                f"DISALLOW {UNPACKED}/*.py",
+                f"MATCH * IN {UNPACKED} WITH MATERIALS{in_source} FROM {TEST_STEP}",
+                f"ALLOW {UNPACKED}/*.dist-info/*",
+                f"DISALLOW {UNPACKED}/*",
                 "ALLOW *",
             ),
         )
