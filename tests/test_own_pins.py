@@ -1,0 +1,25 @@
+"""chainproof pins what builds its own releases: the build backend in pyproject.toml and in
+examples/hello is the exact version the hash-locked requirements install."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _locked(name: str) -> str:
+    text = (ROOT / "requirements" / "main.txt").read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(name)}==(\S+) \\", text, re.MULTILINE)
+    assert match, f"{name} is not in requirements/main.txt"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("project", [ROOT, ROOT / "examples" / "hello"], ids=["own", "example"])
+def test_build_backend_is_pinned_to_the_locked_version(project: Path) -> None:
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["build-system"]["requires"] == [f"hatchling=={_locked('hatchling')}"]
