@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from chainproof.verify import Policy, Report
 
 __all__ = [
-    "STAGES",
     "ReleaseOptions",
     "ReleasePlan",
     "ReleaseResult",
@@ -41,7 +40,6 @@ __all__ = [
     "plan_release",
 ]
 
-STAGES = ("build", "sbom", "audit", "sign", "verify")
 # A release writes both attestations, so its own check always requires both.
 _REQUIRED = "provenance,sbom"
 
