@@ -60,21 +60,23 @@ class SbomRequest:
         self._check_flags(chosen[0] if chosen else "--dist")
         index_args = (*self.index_args, *(("--no-index",) if self.offline else ()))
         if self.pylock is not None:
+            from chainproof.sbom.index_metadata import IndexMetadata
             from chainproof.sbom.pylock import PylockSource
-            from chainproof.sbom.resolve import PipMetadata
 
+            # Locks name each file: its metadata comes from the index in parallel (PEP 658),
+            # pip only reads what that cannot serve (index_metadata.py says why).
             return PylockSource(
                 self.pylock,
                 self.extras,
                 self.groups or None,
-                None if self.offline else PipMetadata(self.index_args),
+                None if self.offline else IndexMetadata(self.index_args),
                 licenses=self.with_metadata,
             )
         if self.uv_lock is not None:
-            from chainproof.sbom.resolve import PipMetadata
+            from chainproof.sbom.index_metadata import IndexMetadata
             from chainproof.sbom.uvlock import UvLockSource
 
-            metadata = PipMetadata(self.index_args) if self.with_metadata else None
+            metadata = IndexMetadata(self.index_args) if self.with_metadata else None
             return UvLockSource(self.uv_lock, self.extras, self.groups, metadata)
         if self.requirements is not None:
             from chainproof.sbom.requirements import RequirementsSource
