@@ -45,6 +45,9 @@ def test_release_then_verify(project: Path, key: Path, tmp_path: Path) -> None:
         "verify", str(out), "--key", f"{key}.pub", "--require", "provenance,sbom", "--json"
     )
     assert verified.exit_code == 0, verified.output
+    # a key names no source: the report shows the ref the key-signed provenance records
+    signers = [a["signer"] for a in json.loads(verified.stdout)["artifacts"]]
+    assert {s["source_repository_ref"] for s in signers} == {"refs/heads/main"}
 
 
 def test_missing_key_is_refused_before_anything_is_created(project: Path, tmp_path: Path) -> None:

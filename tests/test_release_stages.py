@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -226,10 +225,7 @@ def _gitlab_policy(project: Path, sigstore: LocalSigstore) -> dict[str, str]:
     )
     git(project, "tag", "v1.0.0")
     git(project, "checkout", "-q", "--detach")
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
-    )
-    return {"sha": head.stdout.strip()}  # the token's claims: the pipeline's commit
+    return {"sha": git(project, "rev-parse", "HEAD")}  # the token's claim: the built commit
 
 
 def test_keyless_release_verifies_with_a_gitlab_policy(
@@ -293,7 +289,8 @@ def test_keyless_release_without_a_policy_checks_the_certificates_identity(
 ) -> None:
     result = run(
         "release", str(project), "-o", str(tmp_path / "rel"),
-        "--identity-token", local_sigstore.gitlab_token(),
+        "--identity-token",
+        local_sigstore.gitlab_token(claims={"sha": git(project, "rev-parse", "HEAD")}),
         "--trust-config", str(local_sigstore.trust_config), "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output

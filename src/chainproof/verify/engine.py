@@ -8,7 +8,7 @@ does not deploy. Failures about an artifact name it; the detail names the file a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,8 +184,9 @@ class _Run:
                     f"{SLSA_PROVENANCE_V1!r}",
                 )
             return
+        facts = provenance_facts(statement.predicate)
         problems = slsa_predicate_failures(statement.predicate) or provenance_failures(
-            self.policy, provenance_facts(statement.predicate), signer
+            self.policy, facts, signer
         )
         for art in arts:
             for check, detail in problems:
@@ -197,7 +198,13 @@ class _Run:
             elif not problems:
                 art.passed.add("provenance")
                 if self.policy.key is not None:
-                    art.signer = signer
+                    # a key has no certificate to name the source: the provenance it signed
+                    # does (what the report shows; the policy checked the same facts)
+                    art.signer = replace(
+                        signer,
+                        source_repository_uri=facts.source_uri,
+                        source_repository_ref=facts.ref,
+                    )
                     art.passed |= {"signature", "identity"}
 
     def sbom(self, release: Release | None, arts: list[_Artifact]) -> None:

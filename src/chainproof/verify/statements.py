@@ -162,8 +162,10 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
     source = _get(external, "workflow") or _get(external, "source")
     uri = ref = commit = None
     dirty = isinstance(source, dict) and "dirty" in source and source["dirty"] is not False
-    if isinstance(source, dict) and isinstance(source.get("repository"), str):
-        uri, ref, commit = _repo(source["repository"]), source.get("ref"), source.get("commit")
+    if isinstance(source, dict):  # a checkout without a remote still names its ref and commit
+        ref, commit = source.get("ref"), source.get("commit")
+        if isinstance(source.get("repository"), str):
+            uri = _repo(source["repository"])
     dependencies = _get(predicate, "buildDefinition", "resolvedDependencies")
     for dep in dependencies if isinstance(dependencies, list) else []:
         dep_uri = dep.get("uri") if isinstance(dep, dict) else None
