@@ -152,7 +152,7 @@ def _dirty(path: Path) -> Path:
         (_non_git, "is not inside a git checkout"),
         (lambda p: p.mkdir() or p, "no pyproject.toml or setup.py"),
         (_broken_toml, "is not valid TOML"),
-        (_dirty, "has uncommitted changes"),
+        (_dirty, "has uncommitted changes (notes.txt)"),
         (lambda p: make_project(p, markers={"FAIL": "1"}), "build backend failed"),
         (lambda p: make_project(p, requires=("not a requirement!",)), "is not valid"),
         (_no_backend, "Backend 'nonexistent_backend' is not available"),

@@ -142,14 +142,15 @@ def _remote_uri(repository: Path) -> str | None:
     return strip_credentials(url) if url else None
 
 
-def _is_dirty(repository: Path, ignore: Path | None) -> bool:
+def _changes(repository: Path, ignore: Path | None) -> list[str]:
+    """The paths ``git status`` reports as modified or untracked (not ignored)."""
     args = ["status", "--porcelain", "--untracked-files=normal", "--", "."]
     if ignore is not None and ignore.is_relative_to(repository) and ignore != repository:
         args.append(f":(exclude){ignore.relative_to(repository).as_posix()}")
     status = _git(repository, *args)
     if status.returncode != 0:
         raise InputError(f"git status failed in {repository}: {status.stderr.strip()}.")
-    return bool(status.stdout.strip())
+    return [line[3:] for line in status.stdout.splitlines() if line.strip()]
 
 
 def inspect_project(
@@ -185,11 +186,16 @@ def inspect_project(
     if not commit or not time:
         raise InputError(f"The git checkout at {repository} has no commits yet.")
     ignore = output_dir.expanduser().resolve() if output_dir is not None else None
-    dirty = _is_dirty(repository, ignore)
+    changes = _changes(repository, ignore)
+    dirty = bool(changes)
     if dirty and not allow_dirty:
+        listed = ", ".join(changes[:3]) + (
+            f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+        )
         raise InputError(
-            f"The working tree at {repository} has uncommitted changes.",
-            hint="Commit or stash them, or pass --allow-dirty (the record will say so).",
+            f"The working tree at {repository} has uncommitted changes ({listed}).",
+            hint="Commit or stash them, add build outputs to .gitignore, or pass --allow-dirty "
+            "(the record will say so).",
         )
     return ProjectSource(
         directory=directory,
