@@ -152,6 +152,24 @@ class ReleaseResult:
         return data
 
 
+@dataclass(frozen=True)
+class _StageReporter:
+    """The one progress display of a release, each step labelled with its stage:
+    ``[2/5 sbom] Writing CycloneDX``."""
+
+    inner: Reporter
+    label: str
+
+    def step(self, description: str, total: int | None = None) -> None:
+        self.inner.step(f"[{self.label}] {description}", total)
+
+    def advance(self, amount: int = 1) -> None:
+        self.inner.advance(amount)
+
+    def log(self, message: str) -> None:
+        self.inner.log(f"[{self.label}] {message}")
+
+
 @contextlib.contextmanager
 def _stage(name: str) -> Iterator[None]:
     """Say which stage failed, keeping the error's class and exit code."""
@@ -282,8 +300,13 @@ def make_release(
     from chainproof.signing import key_password, read_release, run_details, sign_release
     from chainproof.signing.links import start_build_link
 
-    reporter = reporter or NullReporter()
+    progress = reporter or NullReporter()
     plan = plan_release(options, signer_kind)
+    stages = ["build", "sbom", *(["audit"] if options.audit else []), "sign", "verify"]
+
+    def report(stage: str) -> Reporter:
+        return _StageReporter(progress, f"{stages.index(stage) + 1}/{len(stages)} {stage}")
+
     finish_link = None
     if options.link_key is not None:  # the source is recorded before the build
         finish_link = start_build_link(options.project_dir, options.link_key, key_password())
@@ -304,7 +327,7 @@ def make_release(
                     check_reproducible=options.check_reproducible,
                     allow_dirty=options.allow_dirty,
                 ),
-                reporter,
+                report("build"),
             )
             if built.differences:
                 raise VerificationFailed(
@@ -323,20 +346,22 @@ def make_release(
             _, rendered = make_sbom(
                 SbomRequest(dist=staging, target=target),
                 RenderOptions(options.spec_version, "json", False, epoch),
-                reporter,
+                report("sbom"),
             )
             atomic_write_text(staging / SBOM_NAME, rendered.text)
         audit = None
         if options.audit is not None:
             with _stage("audit"):
-                audit = run_gate(options.audit, options.project_dir, staging / SBOM_NAME, reporter)
+                audit = run_gate(
+                    options.audit, options.project_dir, staging / SBOM_NAME, report("audit")
+                )
         with _stage("sign"):
-            inputs = read_release(staging, None, reporter)
-            chosen = signer(reporter)
-            signed = sign_release(inputs, chosen, run_details(os.environ), reporter)
+            inputs = read_release(staging, None, report("sign"))
+            chosen = signer(report("sign"))
+            signed = sign_release(inputs, chosen, run_details(os.environ), report("sign"))
         with _stage("verify"), tempfile.TemporaryDirectory() as scratch:
             policy = plan.policy or _own_signer_policy(options, chosen, staging, Path(scratch))
-            verified = _verify(staging, policy, reporter)
+            verified = _verify(staging, policy, report("verify"))
         _check_output(output)
         with contextlib.suppress(FileNotFoundError):
             output.rmdir()
