@@ -9,6 +9,7 @@ the wheels). Every request is recorded, so each test can say what was fetched an
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import threading
@@ -286,6 +287,40 @@ def test_offline_and_no_index_never_fetch_from_the_lock_urls(
     assert isinstance(source.metadata, IndexMetadata)
     assert dict(source.read(CURRENT, NullReporter()).inventory.graph.edges) == EDGES  # by pip
     assert server.seen == []
+
+
+def test_cli_end_to_end(lock: Path, server: IndexServer, wheelhouse: Path, tmp_path: Path) -> None:
+    """`chainproof sbom --pylock` with the metadata files: the graph and licences in the SBOM,
+    pip never started; a wheel that does not match the lock: exit 1, one sentence, no file."""
+    from typer.testing import CliRunner
+
+    from chainproof.cli.app import app
+    from tests.cli.helpers import one_sentence_error
+
+    runner, env = CliRunner(), {"SOURCE_DATE_EPOCH": "1700000000"}
+    out = tmp_path / "sbom.json"
+    result = runner.invoke(app, ["sbom", "--pylock", str(lock), "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    names = {c["bom-ref"]: c["name"] for c in doc["components"]}
+    edges = {
+        names[d["ref"]]: tuple(sorted(names[x] for x in d["dependsOn"]))
+        for d in doc["dependencies"]
+        if d.get("dependsOn") and d["ref"] in names
+    }
+    assert edges == EDGES
+    liba = next(c for c in doc["components"] if c["name"] == "liba")
+    assert liba["licenses"] == [{"expression": "Apache-2.0 OR MIT"}]
+    assert all(p.endswith(".metadata") for p in server.seen)
+
+    wheel = wheel_of(wheelhouse, "liba").name
+    del server.files[f"/lock/{wheel}.metadata"]
+    server.files[f"/lock/{wheel}"] = b"not the locked wheel"
+    bad = tmp_path / "bad.json"
+    result = runner.invoke(app, ["sbom", "--pylock", str(lock), "-o", str(bad)], env=env)
+    assert result.exit_code == 1
+    assert "does not match the sha256 the lock gives" in one_sentence_error(result.stderr)
+    assert not bad.exists()
 
 
 def test_uv_lock_with_metadata_uses_the_index_provider(assets: Path) -> None:
