@@ -72,7 +72,9 @@ class IndexMetadata:
         self, components: Sequence[Component], target: Target, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]:
         fallback = self.fallback or PipMetadata(self.index_args)
-        direct = [] if "--no-index" in self.index_args else [c for c in components if _wheel_url(c)]
+        direct: list[tuple[Component, str]] = []
+        if "--no-index" not in self.index_args:  # then pip looks only where the options say
+            direct = [(c, url) for c in components if (url := _wheel_url(c))]
         found = _fetch_all(direct, self.workers, reporter) if direct else {}
         rest = [c for c in components if c.key not in found]
         if rest and direct:
@@ -92,12 +94,12 @@ def _wheel_url(component: Component) -> str | None:
 
 
 def _fetch_all(
-    components: Sequence[Component], workers: int, reporter: Reporter
+    wheels: Sequence[tuple[Component, str]], workers: int, reporter: Reporter
 ) -> dict[str, PackageMetadata]:
     import requests
     from requests.adapters import HTTPAdapter
 
-    reporter.step(f"Reading metadata of {len(components)} wheels from the index", len(components))
+    reporter.step(f"Reading metadata of {len(wheels)} wheels from the index", len(wheels))
     found: dict[str, PackageMetadata] = {}
     with requests.Session() as session:
         session.headers["User-Agent"] = f"chainproof/{__version__}"
@@ -106,7 +108,7 @@ def _fetch_all(
         session.mount("http://", adapter)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures: dict[Future[PackageMetadata | None], Component] = {
-                pool.submit(_fetch_one, session, c): c for c in components
+                pool.submit(_fetch_one, session, c, url): c for c, url in wheels
             }
             try:
                 for future in as_completed(futures):
@@ -120,13 +122,11 @@ def _fetch_all(
     return found
 
 
-def _fetch_one(session: requests.Session, component: Component) -> PackageMetadata | None:
-    """The component's metadata from its ``.metadata`` file, else from its hash-checked
-    wheel; None when neither can be had (the fallback then reads it)."""
+def _fetch_one(session: requests.Session, component: Component, url: str) -> PackageMetadata | None:
+    """The metadata of the wheel at ``url`` from its ``.metadata`` file, else from the
+    hash-checked wheel; None when neither can be had (the fallback then reads it)."""
     import requests
 
-    url = _wheel_url(component)
-    assert url is not None  # only wheels at http(s) URLs are submitted
     try:
         with session.get(f"{url}.metadata", timeout=_TIMEOUT, stream=True) as response:
             data = _body(response) if response.status_code == 200 else None
