@@ -118,7 +118,7 @@ def command(
         bool,
         typer.Option(
             "--with-metadata",
-            help="--pylock, --uv-lock: read each package's metadata from the index (pip) for "
+            help="--pylock, --uv-lock: read each package's metadata from the index for "
             "licences, which lock files do not carry.",
         ),
     ] = False,
