@@ -4,6 +4,7 @@ failing stage leaves behind (nothing) and says (its name)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -324,6 +325,14 @@ def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
         assert verified.exit_code == 0, verified.output
         # The tester's key cannot stand in for the builder's.
         assert run("verify", "rel", *layout, "--key", "tester.pub").exit_code == 1
+        # A digest alone passes no inspection: there is no wheel to unpack (fail closed).
+        wheel = next((base / "rel").glob("*.whl"))
+        digest = "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
+        bundle = ("--bundle", "rel/provenance.dsse.json", "--key", "builder.pub")
+        alone = run("verify", digest, *bundle, *layout)
+        assert alone.exit_code == 1, alone.output
+        assert "inspection 'unpack-wheel' runs on the artifact's file" in alone.output
+        assert run("verify", digest, *bundle).exit_code == 0, "without the layout it passes"
 
 
 def test_link_needs_a_key_signer(project: Path, tmp_path: Path) -> None:

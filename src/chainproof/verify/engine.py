@@ -260,10 +260,18 @@ class _Run:
                 art.passed.add("sbom")
 
     def layout(self, layout: Path, layout_key: Path, links: Path, arts: list[_Artifact]) -> None:
-        from chainproof.verify.layout import layout_products
+        from chainproof.verify.layout import inspection_names, layout_products
 
         name = layout.name
         files = [a.target.path for a in arts if a.target.path is not None]
+        inspections = inspection_names(layout)
+        if inspections and len(files) < len(arts):  # fail closed: nothing to inspect
+            for art in (a for a in arts if a.target.path is None):
+                art.fail(
+                    "layout",
+                    f"{name}: inspection {inspections[0]!r} runs on the artifact's file, and "
+                    "a digest alone has none; verify the file",
+                )
         try:  # the layout's inspections run over copies of the artifacts being verified
             products = layout_products(layout, layout_key, links, files)
         except VerificationFailed as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from chainproof.errors import InputError
 
-__all__ = ["layout_products"]
+__all__ = ["inspection_names", "layout_products"]
 
 
 def layout_products(
@@ -32,3 +32,10 @@ def layout_products(
         for digest in products.values()
         if isinstance(digest, dict) and isinstance(digest.get("sha256"), str)
     )
+
+
+def inspection_names(layout: Path) -> tuple[str, ...]:
+    """The layout's inspections: they run on artifact files, so a bare digest cannot pass them."""
+    from chainproof.signing.layouts import load_layout
+
+    return tuple(i.name for i in load_layout(layout).get_payload().inspect)
