@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -310,16 +309,14 @@ def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
     with pipeline_env(base):
         result = run(
             "release", "project", "-o", "rel", "--signer", "key", "--key", "builder.key",
-            "--link", "--json",
+            "--link", "--links", "links", "--json",
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         roles = {f["name"]: f["role"] for f in json.loads(result.stdout)["files"]}
         (link,) = [name for name, role in roles.items() if role == "in-toto-link"]
         assert link.startswith("build.")
-        links = base / "links"
-        for old in links.glob("build.*.link"):
-            old.unlink()  # the build link now comes from the release
-        shutil.copy(base / "rel" / link, links / link)
+        # --links: the same link beside the tester's (replacing `build --link`'s of the fixture)
+        assert (base / "links" / link).read_bytes() == (base / "rel" / link).read_bytes()
         layout = ("--layout", "root.layout", "--layout-key", "owner.pub", "--links", "links")
         verified = run("verify", "rel", *layout, "--key", "builder.pub", "--require", "sbom")
         assert verified.exit_code == 0, verified.output
@@ -335,7 +332,10 @@ def test_release_link_verifies_against_a_two_key_layout(tmp_path: Path) -> None:
         assert run("verify", digest, *bundle).exit_code == 0, "without the layout it passes"
 
 
-def test_link_needs_a_key_signer(project: Path, tmp_path: Path) -> None:
+def test_link_needs_a_key_signer(project: Path, key: Path, tmp_path: Path) -> None:
     result = run("release", str(project), "-o", str(tmp_path / "rel"), "--link")
     assert result.exit_code == 2
     assert "--link needs --signer key" in result.output
+    alone = key_release(project, tmp_path / "rel", key, "--links", str(tmp_path / "links"))
+    assert alone.exit_code == 2
+    assert "--links belongs to --link" in alone.output

@@ -60,6 +60,7 @@ class ReleaseOptions:
     # the Sigstore trust the signer uses (trust-config / staging), also used to verify
     signing_trust: dict[str, Any] = field(default_factory=dict)
     link_key: Path | None = None  # record the build step's in-toto link, signed with this key
+    links_dir: Path | None = None  # also copy that link here, beside the other steps' links
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ReleasePlan:
                     "installer": options.installer,
                     "check_reproducible": options.check_reproducible,
                     "in_toto_link": options.link_key is not None,
+                    "links": str(options.links_dir) if options.links_dir else None,
                 },
                 {
                     "name": "sbom",
@@ -235,6 +237,10 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     if options.audit is not None:
         with _stage("audit"):
             check_gate(options.audit, options.project_dir)
+    if options.links_dir is not None:
+        from chainproof.signing.links import prepare_link_dir
+
+        prepare_link_dir(options.links_dir)
     return ReleasePlan(options, source, signer, policy)
 
 
@@ -368,6 +374,9 @@ def make_release(
         staging.rename(output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if options.links_dir is not None:  # only once the release exists: nothing half-made
+        for link in sorted(output.glob("*.link")):
+            atomic_write_bytes(options.links_dir / link.name, link.read_bytes())
     written = tuple(output / p.name for p in signed.written)
     signed = replace(signed, directory=output, written=written)
     return ReleaseResult(signed, audit, verified, own_signer=plan.policy is None)

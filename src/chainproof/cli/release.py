@@ -100,6 +100,10 @@ def command(
             help="Also record the build step's in-toto link, signed with --key, into the release.",
         ),
     ] = False,
+    links: Annotated[
+        Path | None,
+        typer.Option(help="With --link: also copy the link into this directory of links."),
+    ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
@@ -130,6 +134,8 @@ def command(
 
         if link and signer != "key":
             raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
+        if links is not None and not link:
+            raise UsageError("--links belongs to --link (where the build's link is copied).")
         from_env = env_setting("verify_policy")
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
@@ -144,6 +150,7 @@ def command(
             verify_policy=policy or (Path(from_env) if from_env else None),
             signing_trust={"trust-config": trust_config, "staging": staging},
             link_key=key if link else None,
+            links_dir=links,
             **_sbom_settings(project_dir),
         )
         if dry_run:
