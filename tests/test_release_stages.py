@@ -339,3 +339,28 @@ def test_link_needs_a_key_signer(project: Path, key: Path, tmp_path: Path) -> No
     alone = key_release(project, tmp_path / "rel", key, "--links", str(tmp_path / "links"))
     assert alone.exit_code == 2
     assert "--links belongs to --link" in alone.output
+
+
+def test_a_layout_in_the_deploy_policy_sees_the_new_build_link(tmp_path: Path) -> None:
+    """The deploy policy names a layout: the release's verify stage checks it with the build
+    link this release just made, beside the tester's (none other is in the links directory)."""
+    base = make_pipeline(tmp_path / "pipeline")
+    with pipeline_env(base):
+        for old in (base / "links").glob("build.*.link"):
+            old.unlink()
+        (base / "deploy.toml").write_text(
+            '[verify]\nkey = "builder.pub"\nlayout = "root.layout"\n'
+            'layout-key = "owner.pub"\nlinks = "links"\n',
+            encoding="utf-8",
+        )
+        release = ("release", "project", "--signer", "key", "--key", "builder.key")
+        policy = ("--policy", "deploy.toml")
+        result = run(*release, "-o", "rel", "--link", *policy, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["verify"]["policy"]["layout"].endswith("root.layout")
+        assert not list((base / "links").glob("build.*.link")), "nothing copied without --links"
+        # Without the link, the layout's build step has none: the release stops at verify.
+        refused = run(*release, "-o", "rel2", *policy)
+        assert refused.exit_code == 1, refused.output
+        assert "The verify stage failed" in refused.output
+        assert "step 'build'" in refused.output

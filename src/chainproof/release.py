@@ -276,6 +276,22 @@ def _own_signer_policy(
     return _load_deploy_policy(options, {"identity": identity.san, "issuer": identity.issuer})
 
 
+def _with_new_links(policy: Policy, staging: Path, scratch: Path) -> Policy:
+    """A layout in the deploy policy is checked with this release's own build link (not yet
+    copied to the policy's links directory) beside the other steps' links."""
+    new = sorted(staging.glob("*.link"))
+    if policy.layout is None or not new:
+        return policy
+    links = scratch / "links"
+    links.mkdir()
+    if policy.links is not None and policy.links.is_dir():
+        for old in policy.links.glob("*.link"):
+            shutil.copyfile(old, links / old.name)
+    for link in new:
+        shutil.copyfile(link, links / link.name)
+    return replace(policy, links=links)
+
+
 def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
     from chainproof.verify import load_verifier, resolve_targets, trust_description, verify_targets
 
@@ -367,6 +383,7 @@ def make_release(
             signed = sign_release(inputs, chosen, run_details(os.environ), report("sign"))
         with _stage("verify"), tempfile.TemporaryDirectory() as scratch:
             policy = plan.policy or _own_signer_policy(options, chosen, staging, Path(scratch))
+            policy = _with_new_links(policy, staging, Path(scratch))
             verified = _verify(staging, policy, report("verify"))
         _check_output(output)
         with contextlib.suppress(FileNotFoundError):
