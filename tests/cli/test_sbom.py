@@ -71,33 +71,13 @@ def test_uv_lock_json_is_valid_and_byte_identical(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("spec", ["1.5", "1.6", "1.7"])
 def test_xml_output(tmp_path: Path, spec: str) -> None:
-    out = tmp_path / "sbom.xml"
-    code, _, _ = run(
-        "--pylock",
-        str(ASSETS / "proj1-pylock.toml"),
-        "--offline",
-        "--format",
-        "xml",
-        "--spec-version",
-        spec,
-        "-o",
-        str(out),
-    )
+    out, second = tmp_path / "sbom.xml", tmp_path / "again.xml"
+    args = ("--pylock", str(ASSETS / "proj1-pylock.toml"), "--offline", "--format", "xml")
+    code, _, _ = run(*args, "--spec-version", spec, "-o", str(out))
     assert code == 0
     text = out.read_text()
     assert XmlValidator(SchemaVersion.from_version(spec)).validate_str(text) is None
-    second = tmp_path / "again.xml"
-    run(
-        "--pylock",
-        str(ASSETS / "proj1-pylock.toml"),
-        "--offline",
-        "--format",
-        "xml",
-        "--spec-version",
-        spec,
-        "-o",
-        str(second),
-    )
+    run(*args, "--spec-version", spec, "-o", str(second))
     assert second.read_bytes() == out.read_bytes()
 
 

@@ -4,13 +4,13 @@ registry), sbom, sign against the local Sigstore instance, verify."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
+from tests.build.helpers import commit_all, git
 from tests.sigstore_local import LocalSigstore
 
 pytestmark = pytest.mark.registry
@@ -29,16 +29,6 @@ packages = ["src/cp_real"]
 """
 
 
-def _git(project: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=project,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-
-
 def _ok(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -54,11 +44,10 @@ def test_build_sbom_sign_verify(
     (project / "src" / "cp_real").mkdir(parents=True)
     (project / "pyproject.toml").write_text(_PYPROJECT)
     (project / "src" / "cp_real" / "__init__.py").write_text('"""Real."""\n')
-    _git(project, "init", "-q", "-b", "main")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "init")
-    _git(project, "remote", "add", "origin", "https://gitlab.com/group/real.git")
-    commit = _git(project, "rev-parse", "HEAD")
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project)
+    git(project, "remote", "add", "origin", "https://gitlab.com/group/real.git")
+    commit = git(project, "rev-parse", "HEAD")
     dist = tmp_path / "dist"
 
     _ok("build", str(project), "-o", str(dist))
