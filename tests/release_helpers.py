@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from chainproof.cli.app import app
-from tests.build.helpers import commit_all, make_project
+from tests.build.helpers import make_project
 
-__all__ = ["configure", "key", "key_release", "project", "run"]
+__all__ = ["key", "key_release", "project", "run"]
 
 
 def run(*args: str) -> Result:
@@ -47,10 +47,3 @@ def key_release(project: Path, out: Path, key: Path, *extra: str) -> Result:
     return run(
         "release", str(project), "-o", str(out), "--signer", "key", "--key", f"{key}.key", *extra
     )
-
-
-def configure(project: Path, text: str) -> None:
-    """Append ``text`` to the project's pyproject.toml and commit it."""
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write("\n" + text)
-    commit_all(project)

@@ -15,8 +15,8 @@ import pytest
 
 from chainproof.errors import InfrastructureError
 from tests import release_helpers
-from tests.build.helpers import make_project, registry_checkout
-from tests.release_helpers import configure, key_release, run
+from tests.build.helpers import configure, make_project, registry_checkout
+from tests.release_helpers import key_release, run
 
 project = release_helpers.project  # the fixtures
 key = release_helpers.key

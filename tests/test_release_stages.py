@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests import release_helpers
-from tests.build.helpers import git, make_project
-from tests.release_helpers import configure, key_release, run
+from tests.build.helpers import configure, git, make_project
+from tests.release_helpers import key_release, run
 from tests.sigstore_local import LocalSigstore
 from tests.verify.layout_pipeline import make_pipeline, pipeline_env
 

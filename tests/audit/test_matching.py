@@ -10,6 +10,17 @@ from chainproof.audit.matching import affects, fixed_versions, parse_version, ve
 Range = tuple[tuple[str, str], ...]
 
 
+# overlapping windows, as written in real advisories (wagtail PYSEC-2021-114)
+WAGTAIL = (
+    ("introduced", "2.11"),
+    ("fixed", "2.11.7"),
+    ("introduced", "0"),
+    ("fixed", "2.11.6"),
+    ("introduced", "2.12"),
+    ("fixed", "2.12.4"),
+)
+
+
 @pytest.mark.parametrize(
     ("version", "events", "expected"),
     [
@@ -46,29 +57,14 @@ Range = tuple[tuple[str, str], ...]
             (("introduced", "2.1"), ("fixed", "2.2"), ("introduced", "0"), ("fixed", "1.0")),
             True,
         ),
-        # overlapping windows, as written in real advisories (wagtail PYSEC-2021-114)
         (
             "2.11.6",
-            (
-                ("introduced", "2.11"),
-                ("fixed", "2.11.7"),
-                ("introduced", "0"),
-                ("fixed", "2.11.6"),
-                ("introduced", "2.12"),
-                ("fixed", "2.12.4"),
-            ),
+            WAGTAIL,
             True,
         ),
         (
             "2.11.7",
-            (
-                ("introduced", "2.11"),
-                ("fixed", "2.11.7"),
-                ("introduced", "0"),
-                ("fixed", "2.11.6"),
-                ("introduced", "2.12"),
-                ("fixed", "2.12.4"),
-            ),
+            WAGTAIL,
             False,
         ),
         (

@@ -22,6 +22,7 @@ __all__ = [
     "BACKEND",
     "COMMIT_EPOCH",
     "commit_all",
+    "configure",
     "git",
     "git_env",
     "make_project",
@@ -132,6 +133,13 @@ def commit_all(path: Path, epoch: int = COMMIT_EPOCH) -> str:
     git(path, "add", "-A")
     git(path, "commit", "-q", "--allow-empty", "-m", "commit", epoch=epoch)
     return git(path, "rev-parse", "HEAD")
+
+
+def configure(project: Path, text: str) -> None:
+    """Append ``text`` to the project's pyproject.toml and commit it."""
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write("\n" + text)
+    commit_all(project)
 
 
 def make_project(

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from tests.build.helpers import commit_all, make_project
+from tests.build.helpers import commit_all, configure, make_project
 
 runner = CliRunner()
 
@@ -216,9 +216,7 @@ def test_output_is_a_file(tmp_path: Path) -> None:
 
 def test_installer_from_pyproject(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write('\n[tool.chainproof.build]\ninstaller = "pip"\n')
-    commit_all(project)
+    configure(project, '[tool.chainproof.build]\ninstaller = "pip"\n')
     result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "a"), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["installer"] == "pip"
@@ -237,9 +235,7 @@ def test_unknown_installer_is_refused_before_anything_else(tmp_path: Path) -> No
 
 def test_unknown_installer_in_pyproject_names_the_file(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write('\n[tool.chainproof.build]\ninstaller = "poetry"\n')
-    commit_all(project)
+    configure(project, '[tool.chainproof.build]\ninstaller = "poetry"\n')
     result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / "o")])
     assert result.exit_code == 2
     error = _one_error(result.output)
