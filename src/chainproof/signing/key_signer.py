@@ -28,7 +28,6 @@ __all__ = [
     "key_password",
     "load_public_key",
     "load_signer",
-    "public_key_pem",
     "verify_key_envelope",
 ]
 
@@ -80,22 +79,19 @@ def generate_key_pair(
         ),
         mode=0o600,
     )
-    staged.add(
-        public_path,
-        private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ),
-        mode=0o644,
-    )
+    staged.add(public_path, _public_pem(private_key), mode=0o644)
     staged.commit()
     return private_path, public_path
 
 
 def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
     """A securesystemslib signer from a PEM PKCS#8 private key; InputError if unusable."""
+    return _crypto_signer(_load_private_key(path, password), path)
+
+
+def _crypto_signer(private_key: PrivateKeyTypes, path: Path) -> CryptoSigner:
     from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
 
-    private_key = _load_private_key(path, password)
     try:
         return CryptoSigner(private_key)
     except ValueError as exc:
@@ -105,14 +101,12 @@ def load_signer(path: Path, password: bytes | None) -> CryptoSigner:
         ) from exc
 
 
-def public_key_pem(path: Path, password: bytes | None) -> bytes:
-    """The SubjectPublicKeyInfo PEM of a private key file (what ``keygen`` writes to .pub)."""
+def _public_pem(private_key: PrivateKeyTypes) -> bytes:
+    """The SubjectPublicKeyInfo PEM of a private key's public half (what ``.pub`` holds)."""
     from cryptography.hazmat.primitives import serialization
 
-    return (
-        _load_private_key(path, password)
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
@@ -163,12 +157,13 @@ class KeySigner:
     envelope_suffix = ".dsse.json"
 
     def __init__(self, key_path: Path, password: bytes | None) -> None:
-        self._signer = load_signer(key_path, password)
-        self._key_path, self._password = key_path, password
+        private_key = _load_private_key(key_path, password)
+        self._signer = _crypto_signer(private_key, key_path)
+        self._public_pem = _public_pem(private_key)
 
     def public_pem(self) -> bytes:
         """The public key that verifies this signer's envelopes (``verify --key``)."""
-        return public_key_pem(self._key_path, self._password)
+        return self._public_pem
 
     @property
     def keyid(self) -> str:
