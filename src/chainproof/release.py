@@ -203,13 +203,12 @@ def _check_output(output: Path) -> None:
 def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
     from chainproof.verify import load_policy
 
-    flags = {"require": _REQUIRED, **flags}
-    policy = load_policy(flags, options.verify_policy, options.project_dir)
-    if policy.key is not None:
-        return policy  # a managed key: no Sigstore trust root applies
     # the signer's --trust-config/--staging, unless the policy names its own root
     return load_policy(
-        flags, options.verify_policy, options.project_dir, defaults=options.signing_trust
+        {"require": _REQUIRED, **flags},
+        options.verify_policy,
+        options.project_dir,
+        defaults=options.signing_trust,
     )
 
 

@@ -55,11 +55,8 @@ POLICY_KEYS: dict[str, str] = {
     "layout-key": _PATH,
     "links": _PATH,
 }
-_GROUPS = (
-    ("identity", "identity-regex"),
-    ("gitlab", "github"),
-    ("trusted-root", "trust-config", "staging"),
-)
+_TRUST_ROOT = ("trusted-root", "trust-config", "staging")
+_GROUPS = (("identity", "identity-regex"), ("gitlab", "github"), _TRUST_ROOT)
 _GITLAB_PROJECT = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
@@ -209,7 +206,7 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         present = [k for k in group if get(k)]
         if len(present) > 1:
             raise _contradiction(" and ".join(present) + " cannot both be set")
-    roots = [k for k in ("trusted-root", "trust-config", "staging") if get(k)]
+    roots = [k for k in _TRUST_ROOT if get(k)]
     if len(roots) > 1:
         raise _contradiction(" and ".join(roots) + " each choose a trusted root; pick one")
     identity_keys = [
@@ -236,7 +233,7 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
             "--github OWNER/REPO or --key PUBKEY, or set them in [verify] of the policy file.",
         )
     # (offline is no contradiction: a key or a layout never uses the network anyway)
-    sigstore_keys = [k for k in ("trusted-root", "trust-config", "staging") if get(k)]
+    sigstore_keys = [k for k in _TRUST_ROOT if get(k)]
     if sigstore_keys and (get("key") or not signer):
         user = "a managed key" if get("key") else "an in-toto layout alone"
         raise _contradiction(f"{sigstore_keys[0]} chooses a Sigstore root; {user} uses none")
@@ -328,8 +325,8 @@ def load_policy(
     defaults: dict[str, Any] | None = None,
 ) -> Policy:
     """Merge ``flags``, then ``CHAINPROOF_VERIFY_<KEY>`` environment variables, then the policy
-    file (explicit, or found in ``search_dir``), then ``defaults``; each layer replaces the next
-    (by group).
+    file (explicit, or found in ``search_dir``), then ``defaults`` (trust-root defaults only
+    for a Sigstore policy); each layer replaces the next (by group).
 
     ``flags`` and ``defaults`` use the file's key names (``identity-regex``, ...); None/False
     means unset.
@@ -353,10 +350,12 @@ def load_policy(
         k: _typed(k, v, "the flags", None) for k, v in flags.items() if v not in (None, False)
     }
     env_values = {k: _typed(k, v, "the environment", None) for k, v in _from_environment().items()}
+    merged = _merge(_merge(file_values, env_values), flag_values)
+    # a default only fills what applies: a managed key uses no Sigstore trust root
+    skipped = _TRUST_ROOT if merged.get("key") else ()
     default_values = {
         k: _typed(k, v, "the defaults", None)
         for k, v in (defaults or {}).items()
-        if v not in (None, False)
+        if v not in (None, False) and k not in skipped
     }
-    merged = _merge(_merge(_merge(default_values, file_values), env_values), flag_values)
-    return _build(merged, origin)
+    return _build(_merge(default_values, merged), origin)
