@@ -128,15 +128,14 @@ def command(
         from chainproof.audit.gate import audit_gate
         from chainproof.build.settings import installer_setting
         from chainproof.cli.signer_choice import signer_factory
-        from chainproof.config import env_setting
         from chainproof.errors import UsageError
         from chainproof.release import ReleaseOptions, make_release, plan_release
+        from chainproof.verify.policy import policy_file
 
         if link and signer != "key":
             raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
         if links is not None and not link:
             raise UsageError("--links belongs to --link (where the build's link is copied).")
-        from_env = env_setting("verify_policy")
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
         )
@@ -147,7 +146,7 @@ def command(
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
             audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),
-            verify_policy=policy or (Path(from_env) if from_env else None),
+            verify_policy=policy_file(policy),
             signing_trust={"trust-config": trust_config, "staging": staging},
             link_key=key if link else None,
             links_dir=links,

@@ -97,7 +97,6 @@ def command(
     with handle_errors():
         import logging
 
-        from chainproof.config import env_setting
         from chainproof.errors import InputError, VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
         from chainproof.verify import (
@@ -108,6 +107,7 @@ def command(
             verify_targets,
             vsa_statement,
         )
+        from chainproof.verify.policy import policy_file
 
         flags = {
             "identity": identity,
@@ -130,8 +130,7 @@ def command(
         }
         if vsa is not None and (not vsa.name or vsa.is_dir()):  # refuse before verifying
             raise InputError(f"--vsa {str(vsa)!r} is a directory; give the summary's file name.")
-        from_env = env_setting("verify_policy")
-        rules = load_policy(flags, policy or (Path(from_env) if from_env else None))
+        rules = load_policy(flags, policy_file(policy))
         args = targets or []
         found, release = resolve_targets(args, bundle, keyed=rules.key is not None)
         # sigstore-python and in-toto log warnings (offline TUF, command alignment) on stderr;

@@ -29,6 +29,7 @@ __all__ = [
     "Policy",
     "load_policy",
     "policy_configured",
+    "policy_file",
 ]
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -306,6 +307,12 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         if ref and not policy.identity.endswith(f"@{ref}"):
             raise _contradiction(f"identity {policy.identity} is not at ref {ref}")
     return policy
+
+
+def policy_file(flag: Path | None) -> Path | None:
+    """The explicit policy file: ``--policy``, else ``CHAINPROOF_VERIFY_POLICY``."""
+    from_env = env_setting("verify_policy")
+    return flag or (Path(from_env) if from_env else None)
 
 
 def policy_configured(policy_file: Path | None = None, search_dir: Path | None = None) -> bool:
