@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _locked(name: str) -> str:
-    text = (ROOT / "requirements" / "main.txt").read_text(encoding="utf-8")
+def _locked(name: str, lock: str = "main.txt") -> str:
+    text = (ROOT / "requirements" / lock).read_text(encoding="utf-8")
     match = re.search(rf"^{re.escape(name)}==(\S+) \\", text, re.MULTILINE)
-    assert match, f"{name} is not in requirements/main.txt"
+    assert match, f"{name} is not in requirements/{lock}"
     return match.group(1)
 
 
@@ -23,3 +23,10 @@ def _locked(name: str) -> str:
 def test_build_backend_is_pinned_to_the_locked_version(project: Path) -> None:
     data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert data["build-system"]["requires"] == [f"hatchling=={_locked('hatchling')}"]
+
+
+@pytest.mark.parametrize("lock", ["main.txt", "dev.txt"])
+def test_bootstrap_pip_is_the_locked_pip(lock: str) -> None:
+    """The pip installed first (requirements/bootstrap.txt) is the one the lock pins, so the
+    lock's own install leaves it as it is."""
+    assert _locked("pip", "bootstrap.txt") == _locked("pip", lock)

@@ -63,3 +63,40 @@ def test_main_job_releases_and_verifies_the_example(tmp_path: Path) -> None:
     sbom = json.loads((release / "sbom.cdx.json").read_text(encoding="utf-8"))
     names = {c["name"] for c in sbom["components"]}
     assert {"packaging", "hatchling"} <= names, "runtime and build-time dependencies"
+
+
+def install_steps(block: int) -> list[str]:
+    """The set-up steps (everything before the first chainproof or pytest command) of the
+    README's ``block``-th shell block: 0 the main job, 1 the tests."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = re.findall(r"```sh\n(.+?)\n```", text, re.DOTALL)[block]
+    steps = line.split(" && ")
+    last = next(i for i, s in enumerate(steps) if s.startswith((CHAINPROOF, ".venv/bin/python")))
+    return steps[:last]
+
+
+@pytest.mark.registry
+@pytest.mark.parametrize("block", [0, 1], ids=["main-job", "tests"])
+def test_readme_install_line_works_with_the_pip_a_new_venv_ships(
+    block: int, tmp_path: Path
+) -> None:
+    """The README's set-up, exactly as written, in a copy of the repository: ``python3 -m
+    venv`` (whatever pip that ships) installs every hash-pinned file and chainproof runs."""
+    steps = install_steps(block)
+    assert steps[0] == "python3 -m venv .venv"
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    shutil.copy(ROOT / "README.md", clone)
+    shutil.copy(ROOT / "pyproject.toml", clone)
+    shutil.copytree(ROOT / "requirements", clone / "requirements")
+    shutil.copytree(ROOT / "src", clone / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run(
+        ["bash", "-c", " && ".join(steps)], cwd=clone, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = subprocess.run(
+        [str(clone / CHAINPROOF), "--version"], capture_output=True, text=True, check=False
+    )
+    assert version.returncode == 0, version.stderr
+    assert "chainproof" in version.stdout
+
