@@ -17,6 +17,7 @@ __all__ = [
     "InputError",
     "UsageError",
     "VerificationFailed",
+    "first_line",
 ]
 
 
@@ -67,3 +68,9 @@ class InfrastructureError(ChainproofError):
     """Network, package registry, signing service or a missing external tool (exit 3)."""
 
     exit_code = 3
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message without the lines packaging's parser adds (the text again with
+    a caret under the error), so an error stays one sentence."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import ChainproofError, InfrastructureError, InputError
 
@@ -21,6 +22,7 @@ __all__ = [
     "atomic_write_text",
     "canonical_json",
     "default_mode",
+    "filename_of",
     "load_json",
     "load_toml",
     "os_error",
@@ -211,3 +213,11 @@ class StagedFiles:
                     _remove(leftover)
                 raise
         return [path for _, path in temporaries]
+
+
+def filename_of(url: str | None, path: str | None = None) -> str | None:
+    """The last path segment of a URL (or of ``path`` when there is no URL), unquoted."""
+    source = url or path
+    if not source:
+        return None
+    return unquote(urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]) or None

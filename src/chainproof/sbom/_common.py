@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from chainproof.errors import InputError
 from chainproof.models import DependencyGraph, Digest
@@ -17,19 +16,6 @@ class LockedFile:
     filename: str
     url: str | None
     sha256: str | None
-
-
-def first_line(exc: BaseException) -> str:
-    """An exception's message without the lines packaging's parser adds (the text again with
-    a caret under the error), so an error stays one sentence."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def filename_of(url: str | None, path: str | None = None) -> str | None:
-    source = url or path
-    if not source:
-        return None
-    return unquote(urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]) or None
 
 
 def digests(sha256: str | None, origin: str) -> tuple[Digest, ...]:

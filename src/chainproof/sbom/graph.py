@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from chainproof.errors import InputError
+from chainproof.errors import InputError, first_line
 from chainproof.models import DependencyGraph
-from chainproof.sbom._common import first_line
 from chainproof.sbom.target import Target
 
 __all__ = ["GraphResult", "requirement_graph", "root_cover"]

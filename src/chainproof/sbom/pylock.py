@@ -17,11 +17,11 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from chainproof.errors import InputError, UsageError
+from chainproof.errors import InputError, UsageError, first_line
 from chainproof.fileio import load_toml
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom._common import digests, explicit_graph, first_line, pick_file
+from chainproof.sbom._common import digests, explicit_graph, pick_file
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target

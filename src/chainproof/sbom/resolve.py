@@ -25,9 +25,9 @@ from typing import Any, Protocol
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InfrastructureError, InputError
+from chainproof.fileio import filename_of
 from chainproof.models import Component, DependencyGraph
 from chainproof.progress import Reporter
-from chainproof.sbom._common import filename_of
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.target import Target

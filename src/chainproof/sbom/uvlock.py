@@ -18,15 +18,14 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
-from chainproof.errors import InputError, UsageError
+from chainproof.errors import InputError, UsageError, first_line
+from chainproof.fileio import filename_of
 from chainproof.models import Component, Inventory
 from chainproof.progress import Reporter
 from chainproof.sbom._common import (
     LockedFile,
     digests,
     explicit_graph,
-    filename_of,
-    first_line,
     pick_file,
 )
 from chainproof.sbom.resolve import MetadataProvider, with_licenses

@@ -1,0 +1,1 @@
+"""Readers and writers of file formats, one module per format, shared by the stages."""
