@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,3 +59,27 @@ def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     from tests.build.helpers import use_local_index
 
     return use_local_index(tmp_path, monkeypatch)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """A test marked ``registry`` (and the fixtures it sets up) resolves against the committed
+    constraints (tests/registry.py), from setup to teardown."""
+    if item.get_closest_marker("registry") is not None:
+        from tests.registry import CONSTRAINT_VARIABLES, CONSTRAINTS
+
+        for name in CONSTRAINT_VARIABLES:
+            os.environ[name] = str(CONSTRAINTS)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        if item.get_closest_marker("registry") is not None:
+            from tests.registry import CONSTRAINT_VARIABLES
+
+            for name in CONSTRAINT_VARIABLES:
+                os.environ.pop(name, None)

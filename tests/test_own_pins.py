@@ -30,3 +30,15 @@ def test_bootstrap_pip_is_the_locked_pip(lock: str) -> None:
     """The pip installed first (requirements/bootstrap.txt) is the one the lock pins, so the
     lock's own install leaves it as it is."""
     assert _locked("pip", "bootstrap.txt") == _locked("pip", lock)
+
+
+def test_example_build_lock_satisfies_its_backend_and_agrees_with_our_lock() -> None:
+    """examples/hello builds from its lock (README's main job): the lock holds the example's
+    pinned backend, and each version it pins is the one requirements/main.txt locks."""
+    from chainproof.build.lock import read_build_lock
+
+    example = ROOT / "examples" / "hello"
+    lock = read_build_lock(example / "build-lock.txt")
+    data = tomllib.loads((example / "pyproject.toml").read_text(encoding="utf-8"))
+    lock.check_satisfies(data["build-system"]["requires"], "build-system requirement")
+    assert {p.key: p.version for p in lock.pins} == {p.key: _locked(p.key) for p in lock.pins}

@@ -69,7 +69,7 @@ def install_steps(block: int) -> list[str]:
     """The set-up steps (everything before the first chainproof or pytest command) of the
     README's ``block``-th shell block: 0 the main job, 1 the tests."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    line = re.findall(r"```sh\n(.+?)\n```", text, re.DOTALL)[block]
+    line: str = re.findall(r"```sh\n(.+?)\n```", text, re.DOTALL)[block]
     steps = line.split(" && ")
     last = next(i for i, s in enumerate(steps) if s.startswith((CHAINPROOF, ".venv/bin/python")))
     return steps[:last]
@@ -99,4 +99,3 @@ def test_readme_install_line_works_with_the_pip_a_new_venv_ships(
     )
     assert version.returncode == 0, version.stderr
     assert "chainproof" in version.stdout
-

@@ -19,8 +19,10 @@ __all__ = [
     "Digest",
     "EnvironmentPackage",
     "Inventory",
+    "LockReference",
     "SourceInfo",
     "ToolVersions",
+    "none_first",
 ]
 
 BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
@@ -28,6 +30,15 @@ BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
 _HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
+
+# Model classes with optional fields are not ``order=True`` (None and str do not compare):
+# sort them by their explicit, total ``sort_key`` instead.
+_Opt = tuple[bool, str]  # an optional field in a sort key
+
+
+def none_first(value: str | None) -> _Opt:
+    """A sort key part for an optional field: None sorts before every string."""
+    return (value is not None, value or "")
 
 
 @dataclass(frozen=True, order=True)
@@ -58,7 +69,7 @@ class Digest:
         return f"{self.algorithm}:{self.value}"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Artifact:
     """A file produced by a build: a wheel or an sdist."""
 
@@ -67,11 +78,14 @@ class Artifact:
     sha256: str
     size: int
 
+    def sort_key(self) -> tuple[str, str, str, int]:
+        return (self.name, self.kind, self.sha256, self.size)
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "sha256": self.sha256, "size": self.size}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class EnvironmentPackage:
     """A distribution installed into an (isolated) build environment, from the exact file."""
 
@@ -80,6 +94,9 @@ class EnvironmentPackage:
     filename: str
     sha256: str
     url: str | None = None
+
+    def sort_key(self) -> tuple[str, str, str, str, _Opt]:
+        return (self.name, self.version, self.filename, self.sha256, none_first(self.url))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -101,6 +118,15 @@ class SourceInfo:
     commit: str
     ref: str | None
     dirty: bool
+
+
+@dataclass(frozen=True)
+class LockReference:
+    """The build lock a build environment was installed from: its path (relative to the
+    project when inside it) and the sha256 of the file."""
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +155,7 @@ class BuildRecord:
     artifacts: tuple[Artifact, ...]
     build_environment: tuple[EnvironmentPackage, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    build_lock: LockReference | None = None  # None: the environment was resolved
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,8 +182,13 @@ class BuildRecord:
             },
             "backend": {"build-backend": self.build_backend, "requires": list(self.build_requires)},
             "options": self.options,
-            "artifacts": [a.to_json() for a in sorted(self.artifacts)],
-            "build_environment": [p.to_json() for p in sorted(self.build_environment)],
+            "build_lock": None
+            if self.build_lock is None
+            else {"path": self.build_lock.path, "sha256": self.build_lock.sha256},
+            "artifacts": [a.to_json() for a in sorted(self.artifacts, key=Artifact.sort_key)],
+            "build_environment": [
+                p.to_json() for p in sorted(self.build_environment, key=EnvironmentPackage.sort_key)
+            ],
         }
 
     @classmethod
@@ -205,6 +237,9 @@ class BuildRecord:
                 for p in record.objs("build_environment")
             ),
             options=record.obj("options").data if "options" in record.data else {},
+            build_lock=LockReference(lock.text("path"), lock.sha256("sha256"))
+            if (lock := record.obj_or_none("build_lock")) is not None
+            else None,
         )
 
 
@@ -260,12 +295,15 @@ class _Fields:
     def obj(self, key: str) -> _Fields:
         return _Fields(self.data.get(key), self.origin, self._child(key))
 
+    def obj_or_none(self, key: str) -> _Fields | None:
+        return None if self.data.get(key) is None else self.obj(key)
+
     def objs(self, key: str) -> list[_Fields]:
         values = self._get(key, list, "a list", False)
         return [_Fields(v, self.origin, self._child(f"{key}[{i}]")) for i, v in enumerate(values)]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Component:
     """One Python distribution in an inventory (SBOM, lock file, environment)."""
 
@@ -287,6 +325,23 @@ class Component:
     @property
     def purl(self) -> str:
         return f"pkg:pypi/{self.key}@{self.version}"
+
+    def sort_key(
+        self,
+    ) -> tuple[str, str, bool, str, tuple[Digest, ...], _Opt, _Opt, _Opt, tuple[str, ...], bool]:
+        """Identity first (normalised name, version, build-only), then every other field."""
+        return (
+            self.key,
+            self.version,
+            self.build_only,
+            self.name,
+            self.hashes,
+            none_first(self.filename),
+            none_first(self.url),
+            none_first(self.license_expression),
+            self.license_names,
+            self.direct,
+        )
 
 
 @dataclass(frozen=True)

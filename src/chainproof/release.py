@@ -49,6 +49,7 @@ class ReleaseOptions:
     project_dir: Path
     output_dir: Path
     installer: str = "auto"
+    build_lock: Path | None = None
     allow_dirty: bool = False
     check_reproducible: bool = False
     spec_version: str = "1.6"
@@ -87,6 +88,7 @@ class ReleasePlan:
                 {
                     "name": "build",
                     "installer": options.installer,
+                    "build_lock": str(options.build_lock) if options.build_lock else None,
                     "check_reproducible": options.check_reproducible,
                     "in_toto_link": options.link_key is not None,
                     "links": str(options.links_dir) if options.links_dir else None,
@@ -228,6 +230,11 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     _check_output(output)
     with _stage("build"):
         source = inspect_project(options.project_dir, options.allow_dirty, output)
+        if options.build_lock is not None:
+            from chainproof.build.lock import read_build_lock
+
+            lock = read_build_lock(options.build_lock)
+            lock.check_satisfies(source.build_requires, "build-system requirement")
     policy = None
     with _stage("verify"):
         if policy_configured(options.verify_policy, options.project_dir):
@@ -347,6 +354,7 @@ def make_release(
                     installer=options.installer,
                     check_reproducible=options.check_reproducible,
                     allow_dirty=options.allow_dirty,
+                    build_lock=options.build_lock,
                 ),
                 report("build"),
             )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chainproof.audit.db import AdvisoryDB
+from chainproof.audit.db import AdvisoryDB, build_database
 from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget, read_sbom
@@ -320,7 +320,6 @@ def test_sarif_locations_are_uris(
 
 def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -> None:
     """A '|' in an advisory's summary or an exception's reason must not break the table."""
-    from chainproof.audit.db import build_database
     from chainproof.audit.osv import iter_source
     from chainproof.audit.policy import AuditException
 
@@ -365,3 +364,17 @@ def test_vex_states_for_each_kind_of_finding(tmp_path: Path, snapshot: AdvisoryD
     assert analysis["response"] == ["update"]
     assert "expired on 2020-06-30" in analysis["detail"]
     assert {v["analysis"]["state"] for v in vulns.values()} == {"exploitable"}
+
+
+def test_vex_of_an_inventory_with_one_purl_twice_is_deterministic(tmp_path: Path) -> None:
+    """Foo-Bar and foo_bar 1.0 share a purl: one component, not two with random bom-refs."""
+    from chainproof.models import Component, DependencyGraph, Inventory
+
+    components = (Component("Foo-Bar", "1.0"), Component("foo_bar", "1.0", build_only=True))
+    target = AuditTarget(Inventory(None, components, DependencyGraph((), ())), "test inventory")
+    build_database([], tmp_path / "db.sqlite3", "empty")
+    with AdvisoryDB(tmp_path / "db.sqlite3") as db:
+        report = run_audit(target, db, AuditPolicy())
+    vex = get_format("cyclonedx").render(report, target)
+    assert vex == get_format("cyclonedx").render(report, target)
+    assert [c["bom-ref"] for c in json.loads(vex)["components"]] == ["pkg:pypi/foo-bar@1.0"]

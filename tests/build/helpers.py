@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.registry import unconstrained_env
+
 __all__ = [
     "BACKEND",
     "COMMIT_EPOCH",
@@ -231,6 +233,7 @@ def registry_checkout(name: str, version: str, base: Path) -> Path:
         ],
         capture_output=True,
         check=True,
+        env=unconstrained_env(),
     )
     (sdist,) = (base / "sdists").glob(f"{name}-{version}.tar.gz")
     with tarfile.open(sdist) as archive:

@@ -15,6 +15,7 @@ from chainproof.build.installers import (
     UvInstaller,
     choose_installer,
 )
+from chainproof.build.lock import LockedPin
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import sha256_file
 from tests.build.helpers import make_wheel
@@ -128,6 +129,9 @@ class _LyingInstaller:
 
     def install(self, files: Sequence[PinnedFile], python: str) -> None:
         pass
+
+    def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
+        return self.resolve([p.name for p in pins], python)
 
 
 def test_environment_fails_closed_when_the_installer_lies(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ def test_help_lists_every_contract_command() -> None:
     }
     assert listed == {
         "build",
+        "lock-build",
         "sbom",
         "sign",
         "verify",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from chainproof.fileio import sha256_file
 from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, SourceInfo, ToolVersions
+from tests.registry import constraint_pins, unconstrained_env
 
 __all__ = [
     "UV",
@@ -82,6 +83,7 @@ def download_sdist(name: str, version: str, work: Path) -> Path:
             str(work),
         ],
         check=True,
+        env=unconstrained_env(),
     )
     stem = f"{name.replace('-', '_')}-{version}"
     with tarfile.open(work / f"{stem}.tar.gz") as archive:
@@ -90,8 +92,11 @@ def download_sdist(name: str, version: str, work: Path) -> Path:
 
 
 def lock_and_export(project: Path) -> None:
-    """Lock `project` with uv, then export the same pins as pylock.toml and as a hash-pinned
-    requirements.txt (without the project itself); needs the package registry."""
+    """Lock `project` with uv within the registry tests' constraints, then export the same
+    pins as pylock.toml and as a hash-pinned requirements.txt (without the project itself);
+    needs the package registry."""
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write(f"\n[tool.uv]\nconstraint-dependencies = {json.dumps(constraint_pins())}\n")
     subprocess.run([UV, "lock", "-q"], cwd=project, check=True)
     subprocess.run(
         [UV, "export", "-q", "--format", "pylock.toml", "--no-dev", "-o", "pylock.toml"],

@@ -182,3 +182,20 @@ def test_a_root_with_dependencies_lists_them() -> None:
     document = json.loads(render(result, RenderOptions(timestamp=0)).text)
     entries = {d["ref"]: d.get("dependsOn") for d in document["dependencies"]}
     assert entries["pkg:pypi/demo@1.0"] == ["pkg:pypi/idna@3.7"]
+
+
+@pytest.mark.parametrize("spec", ["1.5", "1.6", "1.7"])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_package_at_runtime_and_build_only_with_different_licences(spec: str, fmt: str) -> None:
+    """Same name, version, hash, file and URL; only the licence (None or not) and build_only
+    differ: sorting the components once compared None with a str."""
+    wheel = "packaging-26.3-py3-none-any.whl"
+    fields = ((Digest.sha256("a" * 64),), wheel, f"https://example.invalid/{wheel}")
+    runtime = Component("packaging", "26.3", *fields, "Apache-2.0 OR BSD-2-Clause", direct=True)
+    build = Component("packaging", "26.3", *fields, build_only=True)
+    graph = DependencyGraph(("packaging",), ())
+    options = RenderOptions(spec, fmt, timestamp=0)
+    first = render(SourceResult(Inventory(None, (runtime, build), graph)), options).text
+    lib_valid(first, spec, fmt)
+    assert render(SourceResult(Inventory(None, (build, runtime), graph)), options).text == first
+    assert "build:pkg:pypi/packaging@26.3" in first

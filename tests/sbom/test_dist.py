@@ -14,7 +14,7 @@ from chainproof.progress import NullReporter
 from chainproof.sbom.dist import DistSource, read_wheel
 from chainproof.sbom.sources import SourceResult
 from chainproof.sbom.target import Target
-from tests.sbom.helpers import make_dist
+from tests.sbom.helpers import build_wheel, make_dist, make_project
 
 BUILD_ENV = (
     EnvironmentPackage(
@@ -144,3 +144,33 @@ def test_requirements_resolved_with_the_files_own_index_options(
 def test_unknown_extra_is_refused(dist: Path, wheelhouse: Path) -> None:
     with pytest.raises(UsageError, match="has no extra nope"):
         read(dist, wheelhouse, extras=("nope",))
+
+
+def test_a_package_both_at_runtime_and_in_the_build_environment(tmp_path: Path) -> None:
+    """The same wheel (same file, hash and URL) at runtime, with its licence, and in the build
+    environment, without one: sorting the inventory once compared None with the licence."""
+    from chainproof.sbom.cyclonedx import RenderOptions, render
+
+    projects, wheels = tmp_path / "projects", tmp_path / "wheels"
+    licence = 'license = "Apache-2.0 OR BSD-2-Clause"'
+    packaging = build_wheel(
+        make_project(projects, "packaging", "26.3", license_line=licence), wheels
+    )
+    app = build_wheel(make_project(projects, "app", "0.1", ("packaging==26.3",)), wheels)
+    build_env = (
+        EnvironmentPackage(
+            "packaging",
+            "26.3",
+            packaging.name,
+            sha256_file(packaging),
+            packaging.resolve().as_uri(),
+        ),
+    )
+    result = read(make_dist(tmp_path / "dist", app, "app", "0.1", build_env), wheels)
+    licences = {c.build_only: c.license_expression for c in result.inventory.components}
+    assert licences == {False: "Apache-2.0 OR BSD-2-Clause", True: None}
+    doc = json.loads(render(result, RenderOptions(timestamp=0)).text)
+    assert sorted(c["bom-ref"] for c in doc["components"]) == [
+        "build:pkg:pypi/packaging@26.3",
+        "pkg:pypi/packaging@26.3",
+    ]

@@ -98,7 +98,8 @@ def test_sbom_statement_subjects(demo_release: Path) -> None:
     assert statement["predicate"] == sbom
     record = BuildRecord.from_json(json.loads((demo_release / "build-record.json").read_text()))
     assert statement["subject"] == [
-        {"name": a.name, "digest": {"sha256": a.sha256}} for a in sorted(record.artifacts)
+        {"name": a.name, "digest": {"sha256": a.sha256}}
+        for a in sorted(record.artifacts, key=Artifact.sort_key)
     ]
 
 

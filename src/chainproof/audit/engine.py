@@ -206,14 +206,14 @@ def run_audit(
                     modified=max(a.modified for a in advisories),
                 )
             )
-    findings.sort(key=lambda f: (keys[f.component], f.component.version, f.id))
+    findings.sort(key=lambda f: (f.component.sort_key(), f.id))
     return AuditReport(
         target=target.description,
         db=db.status,
         fail_on=fail_on or policy.fail_on,
         checked=len(components) - partial - sum(1 for c in components if not c.version),
         findings=tuple(findings),
-        unchecked=tuple(sorted(set(unchecked))),
+        unchecked=tuple(sorted(set(unchecked), key=Unchecked.sort_key)),
         unused_exceptions=tuple(e for e in policy.exceptions if e not in used),
         warnings=tuple(warnings),
         fail_on_unchecked=policy.unchecked == "fail",

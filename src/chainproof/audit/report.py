@@ -11,7 +11,7 @@ from chainproof.audit.db import DbStatus
 from chainproof.audit.policy import AuditException
 from chainproof.audit.remediation import Proposal
 from chainproof.audit.severity import Rating, level_rank
-from chainproof.models import Component
+from chainproof.models import Component, none_first
 
 __all__ = ["AuditReport", "Finding", "Unchecked"]
 
@@ -71,11 +71,14 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Unchecked:
     package: str
     version: str | None
     reason: str
+
+    def sort_key(self) -> tuple[str, tuple[bool, str], str]:
+        return (self.package, none_first(self.version), self.reason)
 
     def to_json(self) -> dict[str, Any]:
         return {"package": self.package, "version": self.version, "reason": self.reason}

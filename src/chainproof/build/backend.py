@@ -11,14 +11,14 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from chainproof.build.environment import IsolatedEnvironment
 from chainproof.build.installers import Installer, PinnedFile
 from chainproof.errors import BuildFailed, InputError
 from chainproof.progress import Reporter
 
-__all__ = ["BuiltDistribution", "build_sdist_and_wheel"]
+__all__ = ["BuiltDistribution", "build_environment_closure", "build_sdist_and_wheel"]
 
 _PHASES = 3  # progress units per distribution: requirements, backend's extras, the build
 _Kind = Literal["sdist", "wheel"]
@@ -87,6 +87,31 @@ def _build_one(
                     reporter.log(f"{kind}: backend warning: {first}")
 
 
+def _builder(env: IsolatedEnvironment, source_dir: Path, runner: _CapturingRunner) -> Any:
+    from build import BuildException, ProjectBuilder
+
+    try:
+        return ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
+    except (BuildException, ValueError) as exc:  # ValueError: a backend-path outside
+        raise InputError(
+            f"{source_dir} cannot be built: {str(exc).rstrip('.')}.",
+            hint="Check [build-system] in pyproject.toml.",
+        ) from exc
+
+
+def _backend_failed(
+    kind: str, source_dir: Path, runner: _CapturingRunner, exc: Exception
+) -> BuildFailed:
+    output = "".join(runner.output)
+    return BuildFailed(
+        f"The build backend failed to build the {kind} of {source_dir} ({str(exc).rstrip('.')}).",
+        hint="Its output is shown above; the project itself needs fixing."
+        if output.strip()
+        else "Check [build-system] in pyproject.toml.",
+        output=output,
+    )
+
+
 def _run_backend(
     kind: _Kind,
     source_dir: Path,
@@ -96,16 +121,10 @@ def _run_backend(
     runner: _CapturingRunner,
     reporter: Reporter,
 ) -> BuiltDistribution:
-    from build import BuildBackendException, BuildException, ProjectBuilder
+    from build import BuildBackendException, BuildException
 
     with IsolatedEnvironment(installer, workdir) as env:
-        try:
-            builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
-        except (BuildException, ValueError) as exc:  # ValueError: a backend-path outside
-            raise InputError(
-                f"{source_dir} cannot be built: {str(exc).rstrip('.')}.",
-                hint="Check [build-system] in pyproject.toml.",
-            ) from exc
+        builder = _builder(env, source_dir, runner)
         reporter.log(f"{kind}: installing the build requirements with {installer.name}")
         env.install(builder.build_system_requires)
         reporter.advance()
@@ -119,16 +138,33 @@ def _run_backend(
             built = builder.build(kind, out_dir)
             reporter.advance()
         except (BuildBackendException, BuildException) as exc:
-            output = "".join(runner.output)
-            raise BuildFailed(
-                f"The build backend failed to build the {kind} of {source_dir} "
-                f"({str(exc).rstrip('.')}).",
-                hint="Its output is shown above; the project itself needs fixing."
-                if output.strip()
-                else "Check [build-system] in pyproject.toml.",
-                output=output,
-            ) from exc
+            raise _backend_failed(kind, source_dir, runner, exc) from exc
         return BuiltDistribution(Path(built), kind, env.installed, tuple(sorted(extra)))
+
+
+def build_environment_closure(
+    project_dir: Path, installer: Installer, workdir: Path, epoch: int, reporter: Reporter
+) -> tuple[PinnedFile, ...]:
+    """The files of one environment that builds both the sdist and the wheel: the
+    build-system requirements and what the backend's get_requires_for_build_sdist and
+    _wheel add, resolved together (what ``chainproof lock-build`` writes)."""
+    from build import BuildBackendException, BuildException
+
+    runner = _CapturingRunner(epoch)
+    reporter.step("Resolving the build environment", total=2)
+    with IsolatedEnvironment(installer, workdir) as env:
+        builder = _builder(env, project_dir, runner)
+        requirements = set(builder.build_system_requires)
+        env.install(requirements)
+        reporter.advance()
+        for kind in ("sdist", "wheel"):
+            try:
+                requirements |= builder.get_requires_for_build(kind)
+            except (BuildBackendException, BuildException) as exc:
+                raise _backend_failed(kind, project_dir, runner, exc) from exc
+            env.install(requirements)
+        reporter.advance()
+        return installer.resolve(requirements, env.python_executable)
 
 
 def _unpack_sdist(sdist: Path, workdir: Path) -> Path:

@@ -70,7 +70,7 @@ class IsolatedEnvironment:
     @property
     def installed(self) -> tuple[PinnedFile, ...]:
         """Every file installed into this environment so far."""
-        return tuple(sorted(self._installed.values()))
+        return tuple(sorted(self._installed.values(), key=PinnedFile.sort_key))
 
     def install(self, requirements: Collection[str]) -> None:
         """Install ``requirements`` (with what is already there) from exact, hashed files."""

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from chainproof.build.lock import BuildLock, LockedPin
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import sha256_file
+from chainproof.models import none_first
 
 if TYPE_CHECKING:
     from packaging.tags import Tag
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALLER_NAMES",
     "Installer",
+    "LockedInstaller",
     "PinnedFile",
     "PipInstaller",
     "UvInstaller",
@@ -41,7 +44,7 @@ INSTALLER_NAMES = ("auto", "uv", "pip")
 _OUTPUT_TAIL = 4000
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PinnedFile:
     """One wheel chosen for a build environment: what it is and where it comes from."""
 
@@ -51,6 +54,16 @@ class PinnedFile:
     sha256: str
     location: str  # a local path or a URL the installer fetches
     url: str | None = None  # where it was published, when the installer says so
+
+    def sort_key(self) -> tuple[str, str, str, str, str, tuple[bool, str]]:
+        return (
+            self.name,
+            self.version,
+            self.filename,
+            self.sha256,
+            self.location,
+            none_first(self.url),
+        )
 
 
 class Installer(Protocol):
@@ -65,6 +78,10 @@ class Installer(Protocol):
 
     def install(self, files: Sequence[PinnedFile], python: str) -> None:
         """Install exactly ``files`` (no dependency resolution), checking each sha256."""
+
+    def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
+        """The wheel of each pin for ``python``, one whose sha256 the pin allows; no
+        dependencies are looked at."""
 
 
 _INDEX_HINT = "Check that the package index is reachable and has wheels for these requirements."
@@ -87,6 +104,8 @@ def _run(cmd: Sequence[str], what: str, hint: str = _INDEX_HINT) -> str:
         last = output.splitlines()[-1].strip() if output else "no output"
         for prefix in ("ERROR:", "error:", "cause:", "╰─▶"):
             last = last.removeprefix(prefix).strip()
+        if "DO NOT MATCH THE HASHES" in output:  # pip's last line is only the digest it got
+            last = "a downloaded file does not match the sha256 it is pinned with"
         raise InfrastructureError(
             f"{what} failed: {last.rstrip('.')}.",
             hint=f"{hint} Installer output:\n{output}",
@@ -143,6 +162,46 @@ class _CachedResolver(abc.ABC):
         """The installer's own resolution of a non-empty set of requirements."""
 
 
+def _pins_file(workdir: Path, pins: Sequence[LockedPin]) -> str:
+    """``name==version --hash=...`` lines for the pins the lock names no file for."""
+    lines = "".join(
+        f"{p.name}=={p.version}{''.join(f' --hash=sha256:{h}' for h in sorted(p.sha256))}\n"
+        for p in pins
+    )
+    return _scratch_file(workdir, ".txt", lines)
+
+
+def _named_files(pins: Sequence[LockedPin]) -> list[PinnedFile]:
+    """The files a lock names itself (pylock.toml wheels, ``name @ URL`` lines)."""
+    files = []
+    for pin in pins:
+        for wheel in pin.wheels[:1]:
+            remote = "://" in wheel.location and not wheel.location.startswith("file:")
+            url = wheel.location if remote else None
+            files.append(
+                PinnedFile(pin.name, pin.version, wheel.filename, wheel.sha256, wheel.location, url)
+            )
+    return files
+
+
+def _check_locked(pins: Sequence[LockedPin], files: Sequence[PinnedFile]) -> tuple[PinnedFile, ...]:
+    """Fail closed unless there is exactly one file per pin, with a sha256 the pin allows."""
+    from packaging.utils import canonicalize_name
+
+    by_key = {str(canonicalize_name(f.name)): f for f in files}
+    for pin in pins:
+        found = by_key.get(pin.key)
+        if found is None or found.sha256 not in pin.sha256 or found.version != pin.version:
+            got = f"got {found.filename} sha256:{found.sha256}" if found else "no wheel"
+            raise InfrastructureError(
+                f"The index did not serve the locked wheel of {pin.name}=={pin.version} ({got}).",
+                hint=_INSTALL_HINT,
+            )
+    if len(by_key) != len(pins):
+        raise InfrastructureError("The installer fetched files the build lock does not name.")
+    return tuple(sorted(files, key=PinnedFile.sort_key))
+
+
 class PipInstaller(_CachedResolver):
     """pip: ``pip download`` fetches the closure; chainproof hashes each downloaded file and
     installs those files with ``--require-hashes --no-deps --no-index``."""
@@ -178,6 +237,33 @@ class PipInstaller(_CachedResolver):
             name, version, _ = _parse_wheel(path.name)
             pinned.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
         return tuple(pinned)
+
+    def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
+        files = _named_files(pins)
+        unnamed = [p for p in pins if not p.wheels]
+        if unnamed:
+            target = Path(tempfile.mkdtemp(prefix="pip-", dir=self._workdir))
+            _run(
+                [
+                    *self._pip(),
+                    "--python",
+                    python,
+                    "download",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    "--require-hashes",
+                    "--dest",
+                    str(target),
+                    "-r",
+                    _pins_file(self._workdir, unnamed),
+                ],
+                "Fetching the locked build environment",
+            )
+            for path in sorted(target.iterdir()):
+                name, version, _ = _parse_wheel(path.name)
+                files.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
+        return _check_locked(pins, files)
 
     def install(self, files: Sequence[PinnedFile], python: str) -> None:
         if not files:
@@ -237,11 +323,32 @@ class UvInstaller(_CachedResolver):
             ],
             "Resolving the build requirements",
         )
-        try:
-            lock = tomllib.loads(text)
-            return tuple(sorted(_choose_wheel(p) for p in lock.get("packages", [])))
-        except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-            raise InfrastructureError(f"uv returned a lock chainproof cannot read: {exc}.") from exc
+        return tuple(sorted(_wheels_of(text), key=PinnedFile.sort_key))
+
+    def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
+        files = _named_files(pins)
+        unnamed = {p.key: p for p in pins if not p.wheels}
+        if unnamed:
+            text = _run(
+                [
+                    self._binary,
+                    "pip",
+                    "compile",
+                    _pins_file(self._workdir, list(unnamed.values())),
+                    "--no-deps",
+                    "--format",
+                    "pylock.toml",
+                    "--only-binary",
+                    ":all:",
+                    "--python",
+                    python,
+                    "--no-header",
+                    "--quiet",
+                ],
+                "Fetching the locked build environment",
+            )
+            files += _wheels_of(text, {k: p.sha256 for k, p in unnamed.items()})
+        return _check_locked(pins, files)
 
     def install(self, files: Sequence[PinnedFile], python: str) -> None:
         if not files:
@@ -266,8 +373,26 @@ class UvInstaller(_CachedResolver):
         )
 
 
-def _choose_wheel(package: dict[str, object]) -> PinnedFile:
-    """The wheel of one pylock package that this interpreter prefers (sys_tags order)."""
+def _wheels_of(text: str, allowed: dict[str, frozenset[str]] | None = None) -> list[PinnedFile]:
+    """The chosen wheel of each package of a pylock.toml uv printed; with ``allowed``, only
+    wheels whose sha256 is allowed for their (normalised) name are candidates."""
+    from packaging.utils import canonicalize_name
+
+    try:
+        packages = tomllib.loads(text).get("packages", [])
+        return [
+            _choose_wheel(
+                p, None if allowed is None else allowed.get(str(canonicalize_name(p["name"])))
+            )
+            for p in packages
+        ]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise InfrastructureError(f"uv returned a lock chainproof cannot read: {exc}.") from exc
+
+
+def _choose_wheel(package: dict[str, object], allowed: frozenset[str] | None = None) -> PinnedFile:
+    """The wheel of one pylock package that this interpreter prefers (sys_tags order), among
+    those whose sha256 is ``allowed`` when that is given."""
     from packaging.tags import sys_tags
 
     # The build environment is a venv of this very interpreter, so its tags are ours.
@@ -284,6 +409,8 @@ def _choose_wheel(package: dict[str, object]) -> PinnedFile:
         score = min((rank[t] for t in tags if t in rank), default=None)
         if score is None or not isinstance(sha256, str):
             continue
+        if allowed is not None and sha256.lower() not in allowed:
+            continue
         pinned = PinnedFile(
             name,
             version,
@@ -294,6 +421,12 @@ def _choose_wheel(package: dict[str, object]) -> PinnedFile:
         )
         if best is None or score < best[0]:
             best = (score, pinned)
+    if best is None and allowed is not None:
+        raise InfrastructureError(
+            f"The index serves no wheel of {package.get('name')} {package.get('version')} for "
+            "this Python whose sha256 the build lock allows.",
+            hint=_INSTALL_HINT,
+        )
     if best is None:
         raise InfrastructureError(
             f"No wheel of {package.get('name')} {package.get('version')} fits this Python.",
@@ -325,3 +458,29 @@ def choose_installer(name: str, workdir: Path) -> Installer:
                 hint="Install uv, or pass --installer pip.",
             )
     return PipInstaller(workdir)
+
+
+class LockedInstaller:
+    """An installer that resolves nothing: each set of requirements is checked against the
+    build lock, and the environment is always the lock's files (fetched once per build)."""
+
+    def __init__(self, inner: Installer, lock: BuildLock) -> None:
+        self._inner = inner
+        self.lock = lock
+        self.name = inner.name
+        self._files: tuple[PinnedFile, ...] | None = None
+
+    def version(self) -> str:
+        return self._inner.version()
+
+    def resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
+        self.lock.check_satisfies(requirements, "build requirement")
+        if self._files is None:
+            self._files = self._inner.fetch(self.lock.pins, python)
+        return self._files
+
+    def install(self, files: Sequence[PinnedFile], python: str) -> None:
+        self._inner.install(files, python)
+
+    def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
+        return self._inner.fetch(pins, python)

@@ -15,12 +15,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chainproof import __version__
-from chainproof.build.backend import BuiltDistribution, build_sdist_and_wheel
+from chainproof.build.backend import (
+    BuiltDistribution,
+    build_environment_closure,
+    build_sdist_and_wheel,
+)
 from chainproof.build.compare import Difference, compare_builds
-from chainproof.build.installers import choose_installer
+from chainproof.build.installers import Installer, LockedInstaller, choose_installer
+from chainproof.build.lock import BuildLock, format_build_lock, read_build_lock
 from chainproof.build.source import inspect_project, source_date_epoch
 from chainproof.errors import BuildFailed, InputError
-from chainproof.fileio import atomic_write_text, canonical_json, os_error, sha256_file
+from chainproof.fileio import (
+    atomic_write_text,
+    canonical_json,
+    load_toml,
+    os_error,
+    sha256_file,
+)
 from chainproof.models import (
     BUILD_RECORD_NAME,
     Artifact,
@@ -30,7 +41,7 @@ from chainproof.models import (
 )
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["BuildOptions", "BuildOutcome", "build_project"]
+__all__ = ["BuildOptions", "BuildOutcome", "build_project", "lock_build_environment"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class BuildOptions:
     installer: str = "auto"  # auto | uv | pip
     check_reproducible: bool = False
     allow_dirty: bool = False
+    build_lock: Path | None = None  # install the build environment from this lock
 
 
 @dataclass(frozen=True)
@@ -119,7 +131,7 @@ def _build_environment(builds: tuple[BuiltDistribution, ...]) -> tuple[Environme
         for built in builds
         for p in built.environment
     }
-    return tuple(sorted(packages))
+    return tuple(sorted(packages, key=EnvironmentPackage.sort_key))
 
 
 def build_project(options: BuildOptions, reporter: Reporter | None = None) -> BuildOutcome:
@@ -131,11 +143,16 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
     output = options.output_dir.expanduser().absolute()
     if output.exists() and not output.is_dir():
         raise InputError(f"The output path {options.output_dir} exists and is not a directory.")
+    lock = read_build_lock(options.build_lock) if options.build_lock is not None else None
     project = inspect_project(options.project_dir, options.allow_dirty, output)
+    if lock is not None:
+        lock.check_satisfies(project.build_requires, "build-system requirement")
     epoch = source_date_epoch(project)
     with tempfile.TemporaryDirectory(prefix="chainproof-build-") as tmp:
         work = Path(tmp)
-        installer = choose_installer(options.installer, work)
+        installer: Installer = choose_installer(options.installer, work)
+        if lock is not None:
+            installer = LockedInstaller(installer, lock)
         runs = []
         for run in range(2 if options.check_reproducible else 1):
             if run:
@@ -168,11 +185,15 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
             build_requires=project.build_requires,
             artifacts=tuple(
                 sorted(
-                    Artifact(b.path.name, b.kind, sha256_file(b.path), b.path.stat().st_size)
-                    for b in runs[0]
+                    (
+                        Artifact(b.path.name, b.kind, sha256_file(b.path), b.path.stat().st_size)
+                        for b in runs[0]
+                    ),
+                    key=Artifact.sort_key,
                 )
             ),
             build_environment=_build_environment(runs[0]),
+            build_lock=None if lock is None else lock.reference(project.directory),
             options={
                 "allow_dirty": options.allow_dirty,
                 "check_reproducible": options.check_reproducible,
@@ -193,3 +214,28 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
         reproducible=(not differences) if options.check_reproducible else None,
         differences=differences,
     )
+
+
+def lock_build_environment(
+    project_dir: Path, output: Path, installer: str = "auto", reporter: Reporter | None = None
+) -> BuildLock:
+    """Resolve the project's build environment once and write it to ``output`` as a build
+    lock, checked by reading it back; the lock is what ``build_project`` installs with
+    ``build_lock``."""
+    reporter = reporter or NullReporter()
+    project = inspect_project(project_dir, allow_dirty=True)
+    with tempfile.TemporaryDirectory(prefix="chainproof-lock-build-") as tmp:
+        work = Path(tmp)
+        files = build_environment_closure(
+            project.directory, choose_installer(installer, work), work, 0, reporter
+        )
+    declared = load_toml(project.directory / "pyproject.toml", "pyproject.toml").get("project")
+    name = str(declared.get("name")) if isinstance(declared, dict) else project.directory.name
+    text = format_build_lock(
+        ((f.name, f.version, f.sha256) for f in files), name, platform.python_version()
+    )
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise os_error(output, exc) from exc
+    return read_build_lock(output)

@@ -17,6 +17,7 @@ from chainproof.cli import (
     db,
     keygen,
     layout,
+    lock_build,
     release,
     sbom,
     sign,
@@ -65,6 +66,7 @@ def _add(name: str, command: Callable[..., None], **settings: Any) -> None:
 
 
 _add("build", build.command)
+_add("lock-build", lock_build.command)
 _add("sbom", sbom.command)
 _add("sign", sign.command)
 _add("verify", verify.command)

@@ -9,7 +9,13 @@ import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
-__all__ = ["AllowDirtyOption", "CheckReproducibleOption", "InstallerOption", "command"]
+__all__ = [
+    "AllowDirtyOption",
+    "BuildLockOption",
+    "CheckReproducibleOption",
+    "InstallerOption",
+    "command",
+]
 
 # The build options of `chainproof build` that `chainproof release` shares.
 InstallerOption = Annotated[
@@ -18,6 +24,15 @@ InstallerOption = Annotated[
         metavar="auto|uv|pip",
         help="Installer for the build environment; auto: uv if found, else pip "
         "(default: $CHAINPROOF_INSTALLER, then \\[tool.chainproof.build], then auto).",
+    ),
+]
+BuildLockOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--build-lock",
+        help="Install the build environment from this hash-pinned requirements file or "
+        "pylock.toml, resolving nothing (default: $CHAINPROOF_BUILD_LOCK, then build-lock in "
+        "\\[tool.chainproof.build]; `chainproof lock-build` writes one).",
     ),
 ]
 CheckReproducibleOption = Annotated[
@@ -45,6 +60,7 @@ def command(
         typer.Option("-o", "--output", help="Output directory (default: PROJECT_DIR/dist)."),
     ] = None,
     installer: InstallerOption = None,
+    build_lock: BuildLockOption = None,
     check_reproducible: CheckReproducibleOption = False,
     allow_dirty: AllowDirtyOption = False,
     link: Annotated[
@@ -71,8 +87,9 @@ def command(
     """Build sdist and wheel reproducibly and write build-record.json."""
     with handle_errors():
         from chainproof.build.project import BuildOptions, build_project
-        from chainproof.build.settings import installer_setting
+        from chainproof.build.settings import build_lock_setting, installer_setting
         from chainproof.errors import UsageError, VerificationFailed
+        from chainproof.models import Artifact
         from chainproof.signing import key_password
         from chainproof.signing.links import prepare_link_dir, start_build_link
 
@@ -86,6 +103,7 @@ def command(
             installer=installer_setting(installer, project_dir),
             check_reproducible=check_reproducible,
             allow_dirty=allow_dirty,
+            build_lock=build_lock_setting(build_lock, project_dir),
         )
         link_dir = links if links is not None else options.output_dir
         finish_link = None
@@ -105,12 +123,13 @@ def command(
         if json_output:
             summary: dict[str, Any] = {
                 "project": {"name": record.project_name, "version": record.project_version},
-                "artifacts": [a.to_json() for a in sorted(record.artifacts)],
+                "artifacts": [a.to_json() for a in sorted(record.artifacts, key=Artifact.sort_key)],
                 "build_record": str(outcome.record_path) if not outcome.differences else None,
                 "output_dir": str(outcome.record_path.parent),
                 "source_date_epoch": record.source_date_epoch,
                 "installer": record.tools.installer,
                 "build_environment": len(record.build_environment),
+                "build_lock": record.to_json()["build_lock"],
                 "reproducible": outcome.reproducible,
                 "differences": [d.to_json() for d in outcome.differences],
                 "link": str(link_path) if link_path is not None else None,
@@ -128,12 +147,13 @@ def command(
             console = stdout_console()
             count = len(record.build_environment)
             for artifact, path in zip(
-                sorted(record.artifacts), outcome.artifact_paths, strict=True
+                sorted(record.artifacts, key=Artifact.sort_key), outcome.artifact_paths, strict=True
             ):
                 console.print(f"{path}  sha256:{artifact.sha256}", markup=False)
+            origin = f", from {record.build_lock.path}" if record.build_lock else ""
             console.print(
                 f"{outcome.record_path}  ({count} package{'' if count == 1 else 's'} "
-                f"in the build environment, installer {record.tools.installer})",
+                f"in the build environment, installer {record.tools.installer}{origin})",
                 markup=False,
             )
             if link_path is not None:

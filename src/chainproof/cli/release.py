@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chainproof.cli.build import AllowDirtyOption, CheckReproducibleOption, InstallerOption
+from chainproof.cli.build import (
+    AllowDirtyOption,
+    BuildLockOption,
+    CheckReproducibleOption,
+    InstallerOption,
+)
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
@@ -74,6 +79,7 @@ def command(
     trust_config: TrustConfigOption = None,
     staging: StagingOption = False,
     installer: InstallerOption = None,
+    build_lock: BuildLockOption = None,
     allow_dirty: AllowDirtyOption = False,
     check_reproducible: CheckReproducibleOption = False,
     db: Annotated[
@@ -126,7 +132,7 @@ def command(
     """
     with handle_errors():
         from chainproof.audit.gate import audit_gate
-        from chainproof.build.settings import installer_setting
+        from chainproof.build.settings import build_lock_setting, installer_setting
         from chainproof.cli.signer_choice import signer_factory
         from chainproof.errors import UsageError
         from chainproof.release import ReleaseOptions, make_release, plan_release
@@ -143,6 +149,7 @@ def command(
             project_dir=project_dir,
             output_dir=output,
             installer=installer_setting(installer, project_dir),
+            build_lock=build_lock_setting(build_lock, project_dir),
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
             audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),

@@ -164,7 +164,7 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
     by_key: dict[str, Any] = {}
     cdx_components = []
     refs: set[str] = set()
-    for component in sorted(set(inventory.components)):
+    for component in sorted(set(inventory.components), key=Component.sort_key):
         cdx = _cdx_component(component, result.details.get(component), component in missing)
         if cdx.bom_ref.value in refs:
             # Two files of one name and version (e.g. the sdist's and the wheel's build

@@ -163,7 +163,7 @@ class DistSource:
             f"{key} requires {req}, which pip did not resolve." for key, req in result.unsatisfied
         )
         return SourceResult(
-            Inventory(root, tuple(sorted(components)), result.graph),
+            Inventory(root, tuple(sorted(components, key=Component.sort_key)), result.graph),
             details,
             warnings,
             tuple(sorted((a.name, a.sha256) for a in record.artifacts)),

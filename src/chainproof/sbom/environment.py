@@ -41,6 +41,7 @@ from typing import Any
 
 from chainproof.errors import InputError
 from chainproof.fileio import CHUNK_SIZE
+from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.metadata import PackageMetadata
 
@@ -99,12 +100,15 @@ class InstalledEnvironment:
     shadowed: tuple[str, ...] = ()  # later copies of a name on sys.path: never imported
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class FileProblem:
     path: str  # as written in RECORD
     kind: str  # modified | missing | unreadable | bad-entry | no-record
     expected: str | None = None
     actual: str | None = None
+
+    def sort_key(self) -> tuple[str, str, tuple[bool, str], tuple[bool, str]]:
+        return (self.path, self.kind, none_first(self.expected), none_first(self.actual))
 
     def __str__(self) -> str:
         detail = f" (RECORD {self.expected}, found {self.actual})" if self.actual else ""
@@ -227,7 +231,9 @@ def verify_distribution(dist: InstalledDistribution) -> DistributionCheck:
     base = str(dist.base)
     problems = [p for row in rows if (p := _check_entry(base, row)) is not None]
     checked = sum(1 for row in rows if len(row) > 1 and row[1])
-    return DistributionCheck(dist.name, dist.version, checked, tuple(sorted(problems)))
+    return DistributionCheck(
+        dist.name, dist.version, checked, tuple(sorted(problems, key=FileProblem.sort_key))
+    )
 
 
 def verify_environment(

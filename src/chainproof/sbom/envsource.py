@@ -115,7 +115,7 @@ class EnvironmentSource:
             if props or sboms:
                 details[component] = ComponentDetails(sboms, tuple(props))
             components.append(component)
-        inventory = Inventory(None, tuple(sorted(components)), graph)
+        inventory = Inventory(None, tuple(sorted(components, key=Component.sort_key)), graph)
         verified = sum(c.files_checked for c in checks) if self.verify else None
         return SourceResult(inventory, details, tuple(warnings), files_verified=verified)
 

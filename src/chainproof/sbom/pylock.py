@@ -136,7 +136,7 @@ class PylockSource:
         if graph.edges:  # without edges nothing tells direct from transitive dependencies
             roots = set(graph.roots)
             components = [replace(c, direct=c.key in roots) for c in components]
-        inventory = Inventory(root, tuple(sorted(components)), graph)
+        inventory = Inventory(root, tuple(sorted(components, key=Component.sort_key)), graph)
         return SourceResult(inventory, warnings=tuple(warnings))
 
 

@@ -96,7 +96,9 @@ class RequirementsSource:
             if len(c.hashes) > 1
         }
         return SourceResult(
-            Inventory(None, tuple(sorted(components)), graph), details, tuple(warnings)
+            Inventory(None, tuple(sorted(components, key=Component.sort_key)), graph),
+            details,
+            tuple(warnings),
         )
 
     def _resolved(

@@ -169,7 +169,9 @@ class UvLockSource:
             )
         root = Component(project["name"], str(project.get("version", "")))
         # The root's own edges are kept: consumers find the direct dependencies there.
-        return SourceResult(Inventory(root, tuple(sorted(components)), graph))
+        return SourceResult(
+            Inventory(root, tuple(sorted(components, key=Component.sort_key)), graph)
+        )
 
     def _every(
         self, packages: list[dict[str, Any]], project: dict[str, Any], target: Target
@@ -192,7 +194,9 @@ class UvLockSource:
         direct = set(graph.dependencies_of(root_key))
         components = [replace(c, direct=c.key in direct) for c in components]
         root = Component(project["name"], str(project.get("version", "")))
-        return SourceResult(Inventory(root, tuple(sorted(components)), graph))
+        return SourceResult(
+            Inventory(root, tuple(sorted(components, key=Component.sort_key)), graph)
+        )
 
     def _component(self, package: dict[str, Any], target: Target) -> Component:
         origin = f"{self.path} ({package['name']})"

@@ -26,7 +26,7 @@ ROLES = (
 _WITH_SUBJECT = ("signature", "pep740-attestation")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class ManifestEntry:
     name: str  # relative to the release directory
     sha256: str

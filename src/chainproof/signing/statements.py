@@ -9,7 +9,7 @@ from typing import Any
 
 from chainproof import __version__
 from chainproof.fileio import canonical_json
-from chainproof.models import Artifact, BuildRecord
+from chainproof.models import Artifact, BuildRecord, EnvironmentPackage
 
 __all__ = [
     "BUILD_TYPE",
@@ -42,7 +42,10 @@ class RunDetails:
 
 
 def subjects(artifacts: Sequence[Artifact]) -> list[dict[str, Any]]:
-    return [{"name": a.name, "digest": {"sha256": a.sha256}} for a in sorted(artifacts)]
+    return [
+        {"name": a.name, "digest": {"sha256": a.sha256}}
+        for a in sorted(artifacts, key=Artifact.sort_key)
+    ]
 
 
 def _statement(
@@ -106,7 +109,7 @@ def provenance_statement(
             "platform": record.tools.platform,
         }
         resolved.append(_source_dependency(record))
-        for package in sorted(record.build_environment):
+        for package in sorted(record.build_environment, key=EnvironmentPackage.sort_key):
             descriptor: dict[str, Any] = {
                 "name": package.filename,
                 "uri": f"pkg:pypi/{package.name.lower()}@{package.version}",

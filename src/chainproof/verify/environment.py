@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["Drift", "EnvironmentReport", "default_python", "verify_environment_against_sbom"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Drift:
     """One difference: ``kind`` is missing, version, added, modified, file-missing, record or
     unrecorded."""
@@ -41,6 +42,15 @@ class Drift:
     expected: str | None = None
     actual: str | None = None
     path: str | None = None
+
+    def sort_key(self) -> tuple[str, str, tuple[bool, str], tuple[bool, str], tuple[bool, str]]:
+        return (
+            self.name,
+            self.kind,
+            none_first(self.expected),
+            none_first(self.actual),
+            none_first(self.path),
+        )
 
     def __str__(self) -> str:
         if self.kind == "missing":
@@ -206,5 +216,5 @@ def verify_environment_against_sbom(
         expected=len(expected),
         installed=len(installed),
         files_checked=sum(c.files_checked for c in checks),
-        drift=tuple(sorted(drift)),
+        drift=tuple(sorted(drift, key=Drift.sort_key)),
     )

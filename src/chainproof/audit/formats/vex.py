@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from cyclonedx.model.component import Component
     from cyclonedx.model.vulnerability import Vulnerability, VulnerabilityRating
 
+    from chainproof.models import Component as Package
+
 __all__ = ["CycloneDXFormat"]
 
 _SOURCE_URLS = {
@@ -213,7 +215,12 @@ def _bom(target: AuditTarget) -> Bom:
                 taken.add(ref)
         return bom
     bom = Bom()
-    for c in target.inventory.components:
+    # One component per purl, the first in sort order: the library replaces clashing bom-refs
+    # (Foo-Bar and foo_bar 1.0, say) with random ones.
+    by_purl: dict[str, Package] = {}
+    for c in sorted(target.inventory.components, key=lambda c: c.sort_key()):
+        by_purl.setdefault(c.purl, c)
+    for c in by_purl.values():
         bom.components.add(
             Component(
                 name=c.name,
