@@ -66,10 +66,10 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
     """A test marked ``registry`` (and the fixtures it sets up) resolves against the committed
     constraints (tests/registry.py), from setup to teardown."""
     if item.get_closest_marker("registry") is not None:
-        from tests.registry import CONSTRAINT_VARIABLES, CONSTRAINTS
+        from tests.registry import CONSTRAINT_VARIABLES, pins_file
 
         for name in CONSTRAINT_VARIABLES:
-            os.environ[name] = str(CONSTRAINTS)
+            os.environ[name] = str(pins_file())
     return (yield)
 
 

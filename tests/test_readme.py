@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.build.helpers import commit_all, git
+from tests.registry import unconstrained_env
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAINPROOF = ".venv/bin/chainproof"
@@ -91,7 +92,12 @@ def test_readme_install_line_works_with_the_pip_a_new_venv_ships(
     shutil.copytree(ROOT / "requirements", clone / "requirements")
     shutil.copytree(ROOT / "src", clone / "src", ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
-        ["bash", "-c", " && ".join(steps)], cwd=clone, capture_output=True, text=True, check=False
+        ["bash", "-c", " && ".join(steps)],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=unconstrained_env(),  # our own lock, as a user installs it
     )
     assert done.returncode == 0, done.stdout + done.stderr
     version = subprocess.run(

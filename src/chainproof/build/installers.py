@@ -304,48 +304,24 @@ class UvInstaller(_CachedResolver):
         out = _run([self._binary, "--version"], "uv --version").split()
         return out[1] if len(out) > 1 else "unknown"
 
+    def _compile(self, requirements_file: str, python: str, what: str, *options: str) -> str:
+        """``uv pip compile`` to a pylock.toml naming every candidate wheel with its sha256."""
+        command = [self._binary, "pip", "compile", requirements_file, *options]
+        command += ["--format", "pylock.toml", "--only-binary", ":all:", "--python", python]
+        return _run([*command, "--no-header", "--quiet"], what)
+
     def _resolve(self, requirements: Collection[str], python: str) -> tuple[PinnedFile, ...]:
         req_name = _scratch_file(self._workdir, ".in", _requirement_lines(requirements))
-        text = _run(
-            [
-                self._binary,
-                "pip",
-                "compile",
-                req_name,
-                "--format",
-                "pylock.toml",
-                "--only-binary",
-                ":all:",
-                "--python",
-                python,
-                "--no-header",
-                "--quiet",
-            ],
-            "Resolving the build requirements",
-        )
+        text = self._compile(req_name, python, "Resolving the build requirements")
         return tuple(sorted(_wheels_of(text), key=PinnedFile.sort_key))
 
     def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
         files = _named_files(pins)
         unnamed = {p.key: p for p in pins if not p.wheels}
         if unnamed:
-            text = _run(
-                [
-                    self._binary,
-                    "pip",
-                    "compile",
-                    _pins_file(self._workdir, list(unnamed.values())),
-                    "--no-deps",
-                    "--format",
-                    "pylock.toml",
-                    "--only-binary",
-                    ":all:",
-                    "--python",
-                    python,
-                    "--no-header",
-                    "--quiet",
-                ],
-                "Fetching the locked build environment",
+            pins_file = _pins_file(self._workdir, list(unnamed.values()))
+            text = self._compile(
+                pins_file, python, "Fetching the locked build environment", "--no-deps"
             )
             files += _wheels_of(text, {k: p.sha256 for k, p in unnamed.items()})
         return _check_locked(pins, files)
