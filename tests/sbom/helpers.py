@@ -96,7 +96,11 @@ def lock_and_export(project: Path) -> None:
     pins as pylock.toml and as a hash-pinned requirements.txt (without the project itself);
     needs the package registry."""
     with (project / "pyproject.toml").open("a", encoding="utf-8") as stream:
-        stream.write(f"\n[tool.uv]\nconstraint-dependencies = {json.dumps(constraint_pins())}\n")
+        # the constraints were compiled for Python 3.11 on Linux: lock for that split only
+        stream.write(
+            "\n[tool.uv]\nenvironments = [\"python_full_version >= '3.11' and sys_platform == "
+            f"'linux'\"]\nconstraint-dependencies = {json.dumps(constraint_pins())}\n"
+        )
     subprocess.run([UV, "lock", "-q"], cwd=project, check=True)
     subprocess.run(
         [UV, "export", "-q", "--format", "pylock.toml", "--no-dev", "-o", "pylock.toml"],
