@@ -187,11 +187,16 @@ def _named_files(pins: Sequence[LockedPin]) -> list[PinnedFile]:
 def _check_locked(pins: Sequence[LockedPin], files: Sequence[PinnedFile]) -> tuple[PinnedFile, ...]:
     """Fail closed unless there is exactly one file per pin, with a sha256 the pin allows."""
     from packaging.utils import canonicalize_name
+    from packaging.version import Version
 
     by_key = {str(canonicalize_name(f.name)): f for f in files}
     for pin in pins:
         found = by_key.get(pin.key)
-        if found is None or found.sha256 not in pin.sha256 or found.version != pin.version:
+        if (
+            found is None
+            or found.sha256 not in pin.sha256
+            or Version(found.version) != Version(pin.version)
+        ):
             got = f"got {found.filename} sha256:{found.sha256}" if found else "no wheel"
             raise InfrastructureError(
                 f"The index did not serve the locked wheel of {pin.name}=={pin.version} ({got}).",
@@ -200,6 +205,15 @@ def _check_locked(pins: Sequence[LockedPin], files: Sequence[PinnedFile]) -> tup
     if len(by_key) != len(pins):
         raise InfrastructureError("The installer fetched files the build lock does not name.")
     return tuple(sorted(files, key=PinnedFile.sort_key))
+
+
+def _downloaded(directory: Path) -> list[PinnedFile]:
+    """The wheels pip downloaded into ``directory``, each with the sha256 of the file."""
+    files = []
+    for path in sorted(directory.iterdir()):
+        name, version, _ = _parse_wheel(path.name)
+        files.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
+    return files
 
 
 class PipInstaller(_CachedResolver):
@@ -232,11 +246,7 @@ class PipInstaller(_CachedResolver):
             ],
             "Resolving the build requirements",
         )
-        pinned = []
-        for path in sorted(target.iterdir()):
-            name, version, _ = _parse_wheel(path.name)
-            pinned.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
-        return tuple(pinned)
+        return tuple(_downloaded(target))
 
     def fetch(self, pins: Sequence[LockedPin], python: str) -> tuple[PinnedFile, ...]:
         files = _named_files(pins)
@@ -260,9 +270,7 @@ class PipInstaller(_CachedResolver):
                 ],
                 "Fetching the locked build environment",
             )
-            for path in sorted(target.iterdir()):
-                name, version, _ = _parse_wheel(path.name)
-                files.append(PinnedFile(name, version, path.name, sha256_file(path), str(path)))
+            files += _downloaded(target)
         return _check_locked(pins, files)
 
     def install(self, files: Sequence[PinnedFile], python: str) -> None:
