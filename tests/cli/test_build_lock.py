@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from chainproof.cli.app import app
 from tests.build.helpers import commit_all, configure, make_project
+from tests.cli.helpers import single_error_line
 
 runner = CliRunner()
 INSTALLERS = ["pip", "uv"]
@@ -26,13 +27,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _one_error(output: str) -> str:
-    errors = [line for line in output.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1, output
-    assert "Traceback" not in output
-    return errors[0]
 
 
 def _lock(project: Path, lock: Path, installer: str) -> None:
@@ -157,7 +151,7 @@ def test_a_lock_that_does_not_fit_is_refused_before_building(
     out = tmp_path / "out"
     result = runner.invoke(app, ["build", str(project), "-o", str(out), "--build-lock", str(bad)])
     assert result.exit_code == 2, result.output
-    assert message in _one_error(result.output)
+    assert message in single_error_line(result.output)
     assert not out.exists()
 
 
@@ -172,7 +166,9 @@ def test_a_backend_requirement_outside_the_lock_stops_the_build(
     out = tmp_path / "out"
     result = runner.invoke(app, ["build", str(project), "-o", str(out), "--build-lock", str(lock)])
     assert result.exit_code == 2, result.output
-    assert "does not satisfy the build requirement 'cptest-extra'" in _one_error(result.output)
+    assert "does not satisfy the build requirement 'cptest-extra'" in single_error_line(
+        result.output
+    )
     assert not out.exists()
 
 
@@ -189,6 +185,6 @@ def test_a_file_that_does_not_match_the_lock_is_refused(
         ["build", str(project), "-o", str(out), "--build-lock", str(bad), "--installer", installer],
     )
     assert result.exit_code == 3, result.output
-    error = _one_error(result.output)
+    error = single_error_line(result.output)
     assert "cptest-dep" in error or "does not match the sha256" in error
     assert not out.exists()
