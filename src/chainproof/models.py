@@ -128,6 +128,9 @@ class LockReference:
     path: str
     sha256: str
 
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "sha256": self.sha256}
+
 
 @dataclass(frozen=True)
 class ToolVersions:
@@ -182,9 +185,7 @@ class BuildRecord:
             },
             "backend": {"build-backend": self.build_backend, "requires": list(self.build_requires)},
             "options": self.options,
-            "build_lock": None
-            if self.build_lock is None
-            else {"path": self.build_lock.path, "sha256": self.build_lock.sha256},
+            "build_lock": self.build_lock.to_json() if self.build_lock else None,
             "artifacts": [a.to_json() for a in sorted(self.artifacts, key=Artifact.sort_key)],
             "build_environment": [
                 p.to_json() for p in sorted(self.build_environment, key=EnvironmentPackage.sort_key)

@@ -129,7 +129,7 @@ def command(
                 "source_date_epoch": record.source_date_epoch,
                 "installer": record.tools.installer,
                 "build_environment": len(record.build_environment),
-                "build_lock": record.to_json()["build_lock"],
+                "build_lock": record.build_lock.to_json() if record.build_lock else None,
                 "reproducible": outcome.reproducible,
                 "differences": [d.to_json() for d in outcome.differences],
                 "link": str(link_path) if link_path is not None else None,
