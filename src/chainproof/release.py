@@ -231,10 +231,9 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     with _stage("build"):
         source = inspect_project(options.project_dir, options.allow_dirty, output)
         if options.build_lock is not None:
-            from chainproof.build.lock import read_build_lock
+            from chainproof.build.lock import build_lock_for
 
-            lock = read_build_lock(options.build_lock)
-            lock.check_satisfies(source.build_requires, "build-system requirement")
+            build_lock_for(options.build_lock, source.build_requires)
     policy = None
     with _stage("verify"):
         if policy_configured(options.verify_policy, options.project_dir):

@@ -20,7 +20,14 @@ from chainproof.fileio import filename_of, load_toml, sha256_file
 from chainproof.formats.requirements import parse_requirements
 from chainproof.models import LockReference
 
-__all__ = ["BuildLock", "LockedFile", "LockedPin", "format_build_lock", "read_build_lock"]
+__all__ = [
+    "BuildLock",
+    "LockedFile",
+    "LockedPin",
+    "build_lock_for",
+    "format_build_lock",
+    "read_build_lock",
+]
 
 _HINT = "Regenerate it with `chainproof lock-build PROJECT_DIR -o FILE`."
 
@@ -93,6 +100,14 @@ def read_build_lock(path: Path) -> BuildLock:
     if duplicates := sorted({k for k in keys if keys.count(k) > 1}):
         raise InputError(f"The build lock {path} pins {duplicates[0]} more than once.", _HINT)
     return BuildLock(path, sha256_file(path), tuple(sorted(pins, key=lambda p: p.key)))
+
+
+def build_lock_for(path: Path, build_requires: Iterable[str]) -> BuildLock:
+    """The build lock at ``path``, checked to satisfy the project's build-system requires
+    (before anything is built)."""
+    lock = read_build_lock(path)
+    lock.check_satisfies(build_requires, "build-system requirement")
+    return lock
 
 
 def format_build_lock(pins: Iterable[tuple[str, str, str]], project: str, python: str) -> str:

@@ -22,7 +22,7 @@ from chainproof.build.backend import (
 )
 from chainproof.build.compare import Difference, compare_builds
 from chainproof.build.installers import Installer, LockedInstaller, choose_installer
-from chainproof.build.lock import BuildLock, format_build_lock, read_build_lock
+from chainproof.build.lock import BuildLock, build_lock_for, format_build_lock, read_build_lock
 from chainproof.build.source import inspect_project, source_date_epoch
 from chainproof.errors import BuildFailed, InputError
 from chainproof.fileio import (
@@ -143,10 +143,10 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
     output = options.output_dir.expanduser().absolute()
     if output.exists() and not output.is_dir():
         raise InputError(f"The output path {options.output_dir} exists and is not a directory.")
-    lock = read_build_lock(options.build_lock) if options.build_lock is not None else None
     project = inspect_project(options.project_dir, options.allow_dirty, output)
-    if lock is not None:
-        lock.check_satisfies(project.build_requires, "build-system requirement")
+    lock = None
+    if options.build_lock is not None:
+        lock = build_lock_for(options.build_lock, project.build_requires)
     epoch = source_date_epoch(project)
     with tempfile.TemporaryDirectory(prefix="chainproof-build-") as tmp:
         work = Path(tmp)
