@@ -199,3 +199,24 @@ def test_a_package_at_runtime_and_build_only_with_different_licences(spec: str, 
     lib_valid(first, spec, fmt)
     assert render(SourceResult(Inventory(None, (build, runtime), graph)), options).text == first
     assert "build:pkg:pypi/packaging@26.3" in first
+
+
+def test_build_only_files_sharing_a_first_hash_each_keep_their_own_bom_ref() -> None:
+    """Three build-only entries of one name, version and first hash (other URLs): each keeps
+    a distinct, content-derived bom-ref (a duplicate would be replaced by a random one)."""
+    digest = Digest.sha256("b" * 64)
+    builds = [
+        Component(
+            "packaging", "26.3", (digest,), url=f"https://example.invalid/{n}", build_only=True
+        )
+        for n in ("a", "b", "c")
+    ]
+    graph = DependencyGraph((), ())
+    options = RenderOptions("1.6", "json", timestamp=0)
+    first = render(SourceResult(Inventory(None, tuple(builds), graph)), options).text
+    assert (
+        render(SourceResult(Inventory(None, tuple(reversed(builds)), graph)), options).text == first
+    )
+    refs = [c["bom-ref"] for c in json.loads(first)["components"]]
+    assert len(set(refs)) == 3
+    assert not any(r.startswith("BomRef.") for r in refs)

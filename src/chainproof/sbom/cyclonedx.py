@@ -169,8 +169,13 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
         if cdx.bom_ref.value in refs:
             # Two files of one name and version (e.g. the sdist's and the wheel's build
             # environment): both stay, told apart by the file's hash.
+            # More files that share a first hash get a counter: a duplicate bom-ref would make
+            # cyclonedx-python-lib replace it with a random one.
             digest = component.hashes[0].value[:16] if component.hashes else str(len(refs))
-            cdx.bom_ref.value = f"{cdx.bom_ref.value}#{digest}"
+            base, ref, count = cdx.bom_ref.value, f"{cdx.bom_ref.value}#{digest}", 2
+            while ref in refs:
+                ref, count = f"{base}#{digest}.{count}", count + 1
+            cdx.bom_ref.value = ref
         refs.add(cdx.bom_ref.value)
         cdx_components.append(cdx)
         if not component.build_only:
