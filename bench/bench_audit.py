@@ -130,8 +130,8 @@ def main() -> None:
     from chainproof.audit.engine import run_audit
     from chainproof.audit.formats import get_format
     from chainproof.audit.inputs import read_sbom
-    from chainproof.audit.osv import iter_source
-    from chainproof.audit.policy import AuditPolicy
+    from chainproof.formats.audit_policy import AuditPolicy
+    from chainproof.formats.osv import iter_source
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

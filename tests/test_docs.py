@@ -201,7 +201,7 @@ def test_a_broken_link_is_found(tmp_path: Path) -> None:
 
 
 def test_policy_reference_names_every_verify_key() -> None:
-    from chainproof.verify.policy import POLICY_KEYS
+    from chainproof.formats.deploy_policy import POLICY_KEYS
 
     text = (DOCS / "policy.md").read_text(encoding="utf-8")
     assert [key for key in POLICY_KEYS if f"`{key}`" not in text] == []

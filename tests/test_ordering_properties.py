@@ -16,9 +16,9 @@ from chainproof.audit.db import AdvisoryDB, build_database
 from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.policy import AuditPolicy
+from chainproof.formats.audit_policy import AuditPolicy
+from chainproof.formats.cyclonedx import SPEC_VERSIONS, RenderOptions, render
 from chainproof.models import Component, DependencyGraph, Digest, Inventory
-from chainproof.sbom.cyclonedx import SPEC_VERSIONS, RenderOptions, render
 from chainproof.sbom.sources import SourceResult
 
 # Names that normalise alike ("Foo-Bar", "foo_bar") and versions the advisories below affect.

@@ -10,7 +10,7 @@ import pytest
 
 from chainproof.audit.db import AdvisoryDB, build_database
 from chainproof.audit.inputs import AuditTarget, Requirement
-from chainproof.audit.osv import iter_source
+from chainproof.formats.osv import iter_source
 from chainproof.models import Component, DependencyGraph, Inventory
 
 AUDIT_ASSETS = Path(__file__).parent.parent / "assets" / "audit"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from chainproof.audit.db import AdvisoryDB, build_database, resolve_db_path
-from chainproof.audit.osv import iter_source
 from chainproof.errors import InputError
+from chainproof.formats.osv import iter_source
 from tests.audit.conftest import EXTRA
 
 

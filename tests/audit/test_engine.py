@@ -8,7 +8,7 @@ import pytest
 
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import dependency_paths, run_audit
-from chainproof.audit.policy import AuditPolicy
+from chainproof.formats.audit_policy import AuditPolicy
 from chainproof.models import DependencyGraph
 from tests.audit.conftest import make_target
 
@@ -177,8 +177,8 @@ def test_names_match_in_any_pep503_spelling(tmp_path: Path, snapshot: AdvisoryDB
     import json
 
     from chainproof.audit.db import build_database
-    from chainproof.audit.osv import iter_source
-    from chainproof.audit.policy import AuditException
+    from chainproof.formats.audit_policy import AuditException
+    from chainproof.formats.osv import iter_source
 
     source = tmp_path / "osv"
     source.mkdir()

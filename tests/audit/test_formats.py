@@ -12,9 +12,9 @@ from chainproof.audit.db import AdvisoryDB, build_database
 from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget, read_sbom
-from chainproof.audit.policy import AuditPolicy, load_policy
 from chainproof.audit.report import AuditReport
 from chainproof.errors import UsageError
+from chainproof.formats.audit_policy import AuditPolicy, load_policy
 from tests.audit.conftest import AUDIT_ASSETS, make_target
 
 POLICY = """
@@ -320,8 +320,8 @@ def test_sarif_locations_are_uris(
 
 def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -> None:
     """A '|' in an advisory's summary or an exception's reason must not break the table."""
-    from chainproof.audit.osv import iter_source
-    from chainproof.audit.policy import AuditException
+    from chainproof.formats.audit_policy import AuditException
+    from chainproof.formats.osv import iter_source
 
     source = tmp_path / "osv"
     source.mkdir()
@@ -353,7 +353,7 @@ def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -
 def test_vex_states_for_each_kind_of_finding(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     """A lapsed exception makes the finding open again: `exploitable` (as the run's failure
     says), never `in_triage`, which VEX consumers read as "not yet known"."""
-    from chainproof.audit.policy import AuditException
+    from chainproof.formats.audit_policy import AuditException
 
     lapsed = AuditException("PYSEC-2014-14", "requests", "old", "bob", date(2020, 6, 30))
     target = make_target([("requests", "2.2.1")])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.audit.osv import iter_source, parse_advisory
 from chainproof.errors import InputError
+from chainproof.formats.osv import iter_source, parse_advisory
 from tests.audit.conftest import EXTRA, SNAPSHOT
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import run_audit
-from chainproof.audit.policy import AuditException, AuditPolicy, load_policy, threshold
 from chainproof.errors import InputError, UsageError
+from chainproof.formats.audit_policy import AuditException, AuditPolicy, load_policy, threshold
 from tests.audit.conftest import make_target
 
 POLICY = """

@@ -3,8 +3,8 @@ from __future__ import annotations
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import run_audit
 from chainproof.audit.inputs import Requirement
-from chainproof.audit.policy import AuditPolicy
 from chainproof.audit.remediation import Proposal, propose
+from chainproof.formats.audit_policy import AuditPolicy
 from tests.audit.conftest import make_target
 
 

@@ -12,7 +12,7 @@ import pytest
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import run_audit
 from chainproof.audit.inputs import Requirement, read_target
-from chainproof.audit.policy import AuditPolicy
+from chainproof.formats.audit_policy import AuditPolicy
 
 H1 = "0" * 63 + "1"
 H2 = "0" * 63 + "2"
@@ -162,8 +162,8 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
 
 def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     """The SBOM stage's CycloneDX 1.6 output, read back: same findings and paths."""
+    from chainproof.formats.cyclonedx import RenderOptions, render
     from chainproof.models import Component, DependencyGraph, Digest, Inventory
-    from chainproof.sbom.cyclonedx import RenderOptions, render
     from chainproof.sbom.sources import SourceResult
 
     inventory = Inventory(
@@ -188,7 +188,8 @@ def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB
 
 def test_an_environment_is_probed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The inventory and the other packages' requirements come from one run of the probe."""
-    from chainproof.sbom import environment, envsource
+    from chainproof.sbom import env_source as envsource
+    from chainproof.sbom import installed as environment
 
     python = make_env(tmp_path / "venv", [("requests", "2.25.1", ["urllib3<1.27"])])
     calls: list[str] = []

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.build.environment import IsolatedEnvironment
 from chainproof.build.installers import (
     Installer,
     PinnedFile,
@@ -15,6 +14,7 @@ from chainproof.build.installers import (
     UvInstaller,
     choose_installer,
 )
+from chainproof.build.isolated_env import IsolatedEnvironment
 from chainproof.build.lock import LockedPin
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import sha256_file

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.audit.db import build_database
-from chainproof.audit.osv import iter_source
 from chainproof.cli.app import app
+from chainproof.formats.osv import iter_source
 from tests.cli.helpers import single_error_line
 
 ASSETS = Path(__file__).parent.parent / "assets" / "audit"

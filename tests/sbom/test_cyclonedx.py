@@ -12,9 +12,9 @@ from cyclonedx.validation.xml import XmlValidator
 
 from chainproof.build.source import strip_credentials
 from chainproof.errors import InputError
+from chainproof.formats.cyclonedx import RenderOptions, purl_for, render
 from chainproof.models import Component, DependencyGraph, Digest, Inventory
 from chainproof.progress import NullReporter
-from chainproof.sbom.cyclonedx import RenderOptions, purl_for, render
 from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
 from chainproof.sbom.target import Target
 from chainproof.sbom.uvlock import UvLockSource

@@ -149,7 +149,7 @@ def test_unknown_extra_is_refused(dist: Path, wheelhouse: Path) -> None:
 def test_a_package_both_at_runtime_and_in_the_build_environment(tmp_path: Path) -> None:
     """The same wheel (same file, hash and URL) at runtime, with its licence, and in the build
     environment, without one: sorting the inventory once compared None with the licence."""
-    from chainproof.sbom.cyclonedx import RenderOptions, render
+    from chainproof.formats.cyclonedx import RenderOptions, render
 
     projects, wheels = tmp_path / "projects", tmp_path / "wheels"
     licence = 'license = "Apache-2.0 OR BSD-2-Clause"'

@@ -13,8 +13,8 @@ import pytest
 
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.progress import NullReporter
-from chainproof.sbom.environment import inspect_environment, verify_environment
-from chainproof.sbom.envsource import EnvironmentSource
+from chainproof.sbom.env_source import EnvironmentSource
+from chainproof.sbom.installed import inspect_environment, verify_environment
 from chainproof.sbom.sources import read_environment
 from chainproof.sbom.target import Target
 from tests.sbom.helpers import make_env

@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from chainproof.formats.cyclonedx import RenderOptions, render
 from chainproof.progress import NullReporter
-from chainproof.sbom.cyclonedx import RenderOptions, render
 from chainproof.sbom.target import Target
 from chainproof.sbom.uvlock import UvLockSource
 

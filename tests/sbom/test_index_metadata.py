@@ -24,8 +24,8 @@ import pytest
 from chainproof.errors import VerificationFailed
 from chainproof.models import Component, Digest, Inventory
 from chainproof.progress import NullReporter, Reporter
-from chainproof.sbom.build import SbomRequest
 from chainproof.sbom.index_metadata import IndexMetadata
+from chainproof.sbom.make import SbomRequest
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.pylock import PylockSource
 from chainproof.sbom.resolve import PipMetadata

@@ -11,6 +11,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
 from chainproof.fileio import load_json
+from chainproof.formats.intoto import statement_bytes
 from chainproof.models import Artifact, BuildRecord
 from chainproof.progress import NullReporter
 from chainproof.signing import (
@@ -22,7 +23,6 @@ from chainproof.signing import (
     run_details,
     sbom_statement,
 )
-from chainproof.signing.statements import statement_bytes
 
 
 def _validate(statement: dict[str, object]) -> None:

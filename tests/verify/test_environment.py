@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.verify.environment import verify_environment_against_sbom
+from chainproof.verify.env_drift import verify_environment_against_sbom
 
 UV = Path(sys.executable).with_name("uv")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chainproof.errors import InputError, UsageError
-from chainproof.verify.policy import GITHUB_ISSUER, load_policy
+from chainproof.formats.deploy_policy import GITHUB_ISSUER, load_policy
 
 
 def write(tmp_path: Path, body: str, name: str = "chainproof.toml") -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chainproof.verify.policy import Policy
+from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.report import ArtifactResult, Failure, Report
 
 POLICY = Policy(github="o/r", issuer="https://token.actions.githubusercontent.com")

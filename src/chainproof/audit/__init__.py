@@ -2,12 +2,12 @@
 
 Public modules:
 
-- :mod:`chainproof.audit.osv`: OSV records (JSON or YAML) → ``Advisory``; reading sources.
+- :mod:`chainproof.formats.osv`: OSV records (JSON or YAML) → ``Advisory``; reading sources.
 - :mod:`chainproof.audit.db`: the SQLite database (``build_database``, ``AdvisoryDB``).
 - :mod:`chainproof.audit.update`: downloading OSV's PyPI export.
 - :mod:`chainproof.audit.matching`: OSV range semantics with PEP 440 ordering.
 - :mod:`chainproof.audit.severity`: CVSS and database ratings.
-- :mod:`chainproof.audit.policy`: ``[audit]`` policy and exceptions.
+- :mod:`chainproof.formats.audit_policy`: ``[audit]`` policy and exceptions.
 - :mod:`chainproof.audit.inputs`: what is audited (SBOM, lock, requirements, environment).
 - :mod:`chainproof.audit.remediation`: upgrade proposals.
 - :mod:`chainproof.audit.engine`: ``run_audit`` → :mod:`chainproof.audit.report`.

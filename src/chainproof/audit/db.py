@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.audit.matching import version_key
-from chainproof.audit.osv import Advisory, AffectedPackage, RangeEvent, parse_advisory
 from chainproof.config import env_setting
 from chainproof.errors import InputError
+from chainproof.formats.osv import Advisory, AffectedPackage, RangeEvent, parse_advisory
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = [

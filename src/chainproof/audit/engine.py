@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 from chainproof.audit.db import AdvisoryDB, DbStatus
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import affects, fixed_versions
-from chainproof.audit.osv import Advisory, AffectedPackage
-from chainproof.audit.policy import AuditException, AuditPolicy
 from chainproof.audit.remediation import propose
 from chainproof.audit.report import AuditReport, Finding, Unchecked
 from chainproof.audit.severity import rate
 from chainproof.errors import InputError
+from chainproof.formats.audit_policy import AuditException, AuditPolicy
+from chainproof.formats.osv import Advisory, AffectedPackage
 from chainproof.models import DependencyGraph
 from chainproof.progress import NullReporter, Reporter
 

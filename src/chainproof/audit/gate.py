@@ -58,7 +58,7 @@ def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str
 
     from chainproof.audit.db import AdvisoryDB
     from chainproof.audit.engine import check_freshness
-    from chainproof.audit.policy import load_policy, threshold
+    from chainproof.formats.audit_policy import load_policy, threshold
 
     if gate.fail_on is not None:
         threshold(gate.fail_on)

@@ -25,7 +25,7 @@ from chainproof.models import Component, DependencyGraph, Inventory
 from chainproof.sbom.graph import root_cover
 
 if TYPE_CHECKING:
-    from chainproof.sbom.environment import InstalledEnvironment
+    from chainproof.sbom.installed import InstalledEnvironment
 
 __all__ = ["AuditTarget", "Requirement", "read_sbom", "read_target"]
 
@@ -246,8 +246,8 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
     if lock is not None:
         return AuditTarget(lock.read(Target.current(), NullReporter()).inventory, str(value))
     if kind == "env":
-        from chainproof.sbom.environment import inspect_environment
-        from chainproof.sbom.envsource import venv_interpreter
+        from chainproof.sbom.env_source import venv_interpreter
+        from chainproof.sbom.installed import inspect_environment
 
         python = venv_interpreter(str(value))
         env = inspect_environment(python)  # one probe serves the inventory and requirements

@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from chainproof.audit.inputs import Requirement
 from chainproof.audit.matching import affects, parse_version
-from chainproof.audit.osv import Advisory, AffectedPackage
+from chainproof.formats.osv import Advisory, AffectedPackage
 
 __all__ = ["Proposal", "propose"]
 

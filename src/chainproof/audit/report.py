@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from chainproof.audit.db import DbStatus
-from chainproof.audit.policy import AuditException
 from chainproof.audit.remediation import Proposal
 from chainproof.audit.severity import Rating, level_rank
+from chainproof.formats.audit_policy import AuditException
 from chainproof.models import Component, none_first
 
 __all__ = ["AuditReport", "Finding", "Unchecked"]

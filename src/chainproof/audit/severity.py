@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chainproof.audit.osv import Advisory
+from chainproof.formats.osv import Advisory
 
 __all__ = ["LEVELS", "Rating", "level_rank", "rate"]
 

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 from chainproof.audit.db import DbStatus, build_database
-from chainproof.audit.osv import iter_source
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import CHUNK_SIZE
+from chainproof.formats.osv import iter_source
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = ["OSV_PYPI_EXPORT", "update_database"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from chainproof.build.environment import IsolatedEnvironment
 from chainproof.build.installers import Installer, PinnedFile
+from chainproof.build.isolated_env import IsolatedEnvironment
 from chainproof.errors import BuildFailed, InputError
 from chainproof.progress import Reporter
 

@@ -62,8 +62,8 @@ def command(
         from chainproof.audit.engine import check_freshness, run_audit
         from chainproof.audit.formats import get_format
         from chainproof.audit.inputs import read_target
-        from chainproof.audit.policy import load_policy, threshold
         from chainproof.fileio import atomic_write_text
+        from chainproof.formats.audit_policy import load_policy, threshold
 
         given = [
             (kind, value)

@@ -70,7 +70,7 @@ def import_(
     """Import OSV advisories from a directory or an all.zip (offline)."""
     with handle_errors():
         from chainproof.audit.db import build_database, resolve_db_path
-        from chainproof.audit.osv import iter_source
+        from chainproof.formats.osv import iter_source
 
         with reporter(json_mode) as progress:
             status = build_database(

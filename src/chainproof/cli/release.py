@@ -23,14 +23,14 @@ from chainproof.cli.signer_choice import (
 )
 
 if TYPE_CHECKING:
-    from chainproof.release import ReleasePlan, ReleaseResult
+    from chainproof.pipeline import ReleasePlan, ReleaseResult
 
 __all__ = ["command"]
 
 
 def _sbom_settings(project_dir: Path) -> dict[str, Any]:
     """[sbom] settings of the project (the SBOM is always JSON)."""
-    from chainproof.sbom.build import setting
+    from chainproof.sbom.make import setting
 
     if not project_dir.is_dir():  # the build says what is wrong with it
         return {}
@@ -135,8 +135,8 @@ def command(
         from chainproof.build.settings import build_lock_setting, installer_setting
         from chainproof.cli.signer_choice import signer_factory
         from chainproof.errors import UsageError
-        from chainproof.release import ReleaseOptions, make_release, plan_release
-        from chainproof.verify.policy import policy_file
+        from chainproof.formats.deploy_policy import policy_file
+        from chainproof.pipeline import ReleaseOptions, make_release, plan_release
 
         if link and signer != "key":
             raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
@@ -175,7 +175,7 @@ def command(
 
 
 def _print_result(result: ReleaseResult) -> None:
-    from chainproof.signing.manifest import MANIFEST_NAME
+    from chainproof.formats.release_manifest import MANIFEST_NAME
 
     signed = result.signed
     console = stdout_console()

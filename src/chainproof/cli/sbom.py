@@ -128,15 +128,15 @@ def command(
     with handle_errors():
         from chainproof.config import source_date_epoch
         from chainproof.fileio import atomic_write_text
+        from chainproof.formats.cyclonedx import RenderOptions
         from chainproof.models import BUILD_RECORD_NAME, BuildRecord
-        from chainproof.sbom.build import (
+        from chainproof.sbom.make import (
             SbomRequest,
             index_arguments,
             lock_file_epoch,
             make_sbom,
             setting,
         )
-        from chainproof.sbom.cyclonedx import RenderOptions
         from chainproof.sbom.target import Target
 
         spec_version = str(setting("spec-version", spec_version))

@@ -99,6 +99,7 @@ def command(
 
         from chainproof.errors import InputError, VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
+        from chainproof.formats.deploy_policy import policy_file
         from chainproof.verify import (
             load_policy,
             load_verifier,
@@ -107,7 +108,6 @@ def command(
             verify_targets,
             vsa_statement,
         )
-        from chainproof.verify.policy import policy_file
 
         flags = {
             "identity": identity,

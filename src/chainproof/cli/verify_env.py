@@ -33,7 +33,7 @@ def command(
     """
     with handle_errors():
         from chainproof.errors import VerificationFailed
-        from chainproof.verify.environment import (
+        from chainproof.verify.env_drift import (
             default_python,
             verify_environment_against_sbom,
         )

@@ -9,7 +9,7 @@ Stable public API (verify and audit reuse it; names do not change):
   running interpreter, ``Target.current()``):
   ``read_pylock(path)``, ``read_uv_lock(path)``, ``read_requirements(path)``,
   ``read_environment(python)`` (``Target`` of that interpreter; RECORD checks are in
-  :mod:`chainproof.sbom.environment`).
+  :mod:`chainproof.sbom.installed`).
 
 Semantics shared by all sources: components are keyed by PEP 503 name; the graph's edges come
 from the lock when it records them (uv.lock ``dependencies``, pylock ``dependencies``,
@@ -32,7 +32,7 @@ from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.target import Target
 
 if TYPE_CHECKING:
-    from chainproof.sbom.environment import InstalledEnvironment
+    from chainproof.sbom.installed import InstalledEnvironment
 
 __all__ = [
     "ComponentDetails",
@@ -107,7 +107,7 @@ def read_environment(
     ``environment``: the result of ``inspect_environment(python)`` when the caller has it,
     so the interpreter is probed once.
     """
-    from chainproof.sbom.envsource import EnvironmentSource
+    from chainproof.sbom.env_source import EnvironmentSource
 
     source = EnvironmentSource(str(python), verify, allow_modified=False, environment=environment)
     return source.read(Target.current(), NullReporter()).inventory

@@ -7,6 +7,13 @@ only inside the functions that need them.
 
 from __future__ import annotations
 
+from chainproof.formats.intoto import (
+    BUILD_TYPE,
+    RunDetails,
+    provenance_statement,
+    sbom_statement,
+)
+from chainproof.formats.release_manifest import RELEASE_SCHEMA, ManifestEntry, release_manifest
 from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
 from chainproof.signing.key_signer import (
     KEY_TYPES,
@@ -25,16 +32,9 @@ from chainproof.signing.links import (
     source_materials,
     write_build_link,
 )
-from chainproof.signing.manifest import RELEASE_SCHEMA, ManifestEntry, release_manifest
-from chainproof.signing.release import ReleaseInputs, SignResult, read_release, sign_release
+from chainproof.signing.release_dir import ReleaseInputs, SignResult, read_release, sign_release
 from chainproof.signing.signer import Signer
 from chainproof.signing.sigstore_signer import SigstoreSigner, load_trust_config
-from chainproof.signing.statements import (
-    BUILD_TYPE,
-    RunDetails,
-    provenance_statement,
-    sbom_statement,
-)
 from chainproof.signing.tokens import FoundToken, check_token, find_token
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chainproof.signing.statements import RunDetails
+from chainproof.formats.intoto import RunDetails
 
 __all__ = ["LOCAL_BUILDER_ID", "run_details"]
 

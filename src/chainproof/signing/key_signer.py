@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chainproof.config import KEY_PASSWORD_ENV
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import StagedFiles, canonical_json, read_bytes
-from chainproof.signing.statements import IN_TOTO_PAYLOAD_TYPE
+from chainproof.formats.intoto import IN_TOTO_PAYLOAD_TYPE
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes

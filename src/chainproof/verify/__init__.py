@@ -13,8 +13,8 @@ Heavy libraries (sigstore, cryptography, pypi-attestations) load only when a fun
 
 from __future__ import annotations
 
+from chainproof.formats.deploy_policy import Policy, load_policy
 from chainproof.verify.engine import verify_targets
-from chainproof.verify.policy import Policy, load_policy
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.targets import Release, Target, resolve_targets
 from chainproof.verify.trust import load_verifier, trust_description

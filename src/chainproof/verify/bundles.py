@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.fileio import read_bytes
+from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.identity import Signer, identity_failures, signer_of
-from chainproof.verify.policy import Policy
 from chainproof.verify.statements import Statement, StatementError, parse_statement
 
 if TYPE_CHECKING:

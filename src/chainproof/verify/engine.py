@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
+from chainproof.formats.deploy_policy import Policy
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
@@ -23,7 +24,6 @@ from chainproof.verify.bundles import (
     verify_bundle,
 )
 from chainproof.verify.identity import Signer
-from chainproof.verify.policy import Policy
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
     CYCLONEDX_BOM,

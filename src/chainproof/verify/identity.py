@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chainproof.verify.policy import Policy
+from chainproof.formats.deploy_policy import Policy
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate

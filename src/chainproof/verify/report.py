@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.identity import Signer
-from chainproof.verify.policy import Policy
 
 __all__ = ["ArtifactResult", "Failure", "Report"]
 

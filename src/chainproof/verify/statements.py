@@ -11,14 +11,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chainproof.signing.statements import (
+from chainproof.formats.deploy_policy import Policy
+from chainproof.formats.intoto import (
     CYCLONEDX_BOM,
     IN_TOTO_PAYLOAD_TYPE,
     IN_TOTO_STATEMENT_V1,
     SLSA_PROVENANCE_V1,
 )
 from chainproof.verify.identity import Signer
-from chainproof.verify.policy import Policy
 
 __all__ = [
     "CYCLONEDX_BOM",

@@ -16,8 +16,8 @@ from typing import Any
 
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
+from chainproof.formats.release_manifest import MANIFEST_NAME, RELEASE_SCHEMA, ROLES
 from chainproof.models import SBOM_NAME, Digest
-from chainproof.signing.manifest import MANIFEST_NAME, RELEASE_SCHEMA, ROLES
 
 __all__ = [
     "BUNDLE_SUFFIXES",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import read_text
-from chainproof.verify.policy import Policy
+from chainproof.formats.deploy_policy import Policy
 
 if TYPE_CHECKING:
     from sigstore.verify import Verifier

@@ -8,7 +8,7 @@ hook (``*.pth``, ``sitecustomize.py``) in a site-packages directory that no RECO
 (``unrecorded``; virtualenv's and uv's own ``_virtualenv.pth`` excepted). Build-only
 components (scope ``excluded``) are not expected in the environment. The SBOM is read by
 :func:`chainproof.audit.inputs.read_sbom`, the environment and its RECORD checks by
-:mod:`chainproof.sbom.environment`.
+:mod:`chainproof.sbom.installed`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
-    from chainproof.sbom.environment import InstalledEnvironment
+    from chainproof.sbom.installed import InstalledEnvironment
 
 __all__ = ["Drift", "EnvironmentReport", "default_python", "verify_environment_against_sbom"]
 
@@ -171,7 +171,7 @@ def verify_environment_against_sbom(
 ) -> EnvironmentReport:
     """Compare the environment of ``python`` with ``sbom``; never raises for drift."""
     from chainproof.audit.inputs import read_sbom
-    from chainproof.sbom.environment import inspect_environment, verify_environment
+    from chainproof.sbom.installed import inspect_environment, verify_environment
 
     progress = reporter or NullReporter()
     target = read_sbom(sbom)

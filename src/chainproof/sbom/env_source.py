@@ -1,7 +1,7 @@
 """``--env PYTHON``: every installed distribution, its graph for that interpreter, RECORD checks.
 
 Each component's hash is the sha256 of the distribution's RECORD file (what it covers is stated
-in :mod:`chainproof.sbom.environment`). With ``verify`` every hashed RECORD entry is checked;
+in :mod:`chainproof.sbom.installed`). With ``verify`` every hashed RECORD entry is checked;
 problems raise VerificationFailed naming the files, unless ``allow_modified`` (then each
 affected component carries ``chainproof:record:problem`` properties and a warning is issued).
 """
@@ -17,14 +17,14 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import VerificationFailed
 from chainproof.models import Component, Digest, Inventory
 from chainproof.progress import Reporter
-from chainproof.sbom.environment import (
+from chainproof.sbom.graph import requirement_graph
+from chainproof.sbom.installed import (
     DistributionCheck,
     InstalledDistribution,
     InstalledEnvironment,
     inspect_environment,
     verify_environment,
 )
-from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import resolve_license
 from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
 from chainproof.sbom.target import Target

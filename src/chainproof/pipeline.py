@@ -217,9 +217,9 @@ def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Polic
 def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     """Check everything that needs no build: settings, output, source, policies, database."""
     from chainproof.build.source import inspect_project
-    from chainproof.sbom.cyclonedx import SPEC_VERSIONS
+    from chainproof.formats.cyclonedx import SPEC_VERSIONS
+    from chainproof.formats.deploy_policy import policy_configured
     from chainproof.sbom.target import Target
-    from chainproof.verify.policy import policy_configured
 
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
@@ -321,8 +321,8 @@ def make_release(
 ) -> ReleaseResult:
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
     from chainproof.build.project import BuildOptions, build_project
-    from chainproof.sbom.build import SbomRequest, make_sbom
-    from chainproof.sbom.cyclonedx import RenderOptions
+    from chainproof.formats.cyclonedx import RenderOptions
+    from chainproof.sbom.make import SbomRequest, make_sbom
     from chainproof.sbom.target import Target
     from chainproof.signing import key_password, read_release, run_details, sign_release
     from chainproof.signing.links import start_build_link

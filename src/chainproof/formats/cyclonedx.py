@@ -237,7 +237,7 @@ def _serialise(bom: Any, options: RenderOptions) -> str:
 
 def render(result: SourceResult, options: RenderOptions) -> Rendered:
     """Build, validate and serialise the SBOM; nothing is written here."""
-    from chainproof.sbom.validate import validate_json, validate_xml
+    from chainproof.formats.cyclonedx_schema import validate_json, validate_xml
 
     if options.spec_version not in SPEC_VERSIONS:
         raise InputError(

@@ -12,16 +12,16 @@ from typing import Any
 
 from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, load_json, parse_json, read_bytes, sha256_file
-from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
-from chainproof.progress import Reporter
-from chainproof.signing.manifest import MANIFEST_NAME, ManifestEntry, release_manifest
-from chainproof.signing.signer import Signer
-from chainproof.signing.statements import (
+from chainproof.formats.intoto import (
     RunDetails,
     provenance_statement,
     sbom_statement,
     statement_bytes,
 )
+from chainproof.formats.release_manifest import MANIFEST_NAME, ManifestEntry, release_manifest
+from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
+from chainproof.progress import Reporter
+from chainproof.signing.signer import Signer
 
 __all__ = [
     "ReleaseInputs",

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainproof.errors import UsageError
+from chainproof.formats.cyclonedx import Rendered, RenderOptions, render
 from chainproof.progress import Reporter
-from chainproof.sbom.cyclonedx import Rendered, RenderOptions, render
 from chainproof.sbom.sources import InventorySource, SourceResult
 from chainproof.sbom.target import Target
 
@@ -83,7 +83,7 @@ class SbomRequest:
 
             return RequirementsSource(self.requirements, not self.offline, self.index_args)
         if self.env is not None:
-            from chainproof.sbom.envsource import EnvironmentSource, venv_interpreter
+            from chainproof.sbom.env_source import EnvironmentSource, venv_interpreter
 
             return EnvironmentSource(venv_interpreter(self.env), True, self.allow_modified)
         from chainproof.sbom.dist import DistSource
