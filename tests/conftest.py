@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-# chainproof.formats.cyclonedx_schema imports jsonschema without rfc3987-syntax (too slow to
+# chainproof.formats.cyclonedx.schema imports jsonschema without rfc3987-syntax (too slow to
 # import) when it is the first to load it, which leaves jsonschema's global format checker
 # without IRI checks. Importing it here first keeps cyclonedx-python-lib's JsonStrictValidator,
 # which the tests use as the independent judge of our SBOMs, at full strength in every test

@@ -17,9 +17,8 @@ from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget
 from chainproof.formats.audit_policy import AuditPolicy
-from chainproof.formats.cyclonedx import SPEC_VERSIONS, RenderOptions, render
-from chainproof.models import Component, DependencyGraph, Digest, Inventory
-from chainproof.sbom.sources import SourceResult
+from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions, render
+from chainproof.models import Component, DependencyGraph, Digest, Inventory, SourceResult
 
 # Names that normalise alike ("Foo-Bar", "foo_bar") and versions the advisories below affect.
 NAMES = ("packaging", "Jinja2", "zope.interface", "Foo-Bar", "foo_bar")

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
 
 from chainproof.errors import InputError
 
@@ -15,14 +20,21 @@ __all__ = [
     "Artifact",
     "BuildRecord",
     "Component",
+    "ComponentDetails",
     "DependencyGraph",
     "Digest",
+    "EmbeddedSbom",
     "EnvironmentPackage",
     "Inventory",
     "LockReference",
+    "SbomDocument",
     "SourceInfo",
+    "SourceResult",
     "ToolVersions",
     "none_first",
+    "parse_version",
+    "root_cover",
+    "version_key",
 ]
 
 BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
@@ -321,7 +333,7 @@ class Component:
     @property
     def key(self) -> str:
         """PEP 503 normalised name, the identity used in graphs."""
-        return re.sub(r"[-_.]+", "-", self.name).lower()
+        return canonicalize_name(self.name)
 
     @property
     def purl(self) -> str:
@@ -363,3 +375,84 @@ class Inventory:
     root: Component | None
     components: tuple[Component, ...]
     graph: DependencyGraph
+
+
+@dataclass(frozen=True, order=True)
+class EmbeddedSbom:
+    """A PEP 770 SBOM shipped in a distribution's ``.dist-info/sboms/``."""
+
+    location: str  # "<wheel file>#<member>" or an absolute path in an environment
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ComponentDetails:
+    embedded_sboms: tuple[EmbeddedSbom, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SbomDocument:
+    """A CycloneDX SBOM as read: the document, its spec version and each component's bom-ref."""
+
+    data: dict[str, Any]
+    spec_version: str
+    bom_refs: Mapping[Component, str]
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What an inventory source read: the inventory, per-component details (PEP 770 SBOMs,
+    extra properties) and warnings for the CLI to show."""
+
+    inventory: Inventory
+    details: Mapping[Component, ComponentDetails] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    # Artifacts of the release (file name → sha256), for --dist only.
+    artifacts: tuple[tuple[str, str], ...] = ()
+    # Installed files checked against RECORD, for --env only (None: not verified).
+    files_verified: int | None = None
+    # Components that cannot be checked (not a PyPI package, no version), with the reason.
+    unchecked: tuple[tuple[str, str], ...] = ()
+    # The SBOM itself, when the inventory was read from one.
+    sbom: SbomDocument | None = None
+
+
+def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[str]:
+    """Roots for a graph without given ones: the nodes nothing requires, plus the first node
+    (by name) of each cycle nothing outside it requires, so every node is reached from a root.
+    """
+    nodes = sorted(set(nodes))
+    pointed = {d for deps in edges.values() for d in deps}
+    roots = [n for n in nodes if n not in pointed]
+    reached: set[str] = set()
+    chosen: list[str] = []
+    for start in [*roots, *nodes]:
+        if start in reached:
+            continue
+        chosen.append(start)
+        todo = [start]
+        while todo:
+            node = todo.pop()
+            if node not in reached:
+                reached.add(node)
+                todo.extend(edges.get(node, ()))
+    return sorted(chosen)
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_version(text: str) -> Version | None:
+    """A PEP 440 version, or None when ``text`` is not one."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def version_key(text: str) -> str:
+    """The canonical public form used to compare versions (``0.12.01`` == ``0.12.1``)."""
+    parsed = parse_version(text)
+    if parsed is None:
+        return text.strip().lower()
+    return canonicalize_version(parsed.public)

@@ -217,15 +217,15 @@ def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Polic
 def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     """Check everything that needs no build: settings, output, source, policies, database."""
     from chainproof.build.source import inspect_project
-    from chainproof.formats.cyclonedx import SPEC_VERSIONS
+    from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS
     from chainproof.formats.deploy_policy import policy_configured
-    from chainproof.sbom.target import Target
+    from chainproof.sbom.target import TargetPlatform
 
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
             f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
         )
-    Target.for_python(options.python_version, options.platforms)
+    TargetPlatform.for_python(options.python_version, options.platforms)
     output = options.output_dir.expanduser().absolute()
     _check_output(output)
     with _stage("build"):
@@ -321,9 +321,9 @@ def make_release(
 ) -> ReleaseResult:
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
     from chainproof.build.project import BuildOptions, build_project
-    from chainproof.formats.cyclonedx import RenderOptions
+    from chainproof.formats.cyclonedx.writer import RenderOptions
     from chainproof.sbom.make import SbomRequest, make_sbom
-    from chainproof.sbom.target import Target
+    from chainproof.sbom.target import TargetPlatform
     from chainproof.signing import key_password, read_release, run_details, sign_release
     from chainproof.signing.links import start_build_link
 
@@ -369,7 +369,7 @@ def make_release(
                 ]  # fmt: skip
                 finish_link(built.artifact_paths, staging, command)
         with _stage("sbom"):
-            target = Target.for_python(options.python_version, options.platforms)
+            target = TargetPlatform.for_python(options.python_version, options.platforms)
             epoch = built.record.source_date_epoch
             _, rendered = make_sbom(
                 SbomRequest(dist=staging, target=target),

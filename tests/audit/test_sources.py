@@ -162,9 +162,8 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
 
 def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     """The SBOM stage's CycloneDX 1.6 output, read back: same findings and paths."""
-    from chainproof.formats.cyclonedx import RenderOptions, render
-    from chainproof.models import Component, DependencyGraph, Digest, Inventory
-    from chainproof.sbom.sources import SourceResult
+    from chainproof.formats.cyclonedx.writer import RenderOptions, render
+    from chainproof.models import Component, DependencyGraph, Digest, Inventory, SourceResult
 
     inventory = Inventory(
         root=Component("demo-app", "1.0", direct=True),
@@ -188,6 +187,7 @@ def test_an_sbom_written_by_chainproof_sbom(tmp_path: Path, snapshot: AdvisoryDB
 
 def test_an_environment_is_probed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The inventory and the other packages' requirements come from one run of the probe."""
+    from chainproof.audit import inputs
     from chainproof.sbom import env_source as envsource
     from chainproof.sbom import installed as environment
 
@@ -199,7 +199,7 @@ def test_an_environment_is_probed_once(tmp_path: Path, monkeypatch: pytest.Monke
         calls.append(str(target))
         return real(target)
 
-    monkeypatch.setattr(environment, "inspect_environment", counting)
+    monkeypatch.setattr(inputs, "inspect_environment", counting)
     monkeypatch.setattr(envsource, "inspect_environment", counting)
     target = read_target("env", str(python))
     assert calls == [str(python)]

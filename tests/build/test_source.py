@@ -9,9 +9,9 @@ from chainproof.build.source import (
     DEFAULT_BACKEND,
     inspect_project,
     source_date_epoch,
-    strip_credentials,
 )
 from chainproof.errors import InputError, UsageError
+from chainproof.redact import strip_credentials
 from tests.build.helpers import COMMIT_EPOCH, commit_all, git, make_project
 
 

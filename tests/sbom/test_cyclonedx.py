@@ -10,13 +10,20 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from cyclonedx.validation.xml import XmlValidator
 
-from chainproof.build.source import strip_credentials
 from chainproof.errors import InputError
-from chainproof.formats.cyclonedx import RenderOptions, purl_for, render
-from chainproof.models import Component, DependencyGraph, Digest, Inventory
+from chainproof.formats.cyclonedx.writer import RenderOptions, purl_for, render
+from chainproof.models import (
+    Component,
+    ComponentDetails,
+    DependencyGraph,
+    Digest,
+    EmbeddedSbom,
+    Inventory,
+    SourceResult,
+)
 from chainproof.progress import NullReporter
-from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
-from chainproof.sbom.target import Target
+from chainproof.redact import strip_credentials
+from chainproof.sbom.target import TargetPlatform
 from chainproof.sbom.uvlock import UvLockSource
 
 ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
@@ -31,7 +38,7 @@ def lib_valid(text: str, spec: str, fmt: str) -> None:
 @pytest.fixture(scope="module")
 def uv_result() -> SourceResult:
     return UvLockSource(ASSETS / "proj1-uv.lock").read(
-        Target.for_python("3.12", ["win_amd64"]), NullReporter()
+        TargetPlatform.for_python("3.12", ["win_amd64"]), NullReporter()
     )
 
 

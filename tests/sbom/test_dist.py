@@ -9,11 +9,10 @@ import pytest
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import sha256_file
-from chainproof.models import EnvironmentPackage
+from chainproof.models import EnvironmentPackage, SourceResult
 from chainproof.progress import NullReporter
 from chainproof.sbom.dist import DistSource, read_wheel
-from chainproof.sbom.sources import SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 from tests.sbom.helpers import build_wheel, make_dist, make_project
 
 BUILD_ENV = (
@@ -28,10 +27,10 @@ BUILD_ENV = (
 
 
 def read(
-    dist: Path, wheelhouse: Path, target: Target | None = None, extras: tuple[str, ...] = ()
+    dist: Path, wheelhouse: Path, target: TargetPlatform | None = None, extras: tuple[str, ...] = ()
 ) -> SourceResult:
     source = DistSource(dist, extras, ("--no-index", "--find-links", str(wheelhouse)))
-    return source.read(target or Target.current(), NullReporter())
+    return source.read(target or TargetPlatform.current(), NullReporter())
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def test_build_environment_is_build_only(dist: Path, wheelhouse: Path) -> None:
 
 
 def test_windows_target_adds_windows_dependency(dist: Path, wheelhouse: Path) -> None:
-    result = read(dist, wheelhouse, Target.for_python("3.12", ["win_amd64"]))
+    result = read(dist, wheelhouse, TargetPlatform.for_python("3.12", ["win_amd64"]))
     assert {c.key for c in result.inventory.components if not c.build_only} == {
         "liba",
         "libb",
@@ -132,7 +131,7 @@ def test_requirements_resolved_with_the_files_own_index_options(
         lines.append(f"{pin} --hash=sha256:{'0' * 64} --hash=sha256:{sha256_file(wheel)}")
     req = tmp_path / "requirements.txt"
     req.write_text("\n".join(lines) + "\n")
-    result = RequirementsSource(req, resolve=True).read(Target.current(), NullReporter())
+    result = RequirementsSource(req, resolve=True).read(TargetPlatform.current(), NullReporter())
     for component in result.inventory.components:
         assert component.filename is not None
         assert component.url == (local / component.filename).resolve().as_uri()
@@ -149,7 +148,7 @@ def test_unknown_extra_is_refused(dist: Path, wheelhouse: Path) -> None:
 def test_a_package_both_at_runtime_and_in_the_build_environment(tmp_path: Path) -> None:
     """The same wheel (same file, hash and URL) at runtime, with its licence, and in the build
     environment, without one: sorting the inventory once compared None with the licence."""
-    from chainproof.formats.cyclonedx import RenderOptions, render
+    from chainproof.formats.cyclonedx.writer import RenderOptions, render
 
     projects, wheels = tmp_path / "projects", tmp_path / "wheels"
     licence = 'license = "Apache-2.0 OR BSD-2-Clause"'

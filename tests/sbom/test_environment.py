@@ -14,9 +14,9 @@ import pytest
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.progress import NullReporter
 from chainproof.sbom.env_source import EnvironmentSource
+from chainproof.sbom.inputs import read_environment
 from chainproof.sbom.installed import inspect_environment, verify_environment
-from chainproof.sbom.sources import read_environment
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 from tests.sbom.helpers import make_env
 
 
@@ -56,7 +56,7 @@ def test_every_record_entry_is_verified(app_env: Path) -> None:
 
 
 def test_pep770_sbom_in_environment_is_referenced(app_env: Path) -> None:
-    result = EnvironmentSource(str(app_env)).read(Target.current(), NullReporter())
+    result = EnvironmentSource(str(app_env)).read(TargetPlatform.current(), NullReporter())
     assert result.files_verified == sum(c.files_checked for c in verify_environment(app_env))
     app = next(c for c in result.inventory.components if c.key == "app")
     sboms = result.details[app].embedded_sboms
@@ -85,9 +85,9 @@ def test_modified_and_missing_files_are_flagged(wheelhouse: Path, tmp_path: Path
     assert problem.expected == f"sha256={_record_digest(original)}"
     assert checks["libc"].problems[0].kind == "missing"
     with pytest.raises(VerificationFailed, match="2 installed file"):
-        EnvironmentSource(str(python)).read(Target.current(), NullReporter())
+        EnvironmentSource(str(python)).read(TargetPlatform.current(), NullReporter())
     allowed = EnvironmentSource(str(python), allow_modified=True).read(
-        Target.current(), NullReporter()
+        TargetPlatform.current(), NullReporter()
     )
     assert allowed.warnings
     liba_component = next(c for c in allowed.inventory.components if c.key == "liba")
@@ -133,7 +133,7 @@ def test_unreadable_metadata_is_reported(wheelhouse: Path, tmp_path: Path) -> No
     assert check.name == dist.dist_info.name
     assert check.problems[0].kind == "unreadable"
     with pytest.raises(VerificationFailed, match="do not match RECORD"):
-        EnvironmentSource(str(python)).read(Target.current(), NullReporter())
+        EnvironmentSource(str(python)).read(TargetPlatform.current(), NullReporter())
 
 
 def test_shadowed_copies_are_named(
@@ -152,5 +152,5 @@ def test_shadowed_copies_are_named(
     (libb,) = [d for d in env.distributions if d.name == "libb"]
     assert libb.base == earlier
     assert env.shadowed == (str(dist.dist_info),)
-    result = EnvironmentSource(str(python)).read(Target.current(), NullReporter())
+    result = EnvironmentSource(str(python)).read(TargetPlatform.current(), NullReporter())
     assert any("shadowed" in w for w in result.warnings)

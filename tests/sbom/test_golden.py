@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chainproof.formats.cyclonedx import RenderOptions, render
+from chainproof.formats.cyclonedx.writer import RenderOptions, render
 from chainproof.progress import NullReporter
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 from chainproof.sbom.uvlock import UvLockSource
 
 ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
@@ -30,7 +30,7 @@ def normalised(text: str) -> Any:
 
 
 def test_uv_lock_sbom_matches_golden_file() -> None:
-    target = Target.for_python("3.12", ["manylinux_2_28_x86_64"])
+    target = TargetPlatform.for_python("3.12", ["manylinux_2_28_x86_64"])
     result = UvLockSource(ASSETS / "proj1-uv.lock").read(target, NullReporter())
     text = render(result, RenderOptions(timestamp=1700000000)).text
     if os.environ.get("CHAINPROOF_REGENERATE_GOLDEN"):

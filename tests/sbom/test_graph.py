@@ -4,7 +4,7 @@ import pytest
 
 from chainproof.errors import InputError
 from chainproof.sbom.graph import requirement_graph
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 REQUIRES = {
     "app": ["lib-a[fast]>=1", "winlib; sys_platform == 'win32'", "old; python_version < '3'"],
@@ -19,7 +19,7 @@ REQUIRES = {
 
 def test_markers_and_extras_for_linux() -> None:
     result = requirement_graph(
-        REQUIRES, [("app", ())], Target.for_python("3.12", ["manylinux_2_28_x86_64"])
+        REQUIRES, [("app", ())], TargetPlatform.for_python("3.12", ["manylinux_2_28_x86_64"])
     )
     assert dict(result.graph.edges) == {"app": ("lib-a",), "lib-a": ("lib-c",)}
     assert result.reached == {"app", "lib-a", "lib-c"}
@@ -28,19 +28,23 @@ def test_markers_and_extras_for_linux() -> None:
 
 
 def test_windows_target_adds_the_windows_edge() -> None:
-    result = requirement_graph(REQUIRES, [("app", ())], Target.for_python("3.12", ["win_amd64"]))
+    result = requirement_graph(
+        REQUIRES, [("app", ())], TargetPlatform.for_python("3.12", ["win_amd64"])
+    )
     assert dict(result.graph.edges)["app"] == ("lib-a", "winlib")
 
 
 def test_root_extras_and_unsatisfied() -> None:
     requires = {"app": ["lib-a; extra == 'more'", "missing-one"], "lib-a": []}
-    result = requirement_graph(requires, [("app", ("more",))], Target.current())
+    result = requirement_graph(requires, [("app", ("more",))], TargetPlatform.current())
     assert dict(result.graph.edges) == {"app": ("lib-a",)}
     assert result.unsatisfied == (("app", "missing-one"),)
 
 
 def test_whole_environment_roots_are_unreferenced_nodes() -> None:
-    result = requirement_graph(REQUIRES, [(k, ()) for k in REQUIRES], Target.current(), roots=())
+    result = requirement_graph(
+        REQUIRES, [(k, ()) for k in REQUIRES], TargetPlatform.current(), roots=()
+    )
     assert "unrelated" in result.graph.roots
     assert "app" in result.graph.roots
     assert "lib-d" not in result.graph.roots  # unrelated depends on it
@@ -49,7 +53,7 @@ def test_whole_environment_roots_are_unreferenced_nodes() -> None:
 
 def test_bad_requirement_in_metadata() -> None:
     with pytest.raises(InputError, match="invalid requirement"):
-        requirement_graph({"x": ["not a requirement ((("]}, [("x", ())], Target.current())
+        requirement_graph({"x": ["not a requirement ((("]}, [("x", ())], TargetPlatform.current())
 
 
 def test_an_extra_that_asks_for_another_extra_of_its_own_package() -> None:
@@ -63,7 +67,7 @@ def test_an_extra_that_asks_for_another_extra_of_its_own_package() -> None:
         "tlslib": ["strictlib; extra == 'strict'"],
         "strictlib": [],
     }  # fmt: skip
-    result = requirement_graph(requires, [("app", ())], Target.current())
+    result = requirement_graph(requires, [("app", ())], TargetPlatform.current())
     assert dict(result.graph.edges) == {
         "app": ("pkg",),
         "pkg": ("fastlib", "tlslib"),
@@ -78,6 +82,8 @@ def test_a_cycle_nothing_else_requires_still_has_a_root() -> None:
     """In a whole environment a cycle that nothing requires would have no root at all, and
     its packages would be reached from no direct requirement."""
     requires = {"a": ["b"], "b": ["a"], "c": []}
-    result = requirement_graph(requires, [(k, ()) for k in requires], Target.current(), roots=())
+    result = requirement_graph(
+        requires, [(k, ()) for k in requires], TargetPlatform.current(), roots=()
+    )
     assert result.graph.roots == ("a", "c")
     assert dict(result.graph.edges) == {"a": ("b",), "b": ("a",)}

@@ -29,9 +29,9 @@ from chainproof.sbom.make import SbomRequest
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.pylock import PylockSource
 from chainproof.sbom.resolve import PipMetadata
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
-CURRENT = Target.current()
+CURRENT = TargetPlatform.current()
 # The lock's packages: libb is for Windows only, libd is not asked for by liba[fast].
 LOCKED = {"app": "0.1", "liba": "1.2", "libb": "2.0", "libc": "3.0"}
 MARKERS = {"libb": "sys_platform == 'win32'"}
@@ -77,7 +77,7 @@ class Recorder:
         self.asked: list[str] = []
 
     def fetch(
-        self, components: Sequence[Component], target: Target, reporter: Reporter
+        self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]:
         self.asked += [c.key for c in components]
         return {c.key: PackageMetadata(c.name, c.version) for c in components}

@@ -10,16 +10,16 @@ import pytest
 from chainproof.errors import InputError, UsageError
 from chainproof.models import Component, Inventory
 from chainproof.progress import NullReporter, Reporter
+from chainproof.sbom.inputs import read_pylock, read_requirements, read_uv_lock
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.pylock import PylockSource
-from chainproof.sbom.sources import read_pylock, read_requirements, read_uv_lock
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 from chainproof.sbom.uvlock import UvLockSource
 
 ASSETS = Path(__file__).parent.parent / "assets" / "sbom"
-LINUX = Target.for_python("3.12", ["manylinux_2_28_x86_64"])
-WINDOWS = Target.for_python("3.12", ["win_amd64"])
-MAC = Target.for_python("3.11", ["macosx_11_0_arm64"])
+LINUX = TargetPlatform.for_python("3.12", ["manylinux_2_28_x86_64"])
+WINDOWS = TargetPlatform.for_python("3.12", ["win_amd64"])
+MAC = TargetPlatform.for_python("3.11", ["macosx_11_0_arm64"])
 LINUX_SET = {
     "anyio",
     "certifi",
@@ -49,7 +49,7 @@ def hashes(inventory: Inventory) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("target", "expected"), [(LINUX, LINUX_SET), (WINDOWS, WINDOWS_SET), (MAC, LINUX_SET)]
 )
-def test_three_lock_formats_agree(target: Target, expected: set[str]) -> None:
+def test_three_lock_formats_agree(target: TargetPlatform, expected: set[str]) -> None:
     uv = read_uv_lock(ASSETS / "proj1-uv.lock", target)
     pylock = read_pylock(ASSETS / "proj1-pylock.toml", target)
     requirements = read_requirements(ASSETS / "proj1-requirements.txt", target)
@@ -207,7 +207,7 @@ class FakeMetadata:
         self.asked: list[str] = []
 
     def fetch(
-        self, components: Sequence[Component], target: Target, reporter: Reporter
+        self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]:
         self.asked += [c.key for c in components]
         return {c.key: self.table[c.key] for c in components if c.key in self.table}

@@ -4,18 +4,18 @@ import pytest
 from packaging.markers import Marker
 
 from chainproof.errors import UsageError
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 
 def test_current_target_matches_running_interpreter() -> None:
-    target = Target.current()
+    target = TargetPlatform.current()
     assert target.evaluate(Marker("python_version >= '3.11'"))
     assert target.pip_args == ()
     assert target.wheel_rank("x-1-py3-none-any.whl") is not None
 
 
 def test_windows_target_sets_markers_tags_and_pip_args() -> None:
-    target = Target.for_python("3.12", ["win_amd64"])
+    target = TargetPlatform.for_python("3.12", ["win_amd64"])
     assert target.environment["sys_platform"] == "win32"
     assert target.environment["platform_machine"] == "AMD64"
     assert target.environment["python_full_version"] == "3.12.0"
@@ -33,7 +33,7 @@ def test_windows_target_sets_markers_tags_and_pip_args() -> None:
 
 
 def test_extras_are_evaluated() -> None:
-    target = Target.current()
+    target = TargetPlatform.current()
     marker = Marker("extra == 'fast'")
     assert not target.evaluate(marker)
     assert target.evaluate(marker, ("", "fast"))
@@ -42,4 +42,4 @@ def test_extras_are_evaluated() -> None:
 @pytest.mark.parametrize(("version", "platforms"), [("three", ()), (None, ("solaris_sparc",))])
 def test_bad_target_is_usage_error(version: str | None, platforms: tuple[str, ...]) -> None:
     with pytest.raises(UsageError):
-        Target.for_python(version, platforms)
+        TargetPlatform.for_python(version, platforms)

@@ -6,7 +6,7 @@ import pytest
 from rfc3987_syntax import is_valid_syntax  # type: ignore[import-untyped]
 
 from chainproof.errors import InputError
-from chainproof.formats.cyclonedx_schema import is_iri_reference, validate_json
+from chainproof.formats.cyclonedx.schema import is_iri_reference, validate_json
 
 CORPUS = [
     "https://example.invalid/a/b?c=d#e",

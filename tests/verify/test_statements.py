@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chainproof.verify.statements import bom_artifact_hashes
+from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 
 HEX = "ab" * 32
 

@@ -18,30 +18,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 
-from packaging.utils import canonicalize_version
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
+
+from chainproof.models import parse_version, version_key
 
 __all__ = ["affects", "fixed_versions", "parse_version", "version_key"]
 
 Events = Sequence[tuple[str, str]]  # (kind, version) as written in the advisory
-
-
-@lru_cache(maxsize=1 << 16)
-def parse_version(text: str) -> Version | None:
-    """A PEP 440 version, or None when ``text`` is not one."""
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-@lru_cache(maxsize=1 << 16)
-def version_key(text: str) -> str:
-    """The canonical public form used to compare against ``versions`` lists."""
-    parsed = parse_version(text)
-    if parsed is None:
-        return text.strip().lower()
-    return canonicalize_version(parsed.public)
 
 
 Parsed = tuple[tuple[str, Version | None], ...]

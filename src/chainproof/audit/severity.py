@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chainproof.formats.audit_policy import LEVELS
 from chainproof.formats.osv import Advisory
 
 __all__ = ["LEVELS", "Rating", "level_rank", "rate"]
 
-LEVELS = ("none", "low", "medium", "high", "critical")
 _DATABASE_LEVELS = {
     "LOW": "low",
     "MODERATE": "medium",

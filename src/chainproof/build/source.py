@@ -6,19 +6,18 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from chainproof.config import source_date_epoch as environment_epoch
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import load_toml
 from chainproof.models import SourceInfo
+from chainproof.redact import strip_credentials
 
 __all__ = [
     "DEFAULT_BACKEND",
     "ProjectSource",
     "inspect_project",
     "source_date_epoch",
-    "strip_credentials",
     "tracked_files",
 ]
 
@@ -79,16 +78,6 @@ def tracked_files(directory: Path) -> list[str]:
 def _git_out(repository: Path, *args: str) -> str | None:
     result = _git(repository, *args)
     return result.stdout.strip() if result.returncode == 0 else None
-
-
-def strip_credentials(uri: str) -> str:
-    """Drop user name and password from a URL (tokens often hide there); scp-like paths keep
-    their user, which cannot carry a password."""
-    parts = urlsplit(uri)
-    if not parts.scheme or parts.netloc.rfind("@") < 0:
-        return uri
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _build_system(directory: Path) -> tuple[str, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_con
 
 __all__ = ["command"]
 
-_TARGET = "Target"
+_TARGET = "TargetPlatform"
 _INDEX = "Package index (for resolution)"
 
 
@@ -128,7 +128,7 @@ def command(
     with handle_errors():
         from chainproof.config import source_date_epoch
         from chainproof.fileio import atomic_write_text
-        from chainproof.formats.cyclonedx import RenderOptions
+        from chainproof.formats.cyclonedx.writer import RenderOptions
         from chainproof.models import BUILD_RECORD_NAME, BuildRecord
         from chainproof.sbom.make import (
             SbomRequest,
@@ -137,7 +137,7 @@ def command(
             make_sbom,
             setting,
         )
-        from chainproof.sbom.target import Target
+        from chainproof.sbom.target import TargetPlatform
 
         spec_version = str(setting("spec-version", spec_version))
         output_format = str(setting("format", output_format))
@@ -157,7 +157,7 @@ def command(
             index_args=index_arguments(
                 index_url, extra_index_url or (), find_links or (), no_index
             ),
-            target=Target.for_python(
+            target=TargetPlatform.for_python(
                 target_python if isinstance(target_python, str) else None,
                 target_platforms if isinstance(target_platforms, list) else (),
             ),

@@ -10,12 +10,12 @@ import typer
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
 if TYPE_CHECKING:
-    from chainproof.verify import Report, Target
+    from chainproof.verify import ArtifactToVerify, Report
 
 __all__ = ["command"]
 
 
-def _resource(args: list[str], targets: list[Target]) -> str:
+def _resource(args: list[str], targets: list[ArtifactToVerify]) -> str:
     if len(args) == 1 and Path(args[0]).is_dir():
         return Path(args[0]).resolve().name
     return targets[0].name if len(targets) == 1 else ",".join(t.name for t in targets)

@@ -29,12 +29,13 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from chainproof.audit.severity import LEVELS
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
 
 __all__ = ["AuditException", "AuditPolicy", "load_policy", "threshold"]
 
+# Severity levels, lowest first (the thresholds and ratings of every audit).
+LEVELS = ("none", "low", "medium", "high", "critical")
 _JUSTIFICATIONS = (
     "code_not_present",
     "code_not_reachable",

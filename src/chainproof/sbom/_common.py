@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from chainproof.errors import InputError
-from chainproof.models import DependencyGraph, Digest
-from chainproof.sbom.target import Target
+from chainproof.models import DependencyGraph, Digest, root_cover
+from chainproof.sbom.target import TargetPlatform
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class _File(Protocol):
 _F = TypeVar("_F", bound=_File)
 
 
-def pick_file(wheels: Iterable[_F], sdist: _F | None, target: Target) -> _F | None:
+def pick_file(wheels: Iterable[_F], sdist: _F | None, target: TargetPlatform) -> _F | None:
     """The file an installer picks for ``target``: the best-ranked wheel, else the sdist
     (``LockedFile`` of uv.lock, or packaging.pylock's wheel and sdist entries)."""
     ranked = [
@@ -51,8 +51,6 @@ def explicit_graph(
 ) -> DependencyGraph:
     """A graph from edges a lock records, restricted to ``nodes``; roots default to the
     nodes nothing depends on (and one node of each cycle nothing else depends on)."""
-    from chainproof.sbom.graph import root_cover  # graph.py imports this module
-
     keep = set(nodes)
     pruned = {k: tuple(sorted({d for d in v if d in keep})) for k, v in edges.items() if k in keep}
     pruned = {k: v for k, v in pruned.items() if v}

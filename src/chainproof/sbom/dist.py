@@ -21,13 +21,21 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
-from chainproof.models import BUILD_RECORD_NAME, BuildRecord, Component, Digest, Inventory
+from chainproof.models import (
+    BUILD_RECORD_NAME,
+    BuildRecord,
+    Component,
+    ComponentDetails,
+    Digest,
+    EmbeddedSbom,
+    Inventory,
+    SourceResult,
+)
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import PackageMetadata, resolve_license
 from chainproof.sbom.resolve import resolve
-from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["DistSource", "read_wheel"]
 
@@ -97,7 +105,7 @@ class DistSource:
             )
         return BuildRecord.from_json(load_json(path, "build record"), str(path))
 
-    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+    def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         record = self._record()
         reporter.step("Hashing the artifacts", total=len(record.artifacts))
         for artifact in record.artifacts:

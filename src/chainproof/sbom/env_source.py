@@ -15,7 +15,14 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import VerificationFailed
-from chainproof.models import Component, Digest, Inventory
+from chainproof.models import (
+    Component,
+    ComponentDetails,
+    Digest,
+    EmbeddedSbom,
+    Inventory,
+    SourceResult,
+)
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.installed import (
@@ -26,8 +33,7 @@ from chainproof.sbom.installed import (
     verify_environment,
 )
 from chainproof.sbom.metadata import resolve_license
-from chainproof.sbom.sources import ComponentDetails, EmbeddedSbom, SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["EnvironmentSource", "describe_problems", "venv_interpreter"]
 
@@ -65,11 +71,11 @@ class EnvironmentSource:
     def description(self) -> str:
         return f"the environment of {self.python}"
 
-    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+    def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         """``target`` is ignored: the environment's own interpreter is the target."""
         reporter.step(f"Inspecting {self.python}")
         env = self.environment or inspect_environment(self.python)
-        env_target = Target(env.marker_environment, (), description=env.executable)
+        env_target = TargetPlatform(env.marker_environment, (), description=env.executable)
         requires: dict[str, tuple[str, ...]] = {
             canonicalize_name(d.name): d.metadata.requires_dist for d in env.distributions
         }

@@ -17,8 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, first_line
-from chainproof.models import DependencyGraph
-from chainproof.sbom.target import Target
+from chainproof.models import DependencyGraph, root_cover
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["GraphResult", "requirement_graph", "root_cover"]
 
@@ -42,32 +42,10 @@ def _parse_requirement(text: str, origin: str) -> Requirement:
         ) from exc
 
 
-def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[str]:
-    """Roots for a graph without given ones: the nodes nothing requires, plus the first node
-    (by name) of each cycle nothing outside it requires, so every node is reached from a root.
-    """
-    nodes = sorted(set(nodes))
-    pointed = {d for deps in edges.values() for d in deps}
-    roots = [n for n in nodes if n not in pointed]
-    reached: set[str] = set()
-    chosen: list[str] = []
-    for start in [*roots, *nodes]:
-        if start in reached:
-            continue
-        chosen.append(start)
-        todo = [start]
-        while todo:
-            node = todo.pop()
-            if node not in reached:
-                reached.add(node)
-                todo.extend(edges.get(node, ()))
-    return sorted(chosen)
-
-
 def requirement_graph(
     requires: Mapping[str, Iterable[str]],
     starts: Iterable[tuple[str, Iterable[str]]],
-    target: Target,
+    target: TargetPlatform,
     roots: Iterable[str] | None = None,
 ) -> GraphResult:
     """Walk ``requires`` (package key → Requires-Dist strings) from ``starts`` (key, extras).

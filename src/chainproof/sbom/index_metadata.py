@@ -47,7 +47,7 @@ from chainproof.models import Component
 from chainproof.progress import Reporter
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.resolve import MetadataProvider, PipMetadata
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 if TYPE_CHECKING:
     import requests
@@ -69,7 +69,7 @@ class IndexMetadata:
     fallback: MetadataProvider | None = field(default=None, compare=False)
 
     def fetch(
-        self, components: Sequence[Component], target: Target, reporter: Reporter
+        self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]:
         fallback = self.fallback or PipMetadata(self.index_args)
         direct: list[tuple[Component, str]] = []

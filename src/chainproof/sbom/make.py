@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainproof.errors import UsageError
-from chainproof.formats.cyclonedx import Rendered, RenderOptions, render
+from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
+from chainproof.models import SourceResult
 from chainproof.progress import Reporter
-from chainproof.sbom.sources import InventorySource, SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.inputs import SourceOptions, open_source
+from chainproof.sbom.sources import InventorySource
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = [
     "SbomRequest",
@@ -41,54 +43,30 @@ class SbomRequest:
     allow_modified: bool = False
     with_metadata: bool = False
     index_args: tuple[str, ...] = ()
-    target: Target = field(default_factory=Target.current)
+    target: TargetPlatform = field(default_factory=TargetPlatform.current)
 
     def source(self) -> InventorySource:
-        chosen = [
-            name
-            for name, value in (
-                ("--dist", self.dist),
-                ("--pylock", self.pylock),
-                ("--uv-lock", self.uv_lock),
-                ("--requirements", self.requirements),
-                ("--env", self.env),
-            )
-            if value is not None
-        ]
+        given = {
+            "--dist": self.dist,
+            "--pylock": self.pylock,
+            "--uv-lock": self.uv_lock,
+            "--requirements": self.requirements,
+            "--env": self.env,
+        }
+        chosen = [flag for flag, value in given.items() if value is not None]
         if len(chosen) > 1:
             raise UsageError(f"Give one input, not {' and '.join(chosen)}.")
-        self._check_flags(chosen[0] if chosen else "--dist")
-        index_args = (*self.index_args, *(("--no-index",) if self.offline else ()))
-        if self.pylock is not None:
-            from chainproof.sbom.index_metadata import IndexMetadata
-            from chainproof.sbom.pylock import PylockSource
-
-            # Locks name each file: its metadata comes from the index in parallel (PEP 658),
-            # pip only reads what that cannot serve (index_metadata.py says why).
-            return PylockSource(
-                self.pylock,
-                self.extras,
-                self.groups or None,
-                None if self.offline else IndexMetadata(self.index_args),
-                licenses=self.with_metadata,
-            )
-        if self.uv_lock is not None:
-            from chainproof.sbom.index_metadata import IndexMetadata
-            from chainproof.sbom.uvlock import UvLockSource
-
-            metadata = IndexMetadata(self.index_args) if self.with_metadata else None
-            return UvLockSource(self.uv_lock, self.extras, self.groups, metadata)
-        if self.requirements is not None:
-            from chainproof.sbom.requirements import RequirementsSource
-
-            return RequirementsSource(self.requirements, not self.offline, self.index_args)
-        if self.env is not None:
-            from chainproof.sbom.env_source import EnvironmentSource, venv_interpreter
-
-            return EnvironmentSource(venv_interpreter(self.env), True, self.allow_modified)
-        from chainproof.sbom.dist import DistSource
-
-        return DistSource(self.dist or Path("dist"), self.extras, index_args)
+        flag = chosen[0] if chosen else "--dist"
+        self._check_flags(flag)
+        options = SourceOptions(
+            extras=self.extras,
+            groups=self.groups,
+            offline=self.offline,
+            allow_modified=self.allow_modified,
+            with_metadata=self.with_metadata,
+            index_args=self.index_args,
+        )
+        return open_source(flag.removeprefix("--"), given[flag] or Path("dist"), options)
 
     def _check_flags(self, source: str) -> None:
         """Refuse options that the chosen source would silently ignore."""

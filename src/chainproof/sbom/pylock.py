@@ -19,12 +19,11 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, first_line
 from chainproof.fileio import load_toml
-from chainproof.models import Component, Inventory
+from chainproof.models import Component, Inventory, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom._common import digests, explicit_graph, pick_file
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
-from chainproof.sbom.sources import SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["PylockSource"]
 
@@ -44,7 +43,7 @@ class PylockSource:
     def description(self) -> str:
         return f"pylock file {self.path}"
 
-    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+    def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         from packaging.pylock import (
             PackageDirectory,
             PackageSdist,
@@ -140,7 +139,7 @@ class PylockSource:
         return SourceResult(inventory, warnings=tuple(warnings))
 
 
-def _any_dist(package: Any, target: Target) -> Any:
+def _any_dist(package: Any, target: TargetPlatform) -> Any:
     """The source of a package read without selecting for a target: its directory, VCS or
     archive, else its best wheel for ``target``, else its sdist, else None (a wheel-only
     package with no wheel for ``target``: its name and version are still listed)."""

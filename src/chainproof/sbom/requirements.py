@@ -20,13 +20,19 @@ from packaging.utils import canonicalize_name
 from chainproof.errors import InputError
 from chainproof.fileio import filename_of
 from chainproof.formats.requirements import PinnedRequirement, index_options, parse_requirements
-from chainproof.models import Component, DependencyGraph, Digest, Inventory
+from chainproof.models import (
+    Component,
+    ComponentDetails,
+    DependencyGraph,
+    Digest,
+    Inventory,
+    SourceResult,
+)
 from chainproof.progress import Reporter
 from chainproof.sbom._common import explicit_graph
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.resolve import resolve
-from chainproof.sbom.sources import ComponentDetails, SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["RequirementsSource"]
 
@@ -42,7 +48,7 @@ class RequirementsSource:
     def description(self) -> str:
         return f"requirements file {self.path}"
 
-    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+    def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         pins = [
             p
             for p in parse_requirements(self.path)
@@ -106,7 +112,7 @@ class RequirementsSource:
         pins: list[PinnedRequirement],
         components: list[Component],
         graph: DependencyGraph | None,
-        target: Target,
+        target: TargetPlatform,
         reporter: Reporter,
     ) -> tuple[list[Component], DependencyGraph]:
         """Let pip pick the exact file per pin (hash-checked) and read the metadata."""

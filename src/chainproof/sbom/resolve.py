@@ -2,12 +2,13 @@
 
 ``resolve(requirements, target, index_args)`` runs
 ``python -m pip install --dry-run --ignore-installed --report`` for the target (pip's own
-``--python-version/--platform/--implementation/--only-binary`` options from ``Target.pip_args``)
-and returns one ``ResolvedPackage`` per distribution pip picked: its metadata, the exact file
-(name, URL) and that file's sha256 as pip verified it. ``PipMetadata`` uses the same report with
-``--no-deps`` to fetch the metadata of pinned packages (graph and licences for locks that record
-no edges). Both need the package index (or a ``--find-links`` directory): a failure to reach it is
-InfrastructureError (exit 3); requirements that cannot be satisfied are InputError (exit 2).
+``--python-version/--platform/--implementation/--only-binary`` options from
+``TargetPlatform.pip_args``) and returns one ``ResolvedPackage`` per distribution pip picked:
+its metadata, the exact file (name, URL) and that file's sha256 as pip verified it.
+``PipMetadata`` uses the same report with ``--no-deps`` to fetch the metadata of pinned
+packages (graph and licences for locks that record no edges). Both need the package index (or
+a ``--find-links`` directory): a failure to reach it is InfrastructureError (exit 3);
+requirements that cannot be satisfied are InputError (exit 2).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from chainproof.models import Component, DependencyGraph
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import PackageMetadata
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = [
     "MetadataProvider",
@@ -87,12 +88,12 @@ class MetadataProvider(Protocol):
     """Supplies core metadata for pinned components (plug point; pip-based by default)."""
 
     def fetch(
-        self, components: Sequence[Component], target: Target, reporter: Reporter
+        self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]: ...
 
 
 def _run_pip(
-    args: Sequence[str], target: Target, index_args: Sequence[str], what: str
+    args: Sequence[str], target: TargetPlatform, index_args: Sequence[str], what: str
 ) -> list[ResolvedPackage]:
     with tempfile.TemporaryDirectory(prefix="chainproof-pip-") as tmp:
         report = Path(tmp) / "report.json"
@@ -154,7 +155,7 @@ def _run_pip(
 
 def resolve(
     requirements: Sequence[str],
-    target: Target,
+    target: TargetPlatform,
     index_args: Sequence[str] = (),
     reporter: Reporter | None = None,
     no_deps: bool = False,
@@ -173,7 +174,7 @@ class PipMetadata:
     index_args: tuple[str, ...] = ()
 
     def fetch(
-        self, components: Sequence[Component], target: Target, reporter: Reporter
+        self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
     ) -> Mapping[str, PackageMetadata]:
         pins = [f"{c.name}=={c.version}" for c in components if c.version]
         if not pins:
@@ -187,7 +188,7 @@ def graph_from_metadata(
     metadata: Mapping[str, PackageMetadata],
     components: Sequence[Component],
     roots: Iterable[str] | None,
-    target: Target,
+    target: TargetPlatform,
 ) -> DependencyGraph:
     """Edges from the components' Requires-Dist; roots default to nodes nobody depends on."""
     requires = {

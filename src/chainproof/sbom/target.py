@@ -1,8 +1,9 @@
 """The target a dependency graph is evaluated for: marker environment plus wheel tags.
 
-``Target.current()`` is the running interpreter; ``Target.for_python(version, platforms)``
-describes another one (e.g. ``3.12`` on ``manylinux_2_28_x86_64``) so that markers such as
-``sys_platform == "win32"`` and wheel selection follow that interpreter, not this one.
+``TargetPlatform.current()`` is the running interpreter;
+``TargetPlatform.for_python(version, platforms)`` describes another one (e.g. ``3.12`` on
+``manylinux_2_28_x86_64``) so that markers such as ``sys_platform == "win32"`` and wheel
+selection follow that interpreter, not this one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import UsageError
 
-__all__ = ["Target"]
+__all__ = ["TargetPlatform"]
 
 # Marker values implied by a wheel platform tag (prefix → sys_platform, platform_system, os_name).
 _PLATFORMS = (
@@ -43,7 +44,7 @@ _MACHINES = {
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetPlatform:
     """Marker environment and the ordered list of compatible wheel tags (best first).
 
     ``pip_args`` holds the pip options that make a resolution pick files for this target
@@ -56,11 +57,13 @@ class Target:
     description: str = field(default="the running interpreter")
 
     @classmethod
-    def current(cls) -> Target:
+    def current(cls) -> TargetPlatform:
         return cls(_default_environment(), tuple(tags.sys_tags()))
 
     @classmethod
-    def for_python(cls, python_version: str | None, platforms: Iterable[str] = ()) -> Target:
+    def for_python(
+        cls, python_version: str | None, platforms: Iterable[str] = ()
+    ) -> TargetPlatform:
         """A target from ``--python-version X.Y`` and ``--platform TAG`` (repeatable)."""
         platforms = tuple(p for given in platforms for p in _expand_platform(given))
         if python_version is None and not platforms:

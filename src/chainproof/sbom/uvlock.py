@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, first_line
 from chainproof.fileio import filename_of
-from chainproof.models import Component, Inventory
+from chainproof.models import Component, Inventory, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom._common import (
     LockedFile,
@@ -29,8 +29,7 @@ from chainproof.sbom._common import (
     pick_file,
 )
 from chainproof.sbom.resolve import MetadataProvider, with_licenses
-from chainproof.sbom.sources import SourceResult
-from chainproof.sbom.target import Target
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["UvLockSource"]
 
@@ -67,7 +66,7 @@ class UvLockSource:
     def description(self) -> str:
         return f"uv lock file {self.path}"
 
-    def read(self, target: Target, reporter: Reporter) -> SourceResult:
+    def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         from chainproof.fileio import load_toml
 
         data = load_toml(self.path, "uv lock file")
@@ -95,7 +94,7 @@ class UvLockSource:
             ) from exc
 
     def _find(
-        self, by_name: dict[str, list[dict[str, Any]]], dep: dict[str, Any], target: Target
+        self, by_name: dict[str, list[dict[str, Any]]], dep: dict[str, Any], target: TargetPlatform
     ) -> dict[str, Any]:
         candidates = by_name.get(canonicalize_name(dep["name"]), [])
         if "version" in dep:
@@ -115,7 +114,7 @@ class UvLockSource:
         return candidates[0]
 
     def _walk(
-        self, packages: list[dict[str, Any]], target: Target, reporter: Reporter
+        self, packages: list[dict[str, Any]], target: TargetPlatform, reporter: Reporter
     ) -> SourceResult:
         by_name: dict[str, list[dict[str, Any]]] = {}
         for package in packages:
@@ -174,7 +173,7 @@ class UvLockSource:
         )
 
     def _every(
-        self, packages: list[dict[str, Any]], project: dict[str, Any], target: Target
+        self, packages: list[dict[str, Any]], project: dict[str, Any], target: TargetPlatform
     ) -> SourceResult:
         root_key = canonicalize_name(project["name"])
         edges: dict[str, set[str]] = {}
@@ -198,7 +197,7 @@ class UvLockSource:
             Inventory(root, tuple(sorted(components, key=Component.sort_key)), graph)
         )
 
-    def _component(self, package: dict[str, Any], target: Target) -> Component:
+    def _component(self, package: dict[str, Any], target: TargetPlatform) -> Component:
         origin = f"{self.path} ({package['name']})"
         wheels = [_file(w, origin) for w in package.get("wheels", [])]
         sdist = _file(package["sdist"], origin) if "sdist" in package else None

@@ -12,6 +12,7 @@ from typing import Any
 
 from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, load_json, parse_json, read_bytes, sha256_file
+from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.intoto import (
     RunDetails,
     provenance_statement,
@@ -126,8 +127,6 @@ def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | 
 def _check_sbom_lists(sbom: Any, artifacts: list[Artifact], reporter: Reporter) -> None:
     """verify --require sbom wants the artifacts' sha256 in the SBOM's metadata; say so now
     rather than at deploy time (an SBOM of a lock file legitimately has none)."""
-    from chainproof.verify.statements import bom_artifact_hashes
-
     listed = bom_artifact_hashes(sbom)
     missing = [a.name for a in artifacts if a.sha256 not in listed]
     if missing:

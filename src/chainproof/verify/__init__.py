@@ -16,17 +16,17 @@ from __future__ import annotations
 from chainproof.formats.deploy_policy import Policy, load_policy
 from chainproof.verify.engine import verify_targets
 from chainproof.verify.report import ArtifactResult, Failure, Report
-from chainproof.verify.targets import Release, Target, resolve_targets
+from chainproof.verify.targets import ArtifactToVerify, Release, resolve_targets
 from chainproof.verify.trust import load_verifier, trust_description
 from chainproof.verify.vsa import vsa_statement
 
 __all__ = [
     "ArtifactResult",
+    "ArtifactToVerify",
     "Failure",
     "Policy",
     "Release",
     "Report",
-    "Target",
     "load_policy",
     "load_verifier",
     "resolve_targets",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.fileio import read_bytes
 from chainproof.formats.deploy_policy import Policy
-from chainproof.verify.identity import Signer, identity_failures, signer_of
+from chainproof.verify.identity import SignerIdentity, identity_failures, signer_of
 from chainproof.verify.statements import Statement, StatementError, parse_statement
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class LoadedBundle:
 class BundleOutcome:
     """What verifying one bundle gave: the signer, the failed checks, the signed statement."""
 
-    signer: Signer
+    signer: SignerIdentity
     failures: tuple[tuple[str, str], ...]
     statement: Statement | None = None
 
@@ -230,7 +230,7 @@ def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> Bu
     """
     from chainproof.signing import verify_key_envelope
 
-    signer = Signer(san=f"key:{key.name}", issuer=None)
+    signer = SignerIdentity(san=f"key:{key.name}", issuer=None)
     if sha256 is not None:
         return BundleOutcome(
             signer, (("bundle-type", "a managed key signs statements (DSSE), not files"),)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
+from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.deploy_policy import Policy
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
@@ -23,19 +24,18 @@ from chainproof.verify.bundles import (
     load_bundle,
     verify_bundle,
 )
-from chainproof.verify.identity import Signer
+from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
     CYCLONEDX_BOM,
     SLSA_PROVENANCE_V1,
     Statement,
-    bom_artifact_hashes,
     is_artifact_predicate,
     provenance_facts,
     provenance_failures,
     slsa_predicate_failures,
 )
-from chainproof.verify.targets import BUNDLE_SUFFIXES, Release, Target
+from chainproof.verify.targets import BUNDLE_SUFFIXES, ArtifactToVerify, Release
 
 if TYPE_CHECKING:
     from sigstore.verify import Verifier
@@ -51,17 +51,19 @@ _KEY_SIGNED = (
 
 @dataclass
 class _Artifact:
-    target: Target
-    signer: Signer | None = None
+    target: ArtifactToVerify
+    signer: SignerIdentity | None = None
     passed: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
-    own_provenance: tuple[str, Statement, Signer] | None = None
+    own_provenance: tuple[str, Statement, SignerIdentity] | None = None
 
     def fail(self, check: str, detail: str) -> None:
         self.failures.append(Failure(self.target.name, check, detail))
 
 
-def _binding_failures(statement: Statement, target: Target, pep740: bool) -> list[tuple[str, str]]:
+def _binding_failures(
+    statement: Statement, target: ArtifactToVerify, pep740: bool
+) -> list[tuple[str, str]]:
     """Does a verified DSSE statement actually sign this artifact?"""
     failures = []
     if target.sha256 not in statement.digests:
@@ -107,10 +109,10 @@ class _Run:
             raise UsageError("verify_targets needs a Verifier for a policy naming an identity.")
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
             detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
-            return BundleOutcome(Signer(None, None), (("signature", detail),))
+            return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
         return verify_bundle(self.verifier, load_bundle(path), self.policy, sha256)
 
-    def artifact(self, target: Target, key_signed: bool) -> _Artifact:
+    def artifact(self, target: ArtifactToVerify, key_signed: bool) -> _Artifact:
         art = _Artifact(target)
         if not self.policy.has_signer:
             return art  # a layout alone: the in-toto chain is the only evidence (see layout())
@@ -171,7 +173,7 @@ class _Run:
         return outcome
 
     def _check_provenance(
-        self, name: str, statement: Statement | None, signer: Signer, arts: list[_Artifact]
+        self, name: str, statement: Statement | None, signer: SignerIdentity, arts: list[_Artifact]
     ) -> None:
         if statement is None:
             return
@@ -290,7 +292,7 @@ class _Run:
 
 
 def verify_targets(
-    targets: list[Target],
+    targets: list[ArtifactToVerify],
     release: Release | None,
     policy: Policy,
     verifier: Verifier | None,

@@ -19,15 +19,19 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 
 from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
-
-if TYPE_CHECKING:
-    from chainproof.sbom.installed import InstalledEnvironment
+from chainproof.sbom.inputs import SourceOptions, open_source
+from chainproof.sbom.installed import (
+    InstalledEnvironment,
+    inspect_environment,
+    verify_environment,
+)
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["Drift", "EnvironmentReport", "default_python", "verify_environment_against_sbom"]
 
@@ -170,11 +174,10 @@ def verify_environment_against_sbom(
     reporter: Reporter | None = None,
 ) -> EnvironmentReport:
     """Compare the environment of ``python`` with ``sbom``; never raises for drift."""
-    from chainproof.audit.inputs import read_sbom
-    from chainproof.sbom.installed import inspect_environment, verify_environment
-
     progress = reporter or NullReporter()
-    target = read_sbom(sbom)
+    target = open_source("sbom", sbom, SourceOptions()).read(
+        TargetPlatform.current(), NullReporter()
+    )
     expected = {
         canonicalize_name(c.name): c.version
         for c in target.inventory.components
@@ -184,7 +187,7 @@ def verify_environment_against_sbom(
     installed = {canonicalize_name(d.name): d.version for d in env.distributions}
     allowed = {canonicalize_name(n) for n in allow_extra}
     drift: list[Drift] = []
-    subject = _subject(target.sbom)
+    subject = _subject(target.sbom.data if target.sbom else None)
     if subject is not None and subject[0] in installed and subject[0] not in expected:
         # the release the SBOM describes, installed from its wheel: expected at its version
         key, version = subject

@@ -1,8 +1,8 @@
 """Who signed: the Fulcio certificate's identity, and the identity checks of a policy.
 
 ``signer_of(cert)`` reads the SAN and the Fulcio extensions (issuer, source repository, ref,
-build config, ...) into a :class:`Signer`. ``identity_failures(policy, signer)`` returns every
-failed check as ``(check, detail)``; an empty list means the identity policy holds.
+build config, ...) into a :class:`SignerIdentity`. ``identity_failures(policy, signer)`` returns
+every failed check as ``(check, detail)``; an empty list means the identity policy holds.
 
 sigstore-python's policy classes check one extension each and have no regex SAN; we read the
 values once instead, so the report can show them and each failure names its check.
@@ -19,7 +19,7 @@ from chainproof.formats.deploy_policy import Policy
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
 
-__all__ = ["Signer", "identity_failures", "signer_of"]
+__all__ = ["SignerIdentity", "identity_failures", "signer_of"]
 
 _FULCIO = "1.3.6.1.4.1.57264.1."
 _ISSUER_V1 = _FULCIO + "1"  # raw bytes, deprecated
@@ -36,7 +36,7 @@ _V2 = {
 
 
 @dataclass(frozen=True)
-class Signer:
+class SignerIdentity:
     """The identity a Fulcio certificate binds; absent extensions are None."""
 
     san: str | None
@@ -68,7 +68,7 @@ def _extension_text(cert: Certificate, oid: str, der: bool) -> str | None:
         return None  # a malformed value is treated as absent: checks on it fail
 
 
-def signer_of(cert: Certificate) -> Signer:
+def signer_of(cert: Certificate) -> SignerIdentity:
     """Read the identity out of a signing certificate (no trust decision here)."""
     from cryptography import x509
 
@@ -87,7 +87,7 @@ def signer_of(cert: Certificate) -> Signer:
         cert, _ISSUER_V1, der=False
     )
     fields = {name: _extension_text(cert, _FULCIO + arc, der=True) for name, arc in _V2.items()}
-    return Signer(san=san, issuer=issuer, **fields)
+    return SignerIdentity(san=san, issuer=issuer, **fields)
 
 
 def _expect(
@@ -97,7 +97,7 @@ def _expect(
         failures.append((check, f"{what} is {got!r}, expected {want!r}"))
 
 
-def identity_failures(policy: Policy, signer: Signer) -> list[tuple[str, str]]:
+def identity_failures(policy: Policy, signer: SignerIdentity) -> list[tuple[str, str]]:
     """Every identity check of ``policy`` that ``signer`` does not satisfy."""
     failures: list[tuple[str, str]] = []
     if policy.issuer is not None:

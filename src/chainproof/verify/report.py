@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainproof.formats.deploy_policy import Policy
-from chainproof.verify.identity import Signer
+from chainproof.verify.identity import SignerIdentity
 
 __all__ = ["ArtifactResult", "Failure", "Report"]
 
@@ -35,7 +35,7 @@ class Failure:
 class ArtifactResult:
     name: str
     sha256: str
-    signer: Signer | None
+    signer: SignerIdentity | None
     required: tuple[str, ...]
     passed_checks: tuple[str, ...]
     failures: tuple[Failure, ...]

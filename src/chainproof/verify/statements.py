@@ -18,7 +18,7 @@ from chainproof.formats.intoto import (
     IN_TOTO_STATEMENT_V1,
     SLSA_PROVENANCE_V1,
 )
-from chainproof.verify.identity import Signer
+from chainproof.verify.identity import SignerIdentity
 
 __all__ = [
     "CYCLONEDX_BOM",
@@ -28,7 +28,6 @@ __all__ = [
     "ProvenanceFacts",
     "Statement",
     "StatementError",
-    "bom_artifact_hashes",
     "is_artifact_predicate",
     "parse_statement",
     "provenance_facts",
@@ -212,7 +211,7 @@ def slsa_predicate_failures(predicate: Any) -> list[tuple[str, str]]:
 
 
 def provenance_failures(
-    policy: Policy, facts: ProvenanceFacts, signer: Signer | None
+    policy: Policy, facts: ProvenanceFacts, signer: SignerIdentity | None
 ) -> list[tuple[str, str]]:
     """The predicate against the policy, and against the certificate that signed it."""
     failures: list[tuple[str, str]] = []
@@ -262,24 +261,3 @@ def provenance_failures(
                     )
                 )
     return failures
-
-
-def bom_artifact_hashes(bom: Any) -> frozenset[str]:
-    """Every sha256 the SBOM's ``metadata.component`` (and its nested components) lists."""
-    found: set[str] = set()
-    stack = [_get(bom, "metadata", "component")]
-    while stack:
-        component = stack.pop()
-        if not isinstance(component, dict):
-            continue
-        hashes = component.get("hashes")
-        for entry in hashes if isinstance(hashes, list) else []:
-            if (
-                isinstance(entry, dict)
-                and entry.get("alg") == "SHA-256"
-                and isinstance(entry.get("content"), str)
-            ):
-                found.add(entry["content"].lower())
-        nested = component.get("components")
-        stack.extend(nested if isinstance(nested, list) else [])
-    return frozenset(found)

@@ -21,8 +21,8 @@ from chainproof.models import SBOM_NAME, Digest
 
 __all__ = [
     "BUNDLE_SUFFIXES",
+    "ArtifactToVerify",
     "Release",
-    "Target",
     "resolve_targets",
 ]
 
@@ -35,7 +35,7 @@ _OTHER_DIGEST = re.compile(r"(?!sha256:)(sha\d+|sha3-\d+|sha512-\d+|md5|blake2b)
 
 
 @dataclass(frozen=True)
-class Target:
+class ArtifactToVerify:
     """One artifact: its display name, sha256, and the signature files found for it."""
 
     name: str
@@ -61,11 +61,11 @@ def _siblings(path: Path) -> tuple[Path, ...]:
     return tuple(p for s in BUNDLE_SUFFIXES if (p := path.with_name(path.name + s)).is_file())
 
 
-def _file_target(path: Path, bundle: Path | None) -> Target:
+def _file_target(path: Path, bundle: Path | None) -> ArtifactToVerify:
     if not path.is_file():
         raise InputError(f"The artifact {path} does not exist.")
     bundles = (bundle,) if bundle is not None else _siblings(path)
-    return Target(path.name, sha256_file(path), path, bundles)
+    return ArtifactToVerify(path.name, sha256_file(path), path, bundles)
 
 
 def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
     return files
 
 
-def _from_manifest(directory: Path, release: Release) -> list[Target]:
+def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
     entries = _manifest_entries(directory / MANIFEST_NAME)
     digests: dict[str, str] = {}
     for entry in entries:
@@ -152,7 +152,7 @@ def _from_manifest(directory: Path, release: Release) -> list[Target]:
     if release.sbom is not None:
         release.sbom_bundles = tuple(directory / n for n in of_role("signature", release.sbom.name))
     return [
-        Target(
+        ArtifactToVerify(
             name,
             digests[name],
             directory / name,
@@ -179,7 +179,7 @@ def _evidence_by_name(directory: Path, release: Release) -> None:
         release.sbom_bundles = _siblings(release.sbom)
 
 
-def _from_names(directory: Path, release: Release) -> list[Target]:
+def _from_names(directory: Path, release: Release) -> list[ArtifactToVerify]:
     _evidence_by_name(directory, release)
     return [
         _file_target(p, None)
@@ -190,7 +190,7 @@ def _from_names(directory: Path, release: Release) -> list[Target]:
 
 def resolve_targets(
     args: list[str], bundle: Path | None, keyed: bool = False
-) -> tuple[list[Target], Release | None]:
+) -> tuple[list[ArtifactToVerify], Release | None]:
     """Turn the command line's targets into Targets (and the Release, for a directory);
     ``keyed`` (--key) looks for key-signed statements by name instead of Sigstore bundles."""
     if not args:
@@ -234,7 +234,7 @@ def resolve_targets(
                 raise UsageError(
                     f"{arg} needs --bundle FILE: a bare digest has no bundle beside it."
                 )
-            targets.append(Target(arg.lower(), Digest.parse(arg).value, None, (bundle,)))
+            targets.append(ArtifactToVerify(arg.lower(), Digest.parse(arg).value, None, (bundle,)))
         else:
             targets.append(_file_target(Path(arg), bundle))
     parents = {t.path.parent for t in targets if t.path is not None}

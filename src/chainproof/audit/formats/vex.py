@@ -1,6 +1,6 @@
 """``--format cyclonedx``: the input's components with a ``vulnerabilities`` section (VEX),
 built with cyclonedx-python-lib and validated against the CycloneDX schema before returning
-(chainproof.formats.cyclonedx_schema: the library's strict schema with a fast IRI check).
+(chainproof.formats.cyclonedx.schema: the library's strict schema with a fast IRI check).
 
 An SBOM input is read back with the library (components, dependencies, metadata kept); other
 inputs become one library component per package. Each finding is a vulnerability with its
@@ -240,7 +240,7 @@ class CycloneDXFormat:
         from cyclonedx.output import make_outputter
         from cyclonedx.schema import OutputFormat, SchemaVersion
 
-        from chainproof.formats.cyclonedx_schema import validate_json
+        from chainproof.formats.cyclonedx.schema import validate_json
 
         bom = _bom(target)
         refs: dict[tuple[str, str], str] = {}

@@ -27,11 +27,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chainproof import __version__
-from chainproof.build.source import strip_credentials  # an index URL may carry a token
 from chainproof.errors import InputError
 from chainproof.fileio import canonical_json
-from chainproof.models import Component
-from chainproof.sbom.sources import ComponentDetails, SourceResult
+from chainproof.models import Component, ComponentDetails, SourceResult
+from chainproof.redact import strip_credentials  # an index URL may carry a token
 
 __all__ = ["SPEC_VERSIONS", "RenderOptions", "Rendered", "purl_for", "render"]
 
@@ -237,7 +236,7 @@ def _serialise(bom: Any, options: RenderOptions) -> str:
 
 def render(result: SourceResult, options: RenderOptions) -> Rendered:
     """Build, validate and serialise the SBOM; nothing is written here."""
-    from chainproof.formats.cyclonedx_schema import validate_json, validate_xml
+    from chainproof.formats.cyclonedx.schema import validate_json, validate_xml
 
     if options.spec_version not in SPEC_VERSIONS:
         raise InputError(

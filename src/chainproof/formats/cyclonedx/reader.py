@@ -1,0 +1,186 @@
+"""Reading CycloneDX JSON: the components, purls, versions and dependency graph of an SBOM
+(``read_sbom``), and the artifact hashes its ``metadata.component`` lists
+(``bom_artifact_hashes``). Components that are not PyPI packages, or have no version, are
+returned as ``unchecked`` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from packaging.utils import canonicalize_name
+
+from chainproof.errors import InputError
+from chainproof.fileio import load_json
+from chainproof.models import (
+    Component,
+    DependencyGraph,
+    Inventory,
+    SbomDocument,
+    SourceResult,
+    root_cover,
+    version_key,
+)
+
+__all__ = ["bom_artifact_hashes", "read_sbom"]
+
+
+_PYPI_PURL = re.compile(r"pkg:pypi/([^@?#]+)(?:@([^?#]*))?(?:\?[^#]*)?(?:#.*)?", re.IGNORECASE)
+
+
+def _pypi_purl(purl: str) -> tuple[str, str | None] | None:
+    """(name, version) of a ``pkg:pypi/...`` purl; None for any other type.
+
+    A regular expression rather than packageurl-python: this runs once per component and the
+    library's general parser is the slowest step of reading a 1,000-component SBOM.
+    """
+    match = _PYPI_PURL.fullmatch(purl.strip())
+    if match is None:
+        return None
+    return unquote(match.group(1)), unquote(match.group(2)) if match.group(2) else None
+
+
+def _walk(components: Any, origin: Path) -> list[dict[str, Any]]:
+    if components is None:
+        return []
+    if not isinstance(components, list):
+        raise InputError(f"{origin} is not a valid CycloneDX SBOM: 'components' is not a list.")
+    found: list[dict[str, Any]] = []
+    for item in components:
+        if not isinstance(item, dict):
+            raise InputError(
+                f"{origin} is not a valid CycloneDX SBOM: a component is not an object."
+            )
+        found.append(item)
+        found.extend(_walk(item.get("components"), origin))
+    return found
+
+
+def read_sbom(path: Path) -> SourceResult:
+    """Components, purls, versions and the dependency graph of a CycloneDX JSON SBOM."""
+    try:
+        head = path.read_bytes()[:64].lstrip()
+    except FileNotFoundError as exc:
+        raise InputError(f"The SBOM {path} does not exist.") from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read the SBOM {path}: {exc.strerror or exc}.") from exc
+    if head.startswith(b"<"):
+        raise InputError(
+            f"The SBOM {path} is XML; chainproof audit reads CycloneDX JSON.",
+            hint="Write the SBOM with `chainproof sbom --format json`.",
+        )
+    data = load_json(path, "SBOM")
+    if not isinstance(data, dict) or data.get("bomFormat") != "CycloneDX":
+        raise InputError(f'{path} is not a CycloneDX SBOM (no "bomFormat": "CycloneDX").')
+    try:
+        return _parse_sbom(data, path)
+    except (AttributeError, TypeError, KeyError) as exc:
+        raise InputError(
+            f"{path} is not a valid CycloneDX SBOM ({type(exc).__name__}: {exc})."
+        ) from exc
+
+
+def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
+    components: list[Component] = []
+    seen: set[Component] = set()
+    unchecked: list[tuple[str, str]] = []
+    refs: dict[str, str] = {}  # bom-ref -> key
+    bom_refs: dict[Component, str] = {}
+    for raw in _walk(data.get("components"), path):
+        name, version, purl = raw.get("name"), raw.get("version"), raw.get("purl")
+        label = f"{name or purl or raw.get('bom-ref') or '?'}"
+        pypi = _pypi_purl(purl) if isinstance(purl, str) else None
+        if pypi is None:
+            why = f"purl {purl}" if isinstance(purl, str) else "no purl"
+            unchecked.append((label, f"not a PyPI package ({why})"))
+            continue
+        if "/" in pypi[0]:
+            unchecked.append((label, f"not a valid PyPI purl ({purl} has a namespace)"))
+            continue
+        # The purl is the package's PyPI identity; ``name`` is kept for display when it agrees.
+        purl_name, purl_version = pypi
+        agreed = not (isinstance(version, str) and version and purl_version) or (
+            version_key(version) == version_key(purl_version)
+        )
+        if not agreed:
+            unchecked.append(
+                (label, f"its version {version} and its purl's version {purl_version} differ")
+            )
+            continue
+        version = version if isinstance(version, str) and version else purl_version
+        if not version:
+            unchecked.append((label, "it has no version"))
+            continue
+        same = isinstance(name, str) and canonicalize_name(name) == canonicalize_name(purl_name)
+        component = Component(
+            name=str(name) if same else purl_name,
+            version=version,
+            build_only=raw.get("scope") == "excluded",
+        )
+        if component not in seen:  # two files of one release are one package to audit
+            seen.add(component)
+            components.append(component)
+        ref = raw.get("bom-ref")
+        if isinstance(ref, str):
+            refs[ref] = component.key
+            bom_refs.setdefault(component, ref)
+    edges: dict[str, set[str]] = {}
+    root_ref = (data.get("metadata") or {}).get("component", {}).get("bom-ref")
+    roots: set[str] = set()
+    for dep in data.get("dependencies") or []:
+        if not isinstance(dep, dict) or not isinstance(dep.get("ref"), str):
+            raise InputError(f"{path} is not a valid CycloneDX SBOM: a dependency has no ref.")
+        targets = {refs[t] for t in dep.get("dependsOn") or [] if t in refs}
+        if dep["ref"] == root_ref:
+            roots |= targets
+        elif dep["ref"] in refs:
+            edges.setdefault(refs[dep["ref"]], set()).update(targets)
+    if not roots:  # no root entry: the direct requirements are what nothing depends on
+        roots = set(root_cover(edges, (c.key for c in components)))
+    graph = DependencyGraph(
+        roots=tuple(sorted(roots)),
+        edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),
+    )
+    components = [
+        Component(c.name, c.version, build_only=c.build_only, direct=c.key in roots)
+        if c.key in roots
+        else c
+        for c in components
+    ]
+    bom_refs = _rekey(bom_refs, components)
+    return SourceResult(
+        inventory=Inventory(root=None, components=tuple(components), graph=graph),
+        unchecked=tuple(unchecked),
+        sbom=SbomDocument(data, str(data.get("specVersion") or "1.6"), bom_refs),
+    )
+
+
+def _rekey(bom_refs: dict[Component, str], components: list[Component]) -> dict[Component, str]:
+    by_identity = {(c.key, c.version): ref for c, ref in bom_refs.items()}
+    return {
+        c: by_identity[(c.key, c.version)] for c in components if (c.key, c.version) in by_identity
+    }
+
+
+def bom_artifact_hashes(bom: Any) -> frozenset[str]:
+    """Every sha256 the SBOM's ``metadata.component`` (and its nested components) lists."""
+    found: set[str] = set()
+    stack = [(bom.get("metadata") or {}).get("component") if isinstance(bom, dict) else None]
+    while stack:
+        component = stack.pop()
+        if not isinstance(component, dict):
+            continue
+        hashes = component.get("hashes")
+        for entry in hashes if isinstance(hashes, list) else []:
+            if (
+                isinstance(entry, dict)
+                and entry.get("alg") == "SHA-256"
+                and isinstance(entry.get("content"), str)
+            ):
+                found.add(entry["content"].lower())
+        nested = component.get("components")
+        stack.extend(nested if isinstance(nested, list) else [])
+    return frozenset(found)
