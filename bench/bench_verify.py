@@ -57,13 +57,10 @@ def _timed(cmd: list[str]) -> float:
 
 
 def _in_process(directory: Path, trust_config: Path) -> float:
-    from chainproof.verify import (
-        load_policy,
-        load_verifier,
-        resolve_targets,
-        trust_description,
-        verify_targets,
-    )
+    from chainproof.formats.deploy_policy import load_policy
+    from chainproof.verify.engine import verify_targets
+    from chainproof.verify.targets import resolve_targets
+    from chainproof.verify.trust import load_verifier, trust_description
 
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     start = time.perf_counter()

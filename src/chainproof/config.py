@@ -10,7 +10,13 @@ from typing import Any
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_toml
 
-__all__ = ["KEY_PASSWORD_ENV", "env_setting", "load_section", "source_date_epoch"]
+__all__ = [
+    "KEY_PASSWORD_ENV",
+    "env_setting",
+    "key_password",
+    "load_section",
+    "source_date_epoch",
+]
 
 # The password of a --signer key private key (never a flag: flags end up in shell history).
 KEY_PASSWORD_ENV = "CHAINPROOF_KEY_PASSWORD"  # noqa: S105 (a variable name)
@@ -64,3 +70,9 @@ def load_section(
             raise InputError(f"[{section}] in {path} must be a table.")
         return table, path
     return {}, None
+
+
+def key_password() -> bytes | None:
+    """The private key's password from $CHAINPROOF_KEY_PASSWORD, if set and not empty."""
+    value = os.environ.get(KEY_PASSWORD_ENV)
+    return os.fsencode(value) if value else None  # the bytes as set, even if not UTF-8

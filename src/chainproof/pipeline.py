@@ -29,8 +29,10 @@ from chainproof.progress import NullReporter, Reporter
 if TYPE_CHECKING:
     from chainproof.audit.report import AuditReport
     from chainproof.build.source import ProjectSource
-    from chainproof.signing import Signer, SignResult
-    from chainproof.verify import Policy, Report
+    from chainproof.formats.deploy_policy import Policy
+    from chainproof.signing.release_dir import SignResult
+    from chainproof.signing.signer import Signer
+    from chainproof.verify.report import Report
 
 __all__ = [
     "ReleaseOptions",
@@ -203,7 +205,7 @@ def _check_output(output: Path) -> None:
 
 
 def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
-    from chainproof.verify import load_policy
+    from chainproof.formats.deploy_policy import load_policy
 
     # the signer's --trust-config/--staging, unless the policy names its own root
     return load_policy(
@@ -268,7 +270,7 @@ def _own_signer_policy(
     options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
 ) -> Policy:
     """No deploy policy configured: the signer's own key, or its certificate's exact identity."""
-    from chainproof.signing import KeySigner
+    from chainproof.signing.key_signer import KeySigner
 
     if isinstance(signer, KeySigner):
         public = scratch / "signer.pub"
@@ -298,7 +300,9 @@ def _with_new_links(policy: Policy, staging: Path, scratch: Path) -> Policy:
 
 
 def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
-    from chainproof.verify import load_verifier, resolve_targets, trust_description, verify_targets
+    from chainproof.verify.engine import verify_targets
+    from chainproof.verify.targets import resolve_targets
+    from chainproof.verify.trust import load_verifier, trust_description
 
     targets, release = resolve_targets([str(directory)], None, keyed=policy.key is not None)
     verifier = None if policy.key is not None else load_verifier(policy)
@@ -321,11 +325,13 @@ def make_release(
 ) -> ReleaseResult:
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
     from chainproof.build.project import BuildOptions, build_project
+    from chainproof.config import key_password
     from chainproof.formats.cyclonedx.writer import RenderOptions
     from chainproof.sbom.make import SbomRequest, make_sbom
     from chainproof.sbom.target import TargetPlatform
-    from chainproof.signing import key_password, read_release, run_details, sign_release
+    from chainproof.signing.ci import run_details
     from chainproof.signing.links import start_build_link
+    from chainproof.signing.release_dir import read_release, sign_release
 
     progress = reporter or NullReporter()
     plan = plan_release(options, signer_kind)

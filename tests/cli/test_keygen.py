@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chainproof.cli.app import app
 from chainproof.errors import InputError, VerificationFailed
-from chainproof.signing import verify_key_envelope
+from chainproof.verify.key_envelope import verify_key_envelope
 
 
 @pytest.fixture(autouse=True)
@@ -156,7 +156,7 @@ def test_keygen_prefix_without_a_name_is_one_sentence(
 
 def test_password_that_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An environment variable holds bytes: a non-UTF-8 password is used as set."""
-    from chainproof.signing.key_signer import load_signer
+    from chainproof.formats.keys import load_signer
 
     monkeypatch.setenv("CHAINPROOF_KEY_PASSWORD", "\udcffpw")  # b"\xffpw", as Python reads it
     summary = _keygen(tmp_path / "k")

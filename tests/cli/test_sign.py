@@ -20,7 +20,8 @@ from sigstore.verify import Verifier, policy
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from chainproof.signing import BUILD_TYPE, RELEASE_SCHEMA
+from chainproof.formats.intoto import BUILD_TYPE
+from chainproof.formats.release_manifest import RELEASE_SCHEMA
 from tests.signing.demo import COMMIT, SOURCE_URI
 from tests.sigstore_local import LocalSigstore
 

@@ -17,14 +17,10 @@ from typer.testing import CliRunner
 
 from chainproof.cli.app import app
 from chainproof.errors import InputError, UsageError
-from chainproof.signing import (
-    load_signer,
-    source_materials,
-    starter_layout,
-    verify_layout,
-    write_build_link,
-)
-from chainproof.signing.layouts import functionary_keys
+from chainproof.formats.intoto_layout import functionary_keys, starter_layout
+from chainproof.formats.keys import load_signer
+from chainproof.signing.links import source_materials, write_build_link
+from chainproof.verify.layout_check import verify_layout
 from tests.build.helpers import commit_all, git, make_project
 
 PY = sys.executable

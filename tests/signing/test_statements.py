@@ -11,18 +11,17 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
 from chainproof.fileio import load_json
-from chainproof.formats.intoto import statement_bytes
-from chainproof.models import Artifact, BuildRecord
-from chainproof.progress import NullReporter
-from chainproof.signing import (
+from chainproof.formats.intoto import (
     BUILD_TYPE,
-    LOCAL_BUILDER_ID,
     RunDetails,
     provenance_statement,
-    read_release,
-    run_details,
     sbom_statement,
+    statement_bytes,
 )
+from chainproof.models import Artifact, BuildRecord
+from chainproof.progress import NullReporter
+from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
+from chainproof.signing.release_dir import read_release
 
 
 def _validate(statement: dict[str, object]) -> None:

@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from chainproof.errors import InputError, UsageError
-from chainproof.signing import FoundToken, check_token, find_token
+from chainproof.signing.tokens import FoundToken, check_token, find_token
 from tests.sigstore_local import LocalSigstore
 
 _ENV = (

@@ -59,7 +59,7 @@ def reason(result: Result) -> str:
 
 
 def key_id8(name: str) -> str:
-    from chainproof.signing import load_public_key
+    from chainproof.formats.keys import load_public_key
 
     return str(load_public_key(Path(f"{name}.pub")).keyid)[:8]
 

@@ -117,7 +117,7 @@ def test_envelope_signed_by_the_key_with_another_payload_type_fails(
 ) -> None:
     from securesystemslib.dsse import Envelope
 
-    from chainproof.signing.key_signer import load_signer
+    from chainproof.formats.keys import load_signer
 
     release, public_key = _copy(keyed_release, tmp_path)
     envelope = release / "provenance.dsse.json"
@@ -134,7 +134,7 @@ def test_signature_claiming_the_keyid_but_made_by_another_key_fails(
     """Two signatures, one by another key relabelled with the trusted keyid: none verifies."""
     from securesystemslib.dsse import Envelope
 
-    from chainproof.signing.key_signer import load_signer
+    from chainproof.formats.keys import load_signer
 
     release, public_key = _copy(keyed_release, tmp_path)
     assert invoke(["keygen", "-o", str(tmp_path / "evil")]).exit_code == 0

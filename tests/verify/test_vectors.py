@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 
-from chainproof.verify import (
-    Report,
-    load_policy,
-    load_verifier,
-    resolve_targets,
-    trust_description,
-    verify_targets,
-)
+from chainproof.formats.deploy_policy import load_policy
+from chainproof.verify.engine import verify_targets
+from chainproof.verify.report import Report
+from chainproof.verify.targets import resolve_targets
+from chainproof.verify.trust import load_verifier, trust_description
 from tests.verify.conftest import ATTEST_SAN, GITHUB_ISSUER, GITLAB_SAN, RFC8785_SAN
 
 WHEEL, WHEEL_BUNDLE = "bundle_v3_github.whl", "bundle_v3_github.whl.sigstore"

@@ -88,9 +88,9 @@ def command(
     with handle_errors():
         from chainproof.build.project import BuildOptions, build_project
         from chainproof.build.settings import build_lock_setting, installer_setting
+        from chainproof.config import key_password
         from chainproof.errors import UsageError, VerificationFailed
         from chainproof.models import Artifact
-        from chainproof.signing import key_password
         from chainproof.signing.links import prepare_link_dir, start_build_link
 
         if link != (key is not None):

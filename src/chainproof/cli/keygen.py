@@ -30,7 +30,8 @@ def command(
     variable). The public key (PREFIX.pub) is PEM, for verify --key.
     """
     with handle_errors():
-        from chainproof.signing import generate_key_pair, key_password, load_public_key
+        from chainproof.config import key_password
+        from chainproof.formats.keys import generate_key_pair, load_public_key
 
         password = key_password()
         private_path, public_path = generate_key_pair(output, key_type, password, force)

@@ -42,7 +42,7 @@ def init(
     """Write a starter layout: steps test then build, and an inspection that unpacks the wheel
     (unsigned; edit it if needed, then sign it)."""
     with handle_errors():
-        from chainproof.signing.layouts import (
+        from chainproof.formats.intoto_layout import (
             MAX_EXPIRY_DAYS,
             functionary_keys,
             starter_layout,
@@ -73,7 +73,8 @@ def sign(
 ) -> None:
     """Sign a layout."""
     with handle_errors():
-        from chainproof.signing import key_password, sign_layout
+        from chainproof.config import key_password
+        from chainproof.signing.layouts import sign_layout
 
         keyid = sign_layout(file, key, key_password())
         stdout_console().print(f"Signed {file} with key {keyid}", markup=False)

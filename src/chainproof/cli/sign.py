@@ -44,7 +44,8 @@ def command(
     """
     with handle_errors():
         from chainproof.cli.signer_choice import signer_factory
-        from chainproof.signing import read_release, run_details, sign_release
+        from chainproof.signing.ci import run_details
+        from chainproof.signing.release_dir import read_release, sign_release
 
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output

@@ -17,7 +17,7 @@ from chainproof.progress import Reporter
 if TYPE_CHECKING:
     from sigstore.models import ClientTrustConfig
 
-    from chainproof.signing import Signer
+    from chainproof.signing.signer import Signer
 
 __all__ = [
     "IdentityTokenOption",
@@ -84,7 +84,9 @@ def signer_factory(
     offline is checked now, before any work (the flags, a key loads, a --trust-config file
     parses); the identity token is fetched and checked only when the signer is made, since CI
     tokens are short-lived."""
-    from chainproof.signing import KeySigner, key_password, load_trust_config
+    from chainproof.config import key_password
+    from chainproof.formats.sigstore_trust import load_trust_config
+    from chainproof.signing.key_signer import KeySigner
 
     _check_signer_flags(signer, key, identity_token, trust_config, staging)
     if key is not None:
@@ -103,7 +105,9 @@ def _keyless_signer(
 ) -> Signer:
     """A Sigstore signer with a checked token. The public instances' trust roots come over
     the network, so they are fetched after a missing or expired token has been reported."""
-    from chainproof.signing import SigstoreSigner, check_token, find_token, load_trust_config
+    from chainproof.formats.sigstore_trust import load_trust_config
+    from chainproof.signing.sigstore_signer import SigstoreSigner
+    from chainproof.signing.tokens import check_token, find_token
 
     config = functools.cache(lambda: local or load_trust_config(None, staging))
     interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()

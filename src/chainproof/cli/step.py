@@ -42,7 +42,8 @@ def command(
     directory.
     """
     with handle_errors():
-        from chainproof.signing import key_password, record_step
+        from chainproof.config import key_password
+        from chainproof.signing.links import record_step
 
         link = record_step(
             name,

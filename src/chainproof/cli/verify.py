@@ -10,7 +10,8 @@ import typer
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
 if TYPE_CHECKING:
-    from chainproof.verify import ArtifactToVerify, Report
+    from chainproof.verify.report import Report
+    from chainproof.verify.targets import ArtifactToVerify
 
 __all__ = ["command"]
 
@@ -99,15 +100,11 @@ def command(
 
         from chainproof.errors import InputError, VerificationFailed
         from chainproof.fileio import atomic_write_text, canonical_json
-        from chainproof.formats.deploy_policy import policy_file
-        from chainproof.verify import (
-            load_policy,
-            load_verifier,
-            resolve_targets,
-            trust_description,
-            verify_targets,
-            vsa_statement,
-        )
+        from chainproof.formats.deploy_policy import load_policy, policy_file
+        from chainproof.verify.engine import verify_targets
+        from chainproof.verify.targets import resolve_targets
+        from chainproof.verify.trust import load_verifier, trust_description
+        from chainproof.verify.vsa import vsa_statement
 
         flags = {
             "identity": identity,

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from chainproof.build.source import tracked_files
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import atomic_write_text, canonical_json, os_error
-from chainproof.signing.key_signer import load_signer
+from chainproof.formats.intoto_layout import BUILD_STEP, STEP_TIMEOUT, Artifacts
+from chainproof.formats.keys import load_signer
 
 if TYPE_CHECKING:
     from securesystemslib.signer import Signer  # type: ignore[attr-defined]
@@ -39,10 +40,7 @@ __all__ = [
     "write_build_link",
 ]
 
-Artifacts = dict[str, dict[str, str]]  # in-toto's form: path -> {algorithm: hex digest}
 
-BUILD_STEP = "build"
-STEP_TIMEOUT = 3600  # seconds; in-toto's default (10 s) is far too short for a build
 # a step's name becomes the file name NAME.KEYID8.link: no path, nothing hidden
 _STEP_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 

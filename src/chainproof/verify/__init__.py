@@ -1,4 +1,8 @@
-"""Deploy-time verification: policy, Sigstore bundles and DSSE, provenance, SBOM, VSA.
+"""Deploy-time verification: which files and evidence to check (``targets``), Sigstore bundles
+and key envelopes (``bundles``, ``key_envelope``), signer identity (``identity``), statements
+(``statements``), in-toto layouts (``layout``, ``layout_check``), the whole run
+(``engine`` → ``report``), a VSA (``vsa``), and an installed environment against its SBOM
+(``env_drift``).
 
 Typical use (what ``chainproof verify`` does)::
 
@@ -8,29 +12,9 @@ Typical use (what ``chainproof verify`` does)::
                             trust_description(policy))
     report.passed  # fails closed: every required check ran and passed
 
-Heavy libraries (sigstore, cryptography, pypi-attestations) load only when a function runs.
+Import from the submodules; this package stays empty so importing it costs nothing.
 """
 
 from __future__ import annotations
 
-from chainproof.formats.deploy_policy import Policy, load_policy
-from chainproof.verify.engine import verify_targets
-from chainproof.verify.report import ArtifactResult, Failure, Report
-from chainproof.verify.targets import ArtifactToVerify, Release, resolve_targets
-from chainproof.verify.trust import load_verifier, trust_description
-from chainproof.verify.vsa import vsa_statement
-
-__all__ = [
-    "ArtifactResult",
-    "ArtifactToVerify",
-    "Failure",
-    "Policy",
-    "Release",
-    "Report",
-    "load_policy",
-    "load_verifier",
-    "resolve_targets",
-    "trust_description",
-    "verify_targets",
-    "vsa_statement",
-]
+__all__: list[str] = []

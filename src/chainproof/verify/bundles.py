@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.fileio import read_bytes
 from chainproof.formats.deploy_policy import Policy
+from chainproof.formats.intoto import Statement, StatementError, parse_statement
 from chainproof.verify.identity import SignerIdentity, identity_failures, signer_of
-from chainproof.verify.statements import Statement, StatementError, parse_statement
+from chainproof.verify.key_envelope import verify_key_envelope
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
@@ -228,8 +229,6 @@ def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> Bu
     The signature check is the signing package's (securesystemslib); a non-DSSE file raises
     InputError. There is no certificate: the signer is named after the key file.
     """
-    from chainproof.signing import verify_key_envelope
-
     signer = SignerIdentity(san=f"key:{key.name}", issuer=None)
     if sha256 is not None:
         return BundleOutcome(

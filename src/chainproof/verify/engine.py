@@ -16,6 +16,7 @@ from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
 from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.deploy_policy import Policy
+from chainproof.formats.intoto import Statement
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
@@ -29,7 +30,6 @@ from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
     CYCLONEDX_BOM,
     SLSA_PROVENANCE_V1,
-    Statement,
     is_artifact_predicate,
     provenance_facts,
     provenance_failures,

@@ -1,11 +1,12 @@
 """in-toto layouts in ``verify``: the supply chain a signed layout describes, and the artifacts
 it shipped.
 
-``layout_products`` runs in-toto's verification through :func:`chainproof.signing.verify_layout`
-(layout signature and expiry, link signatures and thresholds, artifact rules, inspections over
-copies of the artifacts), then returns the sha256 of every product of the layout's last step
-(in-toto's summary link). An artifact passes the ``layout`` check only if its sha256 is one of
-them: the verified chain is bound to the files.
+``layout_products`` runs in-toto's verification through
+:func:`chainproof.verify.layout_check.verify_layout` (layout signature and expiry, link
+signatures and thresholds, artifact rules, inspections over copies of the artifacts), then
+returns the sha256 of every product of the layout's last step (in-toto's summary link). An
+artifact passes the ``layout`` check only if its sha256 is one of them: the verified chain is
+bound to the files.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chainproof.errors import InputError
+from chainproof.formats.intoto_layout import load_layout
+from chainproof.verify.layout_check import verify_layout
 
 __all__ = ["inspection_names", "layout_products"]
 
@@ -22,8 +25,6 @@ def layout_products(
     layout: Path, layout_key: Path, links: Path, artifacts: Sequence[Path] = ()
 ) -> frozenset[str]:
     """Verify the chain; raise VerificationFailed (or InputError) when it does not hold."""
-    from chainproof.signing import verify_layout
-
     if links.exists() and not links.is_dir():
         raise InputError(f"--links {links} is a file, not a directory.")
     products = verify_layout(layout, [layout_key], links, artifacts)
@@ -36,6 +37,4 @@ def layout_products(
 
 def inspection_names(layout: Path) -> tuple[str, ...]:
     """The layout's inspections: they run on artifact files, so a bare digest cannot pass them."""
-    from chainproof.signing.layouts import load_layout
-
     return tuple(i.name for i in load_layout(layout).get_payload().inspect)

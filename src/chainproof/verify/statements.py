@@ -7,7 +7,6 @@ nothing is re-serialised. Raw dicts only at this wire boundary; checks return
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,9 @@ from chainproof.formats.intoto import (
     IN_TOTO_PAYLOAD_TYPE,
     IN_TOTO_STATEMENT_V1,
     SLSA_PROVENANCE_V1,
+    Statement,
+    StatementError,
+    parse_statement,
 )
 from chainproof.verify.identity import SignerIdentity
 
@@ -44,82 +46,6 @@ def is_artifact_predicate(predicate_type: str) -> bool:
     from pypi_attestations import AttestationType
 
     return predicate_type == AttestationType.PYPI_PUBLISH_V1.value
-
-
-class StatementError(Exception):
-    """The signed payload is not a usable in-toto Statement; ``check`` names what failed."""
-
-    def __init__(self, check: str, detail: str) -> None:
-        super().__init__(detail)
-        self.check = check
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Statement:
-    """An in-toto Statement v1 as signed. ``subjects`` are (name, sha256 or None) pairs."""
-
-    predicate_type: str
-    subjects: tuple[tuple[str, str | None], ...]
-    predicate: Any
-
-    @property
-    def digests(self) -> frozenset[str]:
-        return frozenset(d for _, d in self.subjects if d is not None)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """JSON parsers disagree on repeated keys (first or last wins); a signed statement with
-    one could mean one thing here and another to the next tool, so it is refused."""
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise _DuplicateKey(key)
-        seen.add(key)
-    return dict(pairs)
-
-
-def parse_statement(payload_type: str, payload: bytes) -> Statement:
-    """Parse the signed payload; a wrong type or shape raises StatementError."""
-    if payload_type != IN_TOTO_PAYLOAD_TYPE:
-        raise StatementError(
-            "payload-type",
-            f"the DSSE payload type is {payload_type!r}, expected {IN_TOTO_PAYLOAD_TYPE!r}",
-        )
-    try:
-        data = json.loads(payload, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
-        raise StatementError(
-            "statement", f"the signed payload repeats the key {exc.args[0]!r}"
-        ) from exc
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise StatementError("statement", f"the signed payload is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("_type") != IN_TOTO_STATEMENT_V1:
-        kind = data.get("_type") if isinstance(data, dict) else type(data).__name__
-        raise StatementError(
-            "statement", f"the signed payload is not an in-toto Statement v1 (_type {kind!r})"
-        )
-    predicate_type, raw_subjects = data.get("predicateType"), data.get("subject")
-    if (
-        not isinstance(predicate_type, str)
-        or not isinstance(raw_subjects, list)
-        or not (raw_subjects)
-    ):
-        raise StatementError("statement", "the statement has no predicateType or no subjects")
-    subjects: list[tuple[str, str | None]] = []
-    for item in raw_subjects:
-        digest = item.get("digest") if isinstance(item, dict) else None
-        if not isinstance(digest, dict):
-            raise StatementError("statement", f"the statement has a malformed subject {item!r}")
-        sha256 = digest.get("sha256")
-        subjects.append(
-            (str(item.get("name", "")), sha256.lower() if isinstance(sha256, str) else None)
-        )
-    return Statement(predicate_type, tuple(subjects), data.get("predicate"))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import read_text
 from chainproof.formats.deploy_policy import Policy
+from chainproof.formats.sigstore_trust import trust_file_problem
 
 if TYPE_CHECKING:
     from sigstore.verify import Verifier
@@ -38,8 +39,6 @@ def load_verifier(policy: Policy) -> Verifier:
     from sigstore.errors import TUFError
     from sigstore.models import ClientTrustConfig, TrustedRoot
     from sigstore.verify import Verifier
-
-    from chainproof.signing.sigstore_signer import trust_file_problem
 
     try:
         if policy.trusted_root is not None:

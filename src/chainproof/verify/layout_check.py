@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from chainproof.errors import InfrastructureError, InputError, UsageError, VerificationFailed
-from chainproof.signing.layouts import key_dict, load_layout
-from chainproof.signing.links import STEP_TIMEOUT, Artifacts
+from chainproof.formats.intoto_layout import STEP_TIMEOUT, Artifacts, load_layout
+from chainproof.formats.keys import key_dict
 
 __all__ = ["verify_layout"]
 
