@@ -209,7 +209,7 @@ def test_signing_stopped_after_the_build_leaves_nothing(
     def stopped(*_: object, **__: object) -> None:
         raise error
 
-    monkeypatch.setattr("chainproof.signing.sign_release", stopped)
+    monkeypatch.setattr("chainproof.pipeline.sign_release", stopped)
     out = tmp_path / "out" / "rel"
     result = key_release(project, out, key)
     assert result.exit_code == code

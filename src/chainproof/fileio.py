@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -97,7 +98,6 @@ def parse_json(data: bytes, path: Path, what: str = "JSON file") -> Any:
 
 def load_toml(path: Path, what: str = "TOML file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into one clear InputError."""
-    import tomllib  # not at the top: `chainproof --help` imports this module
 
     data = read_bytes(path, what)
     try:

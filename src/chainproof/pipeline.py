@@ -18,21 +18,33 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chainproof.audit.gate import AuditGate, check_gate, run_gate
+from chainproof.audit.report import AuditReport
+from chainproof.build.lock import build_lock_for
+from chainproof.build.project import BuildOptions, build_project
+from chainproof.build.source import ProjectSource, inspect_project
+from chainproof.config import key_password
 from chainproof.errors import ChainproofError, InputError, UsageError, VerificationFailed
 from chainproof.fileio import atomic_write_bytes, atomic_write_text, default_mode, os_error
+from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions
+from chainproof.formats.deploy_policy import Policy, load_policy, policy_configured
 from chainproof.models import SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
-
-if TYPE_CHECKING:
-    from chainproof.audit.report import AuditReport
-    from chainproof.build.source import ProjectSource
-    from chainproof.formats.deploy_policy import Policy
-    from chainproof.signing.release_dir import SignResult
-    from chainproof.signing.signer import Signer
-    from chainproof.verify.report import Report
+from chainproof.sbom.make import SbomRequest, make_sbom
+from chainproof.sbom.target import TargetPlatform
+from chainproof.signing.ci import run_details
+from chainproof.signing.key_signer import KeySigner
+from chainproof.signing.links import prepare_link_dir, start_build_link
+from chainproof.signing.release_dir import SignResult, read_release, sign_release
+from chainproof.signing.signer import Signer
+from chainproof.verify.bundles import load_bundle
+from chainproof.verify.engine import verify_targets
+from chainproof.verify.identity import signer_of
+from chainproof.verify.report import Report
+from chainproof.verify.targets import resolve_targets
+from chainproof.verify.trust import load_verifier, trust_description
 
 __all__ = [
     "ReleaseOptions",
@@ -205,7 +217,6 @@ def _check_output(output: Path) -> None:
 
 
 def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
-    from chainproof.formats.deploy_policy import load_policy
 
     # the signer's --trust-config/--staging, unless the policy names its own root
     return load_policy(
@@ -218,10 +229,6 @@ def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Polic
 
 def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     """Check everything that needs no build: settings, output, source, policies, database."""
-    from chainproof.build.source import inspect_project
-    from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS
-    from chainproof.formats.deploy_policy import policy_configured
-    from chainproof.sbom.target import TargetPlatform
 
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
@@ -233,8 +240,6 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     with _stage("build"):
         source = inspect_project(options.project_dir, options.allow_dirty, output)
         if options.build_lock is not None:
-            from chainproof.build.lock import build_lock_for
-
             build_lock_for(options.build_lock, source.build_requires)
     policy = None
     with _stage("verify"):
@@ -245,8 +250,6 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
         with _stage("audit"):
             check_gate(options.audit, options.project_dir)
     if options.links_dir is not None:
-        from chainproof.signing.links import prepare_link_dir
-
         prepare_link_dir(options.links_dir)
     return ReleasePlan(options, source, signer, policy)
 
@@ -270,14 +273,11 @@ def _own_signer_policy(
     options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
 ) -> Policy:
     """No deploy policy configured: the signer's own key, or its certificate's exact identity."""
-    from chainproof.signing.key_signer import KeySigner
 
     if isinstance(signer, KeySigner):
         public = scratch / "signer.pub"
         atomic_write_bytes(public, signer.public_pem())
         return _load_deploy_policy(options, {"key": public})
-    from chainproof.verify.bundles import load_bundle
-    from chainproof.verify.identity import signer_of
 
     identity = signer_of(load_bundle(directory / "provenance.sigstore.json").certificate)
     return _load_deploy_policy(options, {"identity": identity.san, "issuer": identity.issuer})
@@ -300,9 +300,6 @@ def _with_new_links(policy: Policy, staging: Path, scratch: Path) -> Policy:
 
 
 def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
-    from chainproof.verify.engine import verify_targets
-    from chainproof.verify.targets import resolve_targets
-    from chainproof.verify.trust import load_verifier, trust_description
 
     targets, release = resolve_targets([str(directory)], None, keyed=policy.key is not None)
     verifier = None if policy.key is not None else load_verifier(policy)
@@ -324,14 +321,6 @@ def make_release(
     reporter: Reporter | None = None,
 ) -> ReleaseResult:
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
-    from chainproof.build.project import BuildOptions, build_project
-    from chainproof.config import key_password
-    from chainproof.formats.cyclonedx.writer import RenderOptions
-    from chainproof.sbom.make import SbomRequest, make_sbom
-    from chainproof.sbom.target import TargetPlatform
-    from chainproof.signing.ci import run_details
-    from chainproof.signing.links import start_build_link
-    from chainproof.signing.release_dir import read_release, sign_release
 
     progress = reporter or NullReporter()
     plan = plan_release(options, signer_kind)

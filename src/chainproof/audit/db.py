@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from chainproof.audit.matching import version_key
 from chainproof.config import env_setting
 from chainproof.errors import InputError
@@ -83,7 +85,6 @@ def resolve_db_path(flag: Path | None = None) -> Path:
     from_env = env_setting("db")
     if from_env:
         return Path(from_env)
-    import platformdirs
 
     return Path(platformdirs.user_cache_dir("chainproof")) / "advisories.sqlite3"
 

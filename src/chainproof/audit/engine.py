@@ -13,6 +13,7 @@ from chainproof.audit.matching import affects, fixed_versions
 from chainproof.audit.remediation import propose
 from chainproof.audit.report import AuditReport, Finding, Unchecked
 from chainproof.audit.severity import rate
+from chainproof.config import source_date_epoch
 from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy
 from chainproof.formats.osv import Advisory, AffectedPackage
@@ -31,7 +32,6 @@ _PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
 
 def _report_time() -> datetime:
     """SOURCE_DATE_EPOCH when set (reproducible reports), else now; read as the SBOM reads it."""
-    from chainproof.config import source_date_epoch
 
     epoch = source_date_epoch()
     return datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)

@@ -6,14 +6,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chainproof.errors import UsageError
+from chainproof.audit.db import AdvisoryDB, resolve_db_path
+from chainproof.audit.engine import check_freshness, run_audit
+from chainproof.audit.inputs import read_target
+from chainproof.audit.report import AuditReport
+from chainproof.config import load_section
+from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.formats.audit_policy import load_policy, threshold
 from chainproof.progress import Reporter
-
-if TYPE_CHECKING:
-    from chainproof.audit.report import AuditReport
 
 __all__ = ["AuditGate", "audit_gate", "check_gate", "run_gate"]
 
@@ -32,8 +36,6 @@ def audit_gate(
 ) -> AuditGate | None:
     """The audit stage runs when asked for (--db, --audit-policy, --fail-on) or when the
     project configures ``[audit]``; ``skip`` (--no-audit) turns it off."""
-    from chainproof.audit.db import resolve_db_path
-    from chainproof.config import load_section
 
     asked = any(v is not None for v in (db, policy, fail_on))
     if skip:
@@ -54,11 +56,6 @@ def check_gate(gate: AuditGate, project_dir: Path) -> None:
 @contextlib.contextmanager
 def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str | None]]:
     """The advisory database, the audit policy and a staleness warning (or InputError)."""
-    from datetime import UTC, datetime
-
-    from chainproof.audit.db import AdvisoryDB
-    from chainproof.audit.engine import check_freshness
-    from chainproof.formats.audit_policy import load_policy, threshold
 
     if gate.fail_on is not None:
         threshold(gate.fail_on)
@@ -72,9 +69,6 @@ def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str
 
 def run_gate(gate: AuditGate, project_dir: Path, sbom: Path, reporter: Reporter) -> AuditReport:
     """Audit ``sbom``; raise FindingsOverThreshold when the policy fails it."""
-    from chainproof.audit.engine import run_audit
-    from chainproof.audit.inputs import read_target
-    from chainproof.errors import FindingsOverThreshold
 
     with _open_db(gate, project_dir) as (database, rules, warning):
         report = run_audit(

@@ -22,6 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.tags import sys_tags
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
 from chainproof.build.lock import BuildLock, LockedPin
 from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import sha256_file
@@ -114,7 +119,6 @@ def _run(cmd: Sequence[str], what: str, hint: str = _INDEX_HINT) -> str:
 
 
 def _requirement_lines(requirements: Collection[str]) -> str:
-    from packaging.requirements import InvalidRequirement, Requirement
 
     for requirement in requirements:
         try:
@@ -126,7 +130,6 @@ def _requirement_lines(requirements: Collection[str]) -> str:
 
 def _parse_wheel(filename: str) -> tuple[str, str, frozenset[Tag]]:
     """Name, version and tags of a wheel file name."""
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
         name, version, _, tags = parse_wheel_filename(filename)
@@ -186,8 +189,6 @@ def _named_files(pins: Sequence[LockedPin]) -> list[PinnedFile]:
 
 def _check_locked(pins: Sequence[LockedPin], files: Sequence[PinnedFile]) -> tuple[PinnedFile, ...]:
     """Fail closed unless there is exactly one file per pin, with a sha256 the pin allows."""
-    from packaging.utils import canonicalize_name
-    from packaging.version import Version
 
     by_key = {str(canonicalize_name(f.name)): f for f in files}
     for pin in pins:
@@ -360,7 +361,6 @@ class UvInstaller(_CachedResolver):
 def _wheels_of(text: str, allowed: dict[str, frozenset[str]] | None = None) -> list[PinnedFile]:
     """The chosen wheel of each package of a pylock.toml uv printed; with ``allowed``, only
     wheels whose sha256 is allowed for their (normalised) name are candidates."""
-    from packaging.utils import canonicalize_name
 
     try:
         packages = tomllib.loads(text).get("packages", [])
@@ -377,7 +377,6 @@ def _wheels_of(text: str, allowed: dict[str, frozenset[str]] | None = None) -> l
 def _choose_wheel(package: dict[str, object], allowed: frozenset[str] | None = None) -> PinnedFile:
     """The wheel of one pylock package that this interpreter prefers (sys_tags order), among
     those whose sha256 is ``allowed`` when that is given."""
-    from packaging.tags import sys_tags
 
     # The build environment is a venv of this very interpreter, so its tags are ours.
     rank = {tag: index for index, tag in enumerate(sys_tags())}

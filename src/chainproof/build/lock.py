@@ -12,8 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.pylock import (
+    PackageWheel,
+    Pylock,
+    PylockSelectError,
+    PylockUnsupportedVersionError,
+    PylockValidationError,
+)
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of, load_toml, sha256_file
@@ -154,13 +161,6 @@ def _requirements_pins(path: Path) -> list[LockedPin]:
 
 def _pylock_pins(path: Path) -> list[LockedPin]:
     """The wheel pylock's own selection picks for this interpreter, for each package."""
-    from packaging.pylock import (
-        PackageWheel,
-        Pylock,
-        PylockSelectError,
-        PylockUnsupportedVersionError,
-        PylockValidationError,
-    )
 
     data = load_toml(path, "build lock")
     try:
@@ -186,7 +186,6 @@ def _pylock_pins(path: Path) -> list[LockedPin]:
 
 
 def _wheel_version(filename: str) -> str:
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     try:
         return str(parse_wheel_filename(filename)[1])

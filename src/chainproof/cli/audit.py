@@ -10,8 +10,15 @@ from typing import Annotated
 
 import typer
 
+from chainproof.audit.db import AdvisoryDB, resolve_db_path
+from chainproof.audit.engine import check_freshness, run_audit
+from chainproof.audit.formats import get_format
+from chainproof.audit.formats.table import TableFormat
+from chainproof.audit.inputs import read_target
 from chainproof.cli.output import handle_errors, reporter, stderr_console
 from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.fileio import atomic_write_text
+from chainproof.formats.audit_policy import load_policy, threshold
 
 __all__ = ["command"]
 
@@ -58,13 +65,6 @@ def command(
 ) -> None:
     """Audit dependencies for known vulnerabilities, offline."""
     with handle_errors():
-        from chainproof.audit.db import AdvisoryDB, resolve_db_path
-        from chainproof.audit.engine import check_freshness, run_audit
-        from chainproof.audit.formats import get_format
-        from chainproof.audit.inputs import read_target
-        from chainproof.fileio import atomic_write_text
-        from chainproof.formats.audit_policy import load_policy, threshold
-
         given = [
             (kind, value)
             for kind, value in (
@@ -82,8 +82,6 @@ def command(
             )
         renderer = get_format(output_format)
         if output_format == "table" and output is None and sys.stdout.isatty():
-            from chainproof.audit.formats.table import TableFormat
-
             renderer = TableFormat(width=shutil.get_terminal_size().columns)
         fail = threshold(fail_on) if fail_on is not None else None
         rules = load_policy(policy)

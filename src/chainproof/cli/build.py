@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
+from chainproof.build.project import BuildOptions, build_project
+from chainproof.build.settings import build_lock_setting, installer_setting
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.config import key_password
+from chainproof.errors import UsageError, VerificationFailed
+from chainproof.models import Artifact
+from chainproof.signing.links import prepare_link_dir, start_build_link
 
 __all__ = [
     "AllowDirtyOption",
@@ -86,13 +92,6 @@ def command(
 ) -> None:
     """Build sdist and wheel reproducibly and write build-record.json."""
     with handle_errors():
-        from chainproof.build.project import BuildOptions, build_project
-        from chainproof.build.settings import build_lock_setting, installer_setting
-        from chainproof.config import key_password
-        from chainproof.errors import UsageError, VerificationFailed
-        from chainproof.models import Artifact
-        from chainproof.signing.links import prepare_link_dir, start_build_link
-
         if link != (key is not None):
             raise UsageError("--link and --key go together: --link --key builder.key.")
         if links is not None and not link:

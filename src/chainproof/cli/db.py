@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from chainproof.audit.db import AdvisoryDB, DbStatus, build_database, resolve_db_path
+from chainproof.audit.update import update_database
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-
-if TYPE_CHECKING:
-    from chainproof.audit.db import DbStatus
+from chainproof.formats.osv import iter_source
 
 __all__ = ["app"]
 
@@ -24,7 +25,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JS
 
 
 def _age(status: DbStatus) -> str:
-    from datetime import UTC, datetime
 
     snapshot = status.snapshot_datetime()
     return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
@@ -69,9 +69,6 @@ def import_(
 ) -> None:
     """Import OSV advisories from a directory or an all.zip (offline)."""
     with handle_errors():
-        from chainproof.audit.db import build_database, resolve_db_path
-        from chainproof.formats.osv import iter_source
-
         with reporter(json_mode) as progress:
             status = build_database(
                 iter_source(source), resolve_db_path(db), str(source.resolve()), progress
@@ -87,9 +84,6 @@ def update(
 ) -> None:
     """Download OSV's PyPI export and import it."""
     with handle_errors():
-        from chainproof.audit.db import resolve_db_path
-        from chainproof.audit.update import update_database
-
         with reporter(json_mode) as progress:
             status = update_database(resolve_db_path(db), url, progress)
         _print_status(status, json_mode, "Updated ")
@@ -98,8 +92,5 @@ def update(
 @app.command()
 def status(db: DbOption = None, json_mode: JsonOption = False) -> None:
     """Show the snapshot's date, source and counts."""
-    with handle_errors():
-        from chainproof.audit.db import AdvisoryDB, resolve_db_path
-
-        with AdvisoryDB(resolve_db_path(db)) as database:
-            _print_status(database.status, json_mode)
+    with handle_errors(), AdvisoryDB(resolve_db_path(db)) as database:
+        _print_status(database.status, json_mode)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, stdout_console
+from chainproof.config import key_password
+from chainproof.formats.keys import generate_key_pair, load_public_key
 
 __all__ = ["command"]
 
@@ -30,9 +32,6 @@ def command(
     variable). The public key (PREFIX.pub) is PEM, for verify --key.
     """
     with handle_errors():
-        from chainproof.config import key_password
-        from chainproof.formats.keys import generate_key_pair, load_public_key
-
         password = key_password()
         private_path, public_path = generate_key_pair(output, key_type, password, force)
         keyid = load_public_key(public_path).keyid

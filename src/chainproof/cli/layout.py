@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import handle_errors, stdout_console
+from chainproof.config import key_password
 from chainproof.errors import InputError
+from chainproof.formats.intoto_layout import (
+    MAX_EXPIRY_DAYS,
+    functionary_keys,
+    starter_layout,
+    write_layout,
+)
+from chainproof.signing.layouts import sign_layout
 
 __all__ = ["app"]
 
@@ -42,13 +50,6 @@ def init(
     """Write a starter layout: steps test then build, and an inspection that unpacks the wheel
     (unsigned; edit it if needed, then sign it)."""
     with handle_errors():
-        from chainproof.formats.intoto_layout import (
-            MAX_EXPIRY_DAYS,
-            functionary_keys,
-            starter_layout,
-            write_layout,
-        )
-
         if output.exists() and not force:
             raise InputError(f"{output} already exists.", hint="Pass --force to overwrite it.")
         if not 1 <= expires_days <= MAX_EXPIRY_DAYS:
@@ -73,8 +74,5 @@ def sign(
 ) -> None:
     """Sign a layout."""
     with handle_errors():
-        from chainproof.config import key_password
-        from chainproof.signing.layouts import sign_layout
-
         keyid = sign_layout(file, key, key_password())
         stdout_console().print(f"Signed {file} with key {keyid}", markup=False)

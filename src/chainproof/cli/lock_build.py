@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from chainproof.build.project import lock_build_environment
+from chainproof.build.settings import installer_setting
 from chainproof.cli.build import InstallerOption
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 
@@ -29,9 +31,6 @@ def command(
     once, with the sha256 of the exact wheel of each.
     """
     with handle_errors():
-        from chainproof.build.project import lock_build_environment
-        from chainproof.build.settings import installer_setting
-
         choice = installer_setting(installer, project_dir)
         with reporter(json_output) as progress:
             lock = lock_build_environment(project_dir, output, choice, progress)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from chainproof.errors import BuildFailed, ChainproofError
+from chainproof.errors import BuildFailed, ChainproofError, InputError
+from chainproof.fileio import os_error
 from chainproof.progress import NullReporter, Reporter
 
 if TYPE_CHECKING:
@@ -69,17 +72,10 @@ def unexpected(exc: Exception) -> NoReturn:
     so it keeps the documented codes; anything else is a bug (exit 70), which is never 0,
     so a verification that crashes can never pass. CHAINPROOF_DEBUG=1 re-raises it.
     """
-    import os
-
-    from chainproof.errors import InputError
 
     if os.environ.get(DEBUG_ENV):
         raise exc
     if isinstance(exc, OSError):
-        from pathlib import Path
-
-        from chainproof.fileio import os_error
-
         if exc.filename:
             fail(os_error(Path(str(exc.filename)), exc, "use"))
         fail(InputError(f"{exc.strerror or exc}."))
@@ -112,7 +108,6 @@ def handle_errors() -> Iterator[None]:
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as a process killed by SIGPIPE would,
         # and keep Python from complaining when it flushes stdout on the way out.
-        import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(BROKEN_PIPE_EXIT) from None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from chainproof.audit.gate import audit_gate
+from chainproof.build.settings import build_lock_setting, installer_setting
 from chainproof.cli.build import (
     AllowDirtyOption,
     BuildLockOption,
@@ -20,17 +22,25 @@ from chainproof.cli.signer_choice import (
     SignerOption,
     StagingOption,
     TrustConfigOption,
+    signer_factory,
 )
-
-if TYPE_CHECKING:
-    from chainproof.pipeline import ReleasePlan, ReleaseResult
+from chainproof.errors import UsageError
+from chainproof.formats.deploy_policy import policy_file
+from chainproof.formats.release_manifest import MANIFEST_NAME
+from chainproof.pipeline import (
+    ReleaseOptions,
+    ReleasePlan,
+    ReleaseResult,
+    make_release,
+    plan_release,
+)
+from chainproof.sbom.make import setting
 
 __all__ = ["command"]
 
 
 def _sbom_settings(project_dir: Path) -> dict[str, Any]:
     """[sbom] settings of the project (the SBOM is always JSON)."""
-    from chainproof.sbom.make import setting
 
     if not project_dir.is_dir():  # the build says what is wrong with it
         return {}
@@ -131,13 +141,6 @@ def command(
     key or identity). OUTPUT, with release.json, appears only if every stage passed.
     """
     with handle_errors():
-        from chainproof.audit.gate import audit_gate
-        from chainproof.build.settings import build_lock_setting, installer_setting
-        from chainproof.cli.signer_choice import signer_factory
-        from chainproof.errors import UsageError
-        from chainproof.formats.deploy_policy import policy_file
-        from chainproof.pipeline import ReleaseOptions, make_release, plan_release
-
         if link and signer != "key":
             raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
         if links is not None and not link:
@@ -175,7 +178,6 @@ def command(
 
 
 def _print_result(result: ReleaseResult) -> None:
-    from chainproof.formats.release_manifest import MANIFEST_NAME
 
     signed = result.signed
     console = stdout_console()

@@ -9,6 +9,13 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
+from chainproof.config import source_date_epoch
+from chainproof.errors import UsageError
+from chainproof.fileio import atomic_write_text, load_json
+from chainproof.formats.cyclonedx.writer import RenderOptions
+from chainproof.models import BUILD_RECORD_NAME, BuildRecord
+from chainproof.sbom.make import SbomRequest, index_arguments, lock_file_epoch, make_sbom, setting
+from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["command"]
 
@@ -126,19 +133,6 @@ def command(
 ) -> None:
     """Write a CycloneDX SBOM from a build, a lock file or an environment."""
     with handle_errors():
-        from chainproof.config import source_date_epoch
-        from chainproof.fileio import atomic_write_text
-        from chainproof.formats.cyclonedx.writer import RenderOptions
-        from chainproof.models import BUILD_RECORD_NAME, BuildRecord
-        from chainproof.sbom.make import (
-            SbomRequest,
-            index_arguments,
-            lock_file_epoch,
-            make_sbom,
-            setting,
-        )
-        from chainproof.sbom.target import TargetPlatform
-
         spec_version = str(setting("spec-version", spec_version))
         output_format = str(setting("format", output_format))
         target_python = setting("python-version", python_version)
@@ -164,8 +158,6 @@ def command(
         )
         source = request.source()
         if json_output and output is not None and str(output) == "-":
-            from chainproof.errors import UsageError
-
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
         dist_dir = dist or Path("dist")
         from_dist = not any((pylock, uv_lock, requirements, env))
@@ -176,8 +168,6 @@ def command(
         if epoch is None and from_dist:
             record = dist_dir / BUILD_RECORD_NAME
             if record.is_file():
-                from chainproof.fileio import load_json
-
                 epoch = BuildRecord.from_json(
                     load_json(record, "build record"), str(record)
                 ).source_date_epoch

@@ -15,7 +15,10 @@ from chainproof.cli.signer_choice import (
     SignerOption,
     StagingOption,
     TrustConfigOption,
+    signer_factory,
 )
+from chainproof.signing.ci import run_details
+from chainproof.signing.release_dir import read_release, sign_release
 
 __all__ = ["command"]
 
@@ -43,10 +46,6 @@ def command(
     every signature succeeds.
     """
     with handle_errors():
-        from chainproof.cli.signer_choice import signer_factory
-        from chainproof.signing.ci import run_details
-        from chainproof.signing.release_dir import read_release, sign_release
-
         make_signer = signer_factory(
             signer, key, identity_token, trust_config, staging, json_output
         )

@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.config import KEY_PASSWORD_ENV
+from chainproof.config import KEY_PASSWORD_ENV, key_password
 from chainproof.errors import UsageError
+from chainproof.formats.sigstore_trust import load_trust_config
 from chainproof.progress import Reporter
+from chainproof.signing.key_signer import KeySigner
+from chainproof.signing.signer import Signer
+from chainproof.signing.sigstore_signer import SigstoreSigner
+from chainproof.signing.tokens import check_token, find_token
 
 if TYPE_CHECKING:
     from sigstore.models import ClientTrustConfig
 
-    from chainproof.signing.signer import Signer
 
 __all__ = [
     "IdentityTokenOption",
@@ -84,9 +88,6 @@ def signer_factory(
     offline is checked now, before any work (the flags, a key loads, a --trust-config file
     parses); the identity token is fetched and checked only when the signer is made, since CI
     tokens are short-lived."""
-    from chainproof.config import key_password
-    from chainproof.formats.sigstore_trust import load_trust_config
-    from chainproof.signing.key_signer import KeySigner
 
     _check_signer_flags(signer, key, identity_token, trust_config, staging)
     if key is not None:
@@ -105,9 +106,6 @@ def _keyless_signer(
 ) -> Signer:
     """A Sigstore signer with a checked token. The public instances' trust roots come over
     the network, so they are fetched after a missing or expired token has been reported."""
-    from chainproof.formats.sigstore_trust import load_trust_config
-    from chainproof.signing.sigstore_signer import SigstoreSigner
-    from chainproof.signing.tokens import check_token, find_token
 
     config = functools.cache(lambda: local or load_trust_config(None, staging))
     interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, stdout_console
+from chainproof.config import key_password
+from chainproof.signing.links import record_step
 
 __all__ = ["command"]
 
@@ -42,9 +44,6 @@ def command(
     directory.
     """
     with handle_errors():
-        from chainproof.config import key_password
-        from chainproof.signing.links import record_step
-
         link = record_step(
             name,
             key,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-
-if TYPE_CHECKING:
-    from chainproof.verify.report import Report
-    from chainproof.verify.targets import ArtifactToVerify
+from chainproof.errors import InputError, VerificationFailed
+from chainproof.fileio import atomic_write_text, canonical_json
+from chainproof.formats.deploy_policy import load_policy, policy_file
+from chainproof.verify.engine import verify_targets
+from chainproof.verify.report import Report
+from chainproof.verify.targets import ArtifactToVerify, resolve_targets
+from chainproof.verify.trust import load_verifier, trust_description
+from chainproof.verify.vsa import vsa_statement
 
 __all__ = ["command"]
 
@@ -96,16 +101,6 @@ def command(
     Exit codes: 0 verified, 1 a check failed, 2 bad usage or input, 3 no trusted root.
     """
     with handle_errors():
-        import logging
-
-        from chainproof.errors import InputError, VerificationFailed
-        from chainproof.fileio import atomic_write_text, canonical_json
-        from chainproof.formats.deploy_policy import load_policy, policy_file
-        from chainproof.verify.engine import verify_targets
-        from chainproof.verify.targets import resolve_targets
-        from chainproof.verify.trust import load_verifier, trust_description
-        from chainproof.verify.vsa import vsa_statement
-
         flags = {
             "identity": identity,
             "identity-regex": identity_regex,

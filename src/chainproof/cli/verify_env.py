@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.errors import VerificationFailed
+from chainproof.verify.env_drift import default_python, verify_environment_against_sbom
 
 __all__ = ["command"]
 
@@ -32,12 +34,6 @@ def command(
     Same distributions and versions, nothing extra, every RECORD hash intact; drift exits 1.
     """
     with handle_errors():
-        from chainproof.errors import VerificationFailed
-        from chainproof.verify.env_drift import (
-            default_python,
-            verify_environment_against_sbom,
-        )
-
         with reporter(json_output) as progress:
             report = verify_environment_against_sbom(
                 sbom, python or default_python(), frozenset(allow_extra or ()), progress

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of
@@ -173,12 +179,6 @@ def _is_project(target: str, path: Path) -> bool:
 
 def _url_version(url: str) -> str:
     """The version in a direct reference's file name ("" when it has none)."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
 
     name = filename_of(url) or ""
     try:

@@ -45,6 +45,7 @@ from chainproof import __version__
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.models import Component
 from chainproof.progress import Reporter
+from chainproof.sbom.dist import read_wheel
 from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.resolve import MetadataProvider, PipMetadata
 from chainproof.sbom.target import TargetPlatform
@@ -173,7 +174,6 @@ def _from_wheel(
     session: requests.Session, url: str, sha256: str, component: Component
 ) -> PackageMetadata | None:
     """METADATA of the wheel at ``url`` once its bytes match the lock's sha256."""
-    from chainproof.sbom.dist import read_wheel
 
     with tempfile.TemporaryDirectory(prefix="chainproof-wheel-") as tmp:
         path = Path(tmp) / "download.whl"

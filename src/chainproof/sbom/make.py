@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainproof.errors import UsageError
+from chainproof.config import env_setting, load_section
+from chainproof.errors import InputError, UsageError
 from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
 from chainproof.models import SourceResult
 from chainproof.progress import Reporter
@@ -108,8 +110,6 @@ def setting(
     """``key`` (spec-version, format, python-version, platform) from the flag, then
     ``CHAINPROOF_SBOM_<KEY>`` (platforms comma-separated), then ``[sbom]`` in chainproof.toml /
     ``[tool.chainproof.sbom]`` in pyproject.toml, then the default."""
-    from chainproof.config import env_setting, load_section
-    from chainproof.errors import InputError
 
     if flag is not None and flag != []:
         return flag
@@ -142,7 +142,6 @@ def lock_file_epoch(path: Path) -> int | None:
     and checkout. None (the caller uses the current time) outside git, for an untracked or
     modified file, or without a git executable.
     """
-    import subprocess
 
     def git(*args: str) -> str | None:
         try:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+
 __all__ = ["PackageMetadata", "classifier_license", "resolve_license"]
 
 # Trove licence classifiers → SPDX ids. packaging has no such table and the one in cyclonedx-bom
@@ -101,7 +103,6 @@ def classifier_license(classifiers: Iterable[str]) -> str | None:
 
 def resolve_license(meta: PackageMetadata) -> tuple[str | None, tuple[str, ...]]:
     """(SPDX expression, licence names): at most one of the two is set."""
-    from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 
     if meta.license_expression:
         try:

@@ -15,6 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from packaging.pylock import (
+    PackageDirectory,
+    PackageSdist,
+    PackageVcs,
+    PackageWheel,
+    Pylock,
+    PylockSelectError,
+    PylockUnsupportedVersionError,
+    PylockValidationError,
+)
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, first_line
@@ -44,16 +54,6 @@ class PylockSource:
         return f"pylock file {self.path}"
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-        from packaging.pylock import (
-            PackageDirectory,
-            PackageSdist,
-            PackageVcs,
-            PackageWheel,
-            Pylock,
-            PylockSelectError,
-            PylockUnsupportedVersionError,
-            PylockValidationError,
-        )
 
         data = load_toml(self.path, "pylock file")
         try:

@@ -31,6 +31,7 @@ from chainproof.models import (
 from chainproof.progress import Reporter
 from chainproof.sbom._common import explicit_graph
 from chainproof.sbom.graph import requirement_graph
+from chainproof.sbom.metadata import resolve_license
 from chainproof.sbom.resolve import resolve
 from chainproof.sbom.target import TargetPlatform
 
@@ -116,7 +117,6 @@ class RequirementsSource:
         reporter: Reporter,
     ) -> tuple[list[Component], DependencyGraph]:
         """Let pip pick the exact file per pin (hash-checked) and read the metadata."""
-        from chainproof.sbom.metadata import resolve_license
 
         with tempfile.TemporaryDirectory(prefix="chainproof-req-") as tmp:
             pinned = Path(tmp) / "requirements.txt"

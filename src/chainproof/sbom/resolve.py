@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from chainproof.fileio import filename_of
 from chainproof.models import Component, DependencyGraph
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
-from chainproof.sbom.metadata import PackageMetadata
+from chainproof.sbom.metadata import PackageMetadata, resolve_license
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = [
@@ -204,9 +204,6 @@ def with_licenses(
     components: Sequence[Component], metadata: Mapping[str, PackageMetadata]
 ) -> list[Component]:
     """The components with the licence their metadata declares (see metadata.resolve_license)."""
-    from dataclasses import replace
-
-    from chainproof.sbom.metadata import resolve_license
 
     out = []
     for component in components:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from packaging import tags
 from packaging.markers import Marker, default_environment
-from packaging.utils import canonicalize_name
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from chainproof.errors import UsageError
 
@@ -118,7 +118,6 @@ class TargetPlatform:
 
     def wheel_rank(self, filename: str) -> int | None:
         """Rank of a wheel file for this target (lower is better), None when incompatible."""
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
         try:
             _, _, _, wheel_tags = parse_wheel_filename(filename)

@@ -19,7 +19,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, first_line
-from chainproof.fileio import filename_of
+from chainproof.fileio import filename_of, load_toml
 from chainproof.models import Component, Inventory, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom._common import (
@@ -67,7 +67,6 @@ class UvLockSource:
         return f"uv lock file {self.path}"
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-        from chainproof.fileio import load_toml
 
         data = load_toml(self.path, "uv lock file")
         version = data.get("version")

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
 from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, load_json, parse_json, read_bytes, sha256_file
 from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
@@ -70,12 +77,6 @@ class SignResult:
 
 def _dist_kind(name: str) -> tuple[str, str, str] | None:
     """(kind, normalised name, version) for a dist file name, None for other files."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
 
     try:
         if name.endswith(".whl"):

@@ -26,6 +26,7 @@ from chainproof.verify.bundles import (
     verify_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
+from chainproof.verify.layout import inspection_names, layout_products
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
     CYCLONEDX_BOM,
@@ -262,7 +263,6 @@ class _Run:
                 art.passed.add("sbom")
 
     def layout(self, layout: Path, layout_key: Path, links: Path, arts: list[_Artifact]) -> None:
-        from chainproof.verify.layout import inspection_names, layout_products
 
         name = layout.name
         files = [a.target.path for a in arts if a.target.path is not None]

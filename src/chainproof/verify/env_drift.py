@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
@@ -109,7 +110,6 @@ def default_python() -> str:
 
 def _same_version(installed: str, expected: str) -> bool:
     """Equal under PEP 440 (2.0 is 2.0.0; a local label such as +evil counts), else as text."""
-    from packaging.version import InvalidVersion, Version
 
     try:
         return Version(installed) == Version(expected)

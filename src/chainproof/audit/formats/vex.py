@@ -30,13 +30,14 @@ from chainproof.audit.report import AuditReport, Finding
 from chainproof.audit.severity import Rating
 from chainproof.errors import ChainproofError, InputError
 from chainproof.fileio import canonical_json
+from chainproof.formats.cyclonedx.schema import validate_json
+from chainproof.models import Component as Package
 
 if TYPE_CHECKING:
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component
     from cyclonedx.model.vulnerability import Vulnerability, VulnerabilityRating
 
-    from chainproof.models import Component as Package
 
 __all__ = ["CycloneDXFormat"]
 
@@ -239,8 +240,6 @@ class CycloneDXFormat:
     def render(self, report: AuditReport, target: AuditTarget) -> str:
         from cyclonedx.output import make_outputter
         from cyclonedx.schema import OutputFormat, SchemaVersion
-
-        from chainproof.formats.cyclonedx.schema import validate_json
 
         bom = _bom(target)
         refs: dict[tuple[str, str], str] = {}

@@ -11,10 +11,12 @@ A failure raises InputError naming the JSON path and the reason.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import sys
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from chainproof.errors import InputError
@@ -75,7 +77,6 @@ def _ascii_form(value: str) -> str | None:
 
 
 def _ip_literal_ok(match: re.Match[str]) -> bool:
-    import ipaddress
 
     literal = match.group("ip")
     if literal is None:
@@ -115,7 +116,6 @@ def _is_uri(value: object) -> bool:
 
 def _schema_text(name: str) -> str:
     # The schemas are package data of cyclonedx-python-lib (the files its own validators use).
-    from importlib import resources
 
     return resources.files("cyclonedx.schema").joinpath("_res", name).read_text(encoding="utf-8")
 

@@ -29,6 +29,7 @@ from typing import Any
 from chainproof import __version__
 from chainproof.errors import InputError
 from chainproof.fileio import canonical_json
+from chainproof.formats.cyclonedx.schema import validate_json, validate_xml
 from chainproof.models import Component, ComponentDetails, SourceResult
 from chainproof.redact import strip_credentials  # an index URL may carry a token
 
@@ -236,7 +237,6 @@ def _serialise(bom: Any, options: RenderOptions) -> str:
 
 def render(result: SourceResult, options: RenderOptions) -> Rendered:
     """Build, validate and serialise the SBOM; nothing is written here."""
-    from chainproof.formats.cyclonedx.schema import validate_json, validate_xml
 
     if options.spec_version not in SPEC_VERSIONS:
         raise InputError(
