@@ -1,5 +1,7 @@
 """The Typer application. Every command lives in its own module, imported only when that
-command runs (or shows its help), and imports heavy libraries only inside its function."""
+command runs (or shows its help): ``chainproof --help`` lists the commands from
+:data:`COMMANDS` and imports none of them, and help pages are drawn by ``cli.help``, not by
+rich."""
 
 from __future__ import annotations
 
@@ -10,11 +12,11 @@ from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
-from typer.core import TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
 from chainproof import __version__
+from chainproof.cli.help import CommandSummary, HelpGroup, use_plain_help
 from chainproof.cli.output import handle_errors
 
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ def load_command(name: str) -> _click.Command:
     command: _click.Command
     if isinstance(target, typer.Typer):
         command = get_group_from_info(
-            TyperInfo(target, name=name),
+            TyperInfo(target, name=name, cls=HelpGroup),
             pretty_exceptions_short=app.pretty_exceptions_short,
             rich_markup_mode=app.rich_markup_mode,
             suggest_commands=app.suggest_commands,
@@ -110,6 +112,7 @@ def load_command(name: str) -> _click.Command:
             pretty_exceptions_short=app.pretty_exceptions_short,
             rich_markup_mode=app.rich_markup_mode,
         )
+    use_plain_help(command)
     return command
 
 
@@ -145,7 +148,7 @@ class _LazyCommands(MutableMapping[str, "_click.Command"]):
         return name in COMMANDS or name in self._built
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(HelpGroup):
     """The top-level group: lists the registered commands without importing them and imports
     a command's module only when it is invoked."""
 
@@ -158,6 +161,9 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
         return self.commands.get(cmd_name)
+
+    def command_summaries(self, ctx: _click.Context) -> list[CommandSummary]:
+        return [CommandSummary(name, entry.summary) for name, entry in COMMANDS.items()]
 
 
 app = typer.Typer(
