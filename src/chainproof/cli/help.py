@@ -91,6 +91,16 @@ class HelpGroup(TyperGroup):
             ctx.exit(2)
         return super().parse_args(ctx, args)
 
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            # A group parses its own options before it runs a subcommand, so without -h its
+            # help option's value is the default. Typer coerces a None through a pydantic
+            # TypeAdapter, importing pydantic (~0.1 s) before `chainproof sbom --help` even
+            # starts; a bool it passes through. The value only decides whether to show help.
+            option.default = False
+        return option
+
     def command_summaries(self, ctx: _click.Context) -> list[CommandSummary]:
         """The rows of the Commands panels; a group that loads commands lazily answers
         without loading them."""
