@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -257,3 +259,19 @@ def test_unknown_policy_key_names_the_valid_ones() -> None:
 def test_bad_policy_tables(table: dict[str, Any], detail: str) -> None:
     message = _message(table, "policy", "[verify] of c.toml")
     assert message == f"[verify] of c.toml is not a valid deploy policy: {detail}."
+
+
+def test_validating_does_not_import_the_slow_iri_grammar(tmp_path: Path) -> None:
+    """jsonschema imports rfc3987-syntax (most of a second of lark grammars) unless told not
+    to; these schemas check no formats."""
+    record = tmp_path / "build-record.json"
+    record.write_text(json.dumps(RECORD.to_json()))
+    code = (
+        "import json, sys; from chainproof.models import BuildRecord; "
+        "BuildRecord.from_json(json.loads(open(sys.argv[1]).read())); "
+        "print('jsonschema' in sys.modules, 'rfc3987_syntax' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(record)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "False"]

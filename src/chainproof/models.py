@@ -194,114 +194,47 @@ class BuildRecord:
 
     @classmethod
     def from_json(cls, data: Any, origin: str = BUILD_RECORD_NAME) -> BuildRecord:
-        """Read the wire form; any missing or mistyped field is one InputError naming it."""
-        record = _Fields(data, origin, "")
-        schema = record.text("schema")
-        if schema != BUILD_RECORD_SCHEMA:
-            raise InputError(f"{origin} has an unknown schema {schema!r}.")
-        project, source, tools = record.obj("project"), record.obj("source"), record.obj("tools")
-        installer, backend = tools.obj("installer"), record.obj("backend")
+        """Read the wire form, checked against formats/schemas/build-record.schema.json: any
+        missing or mistyped field is one InputError naming it."""
+        from chainproof.formats.schema import validate
+
+        validate(data, "build-record", origin)
+        project, source, tools = data["project"], data["source"], data["tools"]
+        installer, backend, lock = tools["installer"], data["backend"], data.get("build_lock")
         return cls(
-            project_name=project.text("name"),
-            project_version=project.text("version"),
+            project_name=project["name"],
+            project_version=project["version"],
             source=SourceInfo(
-                uri=source.text("uri", optional=True),
-                commit=source.text("commit"),
-                ref=source.text("ref", optional=True),
-                dirty=source.flag("dirty"),
+                uri=source.get("uri"),
+                commit=source["commit"],
+                ref=source.get("ref"),
+                dirty=source["dirty"],
             ),
-            source_date_epoch=record.count("source_date_epoch"),
-            started=record.text("started"),
-            finished=record.text("finished"),
+            source_date_epoch=data["source_date_epoch"],
+            started=data["started"],
+            finished=data["finished"],
             tools=ToolVersions(
-                chainproof=tools.text("chainproof"),
-                python=tools.text("python"),
-                platform=tools.text("platform"),
-                installer=installer.text("name"),
-                installer_version=installer.text("version"),
-                build=tools.text("build"),
+                chainproof=tools["chainproof"],
+                python=tools["python"],
+                platform=tools["platform"],
+                installer=installer["name"],
+                installer_version=installer["version"],
+                build=tools["build"],
             ),
-            build_backend=backend.text("build-backend"),
-            build_requires=tuple(backend.texts("requires")),
+            build_backend=backend["build-backend"],
+            build_requires=tuple(backend["requires"]),
             artifacts=tuple(
-                Artifact(a.text("name"), a.text("kind"), a.sha256("sha256"), a.count("size"))
-                for a in record.objs("artifacts")
+                Artifact(a["name"], a["kind"], a["sha256"], a["size"]) for a in data["artifacts"]
             ),
             build_environment=tuple(
                 EnvironmentPackage(
-                    p.text("name"),
-                    p.text("version"),
-                    p.text("filename"),
-                    p.sha256("sha256"),
-                    p.text("url", optional=True),
+                    p["name"], p["version"], p["filename"], p["sha256"], p.get("url")
                 )
-                for p in record.objs("build_environment")
+                for p in data["build_environment"]
             ),
-            options=record.obj("options").data if "options" in record.data else {},
-            build_lock=LockReference(lock.text("path"), lock.sha256("sha256"))
-            if (lock := record.obj_or_none("build_lock")) is not None
-            else None,
+            options=data.get("options", {}),
+            build_lock=None if lock is None else LockReference(lock["path"], lock["sha256"]),
         )
-
-
-class _Fields:
-    """Typed reads from one JSON object of a build record; a wrong or missing field is an
-    InputError that names its path (``artifacts[0].sha256``)."""
-
-    def __init__(self, data: Any, origin: str, path: str) -> None:
-        self.origin, self.path = origin, path
-        if not isinstance(data, dict):
-            raise self._bad(None, "an object")
-        self.data: dict[str, Any] = data
-
-    def _child(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def _bad(self, key: str | None, kind: str) -> InputError:
-        where = (self.path if key is None else self._child(key)) or "the record"
-        return InputError(f"{self.origin} is not a valid build record: {where} must be {kind}.")
-
-    def _get(self, key: str, kind: type | tuple[type, ...], what: str, optional: bool) -> Any:
-        value = self.data.get(key)
-        if value is None and optional:
-            return None
-        if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
-            raise self._bad(key, what)
-        return value
-
-    def text(self, key: str, optional: bool = False) -> Any:
-        return self._get(key, str, "a string", optional)
-
-    def flag(self, key: str) -> bool:
-        return bool(self._get(key, bool, "true or false", False))
-
-    def count(self, key: str) -> int:
-        value = self._get(key, int, "a whole number", False)
-        if value < 0:
-            raise self._bad(key, "a whole number, not negative")
-        return int(value)
-
-    def sha256(self, key: str) -> str:
-        value = self.text(key)
-        if not re.fullmatch(r"[0-9a-f]{64}", value):
-            raise self._bad(key, "64 lower-case hex digits")
-        return str(value)
-
-    def texts(self, key: str) -> list[str]:
-        values = self._get(key, list, "a list of strings", False)
-        if not all(isinstance(v, str) for v in values):
-            raise self._bad(key, "a list of strings")
-        return list(values)
-
-    def obj(self, key: str) -> _Fields:
-        return _Fields(self.data.get(key), self.origin, self._child(key))
-
-    def obj_or_none(self, key: str) -> _Fields | None:
-        return None if self.data.get(key) is None else self.obj(key)
-
-    def objs(self, key: str) -> list[_Fields]:
-        values = self._get(key, list, "a list", False)
-        return [_Fields(v, self.origin, self._child(f"{key}[{i}]")) for i, v in enumerate(values)]
 
 
 @dataclass(frozen=True)
