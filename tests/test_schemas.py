@@ -67,6 +67,14 @@ def test_the_schemas_agree_with_the_writers() -> None:
     assert release["properties"]["files"]["items"]["properties"]["role"]["enum"] == list(ROLES)
 
 
+def test_policy_keys_and_their_kinds_come_from_the_schema() -> None:
+    assert list(POLICY_KEYS) == list(load_schema("policy")["properties"])
+    assert POLICY_KEYS["staging"] == POLICY_KEYS["offline"] == "true or false"
+    assert POLICY_KEYS["require"] == "a list of strings"
+    assert POLICY_KEYS["key"] == POLICY_KEYS["trusted-root"] == "a file path"
+    assert POLICY_KEYS["github"] == POLICY_KEYS["identity-regex"] == "a string"
+
+
 # --- what chainproof writes is valid ------------------------------------------------------------
 
 
