@@ -22,6 +22,7 @@ from chainproof.signing.manifest import RELEASE_SCHEMA, ROLES, ManifestEntry, re
 from chainproof.verify.policy import POLICY_KEYS, load_policy
 from tests.build.test_record import RECORD
 from tests.docs_helpers import ROOT, markdown_blocks
+from tests.schema_docs import FORMATS_PAGE, rendered_page
 
 HEX = "d" * 64
 
@@ -283,3 +284,29 @@ def test_validating_does_not_import_the_slow_iri_grammar(tmp_path: Path) -> None
         [sys.executable, "-c", code, str(record)], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "False"]
+
+
+# --- docs/formats.md --------------------------------------------------------------------------
+
+
+def test_formats_page_matches_the_schemas() -> None:
+    text = FORMATS_PAGE.read_text(encoding="utf-8")
+    assert rendered_page(text) == text, "docs/formats.md is stale: run python -m tests.schema_docs"
+
+
+def test_formats_page_error_example_is_what_chainproof_says() -> None:
+    text = FORMATS_PAGE.read_text(encoding="utf-8")
+    message = _message(
+        _record("artifacts/0/sha256", "XYZ"), "build-record", "dist/build-record.json"
+    )
+    assert f"\nError: {message}\n" in text
+
+
+def test_a_stale_formats_page_is_found() -> None:
+    text = FORMATS_PAGE.read_text(encoding="utf-8")
+    for old, new in (("| `source.commit` | a string |", "| `source.commit` | x |"), ("ed.", "")):
+        stale = text.replace(old, new, 1)
+        assert stale != text
+        assert rendered_page(stale) == text
+    with pytest.raises(AssertionError, match="no markers for schema release"):
+        rendered_page(text.replace("<!-- end of schema release -->", ""))
