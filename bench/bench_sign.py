@@ -31,7 +31,8 @@ from tests.signing.demo import build_demo_release  # noqa: E402
 from tests.sigstore_local import LocalSigstore  # noqa: E402
 
 from chainproof.fileio import canonical_json, sha256_file  # noqa: E402
-from chainproof.models import Artifact, BuildRecord  # noqa: E402
+from chainproof.formats import build_record  # noqa: E402
+from chainproof.models import Artifact  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORK = ROOT / "bench" / ".work" / "sign"
@@ -49,7 +50,7 @@ def _release(size_mb: int, wheels: int) -> Path:
             stream.write(os.urandom(1024 * 1024))
     for tag in range(1, wheels):
         (template / f"cp_demo-1.2.0-{tag}-py3-none-any.whl").write_bytes(small + bytes([tag]))
-    record = BuildRecord.from_json(json.loads((template / "build-record.json").read_text()))
+    record = build_record.from_json(json.loads((template / "build-record.json").read_text()))
     artifacts = [
         Artifact(
             p.name, "wheel" if p.suffix == ".whl" else "sdist", sha256_file(p), p.stat().st_size
@@ -57,7 +58,7 @@ def _release(size_mb: int, wheels: int) -> Path:
         for p in sorted(template.iterdir())
         if p.name.endswith((".whl", ".tar.gz"))
     ]
-    data = record.to_json()
+    data = build_record.to_json(record)
     data["artifacts"] = [a.to_json() for a in artifacts]
     (template / "build-record.json").write_text(canonical_json(data))
     return template

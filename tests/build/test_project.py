@@ -10,8 +10,8 @@ import pytest
 from chainproof.build.project import BuildOptions, build_project
 from chainproof.errors import BuildFailed
 from chainproof.fileio import sha256_file
+from chainproof.formats import build_record
 from chainproof.models import BUILD_RECORD_NAME as RECORD_NAME
-from chainproof.models import BuildRecord
 from tests.build.helpers import COMMIT_EPOCH, make_project
 
 
@@ -50,7 +50,7 @@ def test_record_lists_what_was_really_installed(
         "demo-1.0.tar.gz",
     ]
     data = json.loads((out / RECORD_NAME).read_text("utf-8"))
-    record = BuildRecord.from_json(data)
+    record = build_record.from_json(data)
     assert record == outcome.record
     assert (record.project_name, record.project_version) == ("demo", "1.0")
     assert record.source.uri == "https://git.example/demo.git"

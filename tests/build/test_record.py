@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chainproof.errors import InputError
+from chainproof.formats import build_record
 from chainproof.models import (
     Artifact,
     BuildRecord,
@@ -34,7 +35,7 @@ RECORD = BuildRecord(
 
 
 def test_round_trip() -> None:
-    assert BuildRecord.from_json(RECORD.to_json()) == RECORD
+    assert build_record.from_json(build_record.to_json(RECORD)) == RECORD
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
@@ -76,14 +77,14 @@ _DROP = object()
     ],
 )
 def test_bad_field_is_named(change: Callable[[dict[str, Any]], Any], message: str) -> None:
-    data = change(copy.deepcopy(RECORD.to_json()))
+    data = change(copy.deepcopy(build_record.to_json(RECORD)))
     with pytest.raises(InputError) as raised:
-        BuildRecord.from_json(data, "dist/build-record.json")
+        build_record.from_json(data, "dist/build-record.json")
     prefix = "dist/build-record.json is not a valid build record: "
     assert raised.value.message.startswith(prefix + message)
 
 
 def test_unknown_schema() -> None:
-    data = RECORD.to_json() | {"schema": "https://example.invalid/v9"}
+    data = build_record.to_json(RECORD) | {"schema": "https://example.invalid/v9"}
     with pytest.raises(InputError, match="unknown schema"):
-        BuildRecord.from_json(data)
+        build_record.from_json(data)

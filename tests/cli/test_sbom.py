@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from chainproof.cli.app import app
 from chainproof.fileio import sha256_file
-from chainproof.models import Artifact, BuildRecord
+from chainproof.formats import build_record
+from chainproof.models import Artifact
 from tests.cli.helpers import one_sentence_error
 from tests.sbom.fixtures import app_wheel, wheelhouse
 from tests.sbom.helpers import make_dist, make_env
@@ -176,7 +177,7 @@ def test_wheel_that_is_not_a_zip_exit_2(tmp_path: Path) -> None:
     dist.mkdir()
     wheel = dist / "bad-1.0-py3-none-any.whl"
     wheel.write_bytes(b"not a zip at all")
-    record = BuildRecord.from_json(
+    record = build_record.from_json(
         {
             "schema": "https://chainproof.dev/build-record/v1",
             "project": {"name": "bad", "version": "1.0"},
@@ -196,7 +197,7 @@ def test_wheel_that_is_not_a_zip_exit_2(tmp_path: Path) -> None:
             "build_environment": [],
         }
     )
-    data = record.to_json()
+    data = build_record.to_json(record)
     data["artifacts"] = [Artifact(wheel.name, "wheel", sha256_file(wheel), 16).to_json()]
     (dist / "build-record.json").write_text(json.dumps(data))
     code, _, stderr = run("--dist", str(dist))

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 from chainproof.fileio import sha256_file
+from chainproof.formats import build_record
 from chainproof.models import Artifact, BuildRecord, EnvironmentPackage, SourceInfo, ToolVersions
 from tests.registry import constraint_pins, unconstrained_env
 
@@ -168,7 +169,7 @@ def make_dist(
         artifacts=(Artifact(wheel.name, "wheel", sha256_file(target), target.stat().st_size),),
         build_environment=build_env,
     )
-    (dist / "build-record.json").write_text(json.dumps(record.to_json(), indent=2))
+    (dist / "build-record.json").write_text(json.dumps(build_record.to_json(record), indent=2))
     return dist
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chainproof import __version__
 from chainproof.fileio import canonical_json, sha256_file
+from chainproof.formats import build_record
 from chainproof.models import (
     Artifact,
     BuildRecord,
@@ -93,7 +94,7 @@ def build_demo_release(dest: Path) -> Path:
         artifacts=artifacts,
         build_environment=_environment(),
     )
-    (dest / "build-record.json").write_text(canonical_json(record.to_json()))
+    (dest / "build-record.json").write_text(canonical_json(build_record.to_json(record)))
     # The real SBOM stage (offline: the demo has no runtime dependencies).
     subprocess.run(
         [sys.executable, "-m", "chainproof", "sbom", "--dist", str(dest)],

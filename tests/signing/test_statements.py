@@ -11,6 +11,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
 from chainproof.fileio import load_json
+from chainproof.formats import build_record
 from chainproof.formats.intoto import (
     BUILD_TYPE,
     RunDetails,
@@ -18,7 +19,7 @@ from chainproof.formats.intoto import (
     sbom_statement,
     statement_bytes,
 )
-from chainproof.models import Artifact, BuildRecord
+from chainproof.models import Artifact
 from chainproof.progress import NullReporter
 from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
 from chainproof.signing.release_dir import read_release
@@ -95,7 +96,7 @@ def test_sbom_statement_subjects(demo_release: Path) -> None:
     statement = sbom_statement(inputs.artifacts, sbom)
     _validate(statement)
     assert statement["predicate"] == sbom
-    record = BuildRecord.from_json(json.loads((demo_release / "build-record.json").read_text()))
+    record = build_record.from_json(json.loads((demo_release / "build-record.json").read_text()))
     assert statement["subject"] == [
         {"name": a.name, "digest": {"sha256": a.sha256}}
         for a in sorted(record.artifacts, key=Artifact.sort_key)

@@ -32,6 +32,7 @@ from chainproof.fileio import (
     os_error,
     sha256_file,
 )
+from chainproof.formats import build_record
 from chainproof.models import (
     BUILD_RECORD_NAME,
     Artifact,
@@ -206,7 +207,7 @@ def build_project(options: BuildOptions, reporter: Reporter | None = None) -> Bu
         )
         if not differences:
             reporter.step("Writing the artifacts", total=len(first) + 1)
-            _publish(first, output, canonical_json(record.to_json()), reporter)
+            _publish(first, output, canonical_json(build_record.to_json(record)), reporter)
     return BuildOutcome(
         record=record,
         record_path=output / BUILD_RECORD_NAME,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import signal
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -201,7 +202,6 @@ def main() -> None:
     """The console script: an exception raised outside a command's own handler (while
     Typer converts a parameter, say) also ends as one sentence, never a traceback. SIGTERM
     (a cancelled CI job) unwinds the command, so it leaves nothing half-written behind."""
-    import signal
 
     signal.signal(signal.SIGTERM, _terminated)
     try:

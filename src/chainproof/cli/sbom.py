@@ -11,9 +11,10 @@ import typer
 from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
 from chainproof.config import source_date_epoch
 from chainproof.errors import UsageError
-from chainproof.fileio import atomic_write_text, load_json
+from chainproof.fileio import atomic_write_text
+from chainproof.formats.build_record import read_build_record
 from chainproof.formats.cyclonedx.writer import RenderOptions
-from chainproof.models import BUILD_RECORD_NAME, BuildRecord
+from chainproof.models import BUILD_RECORD_NAME
 from chainproof.sbom.make import SbomRequest, index_arguments, lock_file_epoch, make_sbom, setting
 from chainproof.sbom.target import TargetPlatform
 
@@ -168,9 +169,7 @@ def command(
         if epoch is None and from_dist:
             record = dist_dir / BUILD_RECORD_NAME
             if record.is_file():
-                epoch = BuildRecord.from_json(
-                    load_json(record, "build record"), str(record)
-                ).source_date_epoch
+                epoch = read_build_record(record).source_date_epoch
         options = RenderOptions(spec_version, output_format.lower(), allow_missing_hashes, epoch)
         with reporter(json_output) as progress:
             result, rendered = make_sbom(request, options, progress)

@@ -20,6 +20,7 @@ from typing import Any
 
 from chainproof.config import env_setting, load_section
 from chainproof.errors import InputError, UsageError
+from chainproof.formats.schema import load_schema, validate
 
 __all__ = [
     "GITHUB_ISSUER",
@@ -37,25 +38,26 @@ GITLAB_ISSUER = "https://gitlab.com"
 REQUIREMENTS = ("provenance", "sbom")
 
 _STR, _BOOL, _PATH, _LIST = "a string", "true or false", "a file path", "a list of strings"
-POLICY_KEYS: dict[str, str] = {
-    "identity": _STR,
-    "identity-regex": _STR,
-    "issuer": _STR,
-    "gitlab": _STR,
-    "github": _STR,
-    "ref": _STR,
-    "source-uri": _STR,
-    "builder-id": _STR,
-    "require": _LIST,
-    "trusted-root": _PATH,
-    "trust-config": _PATH,
-    "staging": _BOOL,
-    "offline": _BOOL,
-    "key": _PATH,
-    "layout": _PATH,
-    "layout-key": _PATH,
-    "links": _PATH,
-}
+
+
+def _policy_keys() -> dict[str, str]:
+    """Every key of formats/schemas/policy.schema.json, with the kind of value a flag or a
+    variable gives it: a boolean, a list, a ``#/$defs/path`` (relative to the policy file)."""
+
+    kinds = {}
+    for key, node in load_schema("policy")["properties"].items():
+        types = node.get("type", [])
+        types = [types] if isinstance(types, str) else types
+        if "boolean" in types:
+            kinds[key] = _BOOL
+        elif "array" in types:
+            kinds[key] = _LIST
+        else:
+            kinds[key] = _PATH if node.get("$ref") == "#/$defs/path" else _STR
+    return kinds
+
+
+POLICY_KEYS: dict[str, str] = _policy_keys()
 _TRUST_ROOT = ("trusted-root", "trust-config", "staging")
 _GROUPS = (("identity", "identity-regex"), ("gitlab", "github"), _TRUST_ROOT)
 _GITLAB_PROJECT = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
@@ -117,25 +119,36 @@ class Policy:
         return data
 
 
-def _typed(key: str, value: Any, where: str, base: Path | None) -> Any:
+def _value(key: str, value: Any, base: Path | None) -> Any:
+    """A value of the right type as the policy holds it: text stripped, a list split at commas
+    (when one string) and stripped, a path relative to ``base``."""
+    kind = POLICY_KEYS[key]
+    if kind == _BOOL:
+        return value
+    if kind == _LIST:
+        items = value.split(",") if isinstance(value, str) else value
+        return [i.strip() for i in items if i.strip()]
+    if kind == _PATH:
+        path = Path(value).expanduser()
+        return path if base is None or path.is_absolute() else base / path
+    return value.strip()
+
+
+def _typed(key: str, value: Any, where: str) -> Any:
+    """A flag's, variable's or default's value, checked here (the file's by its schema)."""
     kind = POLICY_KEYS[key]
     if kind == _PATH and isinstance(value, Path):
         value = str(value)
     if kind == _BOOL:
         if not isinstance(value, bool):
             raise InputError(f"{key} in {where} must be {kind}, not {value!r}.")
-        return value
-    if kind == _LIST:
+    elif kind == _LIST:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise InputError(f"{key} in {where} must be {kind}, not {value!r}.")
-        return [i.strip() for i in items if i.strip()]
-    if not isinstance(value, str) or not value.strip():
+    elif not isinstance(value, str) or not value.strip():
         raise InputError(f"{key} in {where} must be a non-empty string, not {value!r}.")
-    if kind == _PATH:
-        path = Path(value).expanduser()
-        return path if base is None or path.is_absolute() else base / path
-    return value.strip()
+    return _value(key, value, None)
 
 
 def _merge(file_values: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
@@ -344,24 +357,17 @@ def load_policy(
             f"The policy file {policy_file} has no [verify] settings "
             "(nor [tool.chainproof.verify]), so it would accept anyone."
         )
-    where = f"[verify] of {origin}" if origin else "the flags"
-    unknown = sorted(set(table) - set(POLICY_KEYS))
-    if unknown:
-        raise InputError(
-            f"Unknown key {unknown[0]!r} in {where}.",
-            hint="Valid keys: " + ", ".join(POLICY_KEYS) + ".",
-        )
+    if table:
+        validate(table, "policy", f"[verify] of {origin}")
     base = origin.parent if origin else None
-    file_values = {k: _typed(k, v, where, base) for k, v in table.items()}
-    flag_values = {
-        k: _typed(k, v, "the flags", None) for k, v in flags.items() if v not in (None, False)
-    }
-    env_values = {k: _typed(k, v, "the environment", None) for k, v in _from_environment().items()}
+    file_values = {k: _value(k, v, base) for k, v in table.items()}
+    flag_values = {k: _typed(k, v, "the flags") for k, v in flags.items() if v not in (None, False)}
+    env_values = {k: _typed(k, v, "the environment") for k, v in _from_environment().items()}
     merged = _merge(_merge(file_values, env_values), flag_values)
     # a default only fills what applies: a managed key uses no Sigstore trust root
     skipped = _TRUST_ROOT if merged.get("key") else ()
     default_values = {
-        k: _typed(k, v, "the defaults", None)
+        k: _typed(k, v, "the defaults")
         for k, v in (defaults or {}).items()
         if v not in (None, False) and k not in skipped
     }

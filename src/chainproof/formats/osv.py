@@ -15,10 +15,10 @@ import tarfile
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
-import yaml
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
@@ -34,19 +34,6 @@ __all__ = [
 
 _SUFFIXES = (".json", ".yaml", ".yml")
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
-
-
-class _OSVLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps every plain scalar except booleans and null as text.
-
-    The default resolvers turn ``modified: 2024-01-03T22:31:36Z`` into a datetime and
-    ``fixed: 1.10`` into the float 1.1; OSV wants both as the strings written.
-    """
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
-        first: [(tag, rx) for tag, rx in resolvers if tag.endswith((":bool", ":null"))]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
 
 
 class RangeEvent(NamedTuple):
@@ -187,15 +174,41 @@ def parse_advisory(data: Any, origin: str) -> Advisory | None:
     )
 
 
+@cache
+def _yaml_loader() -> Any:
+    """Safe YAML loader that keeps every plain scalar except booleans and null as text.
+
+    The default resolvers turn ``modified: 2024-01-03T22:31:36Z`` into a datetime and
+    ``fixed: 1.10`` into the float 1.1; OSV wants both as the strings written. Built on first
+    use: PyYAML is imported only when a YAML record is read.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {
+        first: [(tag, rx) for tag, rx in found if tag.endswith((":bool", ":null"))]
+        for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return type("OSVLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
 def _decode(payload: bytes, origin: str) -> Any:
-    try:
-        if origin.endswith(".json"):
+    if origin.endswith(".json"):
+        try:
             return json.loads(payload)
-        return yaml.load(payload, Loader=_OSVLoader)  # noqa: S506 - a safe loader subclass
+        except ValueError as exc:
+            raise _not_valid(origin, "JSON", exc) from exc
+    import yaml
+
+    try:
+        return yaml.load(payload, Loader=_yaml_loader())  # noqa: S506 - a safe loader subclass
     except (ValueError, yaml.YAMLError) as exc:
-        kind = "JSON" if origin.endswith(".json") else "YAML"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{origin} is not valid {kind} ({first}).") from exc
+        raise _not_valid(origin, "YAML", exc) from exc
+
+
+def _not_valid(origin: str, kind: str, exc: Exception) -> InputError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"{origin} is not valid {kind} ({first}).")
 
 
 def _wanted(name: str) -> bool:

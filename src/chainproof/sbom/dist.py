@@ -20,7 +20,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, UsageError, VerificationFailed
-from chainproof.fileio import load_json, sha256_file
+from chainproof.fileio import sha256_file
+from chainproof.formats.build_record import read_build_record
 from chainproof.models import (
     BUILD_RECORD_NAME,
     BuildRecord,
@@ -103,7 +104,7 @@ class DistSource:
                 f"{self.directory} has no build-record.json.",
                 "Run `chainproof build`, which writes it beside the artifacts.",
             )
-        return BuildRecord.from_json(load_json(path, "build record"), str(path))
+        return read_build_record(path)
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
         record = self._record()

@@ -18,7 +18,8 @@ from packaging.utils import (
 )
 
 from chainproof.errors import InputError
-from chainproof.fileio import StagedFiles, load_json, parse_json, read_bytes, sha256_file
+from chainproof.fileio import StagedFiles, parse_json, read_bytes, sha256_file
+from chainproof.formats.build_record import read_build_record
 from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.intoto import (
     RunDetails,
@@ -168,7 +169,7 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
     record_path = directory / BUILD_RECORD_NAME
     record = None
     if record_path.is_file():
-        record = BuildRecord.from_json(load_json(record_path, "build record"), str(record_path))
+        record = read_build_record(record_path)
         _check_record(record, tuple(artifacts), record_path)
     else:
         reporter.log(f"No {BUILD_RECORD_NAME}: the provenance will not name source or tools.")

@@ -16,7 +16,8 @@ from typing import Any
 
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
-from chainproof.formats.release_manifest import MANIFEST_NAME, RELEASE_SCHEMA, ROLES
+from chainproof.formats.release_manifest import MANIFEST_NAME
+from chainproof.formats.schema import validate
 from chainproof.models import SBOM_NAME, Digest
 
 __all__ = [
@@ -30,7 +31,6 @@ BUNDLE_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
 # every archive pip would install, not only the ones chainproof builds: an unsigned
 # evil-1.0.tar.bz2 beside a signed release must not go unnoticed
 _DIST = re.compile(r".+\.(whl|tar\.gz|zip|tar\.bz2|tar\.xz|tgz|tbz|tar|egg)", re.S)
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 _OTHER_DIGEST = re.compile(r"(?!sha256:)(sha\d+|sha3-\d+|sha512-\d+|md5|blake2b):.*", re.I)
 
 
@@ -69,25 +69,11 @@ def _file_target(path: Path, bundle: Path | None) -> ArtifactToVerify:
 
 
 def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
+    """The files release.json lists, checked against formats/schemas/release.schema.json."""
+
     data = load_json(release_json, "release manifest")
-    if not isinstance(data, dict) or data.get("schema") != RELEASE_SCHEMA:
-        raise InputError(
-            f"{release_json} is not a chainproof release manifest (schema {RELEASE_SCHEMA})."
-        )
-    files = data.get("files")
-    if not isinstance(files, list):
-        raise InputError(f"{release_json} has no list of files.")
-    for entry in files:
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if (
-            not isinstance(name, str)
-            or "/" in name
-            or "\\" in name
-            or name in ("", ".", "..")
-            or entry.get("role") not in ROLES
-            or not _HEX64.fullmatch(str(entry.get("sha256", "")))
-        ):
-            raise InputError(f"{release_json} has a malformed file entry: {entry!r}.")
+    validate(data, "release", str(release_json))
+    files: list[dict[str, Any]] = data["files"]
     return files
 
 
