@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from chainproof.fileio import load_toml
 
 __all__ = [
     "KEY_PASSWORD_ENV",
+    "Setting",
     "env_setting",
     "key_password",
     "load_section",
+    "setting",
     "source_date_epoch",
 ]
 
@@ -76,3 +79,39 @@ def key_password() -> bytes | None:
     """The private key's password from $CHAINPROOF_KEY_PASSWORD, if set and not empty."""
     value = os.environ.get(KEY_PASSWORD_ENV)
     return os.fsencode(value) if value else None  # the bytes as set, even if not UTF-8
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting's value and where it came from (for messages), e.g. ``--installer``,
+    ``CHAINPROOF_INSTALLER``, ``[build] of /src/pyproject.toml``."""
+
+    value: Any
+    origin: str
+    path: Path | None = None  # the configuration file, when it came from one
+
+
+def setting(
+    key: str,
+    flag: Any,
+    *,
+    env: str | None = None,
+    section: str | None = None,
+    search_dir: Path | None = None,
+) -> Setting | None:
+    """The one lookup order of every setting: the flag (when given), then the variable
+    ``CHAINPROOF_<ENV>`` (``env`` defaults to ``<section>_<key>``), then ``key`` in the
+    ``[section]`` table of chainproof.toml / ``[tool.chainproof.<section>]`` of pyproject.toml
+    in ``search_dir``; None when none sets it (the caller has the default). Values from a file
+    are returned as written: the caller checks their type."""
+    if flag is not None and flag != []:
+        return Setting(flag, f"--{key}")
+    name = env if env is not None else f"{section}_{key}" if section else key
+    if (from_env := env_setting(name)) is not None:
+        return Setting(from_env, f"CHAINPROOF_{name.upper().replace('-', '_')}")
+    if section is None:
+        return None
+    table, path = load_section(section, search_dir=search_dir)
+    if key not in table:
+        return None
+    return Setting(table[key], f"[{section}] of {path}", path)

@@ -26,7 +26,7 @@ from typing import Any
 import platformdirs
 
 from chainproof.audit.matching import version_key
-from chainproof.config import env_setting
+from chainproof.config import setting
 from chainproof.errors import InputError
 from chainproof.formats.osv import Advisory, AffectedPackage, RangeEvent, parse_advisory
 from chainproof.progress import NullReporter, Reporter
@@ -80,12 +80,9 @@ class VersionList(Collection[str]):
 
 def resolve_db_path(flag: Path | None = None) -> Path:
     """``--db``, then ``CHAINPROOF_DB``, then the user cache directory."""
-    if flag is not None:
-        return flag
-    from_env = env_setting("db")
-    if from_env:
-        return Path(from_env)
-
+    found = setting("db", flag)
+    if found is not None:
+        return Path(found.value)
     return Path(platformdirs.user_cache_dir("chainproof")) / "advisories.sqlite3"
 
 

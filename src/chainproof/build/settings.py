@@ -7,32 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainproof.build.installers import INSTALLER_NAMES
-from chainproof.config import env_setting, load_section
+from chainproof.config import Setting, setting
 from chainproof.errors import InputError, UsageError
 
 __all__ = ["build_lock_setting", "installer_setting"]
 
 
-def _lookup(flag: str | None, name: str, project_dir: Path) -> tuple[str, str, Path | None] | None:
-    """(value, where it came from, the configuration file) of one setting, or None.
-
-    The configuration is looked up in ``project_dir``: its pyproject.toml is where
-    ``[tool.chainproof.build]`` lives, wherever the command runs from.
-    """
-    if flag is not None:
-        return flag, f"--{name}", None
-    if (from_env := env_setting(name)) is not None:
-        return from_env, f"CHAINPROOF_{name.upper().replace('-', '_')}", None
-    if not project_dir.is_dir():
-        return None  # the build says what is wrong with the directory
-    table, path = load_section("build", search_dir=project_dir)
-    if name not in table:
-        return None
-    value = table[name]
-    origin = f"[build] of {path}"
-    if not isinstance(value, str):
-        raise InputError(f"{name} in {origin} must be a string.")
-    return value, origin, path
+def _lookup(flag: str | None, name: str, project_dir: Path) -> Setting | None:
+    """One ``[build]`` setting: the configuration is looked up in ``project_dir``, whose
+    pyproject.toml is where ``[tool.chainproof.build]`` lives, wherever the command runs from
+    (a missing directory has none; the build says what is wrong with it)."""
+    found = setting(name, flag, env=name, section="build", search_dir=project_dir)
+    if found is not None and not isinstance(found.value, str):
+        raise InputError(f"{name} in {found.origin} must be a string.")
+    return found
 
 
 def installer_setting(flag: str | None, project_dir: Path) -> str:
@@ -40,12 +28,12 @@ def installer_setting(flag: str | None, project_dir: Path) -> str:
     found = _lookup(flag, "installer", project_dir)
     if found is None:
         return "auto"
-    value, origin, _ = found
+    value, origin = found.value, found.origin
     if value not in INSTALLER_NAMES:
         raise UsageError(
             f"Unknown installer {value!r} (from {origin}); use one of {', '.join(INSTALLER_NAMES)}."
         )
-    return value
+    return str(value)
 
 
 def build_lock_setting(flag: Path | None, project_dir: Path) -> Path | None:
@@ -53,5 +41,4 @@ def build_lock_setting(flag: Path | None, project_dir: Path) -> Path | None:
     found = _lookup(None if flag is None else str(flag), "build-lock", project_dir)
     if found is None:
         return None
-    value, _, config = found
-    return config.parent / value if config is not None else Path(value)
+    return found.path.parent / found.value if found.path is not None else Path(found.value)

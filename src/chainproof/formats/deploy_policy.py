@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainproof.config import env_setting, load_section
+from chainproof.config import env_setting, load_section, setting
 from chainproof.errors import InputError, UsageError
 from chainproof.formats.schema import load_schema, validate
 
@@ -324,8 +324,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
 
 def policy_file(flag: Path | None) -> Path | None:
     """The explicit policy file: ``--policy``, else ``CHAINPROOF_VERIFY_POLICY``."""
-    from_env = env_setting("verify_policy")
-    return flag or (Path(from_env) if from_env else None)
+    found = setting("policy", flag, env="verify_policy")
+    return None if found is None else Path(found.value)
 
 
 def policy_configured(policy_file: Path | None = None, search_dir: Path | None = None) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainproof.config import env_setting, load_section
+from chainproof import config
 from chainproof.errors import InputError, UsageError
 from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
 from chainproof.models import SourceResult
@@ -110,18 +110,14 @@ def setting(
     """``key`` (spec-version, format, python-version, platform) from the flag, then
     ``CHAINPROOF_SBOM_<KEY>`` (platforms comma-separated), then ``[sbom]`` in chainproof.toml /
     ``[tool.chainproof.sbom]`` in pyproject.toml, then the default."""
-
-    if flag is not None and flag != []:
-        return flag
-    from_env = env_setting(f"sbom_{key.replace('-', '_')}")
-    if from_env is not None:
-        return (
-            [p.strip() for p in from_env.split(",") if p.strip()] if key == "platform" else from_env
-        )
-    table, origin = load_section("sbom", search_dir=search_dir)
-    value = table.get(key)
-    if value is None:
+    found = config.setting(key, flag, section="sbom", search_dir=search_dir)
+    if found is None:
         return _DEFAULTS[key]
+    value = found.value
+    if found.path is None:  # a flag, or a variable
+        if key == "platform" and isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value  # type: ignore[no-any-return]
     if key == "platform":
         value = [value] if isinstance(value, str) else value
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -129,7 +125,7 @@ def setting(
     elif isinstance(value, str):
         return value
     raise InputError(
-        f"{key} in [sbom] of {origin} must be a string"
+        f"{key} in {found.origin} must be a string"
         + (" or a list of strings." if key == "platform" else ".")
     )
 
