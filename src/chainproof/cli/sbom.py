@@ -9,13 +9,8 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
-from chainproof.config import source_date_epoch
 from chainproof.errors import UsageError
-from chainproof.fileio import atomic_write_text
-from chainproof.formats.build_record import read_build_record
-from chainproof.formats.cyclonedx.writer import RenderOptions
-from chainproof.models import BUILD_RECORD_NAME
-from chainproof.sbom.make import SbomRequest, index_arguments, lock_file_epoch, make_sbom, setting
+from chainproof.sbom.make import SbomRequest, index_arguments, setting, write_sbom
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["command"]
@@ -157,56 +152,19 @@ def command(
                 target_platforms if isinstance(target_platforms, list) else (),
             ),
         )
-        source = request.source()
         if json_output and output is not None and str(output) == "-":
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
-        dist_dir = dist or Path("dist")
-        from_dist = not any((pylock, uv_lock, requirements, env))
-        lock = pylock or uv_lock or requirements
-        epoch = source_date_epoch()
-        if epoch is None and lock is not None:
-            epoch = lock_file_epoch(lock)
-        if epoch is None and from_dist:
-            record = dist_dir / BUILD_RECORD_NAME
-            if record.is_file():
-                epoch = read_build_record(record).source_date_epoch
-        options = RenderOptions(spec_version, output_format.lower(), allow_missing_hashes, epoch)
         with reporter(json_output) as progress:
-            result, rendered = make_sbom(request, options, progress)
-        suffix = "xml" if options.output_format == "xml" else "json"
-        if output is None:
-            base = dist_dir if from_dist else Path(".")
-            output = base / f"sbom.cdx.{suffix}"
-        warnings = (*result.warnings, *rendered.warnings)
-        if str(output) == "-":
-            sys.stdout.write(rendered.text)
-        else:
-            atomic_write_text(output, rendered.text)
-        build_only = sum(1 for c in result.inventory.components if c.build_only)
-        if json_output:
-            emit_json(
-                {
-                    "output": str(output),
-                    "source": source.description,
-                    "components": rendered.components,
-                    "build_only": build_only,
-                    "format": options.output_format,
-                    "spec_version": options.spec_version,
-                    "warnings": list(warnings),
-                    "files_verified": result.files_verified,
-                }
+            written = write_sbom(
+                request, spec_version, output_format, allow_missing_hashes, output, progress
             )
+        if written.output is None:
+            sys.stdout.write(written.rendered.text)
+        if json_output:
+            emit_json(written.to_json())
             return
         console = stderr_console()
-        for warning in warnings:
+        for warning in written.warnings:
             console.print(f"Warning: {warning}", markup=False, style="yellow")
-        if str(output) != "-":
-            verified = ""
-            if result.files_verified is not None:
-                verified = f", {result.files_verified} installed files verified against RECORD"
-            console.print(
-                f"Wrote {output}: {rendered.components - build_only} runtime and {build_only} "
-                f"build-only components from {source.description} "
-                f"(CycloneDX {options.spec_version} {options.output_format.upper()}{verified}).",
-                markup=False,
-            )
+        if written.output is not None:
+            console.print(written.summary(), markup=False)

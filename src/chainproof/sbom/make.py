@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainproof import config
+from chainproof.config import source_date_epoch
 from chainproof.errors import InputError, UsageError
+from chainproof.fileio import atomic_write_text, load_json
+from chainproof.formats import build_record
 from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
-from chainproof.models import SourceResult
+from chainproof.models import BUILD_RECORD_NAME, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom.inputs import SourceOptions, open_source
 from chainproof.sbom.sources import InventorySource
@@ -18,10 +21,14 @@ from chainproof.sbom.target import TargetPlatform
 
 __all__ = [
     "SbomRequest",
+    "SbomWritten",
+    "default_output",
     "index_arguments",
     "lock_file_epoch",
     "make_sbom",
+    "sbom_epoch",
     "setting",
+    "write_sbom",
 ]
 
 _DEFAULTS: dict[str, str | list[str] | None] = {
@@ -46,6 +53,15 @@ class SbomRequest:
     with_metadata: bool = False
     index_args: tuple[str, ...] = ()
     target: TargetPlatform = field(default_factory=TargetPlatform.current)
+
+    @property
+    def from_dist(self) -> bool:
+        """Is the input a release directory (``--dist``, the default)?"""
+        return not any((self.pylock, self.uv_lock, self.requirements, self.env))
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.dist or Path("dist")
 
     def source(self) -> InventorySource:
         given = {
@@ -160,12 +176,104 @@ def lock_file_epoch(path: Path) -> int | None:
 
 
 def make_sbom(
-    request: SbomRequest, options: RenderOptions, reporter: Reporter
+    request: SbomRequest,
+    options: RenderOptions,
+    reporter: Reporter,
+    source: InventorySource | None = None,
 ) -> tuple[SourceResult, Rendered]:
-    """Read the inventory and render it (validated); the caller writes the text."""
-    result = request.source().read(request.target, reporter)
+    """Read the inventory (from ``source`` when the caller opened it already) and render it
+    (validated); the caller writes the text."""
+    result = (source or request.source()).read(request.target, reporter)
     reporter.step("Writing CycloneDX")
     return result, render(result, options)
+
+
+@dataclass(frozen=True)
+class SbomWritten:
+    """What ``write_sbom`` did: the source read, the rendered document, where it went
+    (None: the caller prints ``rendered.text`` to stdout) and the options used."""
+
+    source: str
+    result: SourceResult
+    rendered: Rendered
+    options: RenderOptions
+    output: Path | None
+
+    @property
+    def build_only(self) -> int:
+        return sum(1 for c in self.result.inventory.components if c.build_only)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return (*self.result.warnings, *self.rendered.warnings)
+
+    def to_json(self) -> dict[str, object]:
+        """The ``--json`` summary."""
+        return {
+            "output": str(self.output or "-"),
+            "source": self.source,
+            "components": self.rendered.components,
+            "build_only": self.build_only,
+            "format": self.options.output_format,
+            "spec_version": self.options.spec_version,
+            "warnings": list(self.warnings),
+            "files_verified": self.result.files_verified,
+        }
+
+    def summary(self) -> str:
+        """One sentence: what was written, from what."""
+        verified = ""
+        if self.result.files_verified is not None:
+            verified = f", {self.result.files_verified} installed files verified against RECORD"
+        runtime = self.rendered.components - self.build_only
+        return (
+            f"Wrote {self.output}: {runtime} runtime and {self.build_only} "
+            f"build-only components from {self.source} (CycloneDX "
+            f"{self.options.spec_version} {self.options.output_format.upper()}{verified})."
+        )
+
+
+def sbom_epoch(request: SbomRequest) -> int | None:
+    """The SBOM's timestamp: SOURCE_DATE_EPOCH, else a lock file's last commit
+    (``lock_file_epoch``), else the build record's for a release; None means now."""
+    epoch = source_date_epoch()
+    lock = request.pylock or request.uv_lock or request.requirements
+    if epoch is None and lock is not None:
+        epoch = lock_file_epoch(lock)
+    if epoch is None and request.from_dist:
+        record = request.dist_dir / BUILD_RECORD_NAME
+        if record.is_file():
+            data = load_json(record, "build record")
+            epoch = build_record.from_json(data, str(record)).source_date_epoch
+    return epoch
+
+
+def default_output(request: SbomRequest, output_format: str) -> Path:
+    """``sbom.cdx.json`` (or ``.xml``) in the release directory for a release, else here."""
+    suffix = "xml" if output_format == "xml" else "json"
+    return (request.dist_dir if request.from_dist else Path(".")) / f"sbom.cdx.{suffix}"
+
+
+def write_sbom(
+    request: SbomRequest,
+    spec_version: str,
+    output_format: str,
+    allow_missing_hashes: bool,
+    output: Path | None,
+    reporter: Reporter,
+) -> SbomWritten:
+    """Read the inventory, render it (validated) and write it atomically to ``output``
+    (default: ``default_output``; ``-``: not written, the caller prints it)."""
+    source = request.source()
+    options = RenderOptions(
+        spec_version, output_format.lower(), allow_missing_hashes, sbom_epoch(request)
+    )
+    result, rendered = make_sbom(request, options, reporter, source)
+    target = output or default_output(request, options.output_format)
+    if str(target) == "-":
+        return SbomWritten(source.description, result, rendered, options, None)
+    atomic_write_text(target, rendered.text)
+    return SbomWritten(source.description, result, rendered, options, target)
 
 
 def index_arguments(
