@@ -58,19 +58,14 @@ def _timed(cmd: list[str]) -> float:
 
 def _in_process(directory: Path, trust_config: Path) -> float:
     from chainproof.formats.deploy_policy import load_policy
-    from chainproof.verify.engine import verify_targets
-    from chainproof.verify.targets import resolve_targets
-    from chainproof.verify.trust import load_verifier, trust_description
+    from chainproof.verify.run import verify_release
 
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     start = time.perf_counter()
     policy = load_policy(
         {"gitlab": PROJECT, "ref": REF, "trust-config": trust_config}, search_dir=directory
     )
-    targets, release = resolve_targets([str(directory)], None)
-    report = verify_targets(
-        targets, release, policy, load_verifier(policy), trust_description(policy)
-    )
+    report = verify_release([str(directory)], None, policy).report
     elapsed = time.perf_counter() - start
     assert report.passed, report.all_failures
     return elapsed

@@ -40,11 +40,9 @@ from chainproof.signing.links import prepare_link_dir, start_build_link
 from chainproof.signing.release_dir import SignResult, read_release, sign_release
 from chainproof.signing.signer import Signer
 from chainproof.verify.bundles import load_bundle
-from chainproof.verify.engine import verify_targets
 from chainproof.verify.identity import signer_of
 from chainproof.verify.report import Report
-from chainproof.verify.targets import resolve_targets
-from chainproof.verify.trust import load_verifier, trust_description
+from chainproof.verify.run import verify_release
 
 __all__ = [
     "ReleaseOptions",
@@ -300,17 +298,12 @@ def _with_new_links(policy: Policy, staging: Path, scratch: Path) -> Policy:
 
 
 def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
-
-    targets, release = resolve_targets([str(directory)], None, keyed=policy.key is not None)
-    verifier = None if policy.key is not None else load_verifier(policy)
-    report = verify_targets(targets, release, policy, verifier, trust_description(policy), reporter)
-    if not report.passed:
-        failures = report.all_failures
-        raise VerificationFailed(
-            f"{str(failures[0]).rstrip('.')}." if failures else "nothing was verified.",
-            hint="The deploy policy would refuse this release; check the policy "
-            "(`chainproof release --dry-run` shows it) or how the release was signed.",
-        )
+    report = verify_release([str(directory)], None, policy, reporter).report
+    report.raise_if_failed(
+        "",
+        hint="The deploy policy would refuse this release; check the policy "
+        "(`chainproof release --dry-run` shows it) or how the release was signed.",
+    )
     return report
 
 

@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from chainproof.formats.deploy_policy import load_policy
-from chainproof.verify.engine import verify_targets
 from chainproof.verify.report import Report
-from chainproof.verify.targets import resolve_targets
-from chainproof.verify.trust import load_verifier, trust_description
+from chainproof.verify.run import verify_release
 from tests.verify.conftest import ATTEST_SAN, GITHUB_ISSUER, GITLAB_SAN, RFC8785_SAN
 
 WHEEL, WHEEL_BUNDLE = "bundle_v3_github.whl", "bundle_v3_github.whl.sigstore"
@@ -78,10 +76,7 @@ def run(
     directory: Path, args: list[str], flags: dict[str, Any], bundle: Path | None = None
 ) -> Report:
     policy = load_policy({"offline": True, **flags}, search_dir=directory)
-    targets, release = resolve_targets(args, bundle)
-    return verify_targets(
-        targets, release, policy, load_verifier(policy), trust_description(policy)
-    )
+    return verify_release(args, bundle, policy).report
 
 
 def checks(report: Report) -> set[str]:

@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.errors import InputError, VerificationFailed
+from chainproof.errors import InputError
 from chainproof.fileio import atomic_write_text, canonical_json
 from chainproof.formats.deploy_policy import load_policy, policy_file
-from chainproof.verify.engine import verify_targets
 from chainproof.verify.report import Report
-from chainproof.verify.targets import ArtifactToVerify, resolve_targets
-from chainproof.verify.trust import load_verifier, trust_description
+from chainproof.verify.run import verify_release
+from chainproof.verify.targets import ArtifactToVerify
 from chainproof.verify.vsa import vsa_statement
 
 __all__ = ["command"]
@@ -124,35 +123,23 @@ def command(
             raise InputError(f"--vsa {str(vsa)!r} is a directory; give the summary's file name.")
         rules = load_policy(flags, policy_file(policy))
         args = targets or []
-        found, release = resolve_targets(args, bundle, keyed=rules.key is not None)
         # sigstore-python and in-toto log warnings (offline TUF, command alignment) on stderr;
         # the report says what decided.
         for library in ("sigstore", "in_toto"):
             logging.getLogger(library).setLevel(logging.ERROR)
         with reporter(json_output) as progress:
-            sigstore = rules.has_signer and rules.key is None
-            report = verify_targets(
-                found,
-                release,
-                rules,
-                load_verifier(rules) if sigstore else None,
-                trust_description(rules),
-                progress,
-            )
+            verified = verify_release(args, bundle, rules, progress)
+        report = verified.report
         if vsa is not None:
-            atomic_write_text(vsa, canonical_json(vsa_statement(report, _resource(args, found))))
+            atomic_write_text(
+                vsa, canonical_json(vsa_statement(report, _resource(args, verified.targets)))
+            )
         if json_output:
             emit_json(report.to_json())
         else:
             _print_table(report)
-        if not report.passed:
-            failures = report.all_failures
-            first = failures[0] if failures else None
-            raise VerificationFailed(
-                f"Verification failed: {str(first).rstrip('.')}."
-                if first
-                else "Verification failed: nothing was verified.",
-                hint=f"{len(failures)} check(s) failed; see the list above."
-                if len(failures) > 1
-                else None,
-            )
+        count = len(report.all_failures)
+        report.raise_if_failed(
+            "Verification failed: ",
+            hint=f"{count} check(s) failed; see the list above." if count > 1 else None,
+        )

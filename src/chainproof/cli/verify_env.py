@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.errors import VerificationFailed
 from chainproof.verify.env_drift import default_python, verify_environment_against_sbom
 
 __all__ = ["command"]
@@ -49,12 +48,4 @@ def command(
             )
             for drift in report.drift:
                 console.print(f"  {drift.kind:<12} {drift}", markup=False)
-        if report.installed == 0:
-            raise VerificationFailed(
-                f"The environment of {report.python} has no distributions; nothing was verified."
-            )
-        if report.drift:
-            raise VerificationFailed(
-                f"The environment has drifted from {sbom}: {len(report.drift)} difference(s), "
-                f"first: {report.drift[0]}."
-            )
+        report.raise_if_failed()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
@@ -21,9 +20,6 @@ from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
     is_key_envelope,
-    key_envelope_outcome,
-    load_bundle,
-    verify_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.layout import inspection_names, layout_products
@@ -37,9 +33,8 @@ from chainproof.verify.statements import (
     slsa_predicate_failures,
 )
 from chainproof.verify.targets import BUNDLE_SUFFIXES, ArtifactToVerify, Release
-
-if TYPE_CHECKING:
-    from sigstore.verify import Verifier
+from chainproof.verify.trust import trust_description
+from chainproof.verify.verifiers import SignatureVerifier
 
 __all__ = ["verify_targets"]
 
@@ -96,28 +91,28 @@ def _key_signed(release: Release | None) -> bool:
 
 
 class _Run:
-    def __init__(self, policy: Policy, verifier: Verifier | None) -> None:
+    def __init__(self, policy: Policy, verifier: SignatureVerifier | None) -> None:
+        if verifier is None and policy.has_signer:  # only a library caller can forget it
+            raise UsageError("verify_targets needs a verifier for a policy naming a signer.")
         self.policy = policy
-        self.verifier = verifier
+        self._verifier = verifier
         self.evidence: dict[str, str] = {}
 
+    @property
+    def verifier(self) -> SignatureVerifier:
+        assert self._verifier is not None  # checked in __init__ for every policy with a signer
+        return self._verifier
+
     def bundle(self, path: Path, sha256: str | None = None) -> BundleOutcome:
-        """Verify one bundle, or with --key one DSSE envelope signed by the key."""
+        """Verify one bundle or envelope with the policy's verifier."""
         self.evidence[path.name] = sha256_file(path)
-        if self.policy.key is not None:
-            return key_envelope_outcome(path, self.policy.key, sha256)
-        if self.verifier is None:  # only a library caller can forget it
-            raise UsageError("verify_targets needs a Verifier for a policy naming an identity.")
-        if is_key_envelope(path):  # the input is fine: the release does not meet the policy
-            detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
-            return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
-        return verify_bundle(self.verifier, load_bundle(path), self.policy, sha256)
+        return self.verifier.verify(path, sha256)
 
     def artifact(self, target: ArtifactToVerify, key_signed: bool) -> _Artifact:
         art = _Artifact(target)
         if not self.policy.has_signer:
             return art  # a layout alone: the in-toto chain is the only evidence (see layout())
-        keyed = self.policy.key is not None
+        keyed = not self.verifier.signs_files
         bundles = list(target.bundles)
         if keyed:
             # A key signs statements only: an artifact is signed by being a subject of the
@@ -157,7 +152,7 @@ class _Run:
                 if art.own_provenance is not None:
                     self._check_provenance(*art.own_provenance, [art])
                 elif required:
-                    beside = _KEY_PROVENANCE if self.policy.key else "provenance.sigstore.json"
+                    beside = f"provenance{self.verifier.statement_suffix}"
                     art.fail(
                         "provenance",
                         f"no provenance found ({beside} beside it, or an SLSA provenance bundle)",
@@ -200,7 +195,7 @@ class _Run:
                 )
             elif not problems:
                 art.passed.add("provenance")
-                if self.policy.key is not None:
+                if not self.verifier.signs_files:
                     # a key has no certificate to name the source: the provenance it signed
                     # does (what the report shows; the policy checked the same facts)
                     art.signer = replace(
@@ -214,9 +209,7 @@ class _Run:
         path = release.sbom_attestation if release else None
         if path is None:
             if "sbom" in self.policy.require:
-                expected = (
-                    "sbom.intoto.dsse.json" if self.policy.key else "sbom.intoto.sigstore.json"
-                )
+                expected = f"sbom.intoto{self.verifier.statement_suffix}"
                 for art in arts:
                     art.fail("sbom", f"no SBOM attestation found ({expected})")
             return
@@ -295,17 +288,17 @@ def verify_targets(
     targets: list[ArtifactToVerify],
     release: Release | None,
     policy: Policy,
-    verifier: Verifier | None,
-    trust: str,
+    verifier: SignatureVerifier | None,
     reporter: Reporter | None = None,
 ) -> Report:
-    """Verify every target under ``policy``; returns the Report (never raises for a failed
-    check; malformed input raises InputError)."""
+    """Verify every target under ``policy`` with ``verifier`` (``verifier_for(policy)``);
+    returns the Report (never raises for a failed check; malformed input raises
+    InputError)."""
     progress = reporter or NullReporter()
     run = _Run(policy, verifier)
     progress.step("Verifying artifacts", total=len(targets))
     arts = []
-    key_signed = policy.key is None and _key_signed(release)
+    key_signed = verifier is not None and verifier.signs_files and _key_signed(release)
     for target in targets:
         arts.append(run.artifact(target, key_signed))
         progress.advance()
@@ -324,7 +317,7 @@ def verify_targets(
     release_failures = tuple(Failure(*f) for f in release.failures) if release else ()
     return Report(
         policy=policy,
-        trust=trust,
+        trust=trust_description(policy),
         artifacts=tuple(
             ArtifactResult(
                 a.target.name,

@@ -24,6 +24,7 @@ from typing import Any
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from chainproof.errors import VerificationFailed
 from chainproof.models import none_first
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.inputs import SourceOptions, open_source
@@ -84,6 +85,18 @@ class EnvironmentReport:
     @property
     def passed(self) -> bool:
         return not self.drift and self.installed > 0
+
+    def raise_if_failed(self) -> None:
+        """VerificationFailed (exit 1) when nothing is installed or anything drifted."""
+        if self.installed == 0:
+            raise VerificationFailed(
+                f"The environment of {self.python} has no distributions; nothing was verified."
+            )
+        if self.drift:
+            raise VerificationFailed(
+                f"The environment has drifted from {self.sbom}: {len(self.drift)} "
+                f"difference(s), first: {self.drift[0]}."
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chainproof.errors import VerificationFailed
 from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.identity import SignerIdentity
 
@@ -94,6 +95,15 @@ class Report:
             for c in a.missing_checks
         )
         return self.failures + own + not_run
+
+    def raise_if_failed(self, prefix: str, hint: str | None = None) -> None:
+        """VerificationFailed (exit 1) naming the first failure, after ``prefix``, unless
+        every artifact passed. A report with no artifact fails: nothing was verified."""
+        if self.passed:
+            return
+        failures = self.all_failures
+        first = f"{str(failures[0]).rstrip('.')}." if failures else "nothing was verified."
+        raise VerificationFailed(prefix + first, hint=hint)
 
     def to_json(self) -> dict[str, Any]:
         return {

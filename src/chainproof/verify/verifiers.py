@@ -1,0 +1,102 @@
+"""The plug point of verification, the counterpart of :class:`chainproof.signing.signer.Signer`:
+a ``SignatureVerifier`` checks one bundle or envelope and says who signed it. Sigstore
+(keyless: a certificate names the signer, each file has its own bundle) and a managed key
+(plain DSSE envelopes over statements, no certificate) are the two; ``verifier_for`` picks the
+one the policy names, or none for a policy that checks an in-toto layout only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from chainproof.errors import UsageError
+from chainproof.formats.deploy_policy import Policy
+from chainproof.verify.bundles import (
+    BundleOutcome,
+    is_key_envelope,
+    key_envelope_outcome,
+    load_bundle,
+    verify_bundle,
+)
+from chainproof.verify.identity import SignerIdentity
+from chainproof.verify.trust import load_verifier
+
+if TYPE_CHECKING:
+    from sigstore.verify import Verifier
+
+__all__ = [
+    "KeyVerifier",
+    "SignatureVerifier",
+    "SigstoreVerifier",
+    "verifier_for",
+    "verifier_type",
+]
+
+
+class SignatureVerifier(Protocol):
+    @property
+    def name(self) -> str:
+        """``sigstore`` or ``key``, as ``Signer.name``."""
+        ...
+
+    @property
+    def statement_suffix(self) -> str:
+        """What the signer writes beside a statement: ``.sigstore.json`` or ``.dsse.json``."""
+        ...
+
+    @property
+    def signs_files(self) -> bool:
+        """Does each file carry its own signature, with a certificate naming the signer?
+        False for a key: it signs statements only, and the provenance names the source."""
+        ...
+
+    def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
+        """Check the bundle or envelope at ``path`` (over the file ``sha256``, or a statement
+        when None) against the policy's signer rules."""
+        ...
+
+
+class SigstoreVerifier:
+    name = "sigstore"
+    statement_suffix = ".sigstore.json"
+    signs_files = True
+
+    def __init__(self, policy: Policy, verifier: Verifier | None = None) -> None:
+        # the trusted root is loaded now, so a bad one fails before anything is verified
+        self._policy = policy
+        self._verifier = verifier or load_verifier(policy)
+
+    def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
+        if is_key_envelope(path):  # the input is fine: the release does not meet the policy
+            detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
+            return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
+        return verify_bundle(self._verifier, load_bundle(path), self._policy, sha256)
+
+
+class KeyVerifier:
+    name = "key"
+    statement_suffix = ".dsse.json"
+    signs_files = False
+
+    def __init__(self, policy: Policy) -> None:
+        if policy.key is None:
+            raise UsageError("A key verifier needs a policy naming a key.")
+        self._key = policy.key
+
+    def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
+        return key_envelope_outcome(path, self._key, sha256)
+
+
+def verifier_type(policy: Policy) -> type[SigstoreVerifier] | type[KeyVerifier] | None:
+    """Which verifier the policy's signer rules name (nothing is loaded yet); None when the
+    policy checks an in-toto layout only."""
+    if policy.key is not None:
+        return KeyVerifier
+    return SigstoreVerifier if policy.has_signer else None
+
+
+def verifier_for(policy: Policy) -> SignatureVerifier | None:
+    """The verifier of the policy's signer rules, its root of trust loaded (a bad trusted
+    root fails here); None when the policy checks an in-toto layout only."""
+    kind = verifier_type(policy)
+    return None if kind is None else kind(policy)
