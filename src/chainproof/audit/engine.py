@@ -7,12 +7,13 @@ from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from chainproof.audit.db import AdvisoryDB, DbStatus
+from chainproof.audit.db import DbStatus
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import affects, fixed_versions
 from chainproof.audit.remediation import propose
 from chainproof.audit.report import AuditReport, Finding, Unchecked
 from chainproof.audit.severity import rate
+from chainproof.audit.source import AdvisorySource
 from chainproof.config import source_date_epoch
 from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy
@@ -120,7 +121,7 @@ def _exception_for(
 
 def run_audit(
     target: AuditTarget,
-    db: AdvisoryDB,
+    db: AdvisorySource,
     policy: AuditPolicy,
     fail_on: str | None = None,
     today: date | None = None,
@@ -132,7 +133,7 @@ def run_audit(
     when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))
-    keys = {c: c.key for c in components}  # Component.key runs a regex: once per component
+    keys = {c: c.key for c in components}  # Component.key normalises: once per component
     by_package = db.advisories_for(keys.values())
     paths = dependency_paths(_without_root(target))
     findings: list[Finding] = []

@@ -3,20 +3,14 @@ database and the project's ``[audit]`` policy; findings over the threshold stop 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from chainproof.audit.db import AdvisoryDB, resolve_db_path
-from chainproof.audit.engine import check_freshness, run_audit
-from chainproof.audit.inputs import read_target
+from chainproof.audit.db import resolve_db_path
 from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRequest, audit, open_advisories
 from chainproof.config import load_section
-from chainproof.errors import FindingsOverThreshold, UsageError
-from chainproof.formats.audit_policy import load_policy, threshold
+from chainproof.errors import UsageError
 from chainproof.progress import Reporter
 
 __all__ = ["AuditGate", "audit_gate", "check_gate", "run_gate"]
@@ -49,47 +43,22 @@ def audit_gate(
 
 def check_gate(gate: AuditGate, project_dir: Path) -> None:
     """Before building: the database exists, is ours, and is fresh enough for the policy."""
-    with _open_db(gate, project_dir):
+    with open_advisories(_request(gate, project_dir, Path())):
         pass
 
 
-@contextlib.contextmanager
-def _open_db(gate: AuditGate, project_dir: Path) -> Iterator[tuple[Any, Any, str | None]]:
-    """The advisory database, the audit policy and a staleness warning (or InputError)."""
-
-    if gate.fail_on is not None:
-        threshold(gate.fail_on)
-    rules = load_policy(gate.policy, project_dir)
-    with AdvisoryDB(gate.db) as database:
-        warning = check_freshness(
-            database.status, rules.max_db_age_days, rules.stale_db == "warn", datetime.now(UTC)
-        )
-        yield database, rules, warning
+def _request(gate: AuditGate, project_dir: Path, sbom: Path) -> AuditRequest:
+    return AuditRequest("sbom", sbom, gate.db, gate.policy, project_dir, gate.fail_on)
 
 
 def run_gate(gate: AuditGate, project_dir: Path, sbom: Path, reporter: Reporter) -> AuditReport:
     """Audit ``sbom``; raise FindingsOverThreshold when the policy fails it."""
-
-    with _open_db(gate, project_dir) as (database, rules, warning):
-        report = run_audit(
-            read_target("sbom", sbom),
-            database,
-            rules,
-            gate.fail_on.lower() if gate.fail_on else None,
-            warnings=(warning,) if warning else (),
-            reporter=reporter,
-        )
-    for line in report.warnings:
+    run = audit(_request(gate, project_dir, sbom), reporter)
+    for line in run.report.warnings:
         reporter.log(f"Audit: {line}")
-    failure = report.failure()
-    if failure is not None:
-        over = report.over_threshold
-        named = ", ".join(f"{f.id} in {f.component.name} {f.component.version}" for f in over[:3])
-        more = ", ..." if len(over) > 3 else ""
-        reason = failure.removeprefix("The audit failed: ").rstrip(".")
-        raise FindingsOverThreshold(
-            f"{reason} ({named}{more})." if named else f"{reason}.",
-            hint="Run `chainproof audit --sbom` for the findings; upgrade, or add an exception "
-            "with a reason, an approver and an expiry date to the policy.",
-        )
-    return report
+    run.raise_if_failed(
+        "Run `chainproof audit --sbom` for the findings; upgrade, or add an exception "
+        "with a reason, an approver and an expiry date to the policy.",
+        name_findings=True,
+    )
+    return run.report

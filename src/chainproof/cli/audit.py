@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import shutil
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainproof.audit.db import AdvisoryDB, resolve_db_path
-from chainproof.audit.engine import check_freshness, run_audit
 from chainproof.audit.formats import get_format
 from chainproof.audit.formats.table import TableFormat
-from chainproof.audit.inputs import read_target
+from chainproof.audit.run import AuditRequest, audit
 from chainproof.cli.output import handle_errors, reporter, stderr_console
-from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.errors import UsageError
 from chainproof.fileio import atomic_write_text
-from chainproof.formats.audit_policy import load_policy, threshold
 
 __all__ = ["command"]
 
@@ -83,26 +79,18 @@ def command(
         renderer = get_format(output_format)
         if output_format == "table" and output is None and sys.stdout.isatty():
             renderer = TableFormat(width=shutil.get_terminal_size().columns)
-        fail = threshold(fail_on) if fail_on is not None else None
-        rules = load_policy(policy)
         quiet = output_format != "table" and output is None
-        with AdvisoryDB(resolve_db_path(db)) as database:
-            warning = check_freshness(
-                database.status,
-                db_max_age if db_max_age is not None else rules.max_db_age_days,
-                ignore_stale or rules.stale_db == "warn",
-                datetime.now(UTC),
-            )
-            target = read_target(*given[0])
-            with reporter(quiet) as progress:
-                report = run_audit(
-                    target,
-                    database,
-                    rules,
-                    fail,
-                    warnings=(warning,) if warning else (),
-                    reporter=progress,
-                )
+        request = AuditRequest(
+            *given[0],
+            db=db,
+            policy=policy,
+            fail_on=fail_on,
+            max_db_age=db_max_age,
+            ignore_stale=ignore_stale,
+        )
+        with reporter(quiet) as progress:
+            run = audit(request, progress)
+        report, target = run.report, run.target
         text = renderer.render(report, target)
         console = stderr_console()
         if output is not None:
@@ -113,10 +101,7 @@ def command(
         if output_format != "table" or output is not None:
             for line in report.warnings:
                 console.print(f"Warning: {line}", markup=False)
-        failure = report.failure()
-        if failure is not None:
-            raise FindingsOverThreshold(
-                failure,
-                hint="Upgrade as proposed, or add an exception with a reason, an "
-                "approver and an expiry date to the policy.",
-            )
+        run.raise_if_failed(
+            "Upgrade as proposed, or add an exception with a reason, an approver and an "
+            "expiry date to the policy."
+        )
