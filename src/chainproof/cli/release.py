@@ -22,7 +22,7 @@ from chainproof.cli.signer_choice import (
     SignerOption,
     StagingOption,
     TrustConfigOption,
-    signer_factory,
+    interactive,
 )
 from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import policy_file
@@ -35,6 +35,7 @@ from chainproof.pipeline import (
     plan_release,
 )
 from chainproof.sbom.make import setting
+from chainproof.signing.choice import signer_factory
 
 __all__ = ["command"]
 
@@ -146,7 +147,7 @@ def command(
         if links is not None and not link:
             raise UsageError("--links belongs to --link (where the build's link is copied).")
         make_signer = signer_factory(
-            signer, key, identity_token, trust_config, staging, json_output
+            signer, key, identity_token, trust_config, staging, interactive(json_output)
         )
         options = ReleaseOptions(
             project_dir=project_dir,

@@ -15,8 +15,9 @@ from chainproof.cli.signer_choice import (
     SignerOption,
     StagingOption,
     TrustConfigOption,
-    signer_factory,
+    interactive,
 )
+from chainproof.signing.choice import signer_factory
 from chainproof.signing.ci import run_details
 from chainproof.signing.release_dir import read_release, sign_release
 
@@ -47,7 +48,7 @@ def command(
     """
     with handle_errors():
         make_signer = signer_factory(
-            signer, key, identity_token, trust_config, staging, json_output
+            signer, key, identity_token, trust_config, staging, interactive(json_output)
         )
         with reporter(json_output) as progress:
             inputs = read_release(dist_dir, sbom, progress)

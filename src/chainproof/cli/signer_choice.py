@@ -1,26 +1,18 @@
-"""The signer options shared by ``chainproof sign`` and ``chainproof release``."""
+"""The signer options shared by ``chainproof sign`` and ``chainproof release``; the choice
+itself is :func:`chainproof.signing.choice.signer_factory`."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.config import KEY_PASSWORD_ENV, key_password
-from chainproof.errors import UsageError
-from chainproof.formats.sigstore_trust import load_trust_config
-from chainproof.progress import Reporter
-from chainproof.signing.key_signer import KeySigner
-from chainproof.signing.signer import Signer
-from chainproof.signing.sigstore_signer import SigstoreSigner
-from chainproof.signing.tokens import check_token, find_token
+from chainproof.config import KEY_PASSWORD_ENV
 
 if TYPE_CHECKING:
-    from sigstore.models import ClientTrustConfig
+    pass
 
 
 __all__ = [
@@ -29,7 +21,7 @@ __all__ = [
     "SignerOption",
     "StagingOption",
     "TrustConfigOption",
-    "signer_factory",
+    "interactive",
 ]
 
 
@@ -52,68 +44,6 @@ TrustConfigOption = Annotated[
 StagingOption = Annotated[bool, typer.Option(help="Use Sigstore's staging instance.")]
 
 
-def _check_signer_flags(
-    signer: str,
-    key: Path | None,
-    identity_token: str | None,
-    trust_config: Path | None,
-    staging: bool,
-) -> None:
-    """Refuse unknown signers and flags that the chosen signer would ignore."""
-    if signer not in ("sigstore", "key"):
-        raise UsageError(f"Unknown signer {signer!r}: use sigstore or key.")
-    if signer == "key":
-        if key is None:
-            raise UsageError("--signer key needs --key FILE (make one with chainproof keygen).")
-        for flag, value in (
-            ("--identity-token", identity_token),
-            ("--trust-config", trust_config),
-            ("--staging", staging or None),
-        ):
-            if value is not None:
-                raise UsageError(f"{flag} applies only to --signer sigstore.")
-    elif key is not None:
-        raise UsageError("--key applies only to --signer key.")
-
-
-def signer_factory(
-    signer: str,
-    key: Path | None,
-    identity_token: str | None,
-    trust_config: Path | None,
-    staging: bool,
-    json_output: bool,
-) -> Callable[[Reporter], Signer]:
-    """The signer the flags ask for, made once the artifacts are ready. What can be checked
-    offline is checked now, before any work (the flags, a key loads, a --trust-config file
-    parses); the identity token is fetched and checked only when the signer is made, since CI
-    tokens are short-lived."""
-
-    _check_signer_flags(signer, key, identity_token, trust_config, staging)
-    if key is not None:
-        loaded = KeySigner(key, key_password())
-        return lambda _progress: loaded
-    local = None if trust_config is None else load_trust_config(trust_config, staging)
-    return functools.partial(_keyless_signer, local, identity_token, staging, json_output)
-
-
-def _keyless_signer(
-    local: ClientTrustConfig | None,
-    identity_token: str | None,
-    staging: bool,
-    json_output: bool,
-    progress: Reporter,
-) -> Signer:
-    """A Sigstore signer with a checked token. The public instances' trust roots come over
-    the network, so they are fetched after a missing or expired token has been reported."""
-
-    config = functools.cache(lambda: local or load_trust_config(None, staging))
-    interactive = not json_output and sys.stdin.isatty() and sys.stdout.isatty()
-    token = find_token(
-        identity_token,
-        interactive=interactive,
-        oidc_url=lambda: config().signing_config.get_oidc_url(),
-    )
-    check_token(token)
-    progress.step("Getting a signing certificate")
-    return SigstoreSigner(config(), token)
+def interactive(json_output: bool) -> bool:
+    """May a browser be opened for the identity token: a terminal, and no JSON output?"""
+    return not json_output and sys.stdin.isatty() and sys.stdout.isatty()
