@@ -1,7 +1,7 @@
 """The one error tree of chainproof.
 
 Every error carries a plain one-sentence ``message``, an optional ``hint`` saying what to
-do, and the process ``exit_code`` the CLI turns it into (see DESIGN.md):
+do, and the process ``exit_code`` the CLI turns it into (docs/architecture.md, Conventions):
 
 0 success; 1 a verification failed or findings are over the threshold;
 2 bad usage or bad input; 3 infrastructure (network, registry, signing service, tool).

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
-# File names of a release (DESIGN.md, "Files a release holds") that several stages use.
+# File names of a release (docs/formats.md) that several stages use.
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
 _HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
