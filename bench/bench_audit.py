@@ -130,6 +130,7 @@ def main() -> None:
     from chainproof.audit.engine import run_audit
     from chainproof.audit.formats import get_format
     from chainproof.audit.inputs import read_sbom
+    from chainproof.audit.run import AuditRun
     from chainproof.formats.audit_policy import AuditPolicy
     from chainproof.formats.osv import iter_source
 
@@ -152,7 +153,7 @@ def main() -> None:
             with AdvisoryDB(db_path) as db:
                 target = read_sbom(sbom_path)
                 report = run_audit(target, db, AuditPolicy())
-                get_format("json").render(report, target)
+                get_format("json").render(AuditRun(report, target))
             timings.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             findings = len(report.findings)

@@ -16,6 +16,7 @@ from chainproof.audit.db import AdvisoryDB, build_database
 from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.run import AuditRun
 from chainproof.formats.audit_policy import AuditPolicy
 from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions, render
 from chainproof.models import Component, DependencyGraph, Digest, Inventory, SourceResult
@@ -137,7 +138,7 @@ def test_every_audit_format_renders_the_same_bytes_for_any_component_order(
             False,
             True,
         }
-        return {name: get_format(name).render(report, target) for name in FORMATS}
+        return {name: get_format(name).render(AuditRun(report, target)) for name in FORMATS}
 
     first = rendered(inventory)
     assert rendered(inventory) == first

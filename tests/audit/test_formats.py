@@ -13,6 +13,7 @@ from chainproof.audit.engine import run_audit
 from chainproof.audit.formats import FORMATS, get_format
 from chainproof.audit.inputs import AuditTarget, read_sbom
 from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRun
 from chainproof.errors import UsageError
 from chainproof.formats.audit_policy import AuditPolicy, load_policy
 from tests.audit.conftest import AUDIT_ASSETS, make_target
@@ -53,7 +54,7 @@ def sbom_report(
 
 
 def _vex(report: AuditReport, target: AuditTarget) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(get_format("cyclonedx").render(report, target))
+    data: dict[str, Any] = json.loads(get_format("cyclonedx").render(AuditRun(report, target)))
     return data
 
 
@@ -63,9 +64,9 @@ def test_cyclonedx_vex_passes_the_strict_validator(
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    text = get_format("cyclonedx").render(*sbom_report)
+    text = get_format("cyclonedx").render(AuditRun(*sbom_report))
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
-    assert text == get_format("cyclonedx").render(*sbom_report)  # deterministic
+    assert text == get_format("cyclonedx").render(AuditRun(*sbom_report))  # deterministic
 
 
 def test_vex_keeps_the_sbom_and_records_exceptions(
@@ -108,7 +109,7 @@ def test_vex_for_an_inventory_without_sbom(snapshot: AdvisoryDB) -> None:
 
     target = make_target([("jinja2", "2.10"), ("markupsafe", "2.1.5")])
     report = run_audit(target, snapshot, AuditPolicy())
-    text = get_format("cyclonedx").render(report, target)
+    text = get_format("cyclonedx").render(AuditRun(report, target))
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     data = json.loads(text)
     assert {c["bom-ref"] for c in data["components"]} == {
@@ -129,7 +130,7 @@ def _sarif_validator() -> Any:
 def test_sarif_validates_against_the_oasis_schema(
     sbom_report: tuple[AuditReport, AuditTarget],
 ) -> None:
-    text = get_format("sarif").render(*sbom_report)
+    text = get_format("sarif").render(AuditRun(*sbom_report))
     data = json.loads(text)
     errors = sorted(_sarif_validator().iter_errors(data), key=str)
     assert errors == []
@@ -154,7 +155,7 @@ def test_sarif_points_at_the_requirement_line(tmp_path: Path, snapshot: Advisory
     target = make_target([("Jinja2", "2.10"), ("idna", "3.7")])
     target = AuditTarget(target.inventory, str(requirements))
     report = run_audit(target, snapshot, AuditPolicy())
-    data = json.loads(get_format("sarif").render(report, target))
+    data = json.loads(get_format("sarif").render(AuditRun(report, target)))
     assert not list(_sarif_validator().iter_errors(data))
     location = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["region"] == {"startLine": 3}
@@ -163,17 +164,17 @@ def test_sarif_points_at_the_requirement_line(tmp_path: Path, snapshot: Advisory
 
 def test_markdown_table_and_json(sbom_report: tuple[AuditReport, AuditTarget]) -> None:
     report, target = sbom_report
-    markdown = get_format("markdown").render(report, target)
+    markdown = get_format("markdown").render(AuditRun(report, target))
     assert markdown.startswith("## chainproof audit\n\n**Failed** — The audit failed: ")
     assert "| urllib3 | 1.26.4 | PYSEC-2021-108, CVE-2021-33503, GHSA-q2q7-5pp4-w6pg |" in (
         markdown
     )
     assert "excepted until 2030-01-31 by alice@example.com, SEC-7" in markdown
     assert "Not checked: left-pad: not a PyPI package" in markdown
-    table = get_format("table").render(report, target)
+    table = get_format("table").render(AuditRun(report, target))
     assert "PYSEC-2021-108" in table
     assert "requests → urllib3" in table
-    data = json.loads(get_format("json").render(report, target))
+    data = json.loads(get_format("json").render(AuditRun(report, target)))
     assert data["passed"] is False
     assert data["checked"] == 5
     finding = next(f for f in data["findings"] if f["id"] == "PYSEC-2014-13")
@@ -217,8 +218,8 @@ def test_vex_for_nested_components_without_bom_refs(
     path.write_text(json.dumps(sbom))
     target = read_sbom(path)
     report = run_audit(target, snapshot, AuditPolicy())
-    first = get_format("cyclonedx").render(report, target)
-    assert first == get_format("cyclonedx").render(report, target)
+    first = get_format("cyclonedx").render(AuditRun(report, target))
+    assert first == get_format("cyclonedx").render(AuditRun(report, target))
     data = json.loads(first)
     refs = {v["affects"][0]["ref"] for v in data["vulnerabilities"]}
     assert refs == {"pkg:pypi/requests@2.2.1"}
@@ -231,7 +232,7 @@ def test_auditing_a_vex_again_replaces_its_vulnerabilities(
     tmp_path: Path, sbom_report: tuple[AuditReport, AuditTarget], combined: AdvisoryDB
 ) -> None:
     vex = tmp_path / "vex.cdx.json"
-    vex.write_text(get_format("cyclonedx").render(*sbom_report))
+    vex.write_text(get_format("cyclonedx").render(AuditRun(*sbom_report)))
     target = read_sbom(vex)
     again = _vex(run_audit(target, combined, AuditPolicy()), target)
     assert sorted(v["id"] for v in again["vulnerabilities"]) == sorted(
@@ -257,7 +258,7 @@ def test_vex_keeps_a_finding_whose_version_is_only_in_the_purl(
     target = read_sbom(path)
     report = run_audit(target, snapshot, AuditPolicy())
     assert report.findings
-    vex = json.loads(get_format("cyclonedx").render(report, target))
+    vex = json.loads(get_format("cyclonedx").render(AuditRun(report, target)))
     assert sorted(v["id"] for v in vex["vulnerabilities"]) == sorted(f.id for f in report.findings)
 
 
@@ -269,7 +270,7 @@ def test_sarif_line_is_the_package_not_one_whose_name_it_begins(
     target = make_target([("django-filter", "2.0"), ("Django", "4.2.14")])
     target = AuditTarget(target.inventory, str(requirements))
     report = run_audit(target, snapshot, AuditPolicy())
-    data = json.loads(get_format("sarif").render(report, target))
+    data = json.loads(get_format("sarif").render(AuditRun(report, target)))
     lines = {
         r["properties"]["package"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
         for r in data["runs"][0]["results"]
@@ -286,7 +287,7 @@ def test_build_only_findings_say_so(snapshot: AdvisoryDB) -> None:
     assert report.findings  # audited ...
     assert report.over_threshold  # ... and they count
     for name in ("table", "markdown", "sarif"):
-        assert "build environment only" in get_format(name).render(report, target), name
+        assert "build environment only" in get_format(name).render(AuditRun(report, target)), name
 
 
 def test_sarif_locations_are_uris(
@@ -302,7 +303,7 @@ def test_sarif_locations_are_uris(
     def uri(description: str) -> str:
         target = AuditTarget(inventory, description)
         data = json.loads(
-            get_format("sarif").render(run_audit(target, snapshot, AuditPolicy()), target)
+            get_format("sarif").render(AuditRun(run_audit(target, snapshot, AuditPolicy()), target))
         )
         location = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
         return str(location["artifactLocation"]["uri"])
@@ -338,7 +339,7 @@ def test_markdown_escapes_what_an_advisory_or_exception_writes(tmp_path: Path) -
     target = make_target([("pkg", "1.0")])
     with AdvisoryDB(tmp_path / "db.sqlite3") as db:
         report = run_audit(target, db, AuditPolicy(exceptions=(exception,)))
-    text = get_format("markdown").render(report, target)
+    text = get_format("markdown").render(AuditRun(report, target))
     rows = [line for line in text.splitlines() if line.startswith("| pkg ")]
     assert len(rows) == 2
     header = next(line for line in text.splitlines() if line.startswith("| Package"))
@@ -375,6 +376,6 @@ def test_vex_of_an_inventory_with_one_purl_twice_is_deterministic(tmp_path: Path
     build_database([], tmp_path / "db.sqlite3", "empty")
     with AdvisoryDB(tmp_path / "db.sqlite3") as db:
         report = run_audit(target, db, AuditPolicy())
-    vex = get_format("cyclonedx").render(report, target)
-    assert vex == get_format("cyclonedx").render(report, target)
+    vex = get_format("cyclonedx").render(AuditRun(report, target))
+    assert vex == get_format("cyclonedx").render(AuditRun(report, target))
     assert [c["bom-ref"] for c in json.loads(vex)["components"]] == ["pkg:pypi/foo-bar@1.0"]

@@ -7,6 +7,7 @@ import pytest
 
 from chainproof.audit.db import AdvisoryDB
 from chainproof.audit.engine import run_audit
+from chainproof.audit.run import AuditRun
 from chainproof.errors import InputError, UsageError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy, load_policy, threshold
 from tests.audit.conftest import make_target
@@ -205,4 +206,6 @@ def test_an_unused_exception_is_judged_expired_by_the_same_clock(
     unused = AuditException("X-1", "idna", "r", "a", date(2020, 1, 1))
     target = make_target([("idna", "3.10")])
     report = run_audit(target, snapshot, AuditPolicy(exceptions=(unused,)), today=date(2026, 1, 1))
-    assert "matched no finding (and has expired)" in get_format("table").render(report, target)
+    assert "matched no finding (and has expired)" in get_format("table").render(
+        AuditRun(report, target)
+    )

@@ -39,8 +39,10 @@ class AuditRequest:
 
 @dataclass(frozen=True)
 class AuditRun:
-    target: AuditTarget
+    """A finished audit: the report, and the input it came from."""
+
     report: AuditReport
+    target: AuditTarget
 
     def raise_if_failed(self, hint: str, *, name_findings: bool = False) -> None:
         """FindingsOverThreshold (exit 1) when the policy fails the report; ``name_findings``
@@ -89,4 +91,4 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             warnings=(warning,) if warning else (),
             reporter=reporter or NullReporter(),
         )
-    return AuditRun(target, report)
+    return AuditRun(report, target)

@@ -90,8 +90,8 @@ def command(
         )
         with reporter(quiet) as progress:
             run = audit(request, progress)
-        report, target = run.report, run.target
-        text = renderer.render(report, target)
+        report = run.report
+        text = renderer.render(run)
         console = stderr_console()
         if output is not None:
             atomic_write_text(output, text)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import handle_errors, reporter
 from chainproof.errors import InputError
 from chainproof.fileio import atomic_write_text, canonical_json
 from chainproof.formats.deploy_policy import load_policy, policy_file
-from chainproof.verify.report import Report
+from chainproof.rendering import JsonFormat
+from chainproof.verify.formats import VerifyTable
 from chainproof.verify.run import verify_release
 from chainproof.verify.targets import ArtifactToVerify
 from chainproof.verify.vsa import vsa_statement
@@ -24,39 +27,6 @@ def _resource(args: list[str], targets: list[ArtifactToVerify]) -> str:
     if len(args) == 1 and Path(args[0]).is_dir():
         return Path(args[0]).resolve().name
     return targets[0].name if len(targets) == 1 else ",".join(t.name for t in targets)
-
-
-def _short(value: str | None) -> str:
-    return value.removeprefix("https://") if value else "-"
-
-
-def _print_table(report: Report) -> None:
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    table.add_column("artifact", overflow="fold")
-    for column in ("signer", "source", "ref"):
-        table.add_column(column, overflow="fold")
-    table.add_column("result", no_wrap=True)
-    for art in report.artifacts:
-        signer = art.signer
-        result = "[green]ok[/]" if art.passed else f"[red]FAIL {art.result}[/]"
-        table.add_row(
-            art.name,
-            _short(signer.san if signer else None),
-            _short(signer.source_repository_uri if signer else None),
-            _short(signer.source_repository_ref if signer else None),
-            result,
-        )
-    console = stdout_console()
-    if not console.is_terminal:
-        console.width = 400  # logs and pipes: one line per artifact, never folded
-    # a policy file found in the working directory decides as much as the flags: name it
-    origin = report.policy.origin
-    console.print(f"policy: {origin or 'flags only'}; trusted root: {report.trust}", markup=False)
-    console.print(table)
-    for failure in report.all_failures:
-        console.print(f"  {failure}", markup=False)
 
 
 def command(
@@ -134,10 +104,10 @@ def command(
             atomic_write_text(
                 vsa, canonical_json(vsa_statement(report, _resource(args, verified.targets)))
             )
-        if json_output:
-            emit_json(report.to_json())
-        else:
-            _print_table(report)
+        terminal = sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if terminal else None
+        output_format = JsonFormat() if json_output else VerifyTable(width, color=terminal)
+        sys.stdout.write(output_format.render(report))
         count = len(report.all_failures)
         report.raise_if_failed(
             "Verification failed: ",

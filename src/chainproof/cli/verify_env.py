@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import handle_errors, reporter
+from chainproof.rendering import JsonFormat
 from chainproof.verify.env_drift import default_python, verify_environment_against_sbom
+from chainproof.verify.formats import DriftText
 
 __all__ = ["command"]
 
@@ -37,15 +40,6 @@ def command(
             report = verify_environment_against_sbom(
                 sbom, python or default_python(), frozenset(allow_extra or ()), progress
             )
-        if json_output:
-            emit_json(report.to_json())
-        else:
-            console = stdout_console()
-            console.print(
-                f"{report.python}: {report.installed} distributions installed, "
-                f"{report.expected} in the SBOM, {report.files_checked} files checked.",
-                markup=False,
-            )
-            for drift in report.drift:
-                console.print(f"  {drift.kind:<12} {drift}", markup=False)
+        output_format = JsonFormat() if json_output else DriftText()
+        sys.stdout.write(output_format.render(report))
         report.raise_if_failed()

@@ -1,28 +1,24 @@
 """Output formats of an audit report: one Protocol and its implementations beside it.
 
-Each format renders a finished :class:`~chainproof.audit.report.AuditReport` (and the
-:class:`~chainproof.audit.inputs.AuditTarget` it came from) to text; the CLI decides where
-the text goes. Implementations import their heavy libraries only when they render.
+Each format renders a finished audit (:class:`~chainproof.audit.run.AuditRun`: the report
+and the input it came from) to text, through :class:`chainproof.rendering.OutputFormat`; the
+CLI decides where the text goes. Implementations import their heavy libraries only when they render.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Protocol
 
-from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRun
 from chainproof.errors import UsageError
+from chainproof.rendering import OutputFormat
 
-__all__ = ["FORMATS", "OutputFormat", "get_format"]
+__all__ = ["FORMATS", "AuditFormat", "get_format"]
 
 
-class OutputFormat(Protocol):
-    """Renders a report; ``name`` is the value of ``--format``."""
-
-    name: str
-
-    def render(self, report: AuditReport, target: AuditTarget) -> str: ...
+# An audit format renders the report with the input it came from (the VEX output copies the
+# input SBOM): chainproof.rendering's protocol over an AuditRun.
+AuditFormat = OutputFormat[AuditRun]
 
 
 FORMATS = {
@@ -34,11 +30,11 @@ FORMATS = {
 }
 
 
-def get_format(name: str) -> OutputFormat:
+def get_format(name: str) -> AuditFormat:
     """The format called ``name`` (table, json, cyclonedx, sarif, markdown)."""
     spec = FORMATS.get(name.lower())
     if spec is None:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {name!r}.")
     module, _, cls = spec.partition(":")
-    factory: type[OutputFormat] = getattr(import_module(module), cls)
+    factory: type[AuditFormat] = getattr(import_module(module), cls)
     return factory()

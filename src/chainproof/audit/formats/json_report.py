@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 
-from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRun
 
 __all__ = ["JsonFormat"]
 
@@ -18,7 +17,8 @@ __all__ = ["JsonFormat"]
 class JsonFormat:
     name = "json"
 
-    def render(self, report: AuditReport, target: AuditTarget) -> str:
+    def render(self, run: AuditRun) -> str:
+        report = run.report
         text = json.dumps(
             report.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )

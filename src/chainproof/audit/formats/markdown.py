@@ -9,8 +9,7 @@ from chainproof.audit.formats._text import (
     status_text,
     summary_line,
 )
-from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRun
 
 __all__ = ["MarkdownFormat"]
 
@@ -28,7 +27,8 @@ def _short(text: str, limit: int = 160) -> str:
 class MarkdownFormat:
     name = "markdown"
 
-    def render(self, report: AuditReport, target: AuditTarget) -> str:
+    def render(self, run: AuditRun) -> str:
+        report = run.report
         failure = report.failure()
         verdict = f"**Failed** — {failure}" if failure else "**Passed**"
         if not report.checked and not failure:

@@ -18,7 +18,8 @@ from packaging.utils import canonicalize_name
 from chainproof import __version__
 from chainproof.audit.formats._text import path_text, severity_text
 from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.report import AuditReport, Finding
+from chainproof.audit.report import Finding
+from chainproof.audit.run import AuditRun
 from chainproof.fileio import canonical_json
 
 __all__ = ["SarifFormat"]
@@ -131,7 +132,8 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
 class SarifFormat:
     name = "sarif"
 
-    def render(self, report: AuditReport, target: AuditTarget) -> str:
+    def render(self, run: AuditRun) -> str:
+        report, target = run.report, run.target
         rules: dict[str, int] = {}
         rule_list: list[dict[str, Any]] = []
         for finding in report.findings:

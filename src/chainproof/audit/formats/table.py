@@ -11,8 +11,7 @@ from chainproof.audit.formats._text import (
     status_text,
     summary_line,
 )
-from chainproof.audit.inputs import AuditTarget
-from chainproof.audit.report import AuditReport
+from chainproof.audit.run import AuditRun
 
 __all__ = ["TableFormat"]
 
@@ -23,10 +22,11 @@ class TableFormat:
     def __init__(self, width: int = 160) -> None:
         self.width = width
 
-    def render(self, report: AuditReport, target: AuditTarget) -> str:
+    def render(self, run: AuditRun) -> str:
         from rich.console import Console
         from rich.table import Table
 
+        report = run.report
         buffer = io.StringIO()
         console = Console(
             file=buffer, width=self.width, no_color=True, highlight=False, emoji=False

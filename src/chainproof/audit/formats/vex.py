@@ -26,7 +26,8 @@ from packaging.utils import canonicalize_name
 
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import version_key
-from chainproof.audit.report import AuditReport, Finding
+from chainproof.audit.report import Finding
+from chainproof.audit.run import AuditRun
 from chainproof.audit.severity import Rating
 from chainproof.errors import ChainproofError, InputError
 from chainproof.fileio import canonical_json
@@ -237,10 +238,11 @@ def _bom(target: AuditTarget) -> Bom:
 class CycloneDXFormat:
     name = "cyclonedx"
 
-    def render(self, report: AuditReport, target: AuditTarget) -> str:
+    def render(self, run: AuditRun) -> str:
         from cyclonedx.output import make_outputter
         from cyclonedx.schema import OutputFormat, SchemaVersion
 
+        report, target = run.report, run.target
         bom = _bom(target)
         refs: dict[tuple[str, str], str] = {}
         for component in _walk(bom.components):
