@@ -36,6 +36,7 @@ from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import PackageMetadata, resolve_license
 from chainproof.sbom.resolve import resolve
+from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["DistSource", "read_wheel"]
@@ -177,3 +178,9 @@ class DistSource:
             warnings,
             tuple(sorted((a.name, a.sha256) for a in record.artifacts)),
         )
+
+
+def open_dist(value: str | Path, options: SourceOptions) -> DistSource:
+    """The registry's factory (``chainproof.sbom.inputs``)."""
+    no_index = ("--no-index",) if options.offline else ()
+    return DistSource(Path(value), options.extras, (*options.index_args, *no_index))

@@ -33,6 +33,7 @@ from chainproof.sbom.installed import (
     verify_environment,
 )
 from chainproof.sbom.metadata import resolve_license
+from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["EnvironmentSource", "describe_problems", "venv_interpreter"]
@@ -133,3 +134,14 @@ def venv_interpreter(path: str) -> str:
         if candidate.is_dir() and (candidate / sub).exists():
             return str(candidate / sub)
     return path
+
+
+def open_environment(value: str | Path, options: SourceOptions) -> EnvironmentSource:
+    """The registry's factory (``chainproof.sbom.inputs``): ``value`` is an interpreter or a
+    virtual environment."""
+    return EnvironmentSource(
+        venv_interpreter(str(value)),
+        options.verify_record,
+        options.allow_modified,
+        environment=options.environment,
+    )

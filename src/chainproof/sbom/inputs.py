@@ -1,28 +1,27 @@
 """The registry of inventory sources: each input a package inventory is read from, by kind.
 
 ``chainproof sbom``, ``audit`` and ``verify-env`` open their input here, so a new input is
-added once (a class with ``description`` and ``read``, see :mod:`chainproof.sbom.sources`,
-and a line in ``open_source``) and every command reads it.
+added once and every command reads it: a module with a source class (``description`` and
+``read``, see :mod:`chainproof.sbom.sources`) and a factory ``(value, SourceOptions) ->
+source``, and a line in ``_FACTORIES``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from chainproof.errors import InputError
 from chainproof.formats.cyclonedx.reader import read_sbom
 from chainproof.models import Inventory, SourceResult
 from chainproof.progress import NullReporter, Reporter
-from chainproof.sbom.dist import DistSource
-from chainproof.sbom.env_source import EnvironmentSource, venv_interpreter
-from chainproof.sbom.index_metadata import IndexMetadata
-from chainproof.sbom.installed import InstalledEnvironment
-from chainproof.sbom.pylock import PylockSource
-from chainproof.sbom.requirements import RequirementsSource
-from chainproof.sbom.sources import InventorySource
+from chainproof.sbom.sources import InventorySource, SourceFactory, SourceOptions
 from chainproof.sbom.target import TargetPlatform
-from chainproof.sbom.uvlock import UvLockSource
+
+if TYPE_CHECKING:
+    from chainproof.sbom.installed import InstalledEnvironment
 
 __all__ = [
     "INPUT_KINDS",
@@ -35,24 +34,16 @@ __all__ = [
     "read_uv_lock",
 ]
 
-INPUT_KINDS = ("dist", "pylock", "uv-lock", "requirements", "env", "sbom")
-
-
-@dataclass(frozen=True)
-class SourceOptions:
-    """How an input is read; each source uses the options that apply to it (``chainproof
-    sbom`` refuses the others before it opens the source)."""
-
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    offline: bool = False  # no package index: pins and hashes from the input only
-    allow_modified: bool = False  # env: RECORD mismatches are warnings, not errors
-    with_metadata: bool = False  # locks: licences from the index
-    index_args: tuple[str, ...] = ()
-    # Every package a lock pins, whatever its markers (an audit: each pin ships somewhere).
-    every_package: bool = False
-    verify_record: bool = True  # env: check every installed file against RECORD
-    environment: InstalledEnvironment | None = None  # env: an environment already probed
+# Each kind's factory, loaded when that input is read: `chainproof sbom --help` (and every
+# command that reads one kind of input) imports none of the other sources.
+_FACTORIES = {
+    "dist": "chainproof.sbom.dist:open_dist",
+    "pylock": "chainproof.sbom.pylock:open_pylock",
+    "uv-lock": "chainproof.sbom.uvlock:open_uv_lock",
+    "requirements": "chainproof.sbom.requirements:open_requirements",
+    "env": "chainproof.sbom.env_source:open_environment",
+}
+INPUT_KINDS = (*_FACTORIES, "sbom")
 
 
 @dataclass(frozen=True)
@@ -72,40 +63,14 @@ class SbomSource:
 def open_source(kind: str, value: str | Path, options: SourceOptions) -> InventorySource:
     """The source of ``kind`` (one of INPUT_KINDS) reading ``value`` (a path, or an
     interpreter or virtual environment for ``env``)."""
-    path = Path(value)
-    if kind == "pylock":
-        # Locks name each file: its metadata comes from the index in parallel (PEP 658),
-        # pip only reads what that cannot serve (index_metadata.py says why).
-        return PylockSource(
-            path,
-            options.extras,
-            options.groups or None,
-            None if options.offline else IndexMetadata(options.index_args),
-            licenses=options.with_metadata,
-            every_package=options.every_package,
-        )
-    if kind == "uv-lock":
-        metadata = IndexMetadata(options.index_args) if options.with_metadata else None
-        return UvLockSource(
-            path, options.extras, options.groups, metadata, every_package=options.every_package
-        )
-    if kind == "requirements":
-        return RequirementsSource(
-            path, not options.offline, options.index_args, every_package=options.every_package
-        )
-    if kind == "env":
-        return EnvironmentSource(
-            venv_interpreter(str(value)),
-            options.verify_record,
-            options.allow_modified,
-            environment=options.environment,
-        )
-    if kind == "dist":
-        no_index = ("--no-index",) if options.offline else ()
-        return DistSource(path, options.extras, (*options.index_args, *no_index))
     if kind == "sbom":
-        return SbomSource(path)
-    raise InputError(f"Unknown input kind {kind!r}.")
+        return SbomSource(Path(value))
+    spec = _FACTORIES.get(kind)
+    if spec is None:
+        raise InputError(f"Unknown input kind {kind!r}.")
+    module, _, name = spec.partition(":")
+    factory = cast(SourceFactory, getattr(import_module(module), name))
+    return factory(value, options)
 
 
 def _inventory(

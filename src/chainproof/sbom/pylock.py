@@ -32,7 +32,9 @@ from chainproof.fileio import load_toml
 from chainproof.models import Component, Inventory, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom._common import digests, explicit_graph, pick_file
+from chainproof.sbom.index_metadata import IndexMetadata
 from chainproof.sbom.resolve import MetadataProvider, graph_from_metadata, with_licenses
+from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["PylockSource"]
@@ -148,4 +150,17 @@ def _any_dist(package: Any, target: TargetPlatform) -> Any:
         or package.vcs
         or package.archive
         or pick_file(package.wheels or (), package.sdist, target)
+    )
+
+
+def open_pylock(value: str | Path, options: SourceOptions) -> PylockSource:
+    """The registry's factory (``chainproof.sbom.inputs``). Locks name each file: its metadata
+    comes from the index in parallel (PEP 658), pip only reads what that cannot serve."""
+    return PylockSource(
+        Path(value),
+        options.extras,
+        options.groups or None,
+        None if options.offline else IndexMetadata(options.index_args),
+        licenses=options.with_metadata,
+        every_package=options.every_package,
     )

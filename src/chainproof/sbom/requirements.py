@@ -33,6 +33,7 @@ from chainproof.sbom._common import explicit_graph
 from chainproof.sbom.graph import requirement_graph
 from chainproof.sbom.metadata import resolve_license
 from chainproof.sbom.resolve import resolve
+from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["RequirementsSource"]
@@ -176,3 +177,11 @@ class RequirementsSource:
             }
             graph = requirement_graph(requires, [(k, ()) for k in requires], target, roots=()).graph
         return out, graph
+
+
+def open_requirements(value: str | Path, options: SourceOptions) -> RequirementsSource:
+    """The registry's factory (``chainproof.sbom.inputs``): resolved through the index unless
+    offline."""
+    return RequirementsSource(
+        Path(value), not options.offline, options.index_args, every_package=options.every_package
+    )

@@ -19,13 +19,18 @@ Malformed input raises ``InputError`` (exit 2) with one sentence.
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from chainproof.models import SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom.target import TargetPlatform
 
-__all__ = ["InventorySource"]
+if TYPE_CHECKING:
+    from chainproof.sbom.installed import InstalledEnvironment
+
+__all__ = ["InventorySource", "SourceFactory", "SourceOptions"]
 
 
 class InventorySource(Protocol):
@@ -35,3 +40,27 @@ class InventorySource(Protocol):
     def description(self) -> str: ...
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult: ...
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """How an input is read; each source uses the options that apply to it (``chainproof
+    sbom`` refuses the others before it opens the source)."""
+
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    offline: bool = False  # no package index: pins and hashes from the input only
+    allow_modified: bool = False  # env: RECORD mismatches are warnings, not errors
+    with_metadata: bool = False  # locks: licences from the index
+    index_args: tuple[str, ...] = ()
+    # Every package a lock pins, whatever its markers (an audit: each pin ships somewhere).
+    every_package: bool = False
+    verify_record: bool = True  # env: check every installed file against RECORD
+    environment: InstalledEnvironment | None = None  # env: an environment already probed
+
+
+class SourceFactory(Protocol):
+    """What each source module offers the registry (``chainproof.sbom.inputs``): its source
+    for one input, from the options that apply to it."""
+
+    def __call__(self, value: str | Path, options: SourceOptions) -> InventorySource: ...

@@ -28,7 +28,9 @@ from chainproof.sbom._common import (
     explicit_graph,
     pick_file,
 )
+from chainproof.sbom.index_metadata import IndexMetadata
 from chainproof.sbom.resolve import MetadataProvider, with_licenses
+from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = ["UvLockSource"]
@@ -210,3 +212,11 @@ class UvLockSource:
             filename=picked.filename if picked else None,
             url=url,
         )
+
+
+def open_uv_lock(value: str | Path, options: SourceOptions) -> UvLockSource:
+    """The registry's factory (``chainproof.sbom.inputs``)."""
+    metadata = IndexMetadata(options.index_args) if options.with_metadata else None
+    return UvLockSource(
+        Path(value), options.extras, options.groups, metadata, every_package=options.every_package
+    )
