@@ -95,6 +95,31 @@ def test_help_imports_no_heavy_library(args: list[str]) -> None:
     assert _heavy(modules) == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [*([name] for name in COMMANDS), *_GROUP_PAGES],
+    ids=lambda args: " ".join(["chainproof", *args, "--help"]),
+)
+def test_a_command_help_loads_no_stage_module(args: list[str]) -> None:
+    """A command's module reaches the stages through lazily loaded packages
+    (chainproof.lazy), so its help page loads the CLI module only."""
+    code, modules, page = _run([*args, "--help"])
+    assert code == 0, page
+    loaded = sorted(m for m in modules if m.startswith("chainproof.") and m.count(".") >= 1)
+    assert [m for m in loaded if not m.startswith(_CLI_AND_CORE)] == []
+
+
+_CLI_AND_CORE = (
+    "chainproof.cli",
+    "chainproof.lazy",
+    "chainproof.errors",
+    "chainproof.config",
+    "chainproof.fileio",
+    "chainproof.rendering",
+    "chainproof.progress",
+)
+
+
 def test_top_level_help_imports_no_command_module() -> None:
     code, modules, page = _run(["--help"])
     assert code == 0

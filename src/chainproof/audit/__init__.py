@@ -16,4 +16,8 @@ Public modules:
 
 from __future__ import annotations
 
+from chainproof.lazy import submodule_loader
+
 __all__: list[str] = []
+
+__getattr__ = submodule_loader(__name__)  # submodules load on first use

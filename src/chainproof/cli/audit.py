@@ -5,16 +5,19 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.audit.formats import get_format
-from chainproof.audit.formats.table import TableFormat
-from chainproof.audit.run import AuditRequest, audit
+import chainproof
 from chainproof.cli.output import handle_errors, reporter, stderr_console
 from chainproof.errors import UsageError
-from chainproof.fileio import atomic_write_text
+
+if TYPE_CHECKING:
+    import chainproof.audit.formats
+    import chainproof.audit.formats.table
+    import chainproof.audit.run
+    import chainproof.fileio
 
 __all__ = ["command"]
 
@@ -76,11 +79,13 @@ def command(
             raise UsageError(
                 "Give exactly one of --sbom, --pylock, --uv-lock, --requirements or --env."
             )
-        renderer = get_format(output_format)
+        renderer = chainproof.audit.formats.get_format(output_format)
         if output_format == "table" and output is None and sys.stdout.isatty():
-            renderer = TableFormat(width=shutil.get_terminal_size().columns)
+            renderer = chainproof.audit.formats.table.TableFormat(
+                width=shutil.get_terminal_size().columns
+            )
         quiet = output_format != "table" and output is None
-        request = AuditRequest(
+        request = chainproof.audit.run.AuditRequest(
             *given[0],
             db=db,
             policy=policy,
@@ -89,12 +94,12 @@ def command(
             ignore_stale=ignore_stale,
         )
         with reporter(quiet) as progress:
-            run = audit(request, progress)
+            run = chainproof.audit.run.audit(request, progress)
         report = run.report
         text = renderer.render(run)
         console = stderr_console()
         if output is not None:
-            atomic_write_text(output, text)
+            chainproof.fileio.atomic_write_text(output, text)
             console.print(f"Wrote {output_format} report to {output}.", markup=False)
         else:
             sys.stdout.write(text)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chainproof.build.project import BuildOptions, build_project
-from chainproof.build.settings import build_lock_setting, installer_setting
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 from chainproof.config import key_password
 from chainproof.errors import UsageError, VerificationFailed
-from chainproof.models import Artifact
-from chainproof.signing.links import prepare_link_dir, start_build_link
+
+if TYPE_CHECKING:
+    import chainproof.build.project
+    import chainproof.build.settings
+    import chainproof.models
+    import chainproof.signing.links
 
 __all__ = [
     "AllowDirtyOption",
@@ -96,22 +99,24 @@ def command(
             raise UsageError("--link and --key go together: --link --key builder.key.")
         if links is not None and not link:
             raise UsageError("--links belongs to --link (the directory of the build's link).")
-        options = BuildOptions(
+        options = chainproof.build.project.BuildOptions(
             project_dir=project_dir,
             output_dir=output if output is not None else project_dir / "dist",
-            installer=installer_setting(installer, project_dir),
+            installer=chainproof.build.settings.installer_setting(installer, project_dir),
             check_reproducible=check_reproducible,
             allow_dirty=allow_dirty,
-            build_lock=build_lock_setting(build_lock, project_dir),
+            build_lock=chainproof.build.settings.build_lock_setting(build_lock, project_dir),
         )
         link_dir = links if links is not None else options.output_dir
         finish_link = None
         if key is not None:  # everything the link needs is checked before the build runs
             if links is not None:
-                prepare_link_dir(links)
-            finish_link = start_build_link(project_dir, key, key_password())
+                chainproof.signing.links.prepare_link_dir(links)
+            finish_link = chainproof.signing.links.start_build_link(
+                project_dir, key, key_password()
+            )
         with reporter(json_output) as progress:
-            outcome = build_project(options, progress)
+            outcome = chainproof.build.project.build_project(options, progress)
         record = outcome.record
         link_path = None
         if finish_link is not None and not outcome.differences:
@@ -122,7 +127,10 @@ def command(
         if json_output:
             summary: dict[str, Any] = {
                 "project": {"name": record.project_name, "version": record.project_version},
-                "artifacts": [a.to_json() for a in sorted(record.artifacts, key=Artifact.sort_key)],
+                "artifacts": [
+                    a.to_json()
+                    for a in sorted(record.artifacts, key=chainproof.models.Artifact.sort_key)
+                ],
                 "build_record": str(outcome.record_path) if not outcome.differences else None,
                 "output_dir": str(outcome.record_path.parent),
                 "source_date_epoch": record.source_date_epoch,
@@ -146,7 +154,9 @@ def command(
             console = stdout_console()
             count = len(record.build_environment)
             for artifact, path in zip(
-                sorted(record.artifacts, key=Artifact.sort_key), outcome.artifact_paths, strict=True
+                sorted(record.artifacts, key=chainproof.models.Artifact.sort_key),
+                outcome.artifact_paths,
+                strict=True,
             ):
                 console.print(f"{path}  sha256:{artifact.sha256}", markup=False)
             origin = f", from {record.build_lock.path}" if record.build_lock else ""

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.audit.db import AdvisoryDB, DbStatus, build_database, resolve_db_path
-from chainproof.audit.update import update_database
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
-from chainproof.formats.osv import iter_source
+
+if TYPE_CHECKING:
+    import chainproof.audit.db
+    import chainproof.audit.update
+    import chainproof.formats.osv
 
 __all__ = ["app"]
 
@@ -24,13 +27,13 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
 
 
-def _age(status: DbStatus) -> str:
+def _age(status: chainproof.audit.db.DbStatus) -> str:
 
     snapshot = status.snapshot_datetime()
     return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
 
 
-def _print_status(status: DbStatus, json_mode: bool, verb: str = "") -> None:
+def _print_status(status: chainproof.audit.db.DbStatus, json_mode: bool, verb: str = "") -> None:
     if json_mode:
         emit_json(status.to_json())
         return
@@ -70,8 +73,11 @@ def import_(
     """Import OSV advisories from a directory or an all.zip (offline)."""
     with handle_errors():
         with reporter(json_mode) as progress:
-            status = build_database(
-                iter_source(source), resolve_db_path(db), str(source.resolve()), progress
+            status = chainproof.audit.db.build_database(
+                chainproof.formats.osv.iter_source(source),
+                chainproof.audit.db.resolve_db_path(db),
+                str(source.resolve()),
+                progress,
             )
         _print_status(status, json_mode, "Imported into ")
 
@@ -85,12 +91,17 @@ def update(
     """Download OSV's PyPI export and import it."""
     with handle_errors():
         with reporter(json_mode) as progress:
-            status = update_database(resolve_db_path(db), url, progress)
+            status = chainproof.audit.update.update_database(
+                chainproof.audit.db.resolve_db_path(db), url, progress
+            )
         _print_status(status, json_mode, "Updated ")
 
 
 @app.command()
 def status(db: DbOption = None, json_mode: JsonOption = False) -> None:
     """Show the snapshot's date, source and counts."""
-    with handle_errors(), AdvisoryDB(resolve_db_path(db)) as database:
+    with (
+        handle_errors(),
+        chainproof.audit.db.AdvisoryDB(chainproof.audit.db.resolve_db_path(db)) as database,
+    ):
         _print_status(database.status, json_mode)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, stdout_console
 from chainproof.config import key_password
-from chainproof.formats.keys import generate_key_pair, load_public_key
+
+if TYPE_CHECKING:
+    import chainproof.formats.keys
 
 __all__ = ["command"]
 
@@ -33,8 +36,10 @@ def command(
     """
     with handle_errors():
         password = key_password()
-        private_path, public_path = generate_key_pair(output, key_type, password, force)
-        keyid = load_public_key(public_path).keyid
+        private_path, public_path = chainproof.formats.keys.generate_key_pair(
+            output, key_type, password, force
+        )
+        keyid = chainproof.formats.keys.load_public_key(public_path).keyid
         if json_output:
             emit_json(
                 {

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import handle_errors, stdout_console
 from chainproof.config import key_password
 from chainproof.errors import InputError
-from chainproof.formats.intoto_layout import (
-    MAX_EXPIRY_DAYS,
-    functionary_keys,
-    starter_layout,
-    write_layout,
-)
-from chainproof.signing.layouts import sign_layout
+
+if TYPE_CHECKING:
+    import chainproof.formats.intoto_layout
+    import chainproof.signing.layouts
 
 __all__ = ["app"]
 
@@ -52,11 +50,14 @@ def init(
     with handle_errors():
         if output.exists() and not force:
             raise InputError(f"{output} already exists.", hint="Pass --force to overwrite it.")
-        if not 1 <= expires_days <= MAX_EXPIRY_DAYS:
-            raise InputError(f"--expires-days must be between 1 and {MAX_EXPIRY_DAYS}.")
-        keys = functionary_keys(functionary or [])
+        longest = chainproof.formats.intoto_layout.MAX_EXPIRY_DAYS
+        if not 1 <= expires_days <= longest:
+            raise InputError(f"--expires-days must be between 1 and {longest}.")
+        keys = chainproof.formats.intoto_layout.functionary_keys(functionary or [])
         source = source_dir if source_dir is not None else ("src" if Path("src").is_dir() else "")
-        write_layout(output, starter_layout(keys, expires_days, source))
+        chainproof.formats.intoto_layout.write_layout(
+            output, chainproof.formats.intoto_layout.starter_layout(keys, expires_days, source)
+        )
         missing = ", ".join(step for step, paths in keys.items() if not paths)
         note = f" (no functionary key for {missing}: add --functionary)" if missing else ""
         stdout_console().print(
@@ -74,5 +75,5 @@ def sign(
 ) -> None:
     """Sign a layout."""
     with handle_errors():
-        keyid = sign_layout(file, key, key_password())
+        keyid = chainproof.signing.layouts.sign_layout(file, key, key_password())
         stdout_console().print(f"Signed {file} with key {keyid}", markup=False)

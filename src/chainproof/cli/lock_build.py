@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chainproof.build.project import lock_build_environment
-from chainproof.build.settings import installer_setting
+import chainproof
 from chainproof.cli.build import InstallerOption
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+
+if TYPE_CHECKING:
+    import chainproof.build.project
+    import chainproof.build.settings
 
 __all__ = ["command"]
 
@@ -31,9 +34,11 @@ def command(
     once, with the sha256 of the exact wheel of each.
     """
     with handle_errors():
-        choice = installer_setting(installer, project_dir)
+        choice = chainproof.build.settings.installer_setting(installer, project_dir)
         with reporter(json_output) as progress:
-            lock = lock_build_environment(project_dir, output, choice, progress)
+            lock = chainproof.build.project.lock_build_environment(
+                project_dir, output, choice, progress
+            )
         if json_output:
             emit_json(
                 {

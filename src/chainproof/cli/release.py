@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chainproof.audit.gate import audit_gate
-from chainproof.build.settings import build_lock_setting, installer_setting
+import chainproof
 from chainproof.cli.build import (
     AllowDirtyOption,
     BuildLockOption,
@@ -25,17 +24,15 @@ from chainproof.cli.signer_choice import (
     interactive,
 )
 from chainproof.errors import UsageError
-from chainproof.formats.deploy_policy import policy_file
-from chainproof.formats.release_manifest import MANIFEST_NAME
-from chainproof.pipeline import (
-    ReleaseOptions,
-    ReleasePlan,
-    ReleaseResult,
-    make_release,
-    plan_release,
-)
-from chainproof.sbom.make import setting
-from chainproof.signing.choice import signer_factory
+
+if TYPE_CHECKING:
+    import chainproof.audit.gate
+    import chainproof.build.settings
+    import chainproof.formats.deploy_policy
+    import chainproof.formats.release_manifest
+    import chainproof.pipeline
+    import chainproof.sbom.make
+    import chainproof.signing.choice
 
 __all__ = ["command"]
 
@@ -45,16 +42,16 @@ def _sbom_settings(project_dir: Path) -> dict[str, Any]:
 
     if not project_dir.is_dir():  # the build says what is wrong with it
         return {}
-    platforms = setting("platform", None, project_dir)
-    python_version = setting("python-version", None, project_dir)
+    platforms = chainproof.sbom.make.setting("platform", None, project_dir)
+    python_version = chainproof.sbom.make.setting("python-version", None, project_dir)
     return {
-        "spec_version": str(setting("spec-version", None, project_dir)),
+        "spec_version": str(chainproof.sbom.make.setting("spec-version", None, project_dir)),
         "python_version": python_version if isinstance(python_version, str) else None,
         "platforms": tuple(platforms) if isinstance(platforms, list) else (),
     }
 
 
-def _print_plan(plan: ReleasePlan) -> None:
+def _print_plan(plan: chainproof.pipeline.ReleasePlan) -> None:
     data = plan.to_json()
     console = stdout_console()
     source = data["source"]
@@ -146,39 +143,41 @@ def command(
             raise UsageError("--link needs --signer key --key FILE: in-toto links are key-signed.")
         if links is not None and not link:
             raise UsageError("--links belongs to --link (where the build's link is copied).")
-        make_signer = signer_factory(
+        make_signer = chainproof.signing.choice.signer_factory(
             signer, key, identity_token, trust_config, staging, interactive(json_output)
         )
-        options = ReleaseOptions(
+        options = chainproof.pipeline.ReleaseOptions(
             project_dir=project_dir,
             output_dir=output,
-            installer=installer_setting(installer, project_dir),
-            build_lock=build_lock_setting(build_lock, project_dir),
+            installer=chainproof.build.settings.installer_setting(installer, project_dir),
+            build_lock=chainproof.build.settings.build_lock_setting(build_lock, project_dir),
             allow_dirty=allow_dirty,
             check_reproducible=check_reproducible,
-            audit=audit_gate(project_dir, db, audit_policy, fail_on, no_audit),
-            verify_policy=policy_file(policy),
+            audit=chainproof.audit.gate.audit_gate(
+                project_dir, db, audit_policy, fail_on, no_audit
+            ),
+            verify_policy=chainproof.formats.deploy_policy.policy_file(policy),
             signing_trust={"trust-config": trust_config, "staging": staging},
             link_key=key if link else None,
             links_dir=links,
             **_sbom_settings(project_dir),
         )
         if dry_run:
-            plan = plan_release(options, signer)
+            plan = chainproof.pipeline.plan_release(options, signer)
             if json_output:
                 emit_json({"dry_run": True, **plan.to_json()})
             else:
                 _print_plan(plan)
             return
         with reporter(json_output) as progress:
-            result = make_release(options, signer, make_signer, progress)
+            result = chainproof.pipeline.make_release(options, signer, make_signer, progress)
         if json_output:
             emit_json(result.to_json())
             return
         _print_result(result)
 
 
-def _print_result(result: ReleaseResult) -> None:
+def _print_result(result: chainproof.pipeline.ReleaseResult) -> None:
 
     signed = result.signed
     console = stdout_console()
@@ -189,7 +188,10 @@ def _print_result(result: ReleaseResult) -> None:
     )
     for entry in sorted(signed.entries, key=lambda e: e.name):
         console.print(f"  {entry.name:<48} {entry.role}", markup=False)
-    console.print(f"  {MANIFEST_NAME:<48} manifest of the above", markup=False)
+    console.print(
+        f"  {chainproof.formats.release_manifest.MANIFEST_NAME:<48} manifest of the above",
+        markup=False,
+    )
     audit = result.audit
     if audit is not None:
         console.print(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
 from chainproof.errors import UsageError
-from chainproof.sbom.make import SbomRequest, index_arguments, setting, write_sbom
-from chainproof.sbom.target import TargetPlatform
+
+if TYPE_CHECKING:
+    import chainproof.sbom.make
+    import chainproof.sbom.target
 
 __all__ = ["command"]
 
@@ -129,11 +132,11 @@ def command(
 ) -> None:
     """Write a CycloneDX SBOM from a build, a lock file or an environment."""
     with handle_errors():
-        spec_version = str(setting("spec-version", spec_version))
-        output_format = str(setting("format", output_format))
-        target_python = setting("python-version", python_version)
-        target_platforms = setting("platform", platform)
-        request = SbomRequest(
+        spec_version = str(chainproof.sbom.make.setting("spec-version", spec_version))
+        output_format = str(chainproof.sbom.make.setting("format", output_format))
+        target_python = chainproof.sbom.make.setting("python-version", python_version)
+        target_platforms = chainproof.sbom.make.setting("platform", platform)
+        request = chainproof.sbom.make.SbomRequest(
             dist=dist,
             pylock=pylock,
             uv_lock=uv_lock,
@@ -144,10 +147,10 @@ def command(
             offline=offline,
             allow_modified=allow_modified,
             with_metadata=with_metadata,
-            index_args=index_arguments(
+            index_args=chainproof.sbom.make.index_arguments(
                 index_url, extra_index_url or (), find_links or (), no_index
             ),
-            target=TargetPlatform.for_python(
+            target=chainproof.sbom.target.TargetPlatform.for_python(
                 target_python if isinstance(target_python, str) else None,
                 target_platforms if isinstance(target_platforms, list) else (),
             ),
@@ -155,7 +158,7 @@ def command(
         if json_output and output is not None and str(output) == "-":
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
         with reporter(json_output) as progress:
-            written = write_sbom(
+            written = chainproof.sbom.make.write_sbom(
                 request, spec_version, output_format, allow_missing_hashes, output, progress
             )
         if written.output is None:

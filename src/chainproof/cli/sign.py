@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
@@ -17,9 +18,11 @@ from chainproof.cli.signer_choice import (
     TrustConfigOption,
     interactive,
 )
-from chainproof.signing.choice import signer_factory
-from chainproof.signing.ci import run_details
-from chainproof.signing.release_dir import read_release, sign_release
+
+if TYPE_CHECKING:
+    import chainproof.signing.choice
+    import chainproof.signing.ci
+    import chainproof.signing.release_dir
 
 __all__ = ["command"]
 
@@ -47,12 +50,17 @@ def command(
     every signature succeeds.
     """
     with handle_errors():
-        make_signer = signer_factory(
+        make_signer = chainproof.signing.choice.signer_factory(
             signer, key, identity_token, trust_config, staging, interactive(json_output)
         )
         with reporter(json_output) as progress:
-            inputs = read_release(dist_dir, sbom, progress)
-            result = sign_release(inputs, make_signer(progress), run_details(os.environ), progress)
+            inputs = chainproof.signing.release_dir.read_release(dist_dir, sbom, progress)
+            result = chainproof.signing.release_dir.sign_release(
+                inputs,
+                make_signer(progress),
+                chainproof.signing.ci.run_details(os.environ),
+                progress,
+            )
         if json_output:
             emit_json(result.to_json())
             return

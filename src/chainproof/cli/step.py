@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import emit_json, handle_errors, stdout_console
 from chainproof.config import key_password
-from chainproof.signing.links import record_step
+
+if TYPE_CHECKING:
+    import chainproof.signing.links
 
 __all__ = ["command"]
 
@@ -44,7 +47,7 @@ def command(
     directory.
     """
     with handle_errors():
-        link = record_step(
+        link = chainproof.signing.links.record_step(
             name,
             key,
             key_password(),

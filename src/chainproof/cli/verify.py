@@ -6,24 +6,27 @@ import logging
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import handle_errors, reporter
 from chainproof.errors import InputError
-from chainproof.fileio import atomic_write_text, canonical_json
-from chainproof.formats.deploy_policy import load_policy, policy_file
 from chainproof.rendering import JsonFormat
-from chainproof.verify.formats import VerifyTable
-from chainproof.verify.run import verify_release
-from chainproof.verify.targets import ArtifactToVerify
-from chainproof.verify.vsa import vsa_statement
+
+if TYPE_CHECKING:
+    import chainproof.fileio
+    import chainproof.formats.deploy_policy
+    import chainproof.verify.formats
+    import chainproof.verify.run
+    import chainproof.verify.targets
+    import chainproof.verify.vsa
 
 __all__ = ["command"]
 
 
-def _resource(args: list[str], targets: list[ArtifactToVerify]) -> str:
+def _resource(args: list[str], targets: list[chainproof.verify.targets.ArtifactToVerify]) -> str:
     if len(args) == 1 and Path(args[0]).is_dir():
         return Path(args[0]).resolve().name
     return targets[0].name if len(targets) == 1 else ",".join(t.name for t in targets)
@@ -91,22 +94,31 @@ def command(
         }
         if vsa is not None and (not vsa.name or vsa.is_dir()):  # refuse before verifying
             raise InputError(f"--vsa {str(vsa)!r} is a directory; give the summary's file name.")
-        rules = load_policy(flags, policy_file(policy))
+        rules = chainproof.formats.deploy_policy.load_policy(
+            flags, chainproof.formats.deploy_policy.policy_file(policy)
+        )
         args = targets or []
         # sigstore-python and in-toto log warnings (offline TUF, command alignment) on stderr;
         # the report says what decided.
         for library in ("sigstore", "in_toto"):
             logging.getLogger(library).setLevel(logging.ERROR)
         with reporter(json_output) as progress:
-            verified = verify_release(args, bundle, rules, progress)
+            verified = chainproof.verify.run.verify_release(args, bundle, rules, progress)
         report = verified.report
         if vsa is not None:
-            atomic_write_text(
-                vsa, canonical_json(vsa_statement(report, _resource(args, verified.targets)))
+            chainproof.fileio.atomic_write_text(
+                vsa,
+                chainproof.fileio.canonical_json(
+                    chainproof.verify.vsa.vsa_statement(report, _resource(args, verified.targets))
+                ),
             )
         terminal = sys.stdout.isatty()
         width = shutil.get_terminal_size().columns if terminal else None
-        output_format = JsonFormat() if json_output else VerifyTable(width, color=terminal)
+        output_format = (
+            JsonFormat()
+            if json_output
+            else chainproof.verify.formats.VerifyTable(width, color=terminal)
+        )
         sys.stdout.write(output_format.render(report))
         count = len(report.all_failures)
         report.raise_if_failed(

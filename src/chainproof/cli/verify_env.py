@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import chainproof
 from chainproof.cli.output import handle_errors, reporter
 from chainproof.rendering import JsonFormat
-from chainproof.verify.env_drift import default_python, verify_environment_against_sbom
-from chainproof.verify.formats import DriftText
+
+if TYPE_CHECKING:
+    import chainproof.verify.env_drift
+    import chainproof.verify.formats
 
 __all__ = ["command"]
 
@@ -37,9 +40,12 @@ def command(
     """
     with handle_errors():
         with reporter(json_output) as progress:
-            report = verify_environment_against_sbom(
-                sbom, python or default_python(), frozenset(allow_extra or ()), progress
+            report = chainproof.verify.env_drift.verify_environment_against_sbom(
+                sbom,
+                python or chainproof.verify.env_drift.default_python(),
+                frozenset(allow_extra or ()),
+                progress,
             )
-        output_format = JsonFormat() if json_output else DriftText()
+        output_format = JsonFormat() if json_output else chainproof.verify.formats.DriftText()
         sys.stdout.write(output_format.render(report))
         report.raise_if_failed()

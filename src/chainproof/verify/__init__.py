@@ -12,9 +12,14 @@ Typical use (what ``chainproof verify`` does)::
                             trust_description(policy))
     report.passed  # fails closed: every required check ran and passed
 
-Import from the submodules; this package stays empty so importing it costs nothing.
+Import from the submodules; this package stays empty so importing it costs nothing (the
+CLI reaches submodules as attributes, loaded on first use: chainproof.lazy).
 """
 
 from __future__ import annotations
 
+from chainproof.lazy import submodule_loader
+
 __all__: list[str] = []
+
+__getattr__ = submodule_loader(__name__)  # submodules load on first use
