@@ -6,6 +6,11 @@ Every requirement must be pinned with ``==`` (or ``===``), or be ``name @ URL`` 
 project itself and is skipped; any other editable or local-path line, a URL without a name,
 and a URL without a hash cannot be pinned, and are an error rather than a pin left out.
 Markers are kept on each pin for the reader to evaluate.
+
+Each requirement is parsed by packaging's ``Requirement``; only the line reader (comments,
+continuations, options, ``--hash``, ``-r``) is ours. pip's own parser is internal
+(``pip._internal``, no stable API), and pip-requirements-parser is a vendored copy of it that
+keeps every line but checks none of what a hash-pinned file must hold.
 """
 
 from __future__ import annotations
