@@ -45,15 +45,9 @@ def test_unknown_classifier_maps_to_nothing() -> None:
     assert classifier_license(["License :: Other/Proprietary License"]) is None
 
 
-def test_from_fields_collects_multiple_values() -> None:
-    found = PackageMetadata.from_fields(
-        [
-            ("Name", "x"),
-            ("Version", "1"),
-            ("Requires-Dist", "a"),
-            ("Requires-Dist", "b; extra == 'z'"),
-            ("Provides-Extra", "z"),
-        ]
+def test_from_email_collects_multiple_values() -> None:
+    found = PackageMetadata.from_email(
+        "Name: x\nVersion: 1\nRequires-Dist: a\nRequires-Dist: b; extra == 'z'\nProvides-Extra: z\n"
     )
     assert found.requires_dist == ("a", "b; extra == 'z'")
     assert found.provides_extra == ("z",)

@@ -128,18 +128,6 @@ class PackageMetadata:
             classifiers=many("classifier"),
         )
 
-    @classmethod
-    def from_fields(cls, fields: Iterable[tuple[str, str]]) -> PackageMetadata:
-        """From (header, value) pairs of a METADATA file, e.g. ``email.message`` items."""
-        data: dict[str, Any] = {}
-        for key, value in fields:
-            norm = key.lower().replace("-", "_")
-            if norm in ("requires_dist", "provides_extra", "classifier"):
-                data.setdefault(norm, []).append(value)
-            elif norm not in data:
-                data[norm] = value
-        return cls.from_json(data)
-
 
 def classifier_license(classifiers: Iterable[str]) -> str | None:
     """An SPDX expression from licence classifiers, None when none maps."""
