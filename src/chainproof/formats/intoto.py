@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from chainproof import __version__
 from chainproof.fileio import canonical_json
 from chainproof.models import Artifact, BuildRecord, EnvironmentPackage
@@ -117,7 +119,8 @@ def provenance_statement(
         for package in sorted(record.build_environment, key=EnvironmentPackage.sort_key):
             descriptor: dict[str, Any] = {
                 "name": package.filename,
-                "uri": f"pkg:pypi/{package.name.lower()}@{package.version}",
+                # The PEP 503 name, as in the SBOM's purls (Component.purl).
+                "uri": f"pkg:pypi/{canonicalize_name(package.name)}@{package.version}",
                 "digest": {"sha256": package.sha256},
             }
             if package.url:
