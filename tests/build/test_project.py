@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.build.project import BuildOptions, build_project
+from chainproof.build.project import BuildOptions, _wheel_metadata, build_project
 from chainproof.errors import BuildFailed
 from chainproof.fileio import sha256_file
 from chainproof.formats import build_record
@@ -126,3 +126,28 @@ def test_allow_dirty_is_recorded(tmp_path: Path) -> None:
     outcome = build_project(BuildOptions(project, tmp_path / "out", allow_dirty=True))
     assert outcome.record.source.dirty is True
     assert outcome.record.options["allow_dirty"] is True
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ("Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n\nDescription\n", ("demo", "1.0")),
+        ("Name: first\nName: second\nVersion: 1\nVersion: 2\n", ("first", "1")),
+        ("Name: été\nVersion: 1\n", ("été", "1")),
+    ],
+)
+def test_name_and_version_of_the_built_wheel(
+    tmp_path: Path, metadata: str, expected: tuple[str, str]
+) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/METADATA", metadata.encode())
+    assert _wheel_metadata(wheel) == expected
+
+
+def test_built_wheel_metadata_that_is_not_utf8(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/METADATA", b"Name: d\xe9mo\nVersion: 1\n")
+    with pytest.raises(BuildFailed, match="unreadable wheel"):
+        _wheel_metadata(wheel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from chainproof.fileio import sha256_file
 from chainproof.models import EnvironmentPackage, SourceResult
 from chainproof.progress import NullReporter
 from chainproof.sbom.dist import DistSource, read_wheel
+from chainproof.sbom.metadata import resolve_license
 from chainproof.sbom.target import TargetPlatform
 from tests.sbom.helpers import build_wheel, make_dist, make_project
 
@@ -95,6 +97,27 @@ def test_wheel_that_is_not_a_zip(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not a zip")
     with pytest.raises(InputError, match="not a zip archive"):
         read_wheel(bad)
+
+
+def _wheel_with_metadata(tmp_path: Path, metadata: bytes) -> Path:
+    wheel = tmp_path / "x-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("x-1.0.dist-info/METADATA", metadata)
+    return wheel
+
+
+def test_wheel_metadata_is_utf8(tmp_path: Path) -> None:
+    """A licence text beyond ASCII (email.parser alone gave a Header object, not text)."""
+    metadata = "Metadata-Version: 2.1\nName: x\nVersion: 1.0\nLicense: © ACME\n\nÉté\n"
+    meta = read_wheel(_wheel_with_metadata(tmp_path, metadata.encode())).metadata
+    assert (meta.name, meta.version, meta.license) == ("x", "1.0", "© ACME")
+    assert resolve_license(meta) == (None, ("© ACME",))
+
+
+def test_wheel_metadata_without_a_version(tmp_path: Path) -> None:
+    wheel = _wheel_with_metadata(tmp_path, b"Metadata-Version: 2.1\nName: x\n")
+    with pytest.raises(InputError, match="has METADATA without 'version'"):
+        read_wheel(wheel)
 
 
 def test_missing_dir_and_record(tmp_path: Path, wheelhouse: Path) -> None:

@@ -6,6 +6,7 @@ import base64
 import csv
 import hashlib
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -154,3 +155,48 @@ def test_shadowed_copies_are_named(
     assert env.shadowed == (str(dist.dist_info),)
     result = EnvironmentSource(str(python)).read(TargetPlatform.current(), NullReporter())
     assert any("shadowed" in w for w in result.warnings)
+
+
+def _site_packages(python: Path) -> Path:
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+def test_egg_info_distributions_are_listed(wheelhouse: Path, tmp_path: Path) -> None:
+    """PKG-INFO in an .egg-info directory, and an .egg-info file: listed, nothing to verify."""
+    python = make_env(tmp_path / "venv", wheelhouse, "libb")
+    site = _site_packages(python)
+    (site / "olddir-1.0-py3.11.egg-info").mkdir()
+    (site / "olddir-1.0-py3.11.egg-info" / "PKG-INFO").write_text(
+        "Metadata-Version: 1.1\nName: olddir\nVersion: 1.0\nLicense: BSD\n"
+        "Classifier: License :: OSI Approved :: BSD License\n\nA description.\n"
+    )
+    (site / "oldfile-2.0-py3.11.egg-info").write_text(
+        "Metadata-Version: 1.0\nName: oldfile\nVersion: 2.0\nLicense: Copyright © ACME\n"
+        "        All rights reserved\n",
+        encoding="utf-8",
+    )
+    env = inspect_environment(python)
+    found = {d.name: d for d in env.distributions}
+    assert set(found) == {"libb", "olddir", "oldfile"}
+    assert found["olddir"].metadata.classifiers == ("License :: OSI Approved :: BSD License",)
+    assert found["oldfile"].metadata.version == "2.0"
+    assert found["olddir"].record is None
+    checks = {c.name: c for c in verify_environment(env)}
+    assert [p.kind for p in checks["olddir"].problems] == ["no-record"]
+    inventory = read_environment(python)
+    licences = {c.key: (c.license_expression, c.license_names) for c in inventory.components}
+    assert licences["olddir"] == ("BSD-3-Clause", ())
+    assert licences["oldfile"] == (None, ("Copyright © ACME",))
+
+
+def test_metadata_that_is_not_utf8_is_reported(wheelhouse: Path, tmp_path: Path) -> None:
+    python = make_env(tmp_path / "venv", wheelhouse, "libb")
+    dist = next(d for d in inspect_environment(python).distributions if d.name == "libb")
+    assert dist.dist_info is not None
+    metadata = dist.dist_info / "METADATA"
+    metadata.write_bytes(metadata.read_bytes() + b"License: \xa9 ACME\n")
+    env = inspect_environment(python)
+    assert env.distributions == ()
+    assert env.broken == (str(dist.dist_info),)

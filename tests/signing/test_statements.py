@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from chainproof.formats.intoto import (
     sbom_statement,
     statement_bytes,
 )
-from chainproof.models import Artifact
+from chainproof.models import Artifact, EnvironmentPackage
 from chainproof.progress import NullReporter
 from chainproof.signing.ci import LOCAL_BUILDER_ID, run_details
 from chainproof.signing.release_dir import read_release
@@ -88,6 +89,20 @@ def test_provenance_without_a_build_record_claims_only_the_dists() -> None:
     assert definition["resolvedDependencies"] == []
     assert definition["externalParameters"] == {}
     assert "metadata" not in statement["predicate"]["runDetails"]
+
+
+def test_build_environment_purls_use_the_pep503_name(demo_release: Path) -> None:
+    """The same purl as the SBOM gives the package (Component.purl)."""
+    inputs = read_release(demo_release, None, NullReporter())
+    assert inputs.record is not None
+    package = EnvironmentPackage(
+        "Typing_Extensions", "4.0", "typing_extensions-4.0-py3-none-any.whl", "b" * 64
+    )
+    record = dataclasses.replace(inputs.record, build_environment=(package,))
+    statement = provenance_statement(inputs.artifacts, record, RunDetails(LOCAL_BUILDER_ID))
+    _validate(statement)
+    (dependency,) = statement["predicate"]["buildDefinition"]["resolvedDependencies"][1:]
+    assert dependency["uri"] == "pkg:pypi/typing-extensions@4.0"
 
 
 def test_sbom_statement_subjects(demo_release: Path) -> None:

@@ -4,7 +4,6 @@ reproducibility check), then publish the artifacts and build-record.json all at 
 from __future__ import annotations
 
 import contextlib
-import email.parser
 import os
 import platform
 import shutil
@@ -13,6 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from packaging.metadata import parse_email
 
 from chainproof import __version__
 from chainproof.build.backend import (
@@ -87,8 +88,12 @@ def _wheel_metadata(wheel: Path) -> tuple[str, str]:
             text = archive.read(names[0]).decode("utf-8")
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise BuildFailed(f"The backend wrote an unreadable wheel {wheel.name}: {exc}.") from exc
-    metadata = email.parser.Parser().parsestr(text, headersonly=True)
-    return str(metadata["Name"]), str(metadata["Version"])
+    raw, unparsed = parse_email(text)
+    # A Name or Version given twice is set aside in `unparsed`: the first one counts, as with
+    # email.parser before. (A missing one gives "None", also as before.)
+    name = raw["name"] if "name" in raw else next(iter(unparsed.get("name", [])), None)
+    version = raw["version"] if "version" in raw else next(iter(unparsed.get("version", [])), None)
+    return str(name), str(version)
 
 
 def _publish(files: dict[str, Path], output: Path, record: str, reporter: Reporter) -> None:

@@ -1,6 +1,17 @@
 """In-toto Statement v1 documents: writing SLSA Provenance v1 over the dists and the CycloneDX
 SBOM as a predicate, and parsing a signed statement back (``parse_statement``) exactly as
-signed. Plain dicts: this is the wire boundary (in-toto JSON)."""
+signed. Plain dicts: this is the wire boundary (in-toto JSON).
+
+Why not in-toto-attestation's models (protobuf): they would change the signed bytes, since a
+predicate is a ``google.protobuf.Struct``, whose numbers are doubles (the SBOM's ``version: 1``
+and ``sourceDateEpoch`` would come back as ``1.0`` and ``1700000000.0``, and integers beyond
+2**53 lose digits); importing them adds ~30 ms to a process that has loaded this module
+(~65 ms on their own; protobuf's descriptor pool), a sixth of ``chainproof --help``
+(~180 ms), so they could only be loaded inside functions; and what their ``validate()``
+checks (the type, at least one subject, each with a digest, a predicate type, a non-empty
+predicate) holds by construction here. So they are a test dependency only (requirements/dev.in):
+tests/signing/test_statements.py and tests/cli/test_sign.py parse and validate what is
+written here with them, as an independent judge."""
 
 from __future__ import annotations
 
@@ -8,6 +19,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from chainproof import __version__
 from chainproof.fileio import canonical_json
@@ -117,7 +130,8 @@ def provenance_statement(
         for package in sorted(record.build_environment, key=EnvironmentPackage.sort_key):
             descriptor: dict[str, Any] = {
                 "name": package.filename,
-                "uri": f"pkg:pypi/{package.name.lower()}@{package.version}",
+                # The PEP 503 name, as in the SBOM's purls (Component.purl).
+                "uri": f"pkg:pypi/{canonicalize_name(package.name)}@{package.version}",
                 "digest": {"sha256": package.sha256},
             }
             if package.url:

@@ -2,6 +2,9 @@
 
 Passed with ``python -c`` so nothing of chainproof is importable there; sys.path[0] (the
 working directory ``-c`` adds) is dropped so only the environment's own paths are scanned.
+Every distribution is listed in sys.path order with the text of its metadata file, unparsed:
+chainproof parses it (packaging.metadata), and decides which entries have no Name or Version
+and which are shadowed by an earlier entry of the same name.
 """
 
 from __future__ import annotations
@@ -15,16 +18,6 @@ if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
 import importlib.metadata as md
-
-FIELDS = (
-    "Name",
-    "Version",
-    "Requires-Dist",
-    "Provides-Extra",
-    "License-Expression",
-    "License",
-    "Classifier",
-)
 
 
 def _environment() -> dict[str, str]:
@@ -55,33 +48,26 @@ def _read(dist: md.Distribution, name: str) -> str | None:
         return None
 
 
+def _metadata(dist: md.Distribution) -> str | None:
+    """The metadata file's text, looked up as ``Distribution.metadata`` does: METADATA
+    (.dist-info), PKG-INFO (.egg-info directory), the path itself (an .egg-info file)."""
+    try:
+        return dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("")
+    except Exception:  # not UTF-8, unreadable: chainproof reports it, never skips it
+        return None
+
+
 def main() -> None:
-    seen: set[str] = set()
     out: list[dict[str, object]] = []
-    broken: list[str] = []
-    shadowed: list[str] = []
     for dist in md.distributions():
         path = str(getattr(dist, "_path", "") or "")
-        try:
-            meta = dist.metadata
-            name = meta["Name"] if meta is not None else None
-        except Exception:  # unreadable METADATA: reported, never skipped silently
-            name = None
-        if not name or not (meta["Version"] if meta is not None else None):
-            broken.append(path)
-            continue
-        key = name.lower().replace("_", "-").replace(".", "-")
-        if key in seen:  # shadowed by an earlier entry of sys.path: not importable
-            shadowed.append(path)
-            continue
-        seen.add(key)
         sboms: list[str] = []
         if path and os.path.isdir(os.path.join(path, "sboms")):
             for root, _dirs, files in os.walk(os.path.join(path, "sboms")):
                 sboms += [os.path.relpath(os.path.join(root, f), path) for f in files]
         out.append(
             {
-                "metadata": [[k, v] for k in FIELDS for v in (meta.get_all(k) or [])],
+                "metadata": _metadata(dist),
                 "dist_info": path,
                 "base": str(dist.locate_file("")),
                 "record": _read(dist, "RECORD"),
@@ -95,8 +81,6 @@ def main() -> None:
             "prefix": sys.prefix,
             "executable": sys.executable,
             "distributions": out,
-            "broken": sorted(broken),
-            "shadowed": sorted(shadowed),
         },
         sys.stdout,
     )

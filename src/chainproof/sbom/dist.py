@@ -14,7 +14,6 @@ import hashlib
 import zipfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from email.parser import BytesParser
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -65,7 +64,7 @@ def read_wheel(path: Path) -> WheelInfo:
             )
             if meta_name is None:
                 raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
-            message = BytesParser().parsebytes(wheel.read(meta_name))
+            data = wheel.read(meta_name)
             dist_info = meta_name.split("/")[0]
             sboms = tuple(
                 sorted(
@@ -77,7 +76,7 @@ def read_wheel(path: Path) -> WheelInfo:
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise InputError(f"{path} is not a readable wheel (not a zip archive: {exc}).") from exc
     try:
-        metadata = PackageMetadata.from_fields(message.items())
+        metadata = PackageMetadata.from_email(data)
     except KeyError as exc:
         raise InputError(f"{path} has METADATA without {exc}.") from exc
     return WheelInfo(metadata, sboms)

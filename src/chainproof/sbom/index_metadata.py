@@ -33,7 +33,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from email.parser import Parser
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
@@ -152,10 +151,10 @@ def _body(response: requests.Response) -> bytes | None:
 
 def _parse(data: bytes, component: Component) -> PackageMetadata | None:
     """Core metadata from a METADATA file's bytes (UTF-8, RFC 822 headers); None when it is
-    not one or names another package or version."""
+    not one or names another package or version. The file is not hash-checked, so bytes that
+    are not UTF-8 make it untrusted (parse_email would read them as Latin-1)."""
     try:
-        message = Parser().parsestr(data.decode("utf-8"), headersonly=True)
-        meta = PackageMetadata.from_fields(message.items())
+        meta = PackageMetadata.from_email(data.decode("utf-8"))
     except (UnicodeDecodeError, KeyError):
         return None
     return meta if _describes(meta, component) else None

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from chainproof.errors import InputError
 from chainproof.fileio import CHUNK_SIZE
 from chainproof.models import none_first
@@ -156,12 +158,23 @@ def inspect_environment(python: str | Path) -> InstalledEnvironment:
             f"{python} is not a working Python interpreter (its environment could not be "
             f"listed: {last})."
         )
-    dists = []
-    for item in data["distributions"]:
+    dists: list[InstalledDistribution] = []
+    broken: list[str] = []
+    shadowed: list[str] = []
+    seen: set[str] = set()
+    for item in data["distributions"]:  # in sys.path order: the first of a name is imported
         try:
-            meta = PackageMetadata.from_fields((k, v) for k, v in item["metadata"])
+            meta = PackageMetadata.from_email(item["metadata"] or "")
         except KeyError:
-            continue  # a dist-info without Name/Version cannot be reported
+            meta = None
+        if meta is None or not meta.name or not meta.version:
+            broken.append(str(item["dist_info"]))  # reported, never skipped silently
+            continue
+        key = canonicalize_name(meta.name)
+        if key in seen:
+            shadowed.append(str(item["dist_info"]))
+            continue
+        seen.add(key)
         dists.append(
             InstalledDistribution(
                 metadata=meta,
@@ -178,8 +191,8 @@ def inspect_environment(python: str | Path) -> InstalledEnvironment:
         prefix=str(data["prefix"]),
         marker_environment={str(k): str(v) for k, v in data["environment"].items()},
         distributions=tuple(sorted(dists, key=lambda d: d.name.lower())),
-        broken=tuple(str(b) for b in data.get("broken", [])),
-        shadowed=tuple(str(b) for b in data.get("shadowed", [])),
+        broken=tuple(sorted(broken)),
+        shadowed=tuple(sorted(shadowed)),
     )
 
 

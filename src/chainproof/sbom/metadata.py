@@ -1,5 +1,12 @@
 """Core metadata of a distribution (the fields an SBOM needs) and its licence as SPDX.
 
+METADATA and PKG-INFO files are parsed by ``packaging.metadata.parse_email``, the lenient
+parser: it never rejects a file, it sets aside what it cannot read. The strict
+``Metadata.from_raw`` is not used: it rejects metadata that real packages ship (no
+Metadata-Version, a version that is not PEP 440, a licence expression that is not SPDX, a
+malformed Requires-Dist), which chainproof must still list (it keeps such an expression as a
+licence name).
+
 Licence precedence (PEP 639 first): ``License-Expression`` when it is a valid SPDX expression;
 else the SPDX ids of ``License :: OSI Approved :: ...`` classifiers (joined with AND, as each
 classifier applies); else the raw ``License`` text (first line, trimmed) as a licence name.
@@ -12,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+from packaging.metadata import RawMetadata, parse_email
 
 __all__ = ["PackageMetadata", "classifier_license", "resolve_license"]
 
@@ -59,8 +67,52 @@ class PackageMetadata:
     classifiers: tuple[str, ...] = ()
 
     @classmethod
+    def from_email(cls, data: bytes | str) -> PackageMetadata:
+        """From a METADATA or PKG-INFO file: its bytes, or its text once decoded.
+
+        A file without Name or Version raises KeyError("name") / KeyError("version")."""
+        return cls.from_raw(*parse_email(data))
+
+    @classmethod
+    def from_raw(
+        cls, raw: RawMetadata, unparsed: Mapping[str, list[str]] | None = None
+    ) -> PackageMetadata:
+        """From ``parse_email``'s two results. ``unparsed`` holds a single-use field that
+        appears more than once (the first occurrence is used, as readers of METADATA have
+        always done) and a field whose bytes are not UTF-8 (read as Latin-1 there)."""
+        rest = unparsed or {}
+
+        def one(value: str | None, header: str) -> str | None:
+            if value is None and rest.get(header):
+                return rest[header][0]
+            return value
+
+        def many(values: list[str] | None, header: str) -> tuple[str, ...]:
+            return tuple(values if values is not None else rest.get(header, ()))
+
+        name = one(raw.get("name"), "name")
+        if name is None:
+            raise KeyError("name")
+        version = one(raw.get("version"), "version")
+        if version is None:
+            raise KeyError("version")
+        return cls(
+            name=name,
+            version=version,
+            requires_dist=many(raw.get("requires_dist"), "requires-dist"),
+            provides_extra=many(raw.get("provides_extra"), "provides-extra"),
+            license_expression=one(raw.get("license_expression"), "license-expression") or None,
+            license=one(raw.get("license"), "license") or None,
+            classifiers=many(raw.get("classifiers"), "classifier"),
+        )
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PackageMetadata:
-        """From the JSON form of core metadata (PEP 566), as in pip's installation report."""
+        """From the JSON form of core metadata (PEP 566), as in pip's installation report.
+
+        packaging has no reader for this form (packaging.metadata parses email headers only),
+        and its keys are not RawMetadata's (``classifier``, not ``classifiers``), so it is
+        read here; values may be a string where a list is expected."""
 
         def many(key: str) -> tuple[str, ...]:
             value = data.get(key) or ()
@@ -75,18 +127,6 @@ class PackageMetadata:
             license=data.get("license") or None,
             classifiers=many("classifier"),
         )
-
-    @classmethod
-    def from_fields(cls, fields: Iterable[tuple[str, str]]) -> PackageMetadata:
-        """From (header, value) pairs of a METADATA file, e.g. ``email.message`` items."""
-        data: dict[str, Any] = {}
-        for key, value in fields:
-            norm = key.lower().replace("-", "_")
-            if norm in ("requires_dist", "provides_extra", "classifier"):
-                data.setdefault(norm, []).append(value)
-            elif norm not in data:
-                data[norm] = value
-        return cls.from_json(data)
 
 
 def classifier_license(classifiers: Iterable[str]) -> str | None:
