@@ -34,11 +34,11 @@ from chainproof.verify.statements import (
 )
 from chainproof.verify.targets import BUNDLE_SUFFIXES, ArtifactToVerify, Release
 from chainproof.verify.trust import trust_description
-from chainproof.verify.verifiers import SignatureVerifier
+from chainproof.verify.verifiers import KeyVerifier, SignatureVerifier
 
 __all__ = ["verify_targets"]
 
-_KEY_PROVENANCE = "provenance.dsse.json"
+_KEY_PROVENANCE = f"provenance{KeyVerifier.statement_suffix}"
 _KEY_SIGNED = (
     "no Sigstore signature: this release is key-signed (plain DSSE envelopes), "
     "verify it with --key PUBKEY"

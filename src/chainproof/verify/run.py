@@ -12,7 +12,7 @@ from chainproof.progress import Reporter
 from chainproof.verify.engine import verify_targets
 from chainproof.verify.report import Report
 from chainproof.verify.targets import ArtifactToVerify, resolve_targets
-from chainproof.verify.verifiers import verifier_for, verifier_type
+from chainproof.verify.verifiers import SigstoreVerifier, verifier_for, verifier_type
 
 __all__ = ["Verified", "verify_release"]
 
@@ -32,7 +32,7 @@ def verify_release(
     loaded; a failed check is in the report, never an exception (``Report.raise_if_failed``).
     """
     kind = verifier_type(policy)
-    keyed = kind is not None and not kind.signs_files
-    targets, release = resolve_targets(list(args), bundle, keyed=keyed)
+    suffix = kind.statement_suffix if kind is not None else SigstoreVerifier.statement_suffix
+    targets, release = resolve_targets(list(args), bundle, suffix)
     report = verify_targets(targets, release, policy, verifier_for(policy), reporter)
     return Verified(report, targets)

@@ -49,7 +49,9 @@ class Release:
     """A release directory's shared evidence, and manifest problems found while reading it."""
 
     directory: Path
-    keyed: bool = False  # --key: the statements are *.dsse.json envelopes, not bundles
+    # What the signer wrote beside each statement (the verifier's statement_suffix): found by
+    # name when there is no release.json.
+    statement_suffix: str = ".sigstore.json"
     provenance: Path | None = None
     sbom_attestation: Path | None = None
     sbom: Path | None = None
@@ -153,7 +155,7 @@ def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
 
 
 def _evidence_by_name(directory: Path, release: Release) -> None:
-    suffix = ".dsse.json" if release.keyed else ".sigstore.json"  # what `sign` writes for each
+    suffix = release.statement_suffix
     for attr, name in (
         ("provenance", f"provenance{suffix}"),
         ("sbom_attestation", f"sbom.intoto{suffix}"),
@@ -175,10 +177,10 @@ def _from_names(directory: Path, release: Release) -> list[ArtifactToVerify]:
 
 
 def resolve_targets(
-    args: list[str], bundle: Path | None, keyed: bool = False
+    args: list[str], bundle: Path | None, statement_suffix: str = ".sigstore.json"
 ) -> tuple[list[ArtifactToVerify], Release | None]:
-    """Turn the command line's targets into Targets (and the Release, for a directory);
-    ``keyed`` (--key) looks for key-signed statements by name instead of Sigstore bundles."""
+    """Turn the command line's targets into ArtifactToVerify (and the Release, for a
+    directory); statements are looked for by name with ``statement_suffix``."""
     if not args:
         raise UsageError("Nothing to verify: give artifacts, a release directory or sha256:HEX.")
     if any(not arg.strip() for arg in args):
@@ -195,7 +197,7 @@ def resolve_targets(
         if len(args) != 1 or bundle is not None:
             raise UsageError("Give one release directory on its own (without --bundle).")
         directory = Path(directories[0])
-        release = Release(directory, keyed)
+        release = Release(directory, statement_suffix)
         has_manifest = (directory / MANIFEST_NAME).is_file()
         targets = (_from_manifest if has_manifest else _from_names)(directory, release)
         release.failures += [
@@ -226,6 +228,6 @@ def resolve_targets(
     parents = {t.path.parent for t in targets if t.path is not None}
     if len(parents) != 1 or any(t.path is None for t in targets):
         return targets, None
-    evidence = Release(parents.pop(), keyed)  # provenance/SBOM beside the files, by name
+    evidence = Release(parents.pop(), statement_suffix)  # provenance/SBOM beside the files
     _evidence_by_name(evidence.directory, evidence)
     return targets, evidence
