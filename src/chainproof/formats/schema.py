@@ -28,7 +28,7 @@ from typing import Any
 
 from chainproof.errors import InputError
 
-__all__ = ["SCHEMAS", "expected", "load_schema", "validate"]
+__all__ = ["SCHEMAS", "expected", "import_jsonschema", "load_schema", "validate"]
 
 # schema name: (what a valid document is, what its top level is called in a message)
 SCHEMAS: dict[str, tuple[str, str]] = {
@@ -64,10 +64,12 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def _import_jsonschema() -> None:
+def import_jsonschema() -> None:
     """Import jsonschema without rfc3987-syntax, whose import compiles ~40 lark grammars (most
-    of a second) for format checks these schemas never use; as sbom.validate does, whose
-    CycloneDX validator adds its own IRI checks. Once jsonschema is loaded nothing changes."""
+    of a second) for IRI format checks: a ``None`` entry in sys.modules makes that optional
+    import fail, so jsonschema registers no IRI checkers (our schemas use none; the CycloneDX
+    validator, formats.cyclonedx.schema, adds its own). Once jsonschema is loaded nothing
+    changes."""
     if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
         return
     sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
@@ -79,7 +81,7 @@ def _import_jsonschema() -> None:
 
 @cache
 def _validator(name: str) -> Any:
-    _import_jsonschema()
+    import_jsonschema()
     from jsonschema import Draft202012Validator, validators
 
     def whole(checker: Any, instance: object) -> bool:
@@ -95,7 +97,7 @@ def _validator(name: str) -> Any:
 def validate(document: Any, schema_name: str, origin: str) -> None:
     """Raise one InputError naming ``origin`` (the file, as the reader should see it) when
     ``document`` (parsed JSON or TOML) does not match the schema ``schema_name``."""
-    _import_jsonschema()
+    import_jsonschema()
     from jsonschema.exceptions import best_match, relevance  # type: ignore[import-untyped]
 
     root = load_schema(schema_name)

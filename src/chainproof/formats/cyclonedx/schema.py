@@ -14,12 +14,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import sys
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from chainproof.errors import InputError
+from chainproof.formats.schema import import_jsonschema
 
 __all__ = ["is_iri_reference", "validate_json", "validate_xml"]
 
@@ -120,24 +120,10 @@ def _schema_text(name: str) -> str:
     return resources.files("cyclonedx.schema").joinpath("_res", name).read_text(encoding="utf-8")
 
 
-def _import_jsonschema() -> None:
-    """Import jsonschema without rfc3987-syntax: its import alone compiles ~40 lark grammars
-    (most of a second). A ``None`` entry in sys.modules makes that optional import fail, so
-    jsonschema registers no IRI checkers of its own; ours are added explicitly below. When
-    jsonschema is already loaded (e.g. by cyclonedx-python-lib's validators) nothing changes."""
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-    try:
-        import jsonschema  # type: ignore[import-untyped]  # noqa: F401
-    finally:
-        del sys.modules["rfc3987_syntax"]
-
-
 @cache
 def _validator(spec_version: str) -> Any:
-    _import_jsonschema()
-    from jsonschema import Draft7Validator, FormatChecker
+    import_jsonschema()
+    from jsonschema import Draft7Validator, FormatChecker  # type: ignore[import-untyped]
     from referencing import Registry
     from referencing.jsonschema import DRAFT7
 
