@@ -98,7 +98,6 @@ def parse_json(data: bytes, path: Path, what: str = "JSON file") -> Any:
 
 def load_toml(path: Path, what: str = "TOML file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into one clear InputError."""
-
     data = read_bytes(path, what)
     try:
         return tomllib.loads(data.decode("utf-8"))

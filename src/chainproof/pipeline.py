@@ -227,7 +227,6 @@ def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Polic
 
 def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
     """Check everything that needs no build: settings, output, source, policies, database."""
-
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
             f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
@@ -271,7 +270,6 @@ def _own_signer_policy(
     options: ReleaseOptions, signer: Signer, directory: Path, scratch: Path
 ) -> Policy:
     """No deploy policy configured: the signer's own key, or its certificate's exact identity."""
-
     if isinstance(signer, KeySigner):
         public = scratch / "signer.pub"
         atomic_write_bytes(public, signer.public_pem())
@@ -314,7 +312,6 @@ def make_release(
     reporter: Reporter | None = None,
 ) -> ReleaseResult:
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
-
     progress = reporter or NullReporter()
     plan = plan_release(options, signer_kind)
     stages = ["build", "sbom", *(["audit"] if options.audit else []), "sign", "verify"]

@@ -33,7 +33,6 @@ _PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
 
 def _report_time() -> datetime:
     """SOURCE_DATE_EPOCH when set (reproducible reports), else now; read as the SBOM reads it."""
-
     epoch = source_date_epoch()
     return datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
 

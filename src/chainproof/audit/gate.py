@@ -30,7 +30,6 @@ def audit_gate(
 ) -> AuditGate | None:
     """The audit stage runs when asked for (--db, --audit-policy, --fail-on) or when the
     project configures ``[audit]``; ``skip`` (--no-audit) turns it off."""
-
     asked = any(v is not None for v in (db, policy, fail_on))
     if skip:
         if asked:

@@ -130,7 +130,6 @@ def _requirement_lines(requirements: Collection[str]) -> str:
 
 def _parse_wheel(filename: str) -> tuple[str, str, frozenset[Tag]]:
     """Name, version and tags of a wheel file name."""
-
     try:
         name, version, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
@@ -189,7 +188,6 @@ def _named_files(pins: Sequence[LockedPin]) -> list[PinnedFile]:
 
 def _check_locked(pins: Sequence[LockedPin], files: Sequence[PinnedFile]) -> tuple[PinnedFile, ...]:
     """Fail closed unless there is exactly one file per pin, with a sha256 the pin allows."""
-
     by_key = {str(canonicalize_name(f.name)): f for f in files}
     for pin in pins:
         found = by_key.get(pin.key)
@@ -361,7 +359,6 @@ class UvInstaller(_CachedResolver):
 def _wheels_of(text: str, allowed: dict[str, frozenset[str]] | None = None) -> list[PinnedFile]:
     """The chosen wheel of each package of a pylock.toml uv printed; with ``allowed``, only
     wheels whose sha256 is allowed for their (normalised) name are candidates."""
-
     try:
         packages = tomllib.loads(text).get("packages", [])
         return [

@@ -161,7 +161,6 @@ def _requirements_pins(path: Path) -> list[LockedPin]:
 
 def _pylock_pins(path: Path) -> list[LockedPin]:
     """The wheel pylock's own selection picks for this interpreter, for each package."""
-
     data = load_toml(path, "build lock")
     try:
         selected = list(Pylock.from_dict(data).select())

@@ -202,7 +202,6 @@ def main() -> None:
     """The console script: an exception raised outside a command's own handler (while
     Typer converts a parameter, say) also ends as one sentence, never a traceback. SIGTERM
     (a cancelled CI job) unwinds the command, so it leaves nothing half-written behind."""
-
     signal.signal(signal.SIGTERM, _terminated)
     try:
         with handle_errors():

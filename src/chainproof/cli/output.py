@@ -72,7 +72,6 @@ def unexpected(exc: Exception) -> NoReturn:
     so it keeps the documented codes; anything else is a bug (exit 70), which is never 0,
     so a verification that crashes can never pass. CHAINPROOF_DEBUG=1 re-raises it.
     """
-
     if os.environ.get(DEBUG_ENV):
         raise exc
     if isinstance(exc, OSError):

@@ -39,7 +39,6 @@ __all__ = ["command"]
 
 def _sbom_settings(project_dir: Path) -> dict[str, Any]:
     """[sbom] settings of the project (the SBOM is always JSON)."""
-
     if not project_dir.is_dir():  # the build says what is wrong with it
         return {}
     platforms = chainproof.sbom.make.setting("platform", None, project_dir)

@@ -43,7 +43,6 @@ _STR, _BOOL, _PATH, _LIST = "a string", "true or false", "a file path", "a list 
 def _policy_keys() -> dict[str, str]:
     """Every key of formats/schemas/policy.schema.json, with the kind of value a flag or a
     variable gives it: a boolean, a list, a ``#/$defs/path`` (relative to the policy file)."""
-
     kinds = {}
     for key, node in load_schema("policy")["properties"].items():
         types = node.get("type", [])

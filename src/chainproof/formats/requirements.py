@@ -184,7 +184,6 @@ def _is_project(target: str, path: Path) -> bool:
 
 def _url_version(url: str) -> str:
     """The version in a direct reference's file name ("" when it has none)."""
-
     name = filename_of(url) or ""
     try:
         if name.endswith(".whl"):

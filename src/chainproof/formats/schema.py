@@ -52,7 +52,6 @@ _SHOWN = 80  # characters of a wrong value quoted in a message
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The schema ``name`` (a key of SCHEMAS) as parsed JSON; shared, do not modify it."""
-
     if name not in SCHEMAS:
         raise ValueError(f"no schema {name!r}")
     text = (

@@ -173,7 +173,6 @@ def _from_wheel(
     session: requests.Session, url: str, sha256: str, component: Component
 ) -> PackageMetadata | None:
     """METADATA of the wheel at ``url`` once its bytes match the lock's sha256."""
-
     with tempfile.TemporaryDirectory(prefix="chainproof-wheel-") as tmp:
         path = Path(tmp) / "download.whl"
         digest = hashlib.sha256()

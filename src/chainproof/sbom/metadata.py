@@ -143,7 +143,6 @@ def classifier_license(classifiers: Iterable[str]) -> str | None:
 
 def resolve_license(meta: PackageMetadata) -> tuple[str | None, tuple[str, ...]]:
     """(SPDX expression, licence names): at most one of the two is set."""
-
     if meta.license_expression:
         try:
             return str(canonicalize_license_expression(meta.license_expression)), ()

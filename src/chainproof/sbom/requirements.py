@@ -118,7 +118,6 @@ class RequirementsSource:
         reporter: Reporter,
     ) -> tuple[list[Component], DependencyGraph]:
         """Let pip pick the exact file per pin (hash-checked) and read the metadata."""
-
         with tempfile.TemporaryDirectory(prefix="chainproof-req-") as tmp:
             pinned = Path(tmp) / "requirements.txt"
             pinned.write_text(

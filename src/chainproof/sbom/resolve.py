@@ -204,7 +204,6 @@ def with_licenses(
     components: Sequence[Component], metadata: Mapping[str, PackageMetadata]
 ) -> list[Component]:
     """The components with the licence their metadata declares (see metadata.resolve_license)."""
-
     out = []
     for component in components:
         meta = metadata.get(component.key)

@@ -118,7 +118,6 @@ class TargetPlatform:
 
     def wheel_rank(self, filename: str) -> int | None:
         """Rank of a wheel file for this target (lower is better), None when incompatible."""
-
         try:
             _, _, _, wheel_tags = parse_wheel_filename(filename)
         except InvalidWheelFilename:

@@ -62,7 +62,6 @@ def signer_factory(
     offline is checked now, before any work (the flags, a key loads, a --trust-config file
     parses); the identity token is fetched and checked only when the signer is made, since CI
     tokens are short-lived. ``interactive``: a browser may be opened for the token."""
-
     _check_signer_flags(signer, key, identity_token, trust_config, staging)
     if key is not None:
         loaded = KeySigner(key, key_password())
@@ -80,7 +79,6 @@ def _keyless_signer(
 ) -> Signer:
     """A Sigstore signer with a checked token. The public instances' trust roots come over
     the network, so they are fetched after a missing or expired token has been reported."""
-
     config = functools.cache(lambda: local or load_trust_config(None, staging))
     token = find_token(
         identity_token,

@@ -78,7 +78,6 @@ class SignResult:
 
 def _dist_kind(name: str) -> tuple[str, str, str] | None:
     """(kind, normalised name, version) for a dist file name, None for other files."""
-
     try:
         if name.endswith(".whl"):
             project, version, _, _ = parse_wheel_filename(name)
@@ -221,7 +220,6 @@ def sign_release(
 ) -> SignResult:
     """Sign every artifact, the SBOM, the provenance and SBOM statements and (keyless) make
     PEP 740 attestations; then write them all with release.json."""
-
     directory, artifacts = inputs.directory, inputs.artifacts
     staged = StagedFiles()
     entries = [ManifestEntry(a.name, a.sha256, a.size, "artifact") for a in artifacts]

@@ -123,7 +123,6 @@ def default_python() -> str:
 
 def _same_version(installed: str, expected: str) -> bool:
     """Equal under PEP 440 (2.0 is 2.0.0; a local label such as +evil counts), else as text."""
-
     try:
         return Version(installed) == Version(expected)
     except InvalidVersion:

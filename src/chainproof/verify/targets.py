@@ -72,7 +72,6 @@ def _file_target(path: Path, bundle: Path | None) -> ArtifactToVerify:
 
 def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
     """The files release.json lists, checked against formats/schemas/release.schema.json."""
-
     data = load_json(release_json, "release manifest")
     validate(data, "release", str(release_json))
     files: list[dict[str, Any]] = data["files"]

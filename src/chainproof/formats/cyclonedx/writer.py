@@ -237,7 +237,6 @@ def _serialise(bom: Any, options: RenderOptions) -> str:
 
 def render(result: SourceResult, options: RenderOptions) -> Rendered:
     """Build, validate and serialise the SBOM; nothing is written here."""
-
     if options.spec_version not in SPEC_VERSIONS:
         raise InputError(
             f"CycloneDX {options.spec_version} is not supported; use {', '.join(SPEC_VERSIONS)}."
