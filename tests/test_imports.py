@@ -52,6 +52,15 @@ def test_function_local_imports_are_heavy_libraries_only() -> None:
     assert offenders == []
 
 
+def test_no_two_public_classes_share_a_name() -> None:
+    defined: dict[str, list[str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                defined.setdefault(node.name, []).append(str(path.relative_to(SRC)))
+    assert {name: where for name, where in defined.items() if len(where) > 1} == {}
+
+
 def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint is not None, "import-linter is in requirements/dev.txt"

@@ -12,7 +12,7 @@ from chainproof.sbom.target import TargetPlatform
 
 
 @dataclass(frozen=True)
-class LockedFile:
+class UvLockFile:
     filename: str
     url: str | None
     sha256: str | None
@@ -37,7 +37,7 @@ _F = TypeVar("_F", bound=_File)
 
 def pick_file(wheels: Iterable[_F], sdist: _F | None, target: TargetPlatform) -> _F | None:
     """The file an installer picks for ``target``: the best-ranked wheel, else the sdist
-    (``LockedFile`` of uv.lock, or packaging.pylock's wheel and sdist entries)."""
+    (``UvLockFile`` of uv.lock, or packaging.pylock's wheel and sdist entries)."""
     ranked = [
         (rank, w.filename, w) for w in wheels if (rank := target.wheel_rank(w.filename)) is not None
     ]

@@ -23,7 +23,7 @@ from chainproof.fileio import filename_of, load_toml
 from chainproof.models import Component, Inventory, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom._common import (
-    LockedFile,
+    UvLockFile,
     digests,
     explicit_graph,
     pick_file,
@@ -44,14 +44,14 @@ def _check_names(kind: str, asked: Collection[str], known: Any, project: dict[st
         raise UsageError(f"{project['name']} has no {kind} {', '.join(unknown)} in the lock.")
 
 
-def _file(entry: Any, origin: str) -> LockedFile:
+def _file(entry: Any, origin: str) -> UvLockFile:
     if not isinstance(entry, dict):
         raise InputError(f"{origin} has a file entry that is not a table.")
     url, path = entry.get("url"), entry.get("path")
     name = entry.get("filename") or filename_of(url, path)
     hash_value = str(entry.get("hash", ""))
     sha256 = hash_value.split(":", 1)[1] if hash_value.startswith("sha256:") else None
-    return LockedFile(str(name or ""), url, sha256)
+    return UvLockFile(str(name or ""), url, sha256)
 
 
 @dataclass

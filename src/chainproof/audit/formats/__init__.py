@@ -23,7 +23,7 @@ AuditFormat = OutputFormat[AuditRun]
 
 FORMATS = {
     "table": "chainproof.audit.formats.table:TableFormat",
-    "json": "chainproof.audit.formats.json_report:JsonFormat",
+    "json": "chainproof.audit.formats.json_report:AuditJsonFormat",
     "cyclonedx": "chainproof.audit.formats.vex:CycloneDXFormat",
     "sarif": "chainproof.audit.formats.sarif:SarifFormat",
     "markdown": "chainproof.audit.formats.markdown:MarkdownFormat",

@@ -11,10 +11,10 @@ import json
 
 from chainproof.audit.run import AuditRun
 
-__all__ = ["JsonFormat"]
+__all__ = ["AuditJsonFormat"]
 
 
-class JsonFormat:
+class AuditJsonFormat:
     name = "json"
 
     def render(self, run: AuditRun) -> str:
