@@ -215,7 +215,6 @@ def _check_output(output: Path) -> None:
 
 
 def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Policy:
-
     # the signer's --trust-config/--staging, unless the policy names its own root
     return load_policy(
         {"require": _REQUIRED, **flags},

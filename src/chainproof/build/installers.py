@@ -119,7 +119,6 @@ def _run(cmd: Sequence[str], what: str, hint: str = _INDEX_HINT) -> str:
 
 
 def _requirement_lines(requirements: Collection[str]) -> str:
-
     for requirement in requirements:
         try:
             Requirement(requirement)

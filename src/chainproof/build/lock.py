@@ -185,7 +185,6 @@ def _pylock_pins(path: Path) -> list[LockedPin]:
 
 
 def _wheel_version(filename: str) -> str:
-
     try:
         return str(parse_wheel_filename(filename)[1])
     except InvalidWheelFilename as exc:

@@ -28,7 +28,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JS
 
 
 def _age(status: chainproof.audit.db.DbStatus) -> str:
-
     snapshot = status.snapshot_datetime()
     return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
 

@@ -177,7 +177,6 @@ def command(
 
 
 def _print_result(result: chainproof.pipeline.ReleaseResult) -> None:
-
     signed = result.signed
     console = stdout_console()
     console.print(

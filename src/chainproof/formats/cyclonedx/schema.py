@@ -77,7 +77,6 @@ def _ascii_form(value: str) -> str | None:
 
 
 def _ip_literal_ok(match: re.Match[str]) -> bool:
-
     literal = match.group("ip")
     if literal is None:
         return True
