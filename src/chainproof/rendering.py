@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["JsonFormat", "OutputFormat", "ToJson"]
+__all__ = ["JsonFormat", "OutputFormat", "ToJson", "json_text"]
 
 R_contra = TypeVar("R_contra", contravariant=True)
 
@@ -33,4 +33,9 @@ class JsonFormat:
     name = "json"
 
     def render(self, report: ToJson) -> str:
-        return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+        return json_text(report.to_json())
+
+
+def json_text(data: Any) -> str:
+    """One JSON document, indented, keys sorted: the same bytes on every run."""
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -21,3 +21,8 @@ def test_bom_artifact_hashes_reads_nested_components() -> None:
     entry = {"alg": "SHA-256", "content": HEX.upper()}
     bom = {"metadata": {"component": {"components": [{"hashes": [entry]}, 3]}}}
     assert bom_artifact_hashes(bom) == frozenset({HEX})
+
+
+@pytest.mark.parametrize("metadata", [[], "x", 1, None, {"component": []}])
+def test_an_sbom_with_malformed_metadata_lists_no_hash(metadata: Any) -> None:
+    assert bom_artifact_hashes({"metadata": metadata}) == frozenset()

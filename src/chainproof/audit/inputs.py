@@ -23,11 +23,12 @@ from chainproof.errors import InputError
 from chainproof.models import Component, Inventory
 from chainproof.progress import NullReporter
 from chainproof.sbom.env_source import venv_interpreter
-from chainproof.sbom.inputs import SourceOptions, open_source
+from chainproof.sbom.inputs import INPUT_KINDS, SourceOptions, open_source
 from chainproof.sbom.installed import InstalledEnvironment, inspect_environment
 from chainproof.sbom.target import TargetPlatform
 
-AUDIT_KINDS = ("sbom", "pylock", "uv-lock", "requirements", "env")
+# Every input but a release directory, which is audited through its SBOM.
+AUDIT_KINDS = tuple(kind for kind in INPUT_KINDS if kind != "dist")
 
 __all__ = ["AuditTarget", "Requirement", "read_sbom", "read_target"]
 

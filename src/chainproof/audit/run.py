@@ -35,6 +35,8 @@ class AuditRequest:
     fail_on: str | None = None  # overrides the policy's threshold
     max_db_age: int | None = None  # days; overrides the policy's
     ignore_stale: bool = False  # a stale database is a warning, not an error
+    # Another source of advisories; None: the SQLite database at ``db``.
+    advisories: AdvisorySource | None = None
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,17 @@ def open_advisories(
     if request.fail_on is not None:
         threshold(request.fail_on)
     rules = load_policy(request.policy, request.project_dir)
-    with AdvisoryDB(resolve_db_path(request.db)) as database:
+    with contextlib.ExitStack() as stack:
+        advisories = request.advisories or stack.enter_context(
+            AdvisoryDB(resolve_db_path(request.db))
+        )
         warning = check_freshness(
-            database.status,
+            advisories.status,
             request.max_db_age if request.max_db_age is not None else rules.max_db_age_days,
             request.ignore_stale or rules.stale_db == "warn",
             datetime.now(UTC),
         )
-        yield database, rules, warning
+        yield advisories, rules, warning
 
 
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:

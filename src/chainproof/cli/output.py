@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import typer
 from chainproof.errors import BuildFailed, ChainproofError, InputError
 from chainproof.fileio import os_error
 from chainproof.progress import NullReporter, Reporter
+from chainproof.rendering import json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,7 +45,7 @@ def stderr_console() -> Console:
 
 def emit_json(data: Any) -> None:
     """Print one JSON document on stdout (sorted keys, stable across runs)."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    sys.stdout.write(json_text(data))
 
 
 def fail(error: ChainproofError) -> NoReturn:

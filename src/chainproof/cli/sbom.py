@@ -155,11 +155,12 @@ def command(
                 target_platforms if isinstance(target_platforms, list) else (),
             ),
         )
+        source = request.source()  # a wrong combination of inputs and options is said first
         if json_output and output is not None and str(output) == "-":
             raise UsageError("--json and -o - both write to stdout; give -o a file name.")
         with reporter(json_output) as progress:
             written = chainproof.sbom.make.write_sbom(
-                request, spec_version, output_format, allow_missing_hashes, output, progress
+                request, spec_version, output_format, allow_missing_hashes, output, progress, source
             )
         if written.output is None:
             sys.stdout.write(written.rendered.text)

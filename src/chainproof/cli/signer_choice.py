@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from chainproof.config import KEY_PASSWORD_ENV
-
-if TYPE_CHECKING:
-    pass
-
 
 __all__ = [
     "IdentityTokenOption",

@@ -150,9 +150,10 @@ def _sentence(error: Any, document: Any, name: str, origin: str) -> InputError:
         what = _kind(node, root)
     else:
         what = expected(node, root)
+    # "must be a whole number, not negative" needs no ", not -1" after it
+    shown = "" if what.endswith(", not negative") else f", not {_shown(value)}"
     return InputError(
-        f"{origin} is not a valid {noun}: {_dotted(path) or top} must be {what}, "
-        f"not {_shown(value)}."
+        f"{origin} is not a valid {noun}: {_dotted(path) or top} must be {what}{shown}."
     )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from chainproof import config
 from chainproof.config import source_date_epoch
 from chainproof.errors import InputError, UsageError
-from chainproof.fileio import atomic_write_text, load_json
-from chainproof.formats import build_record
+from chainproof.fileio import atomic_write_text
+from chainproof.formats.build_record import read_build_record
 from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
 from chainproof.models import BUILD_RECORD_NAME, SourceResult
 from chainproof.progress import Reporter
@@ -243,8 +243,7 @@ def sbom_epoch(request: SbomRequest) -> int | None:
     if epoch is None and request.from_dist:
         record = request.dist_dir / BUILD_RECORD_NAME
         if record.is_file():
-            data = load_json(record, "build record")
-            epoch = build_record.from_json(data, str(record)).source_date_epoch
+            epoch = read_build_record(record).source_date_epoch
     return epoch
 
 
@@ -261,10 +260,12 @@ def write_sbom(
     allow_missing_hashes: bool,
     output: Path | None,
     reporter: Reporter,
+    source: InventorySource | None = None,
 ) -> SbomWritten:
-    """Read the inventory, render it (validated) and write it atomically to ``output``
-    (default: ``default_output``; ``-``: not written, the caller prints it)."""
-    source = request.source()
+    """Read the inventory (from ``source`` when the caller opened it already), render it
+    (validated) and write it atomically to ``output`` (default: ``default_output``; ``-``:
+    not written, the caller prints it)."""
+    source = source or request.source()
     options = RenderOptions(
         spec_version, output_format.lower(), allow_missing_hashes, sbom_epoch(request)
     )

@@ -56,7 +56,6 @@ class PylockSource:
         return f"pylock file {self.path}"
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-
         data = load_toml(self.path, "pylock file")
         try:
             lock = Pylock.from_dict(data)

@@ -69,7 +69,6 @@ class UvLockSource:
         return f"uv lock file {self.path}"
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-
         data = load_toml(self.path, "uv lock file")
         version = data.get("version")
         if version != 1:

@@ -6,10 +6,8 @@ and key envelopes (``bundles``, ``key_envelope``), signer identity (``identity``
 
 Typical use (what ``chainproof verify`` does)::
 
-    policy = load_policy({"gitlab": "group/project", "ref": "refs/heads/main"})
-    targets, release = resolve_targets(["dist/"], bundle=None)
-    report = verify_targets(targets, release, policy, load_verifier(policy),
-                            trust_description(policy))
+    policy = formats.deploy_policy.load_policy({"gitlab": "group/project", "ref": "main"})
+    report = verify.run.verify_release(["dist/"], None, policy).report
     report.passed  # fails closed: every required check ran and passed
 
 Import from the submodules; this package stays empty so importing it costs nothing (the

@@ -226,8 +226,9 @@ def verify_bundle(
 def key_envelope_outcome(path: Path, key: Path, sha256: str | None = None) -> BundleOutcome:
     """Verify a plain DSSE envelope (``*.dsse.json``) signed with a managed key (``--key``).
 
-    The signature check is the signing package's (securesystemslib); a non-DSSE file raises
-    InputError. There is no certificate: the signer is named after the key file.
+    The signature check is :mod:`chainproof.verify.key_envelope`'s (securesystemslib); a
+    non-DSSE file raises InputError. There is no certificate: the signer is named after the
+    key file.
     """
     signer = SignerIdentity(san=f"key:{key.name}", issuer=None)
     if sha256 is not None:

@@ -15,7 +15,7 @@ from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
 from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.deploy_policy import Policy
-from chainproof.formats.intoto import Statement
+from chainproof.formats.intoto import CYCLONEDX_BOM, SLSA_PROVENANCE_V1, Statement
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
@@ -25,8 +25,6 @@ from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.layout import inspection_names, layout_products
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.statements import (
-    CYCLONEDX_BOM,
-    SLSA_PROVENANCE_V1,
     is_artifact_predicate,
     provenance_facts,
     provenance_failures,
@@ -256,7 +254,6 @@ class _Run:
                 art.passed.add("sbom")
 
     def layout(self, layout: Path, layout_key: Path, links: Path, arts: list[_Artifact]) -> None:
-
         name = layout.name
         files = [a.target.path for a in arts if a.target.path is not None]
         inspections = inspection_names(layout)

@@ -6,9 +6,9 @@ Drift, each listed: a distribution of the SBOM's runtime components that is not 
 (``modified``, ``file-missing``, or ``record`` for an unverifiable RECORD), and any start-up
 hook (``*.pth``, ``sitecustomize.py``) in a site-packages directory that no RECORD lists
 (``unrecorded``; virtualenv's and uv's own ``_virtualenv.pth`` excepted). Build-only
-components (scope ``excluded``) are not expected in the environment. The SBOM is read by
-:func:`chainproof.audit.inputs.read_sbom`, the environment and its RECORD checks by
-:mod:`chainproof.sbom.installed`.
+components (scope ``excluded``) are not expected in the environment. The SBOM is read through
+the registry of inventory sources (:mod:`chainproof.sbom.inputs`), the environment and its
+RECORD checks by :mod:`chainproof.sbom.installed`.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class VerifyTable:
             file=buffer,
             width=self.width or 400,
             force_terminal=self.color,
-            no_color=not self.color,
+            no_color=None if self.color else True,  # on a terminal rich reads NO_COLOR itself
             highlight=False,
             emoji=False,
         )

@@ -13,25 +13,13 @@ from typing import Any
 from chainproof.formats.deploy_policy import Policy
 from chainproof.formats.intoto import (
     CYCLONEDX_BOM,
-    IN_TOTO_PAYLOAD_TYPE,
-    IN_TOTO_STATEMENT_V1,
     SLSA_PROVENANCE_V1,
-    Statement,
-    StatementError,
-    parse_statement,
 )
 from chainproof.verify.identity import SignerIdentity
 
 __all__ = [
-    "CYCLONEDX_BOM",
-    "IN_TOTO_PAYLOAD_TYPE",
-    "IN_TOTO_STATEMENT_V1",
-    "SLSA_PROVENANCE_V1",
     "ProvenanceFacts",
-    "Statement",
-    "StatementError",
     "is_artifact_predicate",
-    "parse_statement",
     "provenance_facts",
     "provenance_failures",
     "slsa_predicate_failures",

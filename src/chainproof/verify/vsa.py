@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from typing import Any
 
 from chainproof import __version__
+from chainproof.config import source_date_epoch
+from chainproof.formats.intoto import IN_TOTO_STATEMENT_V1
 from chainproof.verify.report import Report
-from chainproof.verify.statements import IN_TOTO_STATEMENT_V1
 
 __all__ = ["VERIFIER_ID", "VSA_PREDICATE_TYPE", "vsa_statement"]
 
@@ -23,12 +23,8 @@ VERIFIER_ID = "https://chainproof.dev/verify/v1"
 
 
 def _now() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.fromtimestamp(int(epoch), UTC)
-        if epoch and epoch.isdigit()
-        else (datetime.now(UTC))
-    )
+    epoch = source_date_epoch()
+    moment = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

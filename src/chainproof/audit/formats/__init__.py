@@ -11,6 +11,7 @@ from importlib import import_module
 
 from chainproof.audit.run import AuditRun
 from chainproof.errors import UsageError
+from chainproof.lazy import submodule_loader
 from chainproof.rendering import OutputFormat
 
 __all__ = ["FORMATS", "AuditFormat", "get_format"]
@@ -38,3 +39,6 @@ def get_format(name: str) -> AuditFormat:
     module, _, cls = spec.partition(":")
     factory: type[AuditFormat] = getattr(import_module(module), cls)
     return factory()
+
+
+__getattr__ = submodule_loader(__name__)  # the formats' modules load on first use

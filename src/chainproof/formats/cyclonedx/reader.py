@@ -168,7 +168,8 @@ def _rekey(bom_refs: dict[Component, str], components: list[Component]) -> dict[
 def bom_artifact_hashes(bom: Any) -> frozenset[str]:
     """Every sha256 the SBOM's ``metadata.component`` (and its nested components) lists."""
     found: set[str] = set()
-    stack = [(bom.get("metadata") or {}).get("component") if isinstance(bom, dict) else None]
+    metadata = bom.get("metadata") if isinstance(bom, dict) else None
+    stack = [metadata.get("component") if isinstance(metadata, dict) else None]
     while stack:
         component = stack.pop()
         if not isinstance(component, dict):
