@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
-from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import emit, handle_errors, reporter, stdout_console
+from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.audit.db
@@ -34,7 +35,7 @@ def _age(status: chainproof.audit.db.DbStatus) -> str:
 
 def _print_status(status: chainproof.audit.db.DbStatus, json_mode: bool, verb: str = "") -> None:
     if json_mode:
-        emit_json(status.to_json())
+        emit(JsonFormat(), status)
         return
     console = stdout_console()
     lines = [

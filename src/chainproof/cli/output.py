@@ -7,20 +7,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 from chainproof.errors import BuildFailed, ChainproofError, InputError
 from chainproof.fileio import os_error
 from chainproof.progress import NullReporter, Reporter
-from chainproof.rendering import json_text
+from chainproof.rendering import OutputFormat, json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 __all__ = [
     "INTERNAL_ERROR_EXIT",
+    "emit",
     "emit_json",
     "fail",
     "handle_errors",
@@ -41,6 +42,14 @@ def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+R = TypeVar("R")
+
+
+def emit(output_format: OutputFormat[R], report: R) -> None:
+    """Print a report on stdout in ``output_format``."""
+    sys.stdout.write(output_format.render(report))
 
 
 def emit_json(data: Any) -> None:

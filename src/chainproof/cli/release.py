@@ -14,7 +14,7 @@ from chainproof.cli.build import (
     CheckReproducibleOption,
     InstallerOption,
 )
-from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import emit, emit_json, handle_errors, reporter, stdout_console
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
     KeyOption,
@@ -24,6 +24,7 @@ from chainproof.cli.signer_choice import (
     interactive,
 )
 from chainproof.errors import UsageError
+from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.audit.gate
@@ -171,7 +172,7 @@ def command(
         with reporter(json_output) as progress:
             result = chainproof.pipeline.make_release(options, signer, make_signer, progress)
         if json_output:
-            emit_json(result.to_json())
+            emit(JsonFormat(), result)
             return
         _print_result(result)
 

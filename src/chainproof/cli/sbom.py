@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
-from chainproof.cli.output import emit_json, handle_errors, reporter, stderr_console
+from chainproof.cli.output import emit, handle_errors, reporter, stderr_console
 from chainproof.errors import UsageError
+from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.sbom.make
@@ -165,7 +166,7 @@ def command(
         if written.output is None:
             sys.stdout.write(written.rendered.text)
         if json_output:
-            emit_json(written.to_json())
+            emit(JsonFormat(), written)
             return
         console = stderr_console()
         for warning in written.warnings:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
-from chainproof.cli.output import emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import emit, handle_errors, reporter, stdout_console
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
     KeyOption,
@@ -18,6 +18,7 @@ from chainproof.cli.signer_choice import (
     TrustConfigOption,
     interactive,
 )
+from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.signing.choice
@@ -62,7 +63,7 @@ def command(
                 progress,
             )
         if json_output:
-            emit_json(result.to_json())
+            emit(JsonFormat(), result)
             return
         console = stdout_console()
         console.print(

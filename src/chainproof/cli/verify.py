@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
-from chainproof.cli.output import handle_errors, reporter
+from chainproof.cli.output import emit, handle_errors, reporter
 from chainproof.errors import InputError
 from chainproof.rendering import JsonFormat
 
@@ -119,7 +119,7 @@ def command(
             if json_output
             else chainproof.verify.formats.VerifyTable(width, color=terminal)
         )
-        sys.stdout.write(output_format.render(report))
+        emit(output_format, report)
         count = len(report.all_failures)
         report.raise_if_failed(
             "Verification failed: ",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import chainproof
-from chainproof.cli.output import handle_errors, reporter
+from chainproof.cli.output import emit, handle_errors, reporter
 from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
@@ -47,5 +46,5 @@ def command(
                 progress,
             )
         output_format = JsonFormat() if json_output else chainproof.verify.formats.DriftText()
-        sys.stdout.write(output_format.render(report))
+        emit(output_format, report)
         report.raise_if_failed()
