@@ -151,3 +151,21 @@ def test_built_wheel_metadata_that_is_not_utf8(tmp_path: Path) -> None:
         archive.writestr("demo-1.0.dist-info/METADATA", b"Name: d\xe9mo\nVersion: 1\n")
     with pytest.raises(BuildFailed, match="unreadable wheel"):
         _wheel_metadata(wheel)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "missing"),
+    [
+        ("Metadata-Version: 2.4\nVersion: 1.0\n", "no Name in"),
+        ("Metadata-Version: 2.4\nName: demo\n", "no Version in"),
+        ("Metadata-Version: 2.4\n", "no Name or Version in"),
+    ],
+)
+def test_a_built_wheel_without_name_or_version_fails_the_build(
+    tmp_path: Path, metadata: str, missing: str
+) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/METADATA", metadata.encode())
+    with pytest.raises(BuildFailed, match=missing):
+        _wheel_metadata(wheel)

@@ -89,10 +89,12 @@ def _wheel_metadata(wheel: Path) -> tuple[str, str]:
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise BuildFailed(f"The backend wrote an unreadable wheel {wheel.name}: {exc}.") from exc
     raw, unparsed = parse_email(text)
-    # A Name or Version given twice is set aside in `unparsed`: the first one counts, as with
-    # email.parser before. (A missing one gives "None", also as before.)
+    # A Name or Version given twice is set aside in `unparsed`: the first one counts.
     name = raw["name"] if "name" in raw else next(iter(unparsed.get("name", [])), None)
     version = raw["version"] if "version" in raw else next(iter(unparsed.get("version", [])), None)
+    missing = [field for field, value in (("Name", name), ("Version", version)) if not value]
+    if missing:  # a record naming the project "None" would sign a release of nothing
+        raise BuildFailed(f"The wheel {wheel.name} has no {' or '.join(missing)} in its METADATA.")
     return str(name), str(version)
 
 
