@@ -4,11 +4,13 @@ real options (also in the YAML and shell blocks of README.md and docs/)."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -387,3 +389,14 @@ def test_template_jobs_run_like_a_gitlab_tag_pipeline(
     checked = run_job(template_job("chainproof-verify", inputs), checkout, env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"policy: {tmp_path / 'deploy.toml'}" in checked.stdout
+
+
+def test_every_test_directory_is_collected() -> None:
+    """pytest skips directories that match norecursedirs (its default holds "build"): none of
+    ours may match, or its tests never run."""
+    tests = Path(__file__).parent
+    settings = tomllib.loads((tests.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = settings["tool"]["pytest"]["ini_options"]["norecursedirs"]
+    ours = [p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").is_file()]
+    assert [(d, p) for d in ours for p in patterns if fnmatch.fnmatch(d, p)] == []
+    assert "build" in ours
