@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
-from chainproof.cli.output import handle_errors, reporter, stderr_console
+from chainproof.cli.output import handle_errors, reporter, stderr_console, stdout_width
 from chainproof.errors import UsageError
 
 if TYPE_CHECKING:
@@ -80,10 +79,9 @@ def command(
                 "Give exactly one of --sbom, --pylock, --uv-lock, --requirements or --env."
             )
         renderer = chainproof.audit.formats.get_format(output_format)
-        if output_format == "table" and output is None and sys.stdout.isatty():
-            renderer = chainproof.audit.formats.table.TableFormat(
-                width=shutil.get_terminal_size().columns
-            )
+        width = stdout_width()
+        if output_format == "table" and output is None and width is not None:
+            renderer = chainproof.audit.formats.table.TableFormat(width=width)
         quiet = output_format != "table" and output is None
         request = chainproof.audit.run.AuditRequest(
             *given[0],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ __all__ = [
     "reporter",
     "stderr_console",
     "stdout_console",
+    "stdout_width",
     "unexpected",
 ]
 
@@ -50,6 +52,12 @@ R = TypeVar("R")
 def emit(output_format: OutputFormat[R], report: R) -> None:
     """Print a report on stdout in ``output_format``."""
     sys.stdout.write(output_format.render(report))
+
+
+def stdout_width() -> int | None:
+    """The terminal's width when stdout is one; None for a pipe or a file (a log reads best
+    with one line per row, never folded)."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def emit_json(data: Any) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import chainproof
-from chainproof.cli.output import emit, handle_errors, reporter
+from chainproof.cli.output import emit, handle_errors, reporter, stdout_width
 from chainproof.errors import InputError
 from chainproof.rendering import JsonFormat
 
@@ -112,12 +110,11 @@ def command(
                     chainproof.verify.vsa.vsa_statement(report, _resource(args, verified.targets))
                 ),
             )
-        terminal = sys.stdout.isatty()
-        width = shutil.get_terminal_size().columns if terminal else None
+        width = stdout_width()
         output_format = (
             JsonFormat()
             if json_output
-            else chainproof.verify.formats.VerifyTable(width, color=terminal)
+            else chainproof.verify.formats.VerifyTable(width, color=width is not None)
         )
         emit(output_format, report)
         count = len(report.all_failures)

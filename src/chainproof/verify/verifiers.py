@@ -7,7 +7,7 @@ one the policy names, or none for a policy that checks an in-toto layout only.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import Policy
@@ -20,9 +20,6 @@ from chainproof.verify.bundles import (
 )
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.trust import load_verifier
-
-if TYPE_CHECKING:
-    from sigstore.verify import Verifier
 
 __all__ = [
     "KeyVerifier",
@@ -61,10 +58,10 @@ class SigstoreVerifier:
     statement_suffix = ".sigstore.json"
     signs_files = True
 
-    def __init__(self, policy: Policy, verifier: Verifier | None = None) -> None:
+    def __init__(self, policy: Policy) -> None:
         # the trusted root is loaded now, so a bad one fails before anything is verified
         self._policy = policy
-        self._verifier = verifier or load_verifier(policy)
+        self._verifier = load_verifier(policy)
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
