@@ -84,3 +84,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
             for name in CONSTRAINT_VARIABLES:
                 os.environ.pop(name, None)
+
+
+# The dependency checks ask the package indexes a lock names unless told otherwise; the tests
+# run offline, and those that exercise the online checks start their own indexes on 127.0.0.1
+# and pass offline=False (--online).
+os.environ["CHAINPROOF_OFFLINE"] = "1"

@@ -48,6 +48,8 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "yaml",
     "packageurl",
     "jwt",
+    "pypi_simple",
+    "bs4",
 )
 
 # Runs the console script's main() on the arguments it is given, then prints the exit code

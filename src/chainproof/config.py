@@ -31,6 +31,21 @@ def env_setting(name: str) -> str | None:
     return value or None
 
 
+def offline_mode(flag: bool | None) -> bool:
+    """--offline / --online when given, else ``CHAINPROOF_OFFLINE`` (1, true, yes; 0, false,
+    no), else online."""
+    if flag is not None:
+        return flag
+    value = env_setting("offline")
+    if value is None:
+        return False
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"CHAINPROOF_OFFLINE={value!r} is neither 1 nor 0.")
+
+
 def source_date_epoch() -> int | None:
     """``SOURCE_DATE_EPOCH`` (reproducible-builds.org) in seconds; None when unset or empty.
     Every stage that dates its output reads it here, so all agree on what is valid."""

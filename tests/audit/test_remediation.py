@@ -15,7 +15,9 @@ def _proposal(
     requirements: tuple[Requirement, ...] | None,
 ) -> Proposal:
     report = run_audit(make_target(pins, requirements=requirements), db, AuditPolicy())
-    return next(f.proposal for f in report.findings if f.component.key == package)
+    proposal = next(f.proposal for f in report.findings if f.component.key == package)
+    assert proposal is not None
+    return proposal
 
 
 def test_smallest_version_fixing_every_advisory(snapshot: AdvisoryDB) -> None:

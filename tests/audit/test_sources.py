@@ -105,7 +105,7 @@ def test_environment_requirements_shape_the_proposal(tmp_path: Path, snapshot: A
     assert Requirement("urllib3", "<1.27,>=1.21.1", "requests 2.25.1") in target.requirements
     assert not any(r.package in ("pysocks", "colorama") for r in target.requirements)
     report = run_audit(target, snapshot, AuditPolicy())
-    proposals = {f.component.key: f.proposal for f in report.findings}
+    proposals = {f.component.key: f.proposal for f in report.findings if f.proposal}
     assert proposals["urllib3"].version == "1.26.18"
     assert proposals["urllib3"].constraints_checked
     assert proposals["jinja2"].version is None
@@ -156,6 +156,7 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
     assert target.requirements == (Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),)
     report = run_audit(target, snapshot, AuditPolicy())
     proposal = next(f.proposal for f in report.findings if f.component.key == "urllib3")
+    assert proposal is not None
     assert proposal.version is None
     assert "legacy-client 1.0 requires urllib3<1.26.18" in proposal.explanation
 

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from chainproof.audit.checks.runner import ChecksResult
 from chainproof.audit.db import DbStatus
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import affects, fixed_versions
 from chainproof.audit.remediation import propose
-from chainproof.audit.report import AuditReport, Finding, Unchecked
+from chainproof.audit.report import AuditReport, CheckStatus, Finding, Unchecked
 from chainproof.audit.severity import rate
 from chainproof.audit.source import AdvisorySource
 from chainproof.config import source_date_epoch
 from chainproof.errors import InputError
-from chainproof.formats.audit_policy import AuditException, AuditPolicy
+from chainproof.formats.audit_policy import CHECKS, AuditException, AuditPolicy
 from chainproof.formats.osv import Advisory, AffectedPackage
 from chainproof.models import DependencyGraph
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = [
+    "apply_exceptions",
     "check_freshness",
     "dependency_paths",
     "run_audit",
@@ -112,24 +115,78 @@ def _merge(matched: Sequence[Entry]) -> list[list[Entry]]:
     return [entries for _, entries in groups]
 
 
-def _exception_for(
-    key: str, ids: set[str], exceptions: Sequence[AuditException]
-) -> list[AuditException]:
-    return [e for e in exceptions if e.package == key and e.id.upper() in ids]
+def apply_exceptions(
+    findings: Sequence[Finding], exceptions: Sequence[AuditException], when: date
+) -> tuple[list[Finding], set[AuditException]]:
+    """Every finding with the exception that covers it (same package, and its id or an alias):
+    a valid one suppresses it, an expired one is recorded and suppresses nothing."""
+    out: list[Finding] = []
+    used: set[AuditException] = set()
+    for finding in findings:
+        ids = {i.upper() for i in finding.ids}
+        matching = [
+            e for e in exceptions if e.package == finding.component.key and e.id.upper() in ids
+        ]
+        used.update(matching)
+        valid = [e for e in matching if not e.expired(when)]
+        expired = [e for e in matching if e.expired(when)]
+        out.append(
+            replace(
+                finding,
+                exception=valid[0] if valid else None,
+                expired_exception=expired[0] if expired and not valid else None,
+            )
+        )
+    return out, used
 
 
 def run_audit(
     target: AuditTarget,
-    db: AdvisorySource,
+    db: AdvisorySource | None,
     policy: AuditPolicy,
     fail_on: str | None = None,
     today: date | None = None,
     warnings: Sequence[str] = (),
     reporter: Reporter | None = None,
+    checks: ChecksResult | None = None,
 ) -> AuditReport:
+    """Vulnerabilities (when ``db`` is given) and the dependency checks' results, with the
+    policy's exceptions applied to every finding."""
     reporter = reporter or NullReporter()
     now = _report_time()
     when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
+    checks = checks or ChecksResult()
+    findings: list[Finding] = []
+    unchecked: list[Unchecked] = []
+    checked = 0
+    statuses = list(checks.statuses)
+    if db is not None:
+        findings, unchecked, checked = _vulnerabilities(target, db, policy, reporter)
+        statuses.insert(0, CheckStatus("vulnerabilities", True))
+    findings, used = apply_exceptions([*findings, *checks.findings], policy.exceptions, when)
+    findings.sort(key=lambda f: (f.component.sort_key(), f.check, f.id))
+    order = {c: n for n, c in enumerate(CHECKS)}
+    return AuditReport(
+        target=target.description,
+        db=db.status if db is not None else None,
+        fail_on=fail_on or policy.fail_on,
+        checked=checked,
+        findings=tuple(findings),
+        unchecked=tuple(sorted(set(unchecked + checks.unchecked), key=Unchecked.sort_key)),
+        unused_exceptions=tuple(e for e in policy.exceptions if e not in used),
+        warnings=tuple(warnings),
+        fail_on_unchecked=policy.unchecked == "fail",
+        timestamp=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        expiry_clock=when,
+        checks=tuple(sorted(statuses, key=lambda c: order[c.id])),
+    )
+
+
+def _vulnerabilities(
+    target: AuditTarget, db: AdvisorySource, policy: AuditPolicy, reporter: Reporter
+) -> tuple[list[Finding], list[Unchecked], int]:
+    """Findings of every component against the advisories, the components that could not be
+    checked, and how many were."""
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))
     keys = {c: c.key for c in components}  # Component.key normalises: once per component
@@ -137,7 +194,6 @@ def run_audit(
     paths = dependency_paths(_without_root(target))
     findings: list[Finding] = []
     unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
-    used: set[AuditException] = set()
     partial = 0  # components with an advisory that could not be evaluated
     for component in components:
         reporter.advance()
@@ -178,14 +234,9 @@ def run_audit(
         path = paths.get(key, ())
         for group in _merge(matched):
             advisories = [a for a, _ in group]
-            ids = {i.upper() for a in advisories for i in (a.id, *a.aliases)}
             all_ids = {i for a in advisories for i in (a.id, *a.aliases)}
             primary = _primary(all_ids)
             rating, ratings = rate(advisories, policy.unrated)
-            matching = _exception_for(key, ids, policy.exceptions)
-            used.update(matching)
-            valid = [e for e in matching if not e.expired(when)]
-            expired = [e for e in matching if e.expired(when)]
             findings.append(
                 Finding(
                     id=primary,
@@ -200,23 +251,9 @@ def run_audit(
                     references=tuple(dict.fromkeys(r for a in advisories for r in a.references)),
                     path=path,
                     proposal=proposal,
-                    exception=valid[0] if valid else None,
-                    expired_exception=expired[0] if expired and not valid else None,
                     published=min((a.published for a in advisories if a.published), default=None),
                     modified=max(a.modified for a in advisories),
                 )
             )
-    findings.sort(key=lambda f: (f.component.sort_key(), f.id))
-    return AuditReport(
-        target=target.description,
-        db=db.status,
-        fail_on=fail_on or policy.fail_on,
-        checked=len(components) - partial - sum(1 for c in components if not c.version),
-        findings=tuple(findings),
-        unchecked=tuple(sorted(set(unchecked), key=Unchecked.sort_key)),
-        unused_exceptions=tuple(e for e in policy.exceptions if e not in used),
-        warnings=tuple(warnings),
-        fail_on_unchecked=policy.unchecked == "fail",
-        timestamp=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        expiry_clock=when,
-    )
+    no_version = sum(1 for c in components if not c.version)
+    return findings, unchecked, len(components) - partial - no_version

@@ -13,23 +13,29 @@ from chainproof.audit.severity import Rating, level_rank
 from chainproof.formats.audit_policy import AuditException
 from chainproof.models import Component, none_first
 
-__all__ = ["AuditReport", "Finding", "Unchecked"]
+__all__ = ["AuditReport", "CheckStatus", "Finding", "Unchecked"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    id: str  # the primary id (PYSEC, then GHSA, then CVE)
-    aliases: tuple[str, ...]  # every other id of the same vulnerability
+    """One finding of any check: what (``id``, ``check``), about which package, how severe,
+    the evidence and the remedy. A vulnerability also carries its advisory's details."""
+
+    id: str  # a vulnerability's primary id (PYSEC, then GHSA, then CVE), or "check.rule"
     component: Component
-    bom_ref: str | None
     summary: str
-    details: str
     rating: Rating
-    ratings: tuple[Rating, ...]
-    fixed_versions: tuple[str, ...]
-    references: tuple[str, ...]
-    path: tuple[str, ...]  # from a direct requirement to the package; () if not reachable
-    proposal: Proposal
+    check: str = "vulnerabilities"
+    evidence: tuple[tuple[str, str], ...] = ()  # (what, value): the facts behind the finding
+    remedy: str = ""
+    bom_ref: str | None = None
+    aliases: tuple[str, ...] = ()  # every other id of the same vulnerability
+    details: str = ""
+    ratings: tuple[Rating, ...] = ()
+    fixed_versions: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()  # from a direct requirement to the package; () if not reachable
+    proposal: Proposal | None = None  # vulnerabilities: the upgrade that fixes it
     exception: AuditException | None = None  # a valid exception: the finding is suppressed
     expired_exception: AuditException | None = None  # an expired one: no longer suppresses
     published: str | None = None
@@ -46,6 +52,7 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "check": self.check,
             "aliases": list(self.aliases),
             "package": self.component.name,
             "version": self.component.version,
@@ -61,7 +68,9 @@ class Finding:
             },
             "fixed_versions": list(self.fixed_versions),
             "path": list(self.path),
-            "proposal": self.proposal.to_json(),
+            "proposal": self.proposal.to_json() if self.proposal else None,
+            "evidence": {what: value for what, value in self.evidence},
+            "remedy": self.remedy,
             "suppressed": self.suppressed,
             "exception": self.exception.to_json() if self.exception else None,
             "expired_exception": (
@@ -76,18 +85,36 @@ class Unchecked:
     package: str
     version: str | None
     reason: str
+    check: str = "vulnerabilities"
 
-    def sort_key(self) -> tuple[str, tuple[bool, str], str]:
-        return (self.package, none_first(self.version), self.reason)
+    def sort_key(self) -> tuple[str, tuple[bool, str], str, str]:
+        return (self.package, none_first(self.version), self.check, self.reason)
 
     def to_json(self) -> dict[str, Any]:
-        return {"package": self.package, "version": self.version, "reason": self.reason}
+        return {
+            "package": self.package,
+            "version": self.version,
+            "check": self.check,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """Whether a check ran over the input, and why not when it did not."""
+
+    id: str
+    ran: bool
+    reason: str = ""  # why it did not run, or what it could not do (offline)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "ran": self.ran, "reason": self.reason or None}
 
 
 @dataclass(frozen=True)
 class AuditReport:
     target: str
-    db: DbStatus
+    db: DbStatus | None  # None: the vulnerabilities check did not run
     fail_on: str
     checked: int
     findings: tuple[Finding, ...]
@@ -97,6 +124,21 @@ class AuditReport:
     timestamp: str  # RFC 3339; SOURCE_DATE_EPOCH when set
     expiry_clock: date  # when exceptions were judged (the real clock)
     fail_on_unchecked: bool = False
+    checks: tuple[CheckStatus, ...] = (CheckStatus("vulnerabilities", True),)
+
+    def findings_of(self, check: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.check == check)
+
+    def status_of(self, check: str) -> str:
+        """ "passed", "failed", "not checked" (did not run) or "partly checked", for people."""
+        status = next((c for c in self.checks if c.id == check), None)
+        if status is None or not status.ran:
+            return "not checked"
+        if any(not f.suppressed for f in self.findings_of(check)):
+            return "failed"
+        if any(u.check == check for u in self.unchecked):
+            return "partly checked"
+        return "passed"
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -142,8 +184,11 @@ class AuditReport:
                 "source": self.db.source,
                 "snapshot_date": self.db.snapshot_date,
                 "advisories": self.db.advisories,
-            },
+            }
+            if self.db
+            else None,
             "fail_on": self.fail_on,
+            "checks": [{**c.to_json(), "status": self.status_of(c.id)} for c in self.checks],
             "checked": self.checked,
             "findings": [f.to_json() for f in self.findings],
             "unchecked": [u.to_json() for u in self.unchecked],

@@ -10,13 +10,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chainproof.audit.checks.base import CheckContext
+from chainproof.audit.checks.runner import ChecksResult, choose_checks, run_checks
 from chainproof.audit.db import AdvisoryDB, resolve_db_path
 from chainproof.audit.engine import check_freshness, run_audit
 from chainproof.audit.inputs import AuditTarget, read_target
-from chainproof.audit.report import AuditReport
+from chainproof.audit.locked import read_evidence
+from chainproof.audit.report import AuditReport, CheckStatus
 from chainproof.audit.source import AdvisorySource
-from chainproof.errors import FindingsOverThreshold
-from chainproof.formats.audit_policy import AuditPolicy, load_policy, threshold
+from chainproof.config import offline_mode
+from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.formats.audit_policy import AuditPolicy, index_key, load_policy, threshold
+from chainproof.index.client import IndexClient
+from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = ["AuditRequest", "AuditRun", "audit", "open_advisories"]
@@ -37,6 +43,10 @@ class AuditRequest:
     ignore_stale: bool = False  # a stale database is a warning, not an error
     # Another source of advisories; None: the SQLite database at ``db``.
     advisories: AdvisorySource | None = None
+    checks: tuple[str, ...] | None = None  # --checks; None: the policy's, else every one
+    # No index: the checks that need one report "not checked". None: CHAINPROOF_OFFLINE.
+    offline: bool | None = None
+    verify_files: bool = False  # download files whose hash the index does not publish
 
 
 @dataclass(frozen=True)
@@ -61,15 +71,40 @@ class AuditRun:
         raise FindingsOverThreshold(f"{reason} ({named}{more})." if named else f"{reason}.", hint)
 
 
+def project_dir(request: AuditRequest) -> Path:
+    """Where the policy and pyproject.toml are: the request's, else a lock's own directory
+    when it holds pyproject.toml or chainproof.toml, else the working directory."""
+    if request.project_dir is not None:
+        return request.project_dir
+    if request.kind in ("uv-lock", "pylock", "requirements"):
+        beside = Path(request.value).parent
+        if any((beside / name).is_file() for name in ("pyproject.toml", "chainproof.toml")):
+            return beside
+    return Path.cwd()
+
+
+def _chosen(request: AuditRequest, rules: AuditPolicy) -> tuple[tuple[str, ...], list[CheckStatus]]:
+    if request.checks is not None:
+        return choose_checks(request.kind, request.checks, rules.sources is not None, "--checks")
+    origin = "the policy's checks"
+    return choose_checks(request.kind, rules.checks, rules.sources is not None, origin)
+
+
 @contextlib.contextmanager
 def open_advisories(
     request: AuditRequest,
-) -> Iterator[tuple[AdvisorySource, AuditPolicy, str | None]]:
+) -> Iterator[tuple[AdvisorySource | None, AuditPolicy, str | None]]:
     """The advisory database, the policy and a staleness warning; a database too old for the
-    policy (or missing, or not ours) raises InputError before anything is read."""
+    policy (or missing, or not ours) raises InputError before anything is read. No database
+    (None) when the vulnerabilities check does not run."""
     if request.fail_on is not None:
         threshold(request.fail_on)
-    rules = load_policy(request.policy, request.project_dir)
+    if request.verify_files and offline_mode(request.offline):
+        raise UsageError("--verify-files downloads files, which --offline forbids.")
+    rules = load_policy(request.policy, project_dir(request))
+    if "vulnerabilities" not in _chosen(request, rules)[0]:
+        yield None, rules, None
+        return
     with contextlib.ExitStack() as stack:
         advisories = request.advisories or stack.enter_context(
             AdvisoryDB(resolve_db_path(request.db))
@@ -83,11 +118,46 @@ def open_advisories(
         yield advisories, rules, warning
 
 
+def _public_index(rules: AuditPolicy) -> str:
+    """The public index dependency confusion comes from: the policy's, else PyPI's."""
+    if rules.sources is not None and rules.sources.public:
+        return rules.sources.public
+    from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+    return index_key(PYPI_SIMPLE_ENDPOINT)
+
+
+def _dependency_checks(
+    request: AuditRequest, rules: AuditPolicy, chosen: tuple[str, ...]
+) -> ChecksResult:
+    evidence = read_evidence(request.kind, Path(request.value))
+    if evidence is None or chosen == ("vulnerabilities",):
+        return ChecksResult()
+    project = project_dir(request)
+    with contextlib.ExitStack() as stack:
+        index = None
+        if not offline_mode(request.offline):
+            index = stack.enter_context(IndexClient(project_dir=project))
+        context = CheckContext(
+            evidence,
+            rules,
+            index,
+            _public_index(rules),
+            verify_files=request.verify_files,
+            # the pyproject.toml a lock must be in step with: the one beside it
+            project_dir=request.project_dir or Path(request.value).parent,
+        )
+        return run_checks(context, chosen, pip_extra_index_options() if index else ())
+
+
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
     """Read the input and audit it; the caller renders the report and calls
     ``raise_if_failed``."""
     with open_advisories(request) as (advisories, rules, warning):
+        chosen, skipped = _chosen(request, rules)
         target = read_target(request.kind, request.value)
+        checks = _dependency_checks(request, rules, chosen)
+        checks.statuses += skipped
         report = run_audit(
             target,
             advisories,
@@ -95,5 +165,6 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             request.fail_on.lower() if request.fail_on else None,
             warnings=(warning,) if warning else (),
             reporter=reporter or NullReporter(),
+            checks=checks,
         )
     return AuditRun(report, target)

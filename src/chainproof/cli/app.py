@@ -59,7 +59,9 @@ COMMANDS: dict[str, Registered] = {
         "verify_env", "command", "Check that an installed environment matches an SBOM."
     ),
     "audit": Registered(
-        "audit", "command", "Audit dependencies for known vulnerabilities, offline."
+        "audit",
+        "command",
+        "Audit dependencies: known vulnerabilities (offline database), pins, hashes and sources.",
     ),
     "keygen": Registered("keygen", "command", "Create a key pair for --signer key."),
     "step": Registered(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import chainproof.audit.formats.table
     import chainproof.audit.run
     import chainproof.fileio
+    import chainproof.formats.audit_policy
 
 __all__ = ["command"]
 
@@ -60,8 +61,30 @@ def command(
             "--ignore-stale", help="Only warn when the advisory data is older than the maximum age."
         ),
     ] = False,
+    checks: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated checks to run: vulnerabilities, pins, hashes, sources "
+            "(default: the policy's, else every one that applies)."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--online",
+            help="Ask no package index: checks that need one report what they could not "
+            "check (default: CHAINPROOF_OFFLINE, else online).",
+        ),
+    ] = None,
+    verify_files: Annotated[
+        bool,
+        typer.Option(
+            "--verify-files",
+            help="Download and hash the locked files whose sha256 the index does not publish.",
+        ),
+    ] = False,
 ) -> None:
-    """Audit dependencies for known vulnerabilities, offline."""
+    """Audit dependencies: known vulnerabilities (offline database), pins, hashes and sources."""
     with handle_errors():
         given = [
             (kind, value)
@@ -78,6 +101,9 @@ def command(
             raise UsageError(
                 "Give exactly one of --sbom, --pylock, --uv-lock, --requirements or --env."
             )
+        chosen = (
+            chainproof.formats.audit_policy.parse_checks(checks, "--checks") if checks else None
+        )
         renderer = chainproof.audit.formats.get_format(output_format)
         width = stdout_width()
         if output_format == "table" and output is None and width is not None:
@@ -90,6 +116,9 @@ def command(
             fail_on=fail_on,
             max_db_age=db_max_age,
             ignore_stale=ignore_stale,
+            checks=chosen,
+            offline=offline,
+            verify_files=verify_files,
         )
         with reporter(quiet) as progress:
             run = chainproof.audit.run.audit(request, progress)

@@ -8,8 +8,25 @@ max-db-age-days = 30        # older advisory data is an error ...
 stale-db = "error"          # ... or only a warning with "warn"
 unchecked = "warn"          # "fail": a package that could not be checked fails the run
 
+checks = ["vulnerabilities", "pins", "hashes", "sources"]   # which checks run (default: all)
+
+[audit.severity]            # a check's or a finding id's severity (defaults: docs/audit.md)
+"sources.unclaimed" = "low"
+
+[audit.pins]
+python = ["3.11", "3.12"]   # the targets every package must be pinned for (default: this
+platforms = ["manylinux_2_17_x86_64", "win_amd64"]   # interpreter and machine)
+allow-direct = ["acme-tool"]   # names (or globs) allowed as URL, VCS or path dependencies
+
+[audit.sources]
+indexes = ["https://pypi.acme.example/simple"]   # the indexes packages may come from
+hosts = ["files.acme.example"]   # more hosts files may come from (an index's own host is allowed)
+public = "https://..."      # the public index names are checked against (default: PyPI)
+[audit.sources.packages]
+"acme-*" = "https://pypi.acme.example/simple"    # names (or globs) that must come from that index
+
 [[audit.exceptions]]
-id = "PYSEC-2014-13"        # the advisory id or any alias (CVE, GHSA)
+id = "PYSEC-2014-13"        # the advisory id or any alias (CVE, GHSA), or a check's finding id
 package = "requests"
 reason = "We never follow redirects with credentials."
 approver = "alice@example.com"
@@ -22,17 +39,33 @@ justification = "code_not_reachable"  # optional; CycloneDX VEX justification
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
+from chainproof.redact import strip_credentials
 
-__all__ = ["AuditException", "AuditPolicy", "load_policy", "threshold"]
+__all__ = [
+    "CHECKS",
+    "AuditException",
+    "AuditPolicy",
+    "PinsPolicy",
+    "SourcesPolicy",
+    "index_key",
+    "load_policy",
+    "parse_checks",
+    "threshold",
+]
+
+# Every check an audit can run, in the order reports list them.
+CHECKS = ("vulnerabilities", "pins", "hashes", "sources")
 
 # Severity levels, lowest first (the thresholds and ratings of every audit).
 LEVELS = ("none", "low", "medium", "high", "critical")
@@ -48,7 +81,20 @@ _JUSTIFICATIONS = (
     "protected_by_mitigating_control",
 )
 _THRESHOLDS = LEVELS[1:]
-_KNOWN = {"fail-on", "unrated", "max-db-age-days", "stale-db", "unchecked", "exceptions"}
+_KNOWN = {
+    "fail-on",
+    "unrated",
+    "max-db-age-days",
+    "stale-db",
+    "unchecked",
+    "exceptions",
+    "checks",
+    "severity",
+    "pins",
+    "sources",
+}
+_PINS_KEYS = {"python", "platforms", "allow-direct"}
+_SOURCES_KEYS = {"indexes", "hosts", "public", "packages"}
 _EXCEPTION_KEYS = {"id", "package", "reason", "approver", "expires", "ticket", "justification"}
 
 
@@ -87,6 +133,48 @@ class AuditException:
         }
 
 
+def index_key(url: str) -> str:
+    """An index URL as compared: no credentials, lower-case scheme and host, no trailing
+    slash (``https://U:P@Host/simple/`` and ``https://host/simple`` are one index)."""
+    parts = urlsplit(strip_credentials(url.strip()))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def _matches(pattern: str, key: str) -> bool:
+    """A name (PEP 503 normalised) against an exact name or a glob (``acme-*``)."""
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(key, pattern.lower().replace("_", "-").replace(".", "-"))
+    return canonicalize_name(pattern) == key
+
+
+@dataclass(frozen=True)
+class PinsPolicy:
+    python: tuple[str, ...] = ()  # () : the running interpreter
+    platforms: tuple[str, ...] = ()  # wheel platform tags; (): this machine
+    allow_direct: tuple[str, ...] = ()  # names or globs
+
+    def allows_direct(self, key: str) -> bool:
+        return any(_matches(p, key) for p in self.allow_direct)
+
+
+@dataclass(frozen=True)
+class SourcesPolicy:
+    """``[audit.sources]``: the indexes and file hosts packages may come from, and which
+    names must come from which index (the internal ones)."""
+
+    indexes: tuple[str, ...]  # index_key form
+    hosts: tuple[str, ...] = ()  # lower-case host[:port]
+    public: str | None = None  # index_key form; None: PyPI (the caller supplies it)
+    packages: tuple[tuple[str, str], ...] = ()  # (name or glob, index_key)
+
+    def required_index(self, key: str) -> str | None:
+        """The index a package must come from: the first matching entry, exact names first."""
+        exact = [i for p, i in self.packages if canonicalize_name(p) == key]
+        globbed = [i for p, i in self.packages if _matches(p, key)]
+        chosen = exact or globbed
+        return chosen[0] if chosen else None
+
+
 @dataclass(frozen=True)
 class AuditPolicy:
     fail_on: str = "low"
@@ -95,6 +183,10 @@ class AuditPolicy:
     stale_db: str = "error"  # error | warn
     unchecked: str = "warn"  # warn | fail
     exceptions: tuple[AuditException, ...] = field(default=())
+    checks: tuple[str, ...] | None = None  # None: every check that applies to the input
+    severity: tuple[tuple[str, str], ...] = ()  # (check or finding id, level)
+    pins: PinsPolicy = field(default_factory=PinsPolicy)
+    sources: SourcesPolicy | None = None
 
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str, origin: str) -> str:
@@ -145,6 +237,81 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
     )
 
 
+def parse_checks(value: Any, origin: str) -> tuple[str, ...]:
+    """A list of check ids (``--checks a,b`` or ``checks = [...]``), each known."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise InputError(f"checks in {origin} must be a list of check names.")
+    chosen = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    unknown = [c for c in chosen if c not in CHECKS]
+    if unknown or not chosen:
+        named = f"unknown checks {', '.join(unknown)}" if unknown else "no check"
+        raise InputError(f"checks in {origin} names {named}; the checks are {', '.join(CHECKS)}.")
+    return chosen
+
+
+def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f"{key} in {where} must be a list of strings.")
+    return tuple(v.strip() for v in value)
+
+
+def _table(table: dict[str, Any], key: str, known: set[str], where: str) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"[audit.{key}] in {where} must be a table.")
+    unknown = set(value) - known
+    if unknown:
+        raise InputError(
+            f"[audit.{key}] in {where} has unknown keys: {', '.join(sorted(unknown))}."
+        )
+    return value
+
+
+def _url(value: str, what: str, where: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.path):
+        raise InputError(f"{what} {strip_credentials(value)!r} in {where} is not an index URL.")
+    return index_key(value)
+
+
+def _sources(table: dict[str, Any], origin: str) -> SourcesPolicy | None:
+    if "sources" not in table:
+        return None
+    raw = _table(table, "sources", _SOURCES_KEYS, origin)
+    indexes = tuple(_url(u, "The index", origin) for u in _strings(raw, "indexes", origin))
+    public = raw.get("public")
+    if public is not None and not isinstance(public, str):
+        raise InputError(f"public in [audit.sources] of {origin} must be an index URL.")
+    packages = raw.get("packages", {})
+    if not isinstance(packages, dict) or not all(isinstance(v, str) for v in packages.values()):
+        raise InputError(f"[audit.sources.packages] in {origin} must map names to index URLs.")
+    mapped = tuple((name, _url(url, "The index", origin)) for name, url in packages.items())
+    for name, url in mapped:
+        if indexes and url not in indexes:
+            raise InputError(
+                f"[audit.sources.packages] in {origin} sends {name} to {url}, which is not "
+                "one of the allowed indexes."
+            )
+    return SourcesPolicy(
+        indexes=indexes,
+        hosts=tuple(h.lower() for h in _strings(raw, "hosts", origin)),
+        public=_url(public, "The public index", origin) if public else None,
+        packages=mapped,
+    )
+
+
+def _severity(table: dict[str, Any], origin: str) -> tuple[tuple[str, str], ...]:
+    raw = table.get("severity", {})
+    if not isinstance(raw, dict):
+        raise InputError(f"[audit.severity] in {origin} must be a table.")
+    return tuple(
+        (key.lower(), _choice(level, LEVELS, f"The severity of {key}", origin))
+        for key, level in raw.items()
+    )
+
+
 def load_policy(explicit: Path | None = None, search_dir: Path | None = None) -> AuditPolicy:
     """Read ``[audit]``; defaults apply where the file (or the whole file) is absent."""
     table, path = load_section("audit", explicit, search_dir)
@@ -165,6 +332,17 @@ def load_policy(explicit: Path | None = None, search_dir: Path | None = None) ->
         stale_db=_choice(table.get("stale-db", "error"), ("error", "warn"), "stale-db", origin),
         unchecked=_choice(table.get("unchecked", "warn"), ("warn", "fail"), "unchecked", origin),
         exceptions=tuple(_exception(raw, i, origin) for i, raw in enumerate(raw_exceptions)),
+        checks=parse_checks(table["checks"], origin) if "checks" in table else None,
+        severity=_severity(table, origin),
+        pins=PinsPolicy(
+            *(
+                _strings(
+                    _table(table, "pins", _PINS_KEYS, origin), key, f"[audit.pins] of {origin}"
+                )
+                for key in ("python", "platforms", "allow-direct")
+            )
+        ),
+        sources=_sources(table, origin),
     )
 
 

@@ -31,10 +31,19 @@ from packaging.utils import (
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of
 
-__all__ = ["PinnedRequirement", "index_options", "parse_requirements"]
+__all__ = [
+    "IndexOption",
+    "LineProblem",
+    "PinnedRequirement",
+    "RequirementsFile",
+    "index_options",
+    "parse_requirements",
+    "read_requirements",
+]
 
 _HASH = re.compile(r"\s--hash[=\s]+(\S+)")
 _VIA = re.compile(r"^\s+#\s+(?:via\s+)?(.*)$")
+_VCS = ("git+", "hg+", "svn+", "bzr+")
 
 
 @dataclass
@@ -44,6 +53,7 @@ class PinnedRequirement:
     hashes: list[str]
     line: str
     via: list[str] = field(default_factory=list)
+    where: str = ""  # "<file>, line N"
 
     @property
     def key(self) -> str:
@@ -107,72 +117,159 @@ def index_options(path: Path) -> list[str]:
     return args
 
 
-def parse_requirements(path: Path, seen: set[Path] | None = None) -> list[PinnedRequirement]:
-    """Parse a hash-pinned requirements file (and its -r includes)."""
+@dataclass(frozen=True)
+class LineProblem:
+    """A line that pins nothing exactly: ``rule`` is ``unpinned`` (no ``==``), ``direct``
+    (a URL, VCS or path requirement that cannot be pinned by hash) or ``editable``."""
+
+    where: str  # "<file>, line N"
+    name: str | None  # the package, when the line names one
+    rule: str
+    message: str
+    hint: str
+    reference: str | None = None  # the URL or path of a direct or editable requirement
+    specifier: str = ""  # what an unpinned line asks for (">=2")
+
+
+@dataclass(frozen=True)
+class IndexOption:
+    option: str  # --index-url, --extra-index-url, --find-links, --no-index, --trusted-host
+    value: str | None
+    where: str
+
+
+@dataclass
+class RequirementsFile:
+    """Everything a requirements file (and its -r includes) says: the exact pins, the lines
+    that pin nothing exactly, and the index options, each with where it was written."""
+
+    pins: list[PinnedRequirement] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+    options: list[IndexOption] = field(default_factory=list)
+
+
+def read_requirements(path: Path, seen: set[Path] | None = None) -> RequirementsFile:
+    """Read a requirements file without judging it: unpinned and direct lines are kept as
+    problems (for the audit's checks) instead of raised."""
     seen = seen if seen is not None else set()
+    found = RequirementsFile()
     if path.resolve() in seen:
-        return []
+        return found
     seen.add(path.resolve())
-    pins: list[PinnedRequirement] = []
     for number, line, comments in _logical_lines(path):
         where = f"{path}, line {number}"
         words = line.replace("=", " ", 1).split() if line.startswith("--") else line.split()
         if words[0] in ("-r", "--requirement"):
             if len(words) < 2:
                 raise InputError(f"{where}: {words[0]} names no file.")
-            pins += parse_requirements(path.parent / words[1], seen)
+            included = read_requirements(path.parent / words[1], seen)
+            found.pins += included.pins
+            found.problems += included.problems
+            found.options += included.options
             continue
         if words[0] in ("-e", "--editable"):
             if len(words) > 1 and _is_project(words[1], path):
                 continue  # ``-e .``: the project itself
-            raise InputError(
-                f"{where}: the editable requirement {' '.join(words[1:2])} cannot be pinned "
-                "by hash, so chainproof cannot say what it installs.",
-                "Export without editable installs (e.g. `uv export --no-editable`), or pin it "
-                "by name, version and --hash.",
+            found.problems.append(
+                LineProblem(
+                    where,
+                    None,
+                    "editable",
+                    f"{where}: the editable requirement {' '.join(words[1:2])} cannot be "
+                    "pinned by hash, so chainproof cannot say what it installs.",
+                    "Export without editable installs (e.g. `uv export --no-editable`), or "
+                    "pin it by name, version and --hash.",
+                    reference=words[1] if len(words) > 1 else None,
+                )
             )
+            continue
+        if words[0] in _INDEX_OPTIONS:
+            found.options.append(IndexOption(words[0], words[1] if len(words) > 1 else None, where))
+            continue
         if words[0].startswith("-"):
-            continue  # -c constraints add nothing; index options matter only to pip
-        hashes = _HASH.findall(line)
-        spec = _HASH.sub("", line).strip()
-        if spec.startswith((".", "/")):
-            if _is_project(spec.split(";")[0].strip(), path):
-                continue
-            raise InputError(
-                f"{where}: the local path {spec.split()[0]} is not a pinned distribution.",
-                "Pin it by name, version and --hash (`name @ file:///... --hash=sha256:...`).",
-            )
-        if "://" in spec.split(";")[0] and " @ " not in spec:
-            raise InputError(
-                f"{where}: the URL requirement names no package.",
-                "Write it as `name @ URL --hash=sha256:...`.",
-            )
-        try:
-            req = Requirement(spec)
-        except InvalidRequirement as exc:
-            raise InputError(f"{where} is not a valid requirement: {first_line(exc)}.") from exc
-        if req.url and not hashes:
-            raise InputError(
-                f"{where}: {req.name} @ {req.url} has no --hash, so chainproof cannot say "
-                "which file it installs.",
-                "Add --hash=sha256:... for the file at that URL.",
-            )
-        pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
-        if req.url and hashes:  # a direct reference pinned by its hash
-            pinned = [_url_version(req.url)]
-        if not pinned or "*" in pinned[0]:
-            raise InputError(
-                f"{where}: {req.name} is not pinned to one version with ==.",
-                "Generate the file with hashes, e.g. `uv pip compile "
-                "--generate-hashes` or `pip-compile --generate-hashes`.",
-            )
-        via = []
-        for comment in comments:
-            match = _VIA.match(comment)
-            if match and (name := match[1].strip()) and name != "via":
-                via.append(name)
-        pins.append(PinnedRequirement(req, pinned[0], hashes, line, via))
-    return pins
+            continue  # -c constraints add nothing
+        read = _requirement(where, line, comments, path)
+        if isinstance(read, LineProblem):
+            found.problems.append(read)
+        elif read is not None:
+            found.pins.append(read)
+    return found
+
+
+def _requirement(
+    where: str, line: str, comments: list[str], path: Path
+) -> PinnedRequirement | LineProblem | None:
+    """A pin, a problem, or None for the project's own line (``.``)."""
+    hashes = _HASH.findall(line)
+    spec = _HASH.sub("", line).strip()
+    if spec.startswith((".", "/")):
+        local = spec.split(";")[0].strip()
+        if _is_project(local, path):
+            return None
+        return LineProblem(
+            where,
+            None,
+            "direct",
+            f"{where}: the local path {spec.split()[0]} is not a pinned distribution.",
+            "Pin it by name, version and --hash (`name @ file:///... --hash=sha256:...`).",
+            reference=local,
+        )
+    if "://" in spec.split(";")[0] and " @ " not in spec:
+        return LineProblem(
+            where,
+            None,
+            "direct",
+            f"{where}: the URL requirement names no package.",
+            "Write it as `name @ URL --hash=sha256:...`.",
+            reference=spec.split(";")[0].strip(),
+        )
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement as exc:
+        raise InputError(f"{where} is not a valid requirement: {first_line(exc)}.") from exc
+    if req.url and (not hashes or req.url.startswith(_VCS)):
+        return LineProblem(
+            where,
+            req.name,
+            "direct",
+            f"{where}: {req.name} @ {req.url} has no --hash, so chainproof cannot say "
+            "which file it installs."
+            if not hashes
+            else f"{where}: {req.name} is a VCS requirement ({req.url}), which no hash pins.",
+            "Add --hash=sha256:... for the file at that URL."
+            if not hashes
+            else "Depend on a released version from an index instead.",
+            reference=req.url,
+        )
+    pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
+    if req.url and hashes:  # a direct reference pinned by its hash
+        pinned = [_url_version(req.url)]
+    if not pinned or "*" in pinned[0]:
+        return LineProblem(
+            where,
+            req.name,
+            "unpinned",
+            f"{where}: {req.name} is not pinned to one version with ==.",
+            "Generate the file with hashes, e.g. `uv pip compile "
+            "--generate-hashes` or `pip-compile --generate-hashes`.",
+            specifier=str(req.specifier),
+        )
+    via = []
+    for comment in comments:
+        match = _VIA.match(comment)
+        if match and (name := match[1].strip()) and name != "via":
+            via.append(name)
+    return PinnedRequirement(req, pinned[0], hashes, line, via, where)
+
+
+def parse_requirements(path: Path) -> list[PinnedRequirement]:
+    """Parse a hash-pinned requirements file (and its -r includes); a line that pins nothing
+    exactly is an InputError."""
+    found = read_requirements(path)
+    if found.problems:
+        first = found.problems[0]
+        raise InputError(first.message, first.hint)
+    return found.pins
 
 
 def _is_project(target: str, path: Path) -> bool:

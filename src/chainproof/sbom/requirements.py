@@ -19,7 +19,12 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
 from chainproof.fileio import filename_of
-from chainproof.formats.requirements import PinnedRequirement, index_options, parse_requirements
+from chainproof.formats.requirements import (
+    PinnedRequirement,
+    index_options,
+    parse_requirements,
+    read_requirements,
+)
 from chainproof.models import (
     Component,
     ComponentDetails,
@@ -44,18 +49,27 @@ class RequirementsSource:
     path: Path
     resolve: bool = False
     index_args: Sequence[str] = ()
-    every_package: bool = False  # every pin whatever its marker (the audit: it ships somewhere)
+    # The audit: every pin whatever its marker (it ships somewhere), and the lines that pin
+    # nothing listed as unchecked rather than refused.
+    every_package: bool = False
 
     @property
     def description(self) -> str:
         return f"requirements file {self.path}"
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-        pins = [
-            p
-            for p in parse_requirements(self.path)
-            if self.every_package or target.evaluate(p.requirement.marker)
-        ]
+        unchecked: tuple[tuple[str, str], ...] = ()
+        if self.every_package:  # the audit: lines that pin nothing are for its pins check
+            read = read_requirements(self.path)
+            pins = read.pins
+            unchecked = tuple(
+                (p.name or p.reference or p.where, "it is not pinned to one version")
+                for p in read.problems
+            )
+        else:
+            pins = [
+                p for p in parse_requirements(self.path) if target.evaluate(p.requirement.marker)
+            ]
         by_key = {p.key: p for p in pins}
         components = []
         for pin in pins:
@@ -107,6 +121,7 @@ class RequirementsSource:
             Inventory(None, tuple(sorted(components, key=Component.sort_key)), graph),
             details,
             tuple(warnings),
+            unchecked=unchecked,
         )
 
     def _resolved(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from chainproof.audit.remediation import Proposal
 from chainproof.audit.report import AuditReport, Finding
 
 
 def severity_text(finding: Finding) -> str:
     rating = finding.rating
+    if finding.check != "vulnerabilities":
+        return rating.level if rating.method == "check" else f"{rating.level} (policy)"
     if rating.method == "policy":
         return f"{rating.level} (unrated; policy default)"
     if rating.score is not None:
@@ -32,14 +35,31 @@ def path_text(finding: Finding) -> str:
     return " → ".join(finding.path)
 
 
+def evidence_text(finding: Finding) -> str:
+    return "; ".join(f"{what}: {value}" for what, value in finding.evidence if value)
+
+
+def checks_line(report: AuditReport) -> str:
+    """ "Checks: vulnerabilities passed; hashes partly checked (offline: ...); ..."."""
+    parts = []
+    for status in report.checks:
+        state = report.status_of(status.id)
+        parts.append(f"{status.id} {state}" + (f" ({status.reason})" if status.reason else ""))
+    return "Checks: " + "; ".join(parts) + "."
+
+
 def summary_line(report: AuditReport) -> str:
     active, suppressed = len(report.active), len(report.findings) - len(report.active)
     parts = [
-        f"{report.checked} package(s) checked against {report.db.advisories:,} advisories "
-        f"(snapshot {report.db.snapshot_date or 'undated'})",
         f"{active} open finding(s)",
         f"{suppressed} excepted",
     ]
+    if report.db is not None:
+        parts.insert(
+            0,
+            f"{report.checked} package(s) checked against {report.db.advisories:,} advisories "
+            f"(snapshot {report.db.snapshot_date or 'undated'})",
+        )
     if report.unchecked:
         parts.append(f"{len(report.unchecked)} not checked")
     return "; ".join(parts) + "."
@@ -50,7 +70,8 @@ def notes(report: AuditReport) -> list[str]:
     lines = [f"Warning: {w}" for w in report.warnings]
     for u in report.unchecked:
         version = f" {u.version}" if u.version else ""
-        lines.append(f"Not checked: {u.package}{version}: {u.reason}.")
+        check = "" if u.check == "vulnerabilities" else f" ({u.check})"
+        lines.append(f"Not checked{check}: {u.package}{version}: {u.reason}.")
     for f in report.expired:
         if f.expired_exception is not None:
             lines.append(
@@ -64,3 +85,9 @@ def notes(report: AuditReport) -> list[str]:
             f"{' (and has expired)' if e.expired(report.expiry_clock) else ''}."
         )
     return lines
+
+
+def proposals(report: AuditReport) -> list[Proposal]:
+    """The upgrade proposals of the open vulnerabilities, once each."""
+    found = {f.proposal for f in report.active if f.proposal is not None}
+    return sorted(found, key=lambda p: (p.package, p.current))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from chainproof.audit.formats._text import (
+    checks_line,
+    evidence_text,
     notes,
     path_text,
+    proposals,
     severity_text,
     status_text,
     summary_line,
@@ -31,16 +34,18 @@ class MarkdownFormat:
         report = run.report
         failure = report.failure()
         verdict = f"**Failed** — {failure}" if failure else "**Passed**"
-        if not report.checked and not failure:
+        if not report.checked and report.db is not None and not failure:
             verdict = "**Passed, but no package could be checked**"
         out = ["## chainproof audit", "", f"{verdict}", "", summary_line(report), ""]
-        if report.findings:
+        out += [checks_line(report), ""]
+        vulnerabilities = report.findings_of("vulnerabilities")
+        if vulnerabilities:
             out += [
                 "| Package | Version | Vulnerability | Summary | Severity | Fixed in | Proposal "
                 "| Path | Status |",
                 "|---|---|---|---|---|---|---|---|---|",
             ]
-            for f in report.findings:
+            for f in vulnerabilities:
                 out.append(
                     "| "
                     + " | ".join(
@@ -52,7 +57,7 @@ class MarkdownFormat:
                             _short(f.summary),
                             severity_text(f),
                             ", ".join(f.fixed_versions) or "none",
-                            f.proposal.version or "no fix",
+                            f.proposal.version or "no fix" if f.proposal else "no fix",
                             path_text(f),
                             status_text(f),
                         )
@@ -60,13 +65,32 @@ class MarkdownFormat:
                     + " |"
                 )
             out.append("")
-            proposals = sorted(
-                {f.proposal for f in report.active}, key=lambda p: (p.package, p.current)
-            )
-            if proposals:
+            upgrades = proposals(report)
+            if upgrades:
                 out += ["### Upgrade proposals", ""]
-                out += [f"- {_cell(p.explanation)}" for p in proposals]
+                out += [f"- {_cell(p.explanation)}" for p in upgrades]
                 out.append("")
+        others = [f for f in report.findings if f.check != "vulnerabilities"]
+        if others:
+            out += [
+                "### Dependency checks",
+                "",
+                "| Check | Package | Version | Finding | Evidence | Severity | Remedy | Status |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            for f in others:
+                cells = (
+                    f.check,
+                    f.component.name,
+                    f.component.version or "-",
+                    f"{f.id}: {_short(f.summary, 240)}",
+                    evidence_text(f),
+                    severity_text(f),
+                    f.remedy,
+                    status_text(f),
+                )
+                out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            out.append("")
         extra = notes(report)
         if extra:
             out += ["### Notes", ""] + [f"- {_cell(line)}" for line in extra] + [""]

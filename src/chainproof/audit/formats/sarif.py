@@ -16,7 +16,7 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 
 from chainproof import __version__
-from chainproof.audit.formats._text import path_text, severity_text
+from chainproof.audit.formats._text import evidence_text, path_text, severity_text
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.report import Finding
 from chainproof.audit.run import AuditRun
@@ -31,7 +31,25 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 _TYPICAL_SCORE = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.0, "none": 0.0}
 
 
+def _check_rule(finding: Finding) -> dict[str, Any]:
+    """A dependency check's rule: one per finding id (``hashes.mismatch``)."""
+    return {
+        "id": finding.id,
+        "name": "".join(w.capitalize() for w in finding.id.replace(".", "-").split("-")),
+        "shortDescription": {"text": finding.id},
+        "fullDescription": {"text": finding.summary},
+        "help": {"text": finding.remedy or finding.summary},
+        "defaultConfiguration": {"level": _LEVEL[finding.rating.level]},
+        "properties": {
+            "tags": ["security", "supply-chain", finding.check],
+            "security-severity": f"{_TYPICAL_SCORE[finding.rating.level]:.1f}",
+        },
+    }
+
+
 def _rule(finding: Finding) -> dict[str, Any]:
+    if finding.check != "vulnerabilities":
+        return _check_rule(finding)
     score = finding.rating.score
     if score is None:
         score = _TYPICAL_SCORE[finding.rating.level]
@@ -84,13 +102,16 @@ def _uri(path: Path) -> str:
 
 def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str, Any]:
     c = finding.component
-    proposal = finding.proposal.version or "no fix"
-    text = (
-        f"{c.name} {c.version} is affected by {finding.id} ({', '.join(finding.aliases)}), "
-        f"severity {severity_text(finding)}; fixed in "
-        f"{', '.join(finding.fixed_versions) or 'no release'}; proposal: {proposal}. "
-        f"Path: {path_text(finding)}. {finding.proposal.explanation}"
-    )
+    if finding.proposal is None:
+        text = f"{finding.summary} {evidence_text(finding)}. {finding.remedy}".strip()
+    else:
+        text = (
+            f"{c.name} {c.version} is affected by {finding.id} ({', '.join(finding.aliases)}), "
+            f"severity {severity_text(finding)}; fixed in "
+            f"{', '.join(finding.fixed_versions) or 'no release'}; proposal: "
+            f"{finding.proposal.version or 'no fix'}. "
+            f"Path: {path_text(finding)}. {finding.proposal.explanation}"
+        )
     result: dict[str, Any] = {
         "ruleId": finding.id,
         "ruleIndex": rule_index,
@@ -105,9 +126,11 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
             "package": c.name,
             "version": c.version,
             "purl": c.purl,
+            "check": finding.check,
             "fixedVersions": list(finding.fixed_versions),
-            "proposal": finding.proposal.version,
+            "proposal": finding.proposal.version if finding.proposal else None,
             "path": list(finding.path),
+            "evidence": dict(finding.evidence),
         },
     }
     if Path(target.description).is_file():
@@ -161,7 +184,8 @@ class SarifFormat:
                                 for text in (
                                     *report.warnings,
                                     *(
-                                        f"Not checked: {u.package} {u.version or ''}: {u.reason}"
+                                        f"Not checked ({u.check}): {u.package} "
+                                        f"{u.version or ''}: {u.reason}"
                                         for u in report.unchecked
                                     ),
                                 )
@@ -173,6 +197,11 @@ class SarifFormat:
                             "source": report.db.source,
                             "snapshotDate": report.db.snapshot_date,
                         }
+                        if report.db
+                        else None,
+                        "checks": [
+                            {**c.to_json(), "status": report.status_of(c.id)} for c in report.checks
+                        ],
                     },
                 }
             ],

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 
 from chainproof.audit.formats._text import (
+    checks_line,
+    evidence_text,
     notes,
     path_text,
+    proposals,
     severity_text,
     status_text,
     summary_line,
@@ -31,7 +34,8 @@ class TableFormat:
         console = Console(
             file=buffer, width=self.width, no_color=True, highlight=False, emoji=False
         )
-        if report.findings:
+        vulnerabilities = report.findings_of("vulnerabilities")
+        if vulnerabilities:
             table = Table(show_lines=False, expand=False)
             for column in (
                 "Package",
@@ -46,21 +50,22 @@ class TableFormat:
                 # identifiers and versions never break; prose columns wrap
                 keep = column in ("Package", "Version", "Vulnerability", "Proposal")
                 table.add_column(column, overflow="fold", no_wrap=keep)
-            for f in report.findings:
+            for f in vulnerabilities:
                 table.add_row(
                     f.component.name,
                     f.component.version,
                     "\n".join(f.ids),
                     severity_text(f),
                     ", ".join(f.fixed_versions) or "none",
-                    f.proposal.version or "no fix",
+                    f.proposal.version or "no fix" if f.proposal else "no fix",
                     path_text(f),
                     status_text(f),
                 )
             console.print(table)
-            proposals = {f.proposal for f in report.active}
-            for proposal in sorted(proposals, key=lambda p: (p.package, p.current)):
+            for proposal in proposals(report):
                 console.print(proposal.explanation, markup=False)
+        elif report.db is None:
+            pass  # the vulnerabilities check did not run; the checks line says so
         elif report.checked:
             console.print("No known vulnerabilities in the packages checked.", markup=False)
         else:
@@ -68,6 +73,23 @@ class TableFormat:
                 "No package could be checked, so nothing is known about vulnerabilities.",
                 markup=False,
             )
+        others = [f for f in report.findings if f.check != "vulnerabilities"]
+        if others:
+            table = Table(show_lines=False, expand=False)
+            for column in ("Check", "Package", "Version", "Finding", "Severity", "Status"):
+                keep = column in ("Check", "Package", "Version", "Severity")
+                table.add_column(column, overflow="fold", no_wrap=keep)
+            for f in others:
+                table.add_row(
+                    f.check,
+                    f.component.name,
+                    f.component.version or "-",
+                    f"{f.summary}\n{evidence_text(f)}\n→ {f.remedy}".strip(),
+                    severity_text(f),
+                    status_text(f),
+                )
+            console.print(table)
+        console.print(checks_line(report), markup=False)
         for line in notes(report):
             console.print(line, markup=False)
         console.print(summary_line(report), markup=False)

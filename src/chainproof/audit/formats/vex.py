@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
+from chainproof.audit.formats._text import status_text
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import version_key
 from chainproof.audit.report import Finding
@@ -108,7 +109,7 @@ def _analysis(finding: Finding) -> Any:
     if e is None:  # open, also when an exception lapsed (the run fails on it)
         responses = (
             [ImpactAnalysisResponse.UPDATE]
-            if finding.proposal.version
+            if finding.proposal and finding.proposal.version
             else [ImpactAnalysisResponse.CAN_NOT_FIX]
         )
         lapsed = ""
@@ -121,7 +122,7 @@ def _analysis(finding: Finding) -> Any:
         return VulnerabilityAnalysis(
             state=ImpactAnalysisState.EXPLOITABLE,
             responses=responses,
-            detail=lapsed + finding.proposal.explanation,
+            detail=lapsed + (finding.proposal.explanation if finding.proposal else ""),
         )
     detail = (
         f"{e.reason} Approved by {e.approver}; expires {e.expires.isoformat()}"
@@ -167,7 +168,8 @@ def _vulnerability(finding: Finding, ref: str) -> Vulnerability:
         + [_rating(r) for r in finding.ratings if r != finding.rating],
         description=finding.summary or None,
         detail=finding.details or None,
-        recommendation=f"Fixed in {fixed}. {finding.proposal.explanation}",
+        recommendation=f"Fixed in {fixed}. "
+        + (finding.proposal.explanation if finding.proposal else ""),
         advisories=advisories,
         published=_time(finding.published),
         updated=_time(finding.modified),
@@ -235,6 +237,31 @@ def _bom(target: AuditTarget) -> Bom:
     return bom
 
 
+def _check_properties(
+    bom: Any, findings: Sequence[Finding], refs: dict[tuple[str, str], str]
+) -> None:
+    """The dependency checks' findings, which VEX has no place for, as properties
+    ``chainproof:audit:<finding id>`` of their component (else of the metadata)."""
+    from cyclonedx.model import Property
+
+    by_ref = {str(c.bom_ref.value): c for c in _walk(bom.components)}
+    for finding in findings:
+        if finding.check == "vulnerabilities":
+            continue
+        c = finding.component
+        owner = by_ref.get(refs.get((c.key, version_key(c.version)), ""))
+        properties = owner.properties if owner is not None else bom.metadata.properties
+        status = status_text(finding)
+        properties.add(
+            Property(
+                name=f"chainproof:audit:{finding.id}",
+                value=f"{finding.rating.level}; {status}: {finding.summary}"
+                if owner is not None
+                else f"{c.name} {c.version}: {finding.rating.level}; {status}: {finding.summary}",
+            )
+        )
+
+
 class CycloneDXFormat:
     name = "cyclonedx"
 
@@ -252,7 +279,8 @@ class CycloneDXFormat:
                 key = (canonicalize_name(purl.name), version_key(listed))
                 refs.setdefault(key, str(component.bom_ref.value))
         bom.vulnerabilities.clear()  # an earlier audit's section is replaced, never mixed in
-        for finding in report.findings:
+        _check_properties(bom, report.findings, refs)
+        for finding in report.findings_of("vulnerabilities"):
             c = finding.component
             ref = refs.get((c.key, version_key(c.version)))
             if ref is None:  # never a VEX that silently leaves a finding out
