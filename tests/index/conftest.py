@@ -1,11 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from chainproof.index.credentials import CredentialLookup
+from tests.index.local_index import LocalIndex
+
+
+@pytest.fixture
+def index() -> Iterator[LocalIndex]:
+    server = LocalIndex().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
