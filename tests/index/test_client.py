@@ -387,9 +387,19 @@ def test_a_name_that_is_not_a_project_name(
     assert index.seen == []
 
 
-def test_only_http_indexes(client: IndexClient, tmp_path: Path) -> None:
-    with client, pytest.raises(UsageError, match="is not an http"):
-        client.listing(tmp_path.as_uri(), "demo")
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("file:///srv/simple", "is not an http"),
+        ("http://127.0.0.1:99999/simple", "has no valid port"),
+        ("http:///simple", "names no host"),
+    ],
+)
+def test_an_index_url_that_is_not_one(client: IndexClient, url: str, problem: str) -> None:
+    with client, pytest.raises(UsageError, match=problem):
+        client.listing(url, "demo")
+    with client, pytest.raises(UsageError, match=problem):
+        client.sha256_of(f"{url}/demo-1.0.tar.gz")
 
 
 def test_the_default_index_is_pypi_simples() -> None:

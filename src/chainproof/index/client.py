@@ -251,9 +251,15 @@ class IndexClient:
         URL of the request or a proxy's URL with its credentials."""
         import requests
 
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
             raise UsageError(f"{subject} is not an http(s) URL: chainproof reads indexes by HTTP.")
+        try:
+            parts.port  # noqa: B018 (it checks the port)
+        except ValueError:
+            raise UsageError(f"{subject} has no valid port.") from None
+        if not parts.hostname:
+            raise UsageError(f"{subject} names no host.")
         credentials = self._credentials_for(url, given)
         auth = (credentials.username, credentials.password) if credentials else None
         try:
