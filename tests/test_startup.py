@@ -24,8 +24,8 @@ from chainproof.cli.app import COMMANDS, app, load_command
 # loads none of them. Each is imported in a function body somewhere in src/chainproof, or at
 # the top of a module that no help page imports (yaml: formats/osv.py);
 # pygments and markdown_it come in with rich (Typer's help renderer imports them), pydantic
-# with sigstore and with Typer's value coercion. Other tests import this tuple: keep it a
-# module-level tuple of top-level import names.
+# with sigstore and with Typer's value coercion, urllib3 with requests, bs4 with pypi_simple.
+# Other tests import this tuple: keep it a module-level tuple of top-level import names.
 HEAVY_LIBRARIES: tuple[str, ...] = (
     "sigstore",
     "sigstore_models",
@@ -37,6 +37,9 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "pygments",
     "markdown_it",
     "requests",
+    "urllib3",
+    "pypi_simple",
+    "bs4",
     "build",
     "pypi_attestations",
     "pydantic",
@@ -48,8 +51,6 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "yaml",
     "packageurl",
     "jwt",
-    "pypi_simple",
-    "bs4",
 )
 
 # Runs the console script's main() on the arguments it is given, then prints the exit code

@@ -21,7 +21,7 @@ from chainproof.audit.source import AdvisorySource
 from chainproof.config import offline_mode
 from chainproof.errors import FindingsOverThreshold, UsageError
 from chainproof.formats.audit_policy import AuditPolicy, index_key, load_policy, threshold
-from chainproof.index.client import IndexClient
+from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
 
@@ -122,9 +122,7 @@ def _public_index(rules: AuditPolicy) -> str:
     """The public index dependency confusion comes from: the policy's, else PyPI's."""
     if rules.sources is not None and rules.sources.public:
         return rules.sources.public
-    from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
-    return index_key(PYPI_SIMPLE_ENDPOINT)
+    return index_key(default_index_url())
 
 
 def _dependency_checks(
