@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chainproof.audit.checks.base import CheckContext
+from chainproof.audit.checks.base import CheckContext, public_index_url
 from chainproof.audit.checks.runner import ChecksResult, choose_checks, run_checks
 from chainproof.audit.db import AdvisoryDB, resolve_db_path
 from chainproof.audit.engine import check_freshness, run_audit
@@ -20,8 +20,8 @@ from chainproof.audit.report import AuditReport, CheckStatus
 from chainproof.audit.source import AdvisorySource
 from chainproof.config import offline_mode
 from chainproof.errors import FindingsOverThreshold, UsageError
-from chainproof.formats.audit_policy import AuditPolicy, index_key, load_policy, threshold
-from chainproof.index.client import IndexClient, default_index_url
+from chainproof.formats.audit_policy import AuditPolicy, load_policy, threshold
+from chainproof.index.client import IndexClient
 from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
 
@@ -101,7 +101,7 @@ def open_advisories(
         threshold(request.fail_on)
     if request.verify_files and offline_mode(request.offline):
         raise UsageError("--verify-files downloads files, which --offline forbids.")
-    rules = load_policy(request.policy, project_dir(request))
+    rules = _resolve_public(load_policy(request.policy, project_dir(request)))
     if "vulnerabilities" not in _chosen(request, rules)[0]:
         yield None, rules, None
         return
@@ -118,11 +118,12 @@ def open_advisories(
         yield advisories, rules, warning
 
 
-def _public_index(rules: AuditPolicy) -> str:
-    """The public index dependency confusion comes from: the policy's, else PyPI's."""
-    if rules.sources is not None and rules.sources.public:
-        return rules.sources.public
-    return index_key(default_index_url())
+def _resolve_public(rules: AuditPolicy) -> AuditPolicy:
+    """The policy with its public index known: ``[audit.sources] public``, else PyPI's."""
+    if rules.sources is None:
+        return rules
+    public = rules.sources.public or public_index_url()
+    return replace(rules, sources=rules.sources.with_public(public))
 
 
 def _dependency_checks(
@@ -140,7 +141,6 @@ def _dependency_checks(
             evidence,
             rules,
             index,
-            _public_index(rules),
             verify_files=request.verify_files,
             # the pyproject.toml a lock must be in step with: the one beside it
             project_dir=request.project_dir or Path(request.value).parent,

@@ -19,7 +19,8 @@ platforms = ["manylinux_2_17_x86_64", "win_amd64"]   # interpreter and machine)
 allow-direct = ["acme-tool"]   # names (or globs) allowed as URL, VCS or path dependencies
 
 [audit.sources]
-indexes = ["https://pypi.acme.example/simple"]   # the indexes packages may come from
+indexes = ["https://pypi.acme.example/simple", "public"]   # the indexes packages may
+                            # come from; "public" is the public index
 hosts = ["files.acme.example"]   # more hosts files may come from (an index's own host is allowed)
 public = "https://..."      # the public index names are checked against (default: PyPI)
 [audit.sources.packages]
@@ -54,6 +55,7 @@ from chainproof.redact import strip_credentials
 
 __all__ = [
     "CHECKS",
+    "PUBLIC",
     "AuditException",
     "AuditPolicy",
     "PinsPolicy",
@@ -167,6 +169,19 @@ class SourcesPolicy:
     public: str | None = None  # index_key form; None: PyPI (the caller supplies it)
     packages: tuple[tuple[str, str], ...] = ()  # (name or glob, index_key)
 
+    def with_public(self, url: str) -> SourcesPolicy:
+        """The policy with "public" resolved to ``url`` (index_key form)."""
+
+        def resolved(index: str) -> str:
+            return url if index == PUBLIC else index
+
+        return SourcesPolicy(
+            tuple(resolved(i) for i in self.indexes),
+            self.hosts,
+            url,
+            tuple((name, resolved(i)) for name, i in self.packages),
+        )
+
     def required_index(self, key: str) -> str | None:
         """The index a package must come from: the first matching entry, exact names first."""
         exact = [i for p, i in self.packages if canonicalize_name(p) == key]
@@ -269,7 +284,14 @@ def _table(table: dict[str, Any], key: str, known: set[str], where: str) -> dict
     return value
 
 
+# In ``indexes`` and ``packages``, the word "public" stands for the public index (``public``,
+# else PyPI's), so that a policy need not spell it out.
+PUBLIC = "public"
+
+
 def _url(value: str, what: str, where: str) -> str:
+    if value.strip().lower() == PUBLIC:
+        return PUBLIC
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.path):
         raise InputError(f"{what} {strip_credentials(value)!r} in {where} is not an index URL.")

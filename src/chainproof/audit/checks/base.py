@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +11,17 @@ from typing import Protocol
 from chainproof.audit.locked import LockedPackage, LockEvidence
 from chainproof.audit.report import Finding, Unchecked
 from chainproof.audit.severity import Rating
-from chainproof.formats.audit_policy import AuditPolicy
+from chainproof.formats.audit_policy import AuditPolicy, index_key
+from chainproof.index.client import default_index_url
 from chainproof.index.listing import ProjectListing
 from chainproof.models import Component
 
-__all__ = ["Check", "CheckContext", "CheckOutcome", "IndexReader", "Rule"]
+__all__ = ["Check", "CheckContext", "CheckOutcome", "IndexReader", "Rule", "public_index_url"]
+
+
+@functools.cache
+def public_index_url() -> str:
+    return index_key(default_index_url())
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,20 @@ class IndexReader(Protocol):
 @dataclass(frozen=True)
 class CheckContext:
     evidence: LockEvidence
-    policy: AuditPolicy
+    policy: AuditPolicy  # its [audit.sources] "public" resolved, when it has that table
     index: IndexReader | None  # None: offline
-    public_index: str  # index_key form: where dependency confusion comes from
     verify_files: bool = False  # download files the index publishes no hash for
     project_dir: Path | None = None  # the pyproject.toml the lock must be in step with
+
+    @property
+    def public_index(self) -> str:
+        """Where dependency confusion comes from (index_key form): ``[audit.sources]
+        public``, else PyPI's simple API (read from the index client only when needed: its
+        library takes a third of a second to import)."""
+        sources = self.policy.sources
+        if sources is not None and sources.public:
+            return sources.public
+        return public_index_url()
 
     def rating(self, rule: Rule) -> Rating:
         """The rule's severity: ``[audit.severity]`` for the rule, else for its check, else

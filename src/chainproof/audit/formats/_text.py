@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chainproof.audit.remediation import Proposal
-from chainproof.audit.report import AuditReport, Finding
+from chainproof.audit.report import AuditReport, Finding, Unchecked
 
 
 def severity_text(finding: Finding) -> str:
@@ -65,13 +67,33 @@ def summary_line(report: AuditReport) -> str:
     return "; ".join(parts) + "."
 
 
+_LISTED = 3  # packages named one a line; more with one reason are counted in one line
+
+
+def _grouped(unchecked: Sequence[Unchecked]) -> list[tuple[tuple[str, str], list[str]]]:
+    """Packages not checked, by (check, reason), in the report's order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for u in unchecked:
+        groups.setdefault((u.check, u.reason), []).append(
+            f"{u.package} {u.version}" if u.version else u.package
+        )
+    return list(groups.items())
+
+
 def notes(report: AuditReport) -> list[str]:
     """Exceptions that did nothing or expired, unchecked packages and warnings, as sentences."""
     lines = [f"Warning: {w}" for w in report.warnings]
-    for u in report.unchecked:
-        version = f" {u.version}" if u.version else ""
-        check = "" if u.check == "vulnerabilities" else f" ({u.check})"
-        lines.append(f"Not checked{check}: {u.package}{version}: {u.reason}.")
+    for (check, reason), packages in _grouped(report.unchecked):
+        label = "" if check == "vulnerabilities" else f" ({check})"
+        if len(packages) <= _LISTED:
+            lines += [f"Not checked{label}: {p}: {reason}." for p in packages]
+        else:
+            shown = ", ".join(packages[:_LISTED])
+            more = len(packages) - _LISTED
+            lines.append(
+                f"Not checked{label}: {len(packages)} packages ({shown} and {more} more): "
+                f"{reason}."
+            )
     for f in report.expired:
         if f.expired_exception is not None:
             lines.append(
