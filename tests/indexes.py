@@ -1,0 +1,568 @@
+"""Package-index servers on 127.0.0.1 for tests, and real wheels for them.
+
+The servers speak the simple repository API as pip, uv and pypi-simple expect it: PEP 503
+HTML and PEP 691 JSON (chosen by the Accept header, as the public index does), PEP 658/714
+core metadata, PEP 592 yanking and PEP 700 (``versions``, ``size``, ``upload-time``). It is a
+real HTTP server over real bytes; nothing is mocked. It is ours and small on purpose:
+pypiserver serves no PEP 691 JSON (pypiserver issue #508), and a test needs to seed faults
+(a published hash that is not the file's, no hashes at all, basic auth) that no off-the-shelf
+index makes easy.
+
+API
+- ``write_wheel(directory, name, version, requires=(), requires_python=None) -> Path``: a
+  deterministic pure-Python wheel (fixed zip timestamps; METADATA with Name, Version,
+  Requires-Dist, License-Expression MIT; WHEEL; RECORD with sha256 and sizes; one module).
+  ``write_sdist(...)`` (same arguments): a deterministic ``.tar.gz`` with PKG-INFO and a
+  pyproject.toml (hatchling; it is listed and downloaded, not built: no test builds it).
+- ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
+  username=None, password=None)``: a context manager (``start()``/``stop()`` too).
+  ``url`` is ``http://127.0.0.1:PORT/simple`` (``auth_url`` the same with the credentials);
+  ``/simple/`` lists projects, ``/simple/<name>/`` a project, ``/simple/<name>`` and names that
+  are not PEP 503-normalised redirect (301) to the normalised slash form. ``mode="html"``
+  serves HTML whatever the Accept header asks, ``mode="json"`` JSON. Files are at
+  ``/files/<filename>`` (``file_url``), their METADATA at ``/files/<filename>.metadata``.
+  ``add(path, upload_time=None, yanked=None)``; ``publish_hash(filename, sha256)`` publishes
+  another hash for one file (the bytes served stay the same); ``yank(filename, reason="")``;
+  ``requests``: every (method, path, Accept header) seen, in order; ``responses``: every
+  (path, status, Content-Type) answered; ``filenames``, ``projects``, ``file(filename)``.
+- ``tool_env(cache)``: the environment pip and uv run in here: none of this machine's pip
+  and uv configuration or the constraints tests/conftest.py may set, and a proxy that
+  refuses every host but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import email.parser
+import gzip
+import hashlib
+import html
+import io
+import json
+import os
+import sys
+import tarfile
+import threading
+import urllib.parse
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Literal
+
+from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
+__all__ = [
+    "DEFAULT_UPLOAD_TIME",
+    "UV",
+    "IndexFile",
+    "IndexServer",
+    "normalize",
+    "tool_env",
+    "write_sdist",
+    "write_wheel",
+]
+
+UV = Path(sys.executable).with_name("uv")
+DEFAULT_UPLOAD_TIME = "2024-01-02T03:04:05.000000Z"
+_ZIP_TIME = (2024, 1, 2, 3, 4, 6)  # zip stores even seconds
+_TAR_TIME = 1_704_164_645  # 2024-01-02T03:04:05Z
+_JSON = "application/vnd.pypi.simple.v1+json"
+_JSON_TYPES = (_JSON, "application/vnd.pypi.simple.latest+json")
+_HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html")
+
+
+def normalize(name: str) -> str:
+    """The PEP 503 form of a project name."""
+    return canonicalize_name(name)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _core_metadata(name: str, version: str, requires: Iterable[str], rp: str | None) -> str:
+    text = f"Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n"
+    text += f"Summary: {name}, a test package\nLicense-Expression: MIT\n"
+    if rp is not None:
+        text += f"Requires-Python: {rp}\n"
+    return text + "".join(f"Requires-Dist: {r}\n" for r in requires)
+
+
+def write_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    requires: Iterable[str] = (),
+    requires_python: str | None = None,
+) -> Path:
+    """A valid pure-Python wheel of ``name`` ``version``; the same bytes on every call.
+
+    Its METADATA says Metadata-Version 2.4: License-Expression is a 2.4 field, and packaging
+    rejects it under an older version."""
+    module = normalize(name).replace("-", "_")
+    info = f"{module}-{version}.dist-info"
+    members = {
+        f"{module}/__init__.py": f'"""{name} {version}"""\n\nVERSION = "{version}"\n'.encode(),
+        f"{info}/METADATA": _core_metadata(name, version, requires, requires_python).encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: chainproof-tests\n"
+        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = ""
+    for member, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += f"{member},sha256={digest},{len(data)}\n"
+    members[f"{info}/RECORD"] = f"{record}{info}/RECORD,,\n".encode()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for member, data in members.items():
+            entry = zipfile.ZipInfo(member, _ZIP_TIME)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(entry, data)
+    return path
+
+
+def write_sdist(
+    directory: Path,
+    name: str,
+    version: str,
+    requires: Iterable[str] = (),
+    requires_python: str | None = None,
+) -> Path:
+    """A deterministic sdist of ``name`` ``version``: PKG-INFO, pyproject.toml and the module."""
+    requires = tuple(requires)
+    module = normalize(name).replace("-", "_")
+    base = f"{module}-{version}"
+    listed = ", ".join(json.dumps(r) for r in requires)
+    pyproject = (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\nlicense = "MIT"\n'
+        f"dependencies = [{listed}]\n"
+    )
+    if requires_python is not None:
+        pyproject += f'requires-python = "{requires_python}"\n'
+    members = {
+        f"{base}/PKG-INFO": _core_metadata(name, version, requires, requires_python),
+        f"{base}/pyproject.toml": pyproject,
+        f"{base}/{module}/__init__.py": f'VERSION = "{version}"\n',
+    }
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for member, text in members.items():
+            data = text.encode()
+            entry = tarfile.TarInfo(member)
+            entry.size, entry.mtime, entry.mode = len(data), _TAR_TIME, 0o644
+            tar.addfile(entry, io.BytesIO(data))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{base}.tar.gz"
+    with path.open("wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=_TAR_TIME) as gz:
+        gz.write(raw.getvalue())
+    return path
+
+
+@dataclass
+class IndexFile:
+    """One file an IndexServer serves, and what it publishes about it."""
+
+    filename: str
+    project: str  # normalised
+    version: Version
+    data: bytes
+    metadata: bytes | None  # the wheel's METADATA (PEP 658); None for an sdist
+    requires_python: str | None
+    upload_time: str = DEFAULT_UPLOAD_TIME
+    yanked: str | None = None  # a reason ("" for none given); None: not yanked
+    published_sha256: str | None = None  # overrides the real digest in what the index says
+
+    @property
+    def sha256(self) -> str:
+        return _sha256(self.data)
+
+    @classmethod
+    def read(cls, path: Path) -> IndexFile:
+        filename = path.name
+        data = path.read_bytes()
+        metadata: bytes | None = None
+        if filename.endswith(".whl"):
+            project, version, _, _ = parse_wheel_filename(filename)
+            with zipfile.ZipFile(io.BytesIO(data)) as wheel:
+                (member,) = (
+                    n
+                    for n in wheel.namelist()
+                    if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                )
+                metadata = wheel.read(member)
+            headers = metadata
+        else:
+            project, version = parse_sdist_filename(filename)
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                (info,) = (
+                    m
+                    for m in tar.getmembers()
+                    if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+                )
+                stream = tar.extractfile(info)
+                assert stream is not None
+                headers = stream.read()
+        parsed = email.parser.BytesHeaderParser().parsebytes(headers)
+        return cls(filename, project, version, data, metadata, parsed.get("Requires-Python"))
+
+
+def _upload_time(value: str | dt.datetime) -> str:
+    if isinstance(value, str):
+        return value
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether an Accept header prefers the PEP 691 JSON form (q-values honoured)."""
+    best_json = best_html = 0.0
+    for item in accept.split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                with contextlib.suppress(ValueError):
+                    q = float(value)
+        if kind.lower() in _JSON_TYPES:
+            best_json = max(best_json, q)
+        elif kind.lower() in (*_HTML_TYPES, "text/html", "text/*", "*/*"):
+            best_html = max(best_html, q)
+    return best_json > 0 and best_json >= best_html
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def _answer(self, body: bool) -> None:
+        index = self.server.index
+        accept = self.headers.get("Accept", "")
+        index.requests.append((self.command, self.path, accept))
+        if not index.authorized(self.headers.get("Authorization")):
+            self._send(
+                401,
+                b"401 Unauthorized\n",
+                "text/plain",
+                body,
+                {"WWW-Authenticate": 'Basic realm="index"'},
+            )
+            return
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        if path == "/simple":
+            self._redirect("/simple/", body)
+        elif path == "/simple/":
+            wants_json = index.wants_json(accept)
+            self._page(index.root_page(wants_json), wants_json, body)
+        elif path.startswith("/simple/"):
+            name = path.removeprefix("/simple/")
+            if name.rstrip("/") and (not name.endswith("/") or normalize(name[:-1]) != name[:-1]):
+                self._redirect(f"/simple/{normalize(name.rstrip('/'))}/", body)
+                return
+            wants_json = index.wants_json(accept)
+            page = index.project_page(name[:-1], wants_json)
+            if page is None:
+                self._send(404, b"404 Not Found\n", "text/plain", body)
+            else:
+                self._page(page, wants_json, body)
+        elif path.startswith("/files/"):
+            data = index.file_bytes(path.removeprefix("/files/"))
+            if data is None:
+                self._send(404, b"404 Not Found\n", "text/plain", body)
+            else:
+                self._send(200, data, "application/octet-stream", body)
+        else:
+            self._send(404, b"404 Not Found\n", "text/plain", body)
+
+    def _page(self, text: str, wants_json: bool, body: bool) -> None:
+        kind = _JSON if wants_json else "text/html; charset=utf-8"
+        self._send(200, text.encode(), kind, body, {"Vary": "Accept", "Cache-Control": "no-cache"})
+
+    def _redirect(self, target: str, body: bool) -> None:
+        location = self.server.index.base_url + urllib.parse.quote(target)
+        self._send(301, b"", "text/plain", body, {"Location": location})
+
+    def _send(
+        self,
+        status: int,
+        data: bytes,
+        kind: str,
+        body: bool,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.server.index.responses.append((self.path, status, kind))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    index: IndexServer
+
+
+class IndexServer:
+    """A simple-API package index on 127.0.0.1 (see the module docstring)."""
+
+    def __init__(
+        self,
+        files: Iterable[Path] = (),
+        *,
+        mode: Literal["negotiate", "html", "json"] = "negotiate",
+        publish_hashes: bool = True,
+        serve_metadata: bool = True,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.mode = mode
+        self.publish_hashes = publish_hashes
+        self.serve_metadata = serve_metadata
+        self.username = username
+        self.password = password
+        self.requests: list[tuple[str, str, str]] = []
+        self.responses: list[tuple[str, int, str]] = []
+        self._files: dict[str, IndexFile] = {}
+        self._lock = threading.Lock()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        for path in files:
+            self.add(path)
+
+    # -- life cycle
+    def start(self) -> IndexServer:
+        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.index = self
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> IndexServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the index server is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The index URL, as pip's --index-url and uv's index ``url`` take it."""
+        return f"{self.base_url}/simple"
+
+    @property
+    def auth_url(self) -> str:
+        """``url`` with the basic-auth credentials in it (``url`` without credentials)."""
+        if self.username is None:
+            return self.url
+        user = urllib.parse.quote(self.username, safe="")
+        secret = urllib.parse.quote(self.password or "", safe="")
+        return f"http://{user}:{secret}@127.0.0.1:{self.port}/simple"
+
+    def project_url(self, name: str) -> str:
+        return f"{self.url}/{normalize(name)}/"
+
+    def file_url(self, filename: str) -> str:
+        return f"{self.base_url}/files/{urllib.parse.quote(filename)}"
+
+    # -- content
+    def add(
+        self,
+        path: Path,
+        *,
+        upload_time: str | dt.datetime | None = None,
+        yanked: str | None = None,
+    ) -> IndexFile:
+        """Serve the wheel or sdist at ``path`` (project and version from its file name)."""
+        entry = IndexFile.read(path)
+        if upload_time is not None:
+            entry.upload_time = _upload_time(upload_time)
+        entry.yanked = yanked
+        with self._lock:
+            self._files[entry.filename] = entry
+        return entry
+
+    def file(self, filename: str) -> IndexFile:
+        with self._lock:
+            return self._files[filename]
+
+    @property
+    def filenames(self) -> list[str]:
+        with self._lock:
+            return sorted(self._files)
+
+    @property
+    def projects(self) -> list[str]:
+        with self._lock:
+            return sorted({f.project for f in self._files.values()})
+
+    def publish_hash(self, filename: str, sha256: str) -> None:
+        """Publish ``sha256`` as the digest of ``filename``; the bytes served do not change."""
+        self.file(filename).published_sha256 = sha256
+
+    def yank(self, filename: str, reason: str = "") -> None:
+        self.file(filename).yanked = reason
+
+    # -- serving
+    def authorized(self, header: str | None) -> bool:
+        if self.username is None:
+            return True
+        expected = f"{self.username}:{self.password or ''}".encode()
+        return header == "Basic " + base64.b64encode(expected).decode()
+
+    def wants_json(self, accept: str) -> bool:
+        if self.mode == "negotiate":
+            return _accepts_json(accept)
+        return self.mode == "json"
+
+    def file_bytes(self, name: str) -> bytes | None:
+        with self._lock:
+            entry = self._files.get(name)
+            if entry is not None:
+                return entry.data
+            entry = self._files.get(name.removesuffix(".metadata"))
+        if name.endswith(".metadata") and entry is not None and self.serve_metadata:
+            return entry.metadata
+        return None
+
+    def root_page(self, wants_json: bool) -> str:
+        projects = self.projects
+        if wants_json:
+            listing = [{"name": name} for name in projects]
+            return json.dumps({"meta": {"api-version": "1.1"}, "projects": listing}, indent=1)
+        links = "".join(f'<a href="/simple/{name}/">{name}</a><br />\n' for name in projects)
+        return _html_page("Simple index", links)
+
+    def project_page(self, name: str, wants_json: bool) -> str | None:
+        with self._lock:
+            files = sorted(
+                (f for f in self._files.values() if f.project == name), key=lambda f: f.filename
+            )
+        if not files:
+            return None
+        if wants_json:
+            versions = sorted({f.version for f in files})
+            page = {
+                "meta": {"api-version": "1.1"},
+                "name": name,
+                "versions": [str(v) for v in versions],
+                "files": [self._json_file(f) for f in files],
+            }
+            return json.dumps(page, indent=1)
+        return _html_page(f"Links for {name}", "".join(self._html_file(f) for f in files))
+
+    def _published(self, entry: IndexFile) -> str | None:
+        if not self.publish_hashes:
+            return None
+        return entry.published_sha256 or entry.sha256
+
+    def _metadata_hash(self, entry: IndexFile) -> str | Literal[True] | None:
+        """What the index says of the file's METADATA: a digest, True (served, no digest)
+        or None (not served)."""
+        if entry.metadata is None or not self.serve_metadata:
+            return None
+        return _sha256(entry.metadata) if self.publish_hashes else True
+
+    def _json_file(self, entry: IndexFile) -> dict[str, object]:
+        digest = self._published(entry)
+        metadata = self._metadata_hash(entry)
+        core: object = {"sha256": metadata} if isinstance(metadata, str) else bool(metadata)
+        return {
+            "filename": entry.filename,
+            "url": self.file_url(entry.filename),
+            "hashes": {} if digest is None else {"sha256": digest},
+            "requires-python": entry.requires_python,
+            "core-metadata": core,
+            "dist-info-metadata": core,
+            "size": len(entry.data),
+            "upload-time": entry.upload_time,
+            "yanked": False if entry.yanked is None else (entry.yanked or True),
+        }
+
+    def _html_file(self, entry: IndexFile) -> str:
+        digest = self._published(entry)
+        href = self.file_url(entry.filename) + ("" if digest is None else f"#sha256={digest}")
+        attributes = [f'href="{html.escape(href)}"']
+        if entry.requires_python is not None:
+            attributes.append(f'data-requires-python="{html.escape(entry.requires_python)}"')
+        metadata = self._metadata_hash(entry)
+        if metadata is not None:
+            value = "true" if metadata is True else f"sha256={metadata}"
+            attributes.append(f'data-core-metadata="{value}"')
+            attributes.append(f'data-dist-info-metadata="{value}"')
+        if entry.yanked is not None:
+            attributes.append(f'data-yanked="{html.escape(entry.yanked)}"')
+        return f"<a {' '.join(attributes)}>{html.escape(entry.filename)}</a><br />\n"
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta name="pypi:repository-version" content="1.1">\n'
+        f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n{body}</body>\n</html>\n"
+    )
+
+
+def tool_env(cache: Path) -> dict[str, str]:
+    """The environment for pip and uv: none of this machine's PIP_*/UV_* settings or config
+    files (a global pip.conf adds find-links and extra indexes; tests/conftest.py may set
+    PIP_CONSTRAINT/UV_CONSTRAINT), a cache of its own under ``cache``, no proxy."""
+    drop = ("PIP_", "UV_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(drop)}
+    # Anything but 127.0.0.1 goes to a proxy that refuses connections: a test that would
+    # reach out to another index (a default index left in, a fallback) fails at once.
+    trap = "http://127.0.0.1:1"
+    env.update(HTTP_PROXY=trap, HTTPS_PROXY=trap, ALL_PROXY=trap, http_proxy=trap)
+    env.update(https_proxy=trap, all_proxy=trap, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        PIP_CACHE_DIR=str(cache / "pip"),
+        UV_NO_CONFIG="1",
+        UV_CACHE_DIR=str(cache / "uv"),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_NO_PROGRESS="1",
+        UV_HTTP_RETRIES="0",
+    )
+    return env
