@@ -1,4 +1,5 @@
-"""Package-index servers on 127.0.0.1 for tests, and real wheels for them.
+"""Package-index servers on 127.0.0.1 for tests, real wheels for them, and a sample project
+locked from them by uv and pip.
 
 The servers speak the simple repository API as pip, uv and pypi-simple expect it: PEP 503
 HTML and PEP 691 JSON (chosen by the Accept header, as the public index does), PEP 658/714
@@ -25,9 +26,25 @@ API
   another hash for one file (the bytes served stay the same); ``yank(filename, reason="")``;
   ``requests``: every (method, path, Accept header) seen, in order; ``responses``: every
   (path, status, Content-Type) answered; ``filenames``, ``projects``, ``file(filename)``.
+- ``write_sample_dists(directory) -> SampleDists``: a wheel and an sdist of every package of
+  the sample universe: ``INTERNAL_PACKAGES`` (acme-*) and ``PUBLIC_PACKAGES`` (26 made-up
+  names). ``SampleDists.of(*names)``, ``.file(filename)``, ``.internal``, ``.public`` (paths),
+  ``.internal_names``, ``.public_names``.
+- ``open_sample_universe(directory, dists=None) -> ContextManager[SampleUniverse]``: the
+  internal index (acme-* and, like a virtual repository, every public package) and the public
+  one running, the project ``acme-app`` written by ``write_project`` and locked by
+  ``lock_project``: ``uv_lock`` (uv lock), ``pylock`` (pip lock), ``pylock_uv`` (uv export
+  --format pylock.toml) and ``requirements`` (uv pip compile --generate-hashes
+  --emit-index-url). ``sources_policy()`` is the ``[audit.sources]`` policy they satisfy.
+- ``IndexFactory(dists)``: ``factory(files, **IndexServer options)`` starts an index of sample
+  files named by Path, file name or project name; ``.public(*extra)``, ``.internal(*extra)``
+  add files to the clean public or internal set; ``close()`` stops them all.
 - ``tool_env(cache)``: the environment pip and uv run in here: none of this machine's pip
   and uv configuration or the constraints tests/conftest.py may set, and a proxy that
   refuses every host but 127.0.0.1.
+
+Fixtures (tests/conftest.py): ``sample_dists`` and ``sample_universe`` (session),
+``make_index`` (an IndexFactory, per test).
 """
 
 from __future__ import annotations
@@ -42,27 +59,41 @@ import html
 import io
 import json
 import os
+import re
+import subprocess
 import sys
 import tarfile
 import threading
+import time
 import urllib.parse
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 __all__ = [
+    "APP_DEPENDENCIES",
     "DEFAULT_UPLOAD_TIME",
+    "INTERNAL_PACKAGES",
+    "PUBLIC_PACKAGES",
     "UV",
+    "IndexFactory",
     "IndexFile",
     "IndexServer",
+    "SampleDists",
+    "SamplePackage",
+    "SampleUniverse",
+    "lock_project",
     "normalize",
+    "open_sample_universe",
     "tool_env",
+    "write_project",
+    "write_sample_dists",
     "write_sdist",
     "write_wheel",
 ]
@@ -546,7 +577,8 @@ def _html_page(title: str, body: str) -> str:
 def tool_env(cache: Path) -> dict[str, str]:
     """The environment for pip and uv: none of this machine's PIP_*/UV_* settings or config
     files (a global pip.conf adds find-links and extra indexes; tests/conftest.py may set
-    PIP_CONSTRAINT/UV_CONSTRAINT), a cache of its own under ``cache``, no proxy."""
+    PIP_CONSTRAINT/UV_CONSTRAINT), a cache of its own under ``cache``, and a proxy that
+    refuses every host but 127.0.0.1."""
     drop = ("PIP_", "UV_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(drop)}
     # Anything but 127.0.0.1 goes to a proxy that refuses connections: a test that would
@@ -566,3 +598,398 @@ def tool_env(cache: Path) -> dict[str, str]:
         UV_HTTP_RETRIES="0",
     )
     return env
+
+
+# -- the sample universe -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SamplePackage:
+    name: str
+    version: str
+    requires: tuple[str, ...] = ()
+    requires_python: str | None = None
+
+
+# The organisation's own packages: the internal index serves them, the public one does not.
+INTERNAL_PACKAGES = (
+    SamplePackage("acme-core", "1.2.0", ("beta-json>=1.2", "lambda-log")),
+    SamplePackage("acme-utils", "1.0.3", ("acme-core>=1.2", "psi-cache")),
+    SamplePackage("acme-auth", "0.9.0", ("acme-core", "gamma-tls", "phi-retry")),
+    SamplePackage("acme-cli", "2.0.0", ("acme-utils>=1.0", "sigma-shell", "xi-config")),
+)
+
+# Made-up public packages (no project of these names is on the public index: checked against
+# a list of its names, which is why it is sigma-shell and not sigma-cli). beta-json has
+# two versions (the locks take 2.1.0); nu-winterm is needed on win32 only; eta-certs says
+# Requires-Python. acme-cli > acme-utils > acme-core > beta-json > epsilon-codec is 5 deep.
+PUBLIC_PACKAGES = (
+    SamplePackage(
+        "alpha-http", "1.4.0", ("beta-json>=1.2", "gamma-tls>=0.9", "delta-url", "mu-sockets")
+    ),
+    SamplePackage("beta-json", "1.3.0", ("epsilon-codec",)),
+    SamplePackage("beta-json", "2.1.0", ("epsilon-codec>=0.5",)),
+    SamplePackage("gamma-tls", "0.9.2", ("zeta-crypto>=3", "eta-certs")),
+    SamplePackage("delta-url", "2.0.1", ("theta-idna",)),
+    SamplePackage("epsilon-codec", "0.5.0"),
+    SamplePackage("zeta-crypto", "3.2.0", ("iota-ffi", "epsilon-codec")),
+    SamplePackage("eta-certs", "2024.1.0", requires_python=">=3.8"),
+    SamplePackage("theta-idna", "3.6.0"),
+    SamplePackage("iota-ffi", "1.16.0", ("kappa-parser",)),
+    SamplePackage("kappa-parser", "2.21.0"),
+    SamplePackage("lambda-log", "0.7.3", ("mu-color", 'nu-winterm; sys_platform == "win32"')),
+    SamplePackage("mu-color", "0.4.6"),
+    SamplePackage("nu-winterm", "1.0.0"),
+    SamplePackage("xi-config", "5.1.0", ("omicron-yaml>=6", "pi-schema")),
+    SamplePackage("omicron-yaml", "6.0.1"),
+    SamplePackage("pi-schema", "4.2.0", ("rho-attrs>=23", "beta-json")),
+    SamplePackage("rho-attrs", "23.2.0"),
+    SamplePackage("sigma-shell", "8.1.7", ("tau-prompt", "mu-color", "omega-plugins")),
+    SamplePackage("tau-prompt", "3.0.43", ("upsilon-wcwidth",)),
+    SamplePackage("upsilon-wcwidth", "0.2.13"),
+    SamplePackage("phi-retry", "8.2.3", ("chi-clock",)),
+    SamplePackage("chi-clock", "2.9.0"),
+    SamplePackage("psi-cache", "5.3.2", ("omega-hash", "chi-clock")),
+    SamplePackage("omega-hash", "1.1.0"),
+    SamplePackage("mu-sockets", "1.3.0", ("chi-clock",)),
+    SamplePackage("omega-plugins", "1.5.0"),
+)
+
+APP_DEPENDENCIES = ("acme-auth>=0.9", "acme-cli>=2", "alpha-http>=1.4", "xi-config>=5", "phi-retry")
+
+
+@dataclass(frozen=True)
+class SampleDists:
+    """The wheel and sdist of every sample package, written once into ``directory``."""
+
+    directory: Path
+    paths: dict[str, tuple[Path, ...]]  # normalised project name -> its files
+
+    @property
+    def internal_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.name for p in INTERNAL_PACKAGES))
+
+    @property
+    def public_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.name for p in PUBLIC_PACKAGES))
+
+    def of(self, *names: str) -> list[Path]:
+        """The files of the projects named (all versions)."""
+        return [path for name in names for path in self.paths[normalize(name)]]
+
+    def file(self, filename: str) -> Path:
+        path = self.directory / filename
+        if not path.is_file():
+            raise KeyError(filename)
+        return path
+
+    @property
+    def internal(self) -> list[Path]:
+        return self.of(*self.internal_names)
+
+    @property
+    def public(self) -> list[Path]:
+        return self.of(*self.public_names)
+
+
+def write_sample_dists(directory: Path) -> SampleDists:
+    paths: dict[str, list[Path]] = {}
+    for package in (*INTERNAL_PACKAGES, *PUBLIC_PACKAGES):
+        args = (directory, package.name, package.version, package.requires)
+        written = paths.setdefault(normalize(package.name), [])
+        written.append(write_wheel(*args, requires_python=package.requires_python))
+        written.append(write_sdist(*args, requires_python=package.requires_python))
+    return SampleDists(directory, {name: tuple(files) for name, files in paths.items()})
+
+
+# -- the sample project, locked three ways --------------------------------------------------
+
+# A PEP 517 backend inside the project, so that pip can read acme-app's metadata without
+# fetching a build backend from an index (the indexes here serve only the sample packages).
+_BACKEND = '''"""acme-app's own build backend: METADATA and a wheel of nothing but its dist-info."""
+
+import base64, hashlib, os, zipfile
+
+METADATA = {metadata!r}
+INFO = "acme_app-0.1.0.dist-info"
+
+
+def _members():
+    members = {{
+        INFO + "/METADATA": METADATA.encode(),
+        INFO + "/WHEEL": b"Wheel-Version: 1.0\\nGenerator: acme_build\\nRoot-Is-Purelib: true\\n"
+        b"Tag: py3-none-any\\n",
+    }}
+    record = ""
+    for name, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += name + ",sha256=" + digest + "," + str(len(data)) + "\\n"
+    members[INFO + "/RECORD"] = (record + INFO + "/RECORD,,\\n").encode()
+    return members
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    for name, data in _members().items():
+        path = os.path.join(metadata_directory, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as stream:
+            stream.write(data)
+    return INFO
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name = "acme_app-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as wheel:
+        for member, data in _members().items():
+            wheel.writestr(zipfile.ZipInfo(member, (2024, 1, 2, 3, 4, 6)), data)
+    return name
+'''
+
+
+def _pyproject(internal: IndexServer, public: IndexServer) -> str:
+    listed = "".join(f'    "{d}",\n' for d in APP_DEPENDENCIES)
+    internal_names = [p.name for p in INTERNAL_PACKAGES]
+    direct = {canonicalize_name(re.split(r"[<>=!~;\[ ]", d)[0]) for d in APP_DEPENDENCIES}
+    transitive = "".join(f'    "{n}",\n' for n in internal_names if n not in direct)
+    sources = "".join(f'{n} = {{ index = "acme" }}\n' for n in internal_names)
+    return f"""[build-system]
+requires = []
+build-backend = "acme_build"
+backend-path = ["."]
+
+[project]
+name = "acme-app"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = [
+{listed}]
+
+[dependency-groups]
+# uv applies tool.uv.sources to the project's own requirements only (uv issues #8253, #9446):
+# without naming them here, the internal packages needed only through others would be
+# looked up on the default (public) index, which does not have them.
+internal = [
+{transitive}]
+
+[[tool.uv.index]]
+name = "acme"
+url = "{internal.url}"
+explicit = true
+
+[[tool.uv.index]]
+name = "public"
+url = "{public.url}"
+default = true
+
+[tool.uv.sources]
+{sources}"""
+
+
+def write_project(path: Path, internal: IndexServer, public: IndexServer) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "pyproject.toml").write_text(_pyproject(internal, public), encoding="utf-8")
+    metadata = _core_metadata("acme-app", "0.1.0", APP_DEPENDENCIES, ">=3.11")
+    (path / "acme_build.py").write_text(_BACKEND.format(metadata=metadata), encoding="utf-8")
+    return path
+
+
+@dataclass
+class SampleUniverse:
+    """The sample project ``acme-app`` and the two indexes it was locked from.
+
+    ``internal`` serves the acme-* packages and, like a virtual repository (Artifactory,
+    devpi), every public package too; ``public`` serves only the public packages."""
+
+    internal: IndexServer
+    public: IndexServer
+    dists: SampleDists
+    project: Path
+    uv_lock: Path  # `uv lock`: acme-* from the internal index (explicit), the rest public
+    pylock: Path  # `pip lock --index-url <internal>`: everything from the internal index
+    pylock_uv: Path  # `uv export --format pylock.toml` of uv.lock: the same sources as it
+    requirements: Path  # `uv pip compile --generate-hashes --emit-index-url`, internal index
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+    @property
+    def internal_names(self) -> tuple[str, ...]:
+        return self.dists.internal_names
+
+    @property
+    def public_names(self) -> tuple[str, ...]:
+        return self.dists.public_names
+
+    def sources_policy(self) -> str:
+        """The ``[audit.sources]`` policy this universe satisfies, as TOML text."""
+        return (
+            "[audit.sources]\n"
+            f'indexes = ["{self.internal.url}", "{self.public.url}"]\n'
+            f'public = "{self.public.url}"\n'
+            "[audit.sources.packages]\n"
+            f'"acme-*" = "{self.internal.url}"\n'
+        )
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _finish(name: str, process: subprocess.Popen[str], timeout: float = 120) -> None:
+    out, err = process.communicate(timeout=timeout)
+    if process.returncode != 0:
+        raise RuntimeError(f"{name} failed ({process.returncode}):\n{out}\n{err}")
+
+
+def lock_project(
+    project: Path, internal: IndexServer, public: IndexServer, cache: Path
+) -> dict[str, float]:
+    """Lock ``project`` (as ``write_project`` wrote it) from the two indexes, each lock by the
+    real tool, pip in parallel with uv; return the seconds each step took. The locks:
+    uv.lock (``uv lock``), pylock.toml (``pip lock --index-url <internal>``), pylock.uv.toml
+    (``uv export --format pylock.toml`` of the uv.lock) and requirements.txt (``uv pip compile
+    --generate-hashes --emit-index-url --index-url <internal>``)."""
+    env = tool_env(cache)
+    # `uv lock` must read the project's [tool.uv] (its indexes and sources), which UV_NO_CONFIG
+    # would drop along with the user's and the system's uv.toml: those are moved away instead.
+    project_env = {k: v for k, v in env.items() if k != "UV_NO_CONFIG"}
+    project_env.update(XDG_CONFIG_HOME=str(cache / "xdg"), XDG_CONFIG_DIRS=str(cache / "xdg"))
+    python = sys.executable
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    pip = _run(
+        [
+            python,
+            "-m",
+            "pip",
+            "--isolated",
+            "--disable-pip-version-check",
+            "lock",
+            "--quiet",
+            "--no-cache-dir",
+            "--no-build-isolation",
+            "--index-url",
+            internal.url,
+            "-o",
+            "pylock.toml",
+            ".",
+        ],
+        project,
+        env,
+    )
+    steps = {
+        "uv lock": ([str(UV), "lock", "--python", python], project_env),
+        "uv export": (
+            [str(UV), "export", "--frozen", "--format", "pylock.toml", "-o", "pylock.uv.toml"],
+            project_env,
+        ),
+        "uv pip compile": (
+            [
+                str(UV),
+                "pip",
+                "compile",
+                "--python",
+                python,
+                "--generate-hashes",
+                "--emit-index-url",
+                "--index-url",
+                internal.url,
+                "-o",
+                "requirements.txt",
+                "pyproject.toml",
+            ],
+            env,
+        ),
+    }
+    for name, (command, step_env) in steps.items():
+        step_start = time.perf_counter()
+        _finish(name, _run(command, project, step_env))
+        timings[name] = time.perf_counter() - step_start
+    _finish("pip lock", pip)
+    timings["pip lock"] = timings["all"] = time.perf_counter() - start
+    return timings
+
+
+@contextlib.contextmanager
+def open_sample_universe(
+    directory: Path, dists: SampleDists | None = None
+) -> Iterator[SampleUniverse]:
+    """Start the internal and the public index, write ``acme-app`` under ``directory`` and lock
+    it (``dists`` are written under ``directory`` when not given); stop both at the end."""
+    start = time.perf_counter()
+    if dists is None:
+        dists = write_sample_dists(directory / "dists")
+    timings = {"dists": time.perf_counter() - start}
+    with (
+        IndexServer([*dists.internal, *dists.public]) as internal,
+        IndexServer(dists.public) as public,
+    ):
+        project = write_project(directory / "acme-app", internal, public)
+        timings |= lock_project(project, internal, public, directory / "cache")
+        yield SampleUniverse(
+            internal=internal,
+            public=public,
+            dists=dists,
+            project=project,
+            uv_lock=project / "uv.lock",
+            pylock=project / "pylock.toml",
+            pylock_uv=project / "pylock.uv.toml",
+            requirements=project / "requirements.txt",
+            timings=timings,
+        )
+
+
+class IndexFactory:
+    """Starts IndexServers preloaded with sample files for one test, and stops them after it
+    (the ``make_index`` fixture). A file is named by its Path, its file name among the sample
+    dists, or a project name (all the sample files of that project)::
+
+        index = make_index(["acme-core", "beta_json-2.1.0-py3-none-any.whl"], mode="html")
+        confused = make_index.public(write_wheel(tmp_path, "acme-utils", "99.0.0"))
+    """
+
+    def __init__(self, dists: SampleDists) -> None:
+        self.dists = dists
+        self.servers: list[IndexServer] = []
+
+    def __call__(
+        self,
+        files: Iterable[Path | str] = (),
+        *,
+        mode: Literal["negotiate", "html", "json"] = "negotiate",
+        publish_hashes: bool = True,
+        serve_metadata: bool = True,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> IndexServer:
+        paths: list[Path] = []
+        for item in files:
+            if isinstance(item, Path):
+                paths.append(item)
+            elif item.endswith((".whl", ".tar.gz", ".zip")):
+                paths.append(self.dists.file(item))
+            else:
+                paths.extend(self.dists.of(item))
+        server = IndexServer(
+            paths,
+            mode=mode,
+            publish_hashes=publish_hashes,
+            serve_metadata=serve_metadata,
+            username=username,
+            password=password,
+        )
+        self.servers.append(server.start())
+        return server
+
+    def public(self, *extra: Path | str, **options: Any) -> IndexServer:
+        """A fresh public index: the public sample files, and ``extra``."""
+        return self([*self.dists.public, *extra], **options)
+
+    def internal(self, *extra: Path | str, **options: Any) -> IndexServer:
+        """A fresh internal (virtual) index: every sample file, and ``extra``."""
+        return self([*self.dists.internal, *self.dists.public, *extra], **options)
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.servers.clear()

@@ -7,13 +7,17 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import subprocess
 import sys
 import tarfile
 import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pypi_simple
 import pytest
@@ -22,7 +26,10 @@ from packaging.metadata import Metadata
 from tests.indexes import (
     DEFAULT_UPLOAD_TIME,
     UV,
+    IndexFactory,
     IndexServer,
+    SampleDists,
+    SampleUniverse,
     tool_env,
     write_sdist,
     write_wheel,
@@ -457,3 +464,148 @@ def test_tools_refuse_a_wrong_published_hash(tmp_path: Path) -> None:
     assert "0" * 64 in by_pip.stderr
     assert by_uv.returncode != 0
     assert "hash" in by_uv.stderr.lower()
+
+
+# -- the sample universe
+
+
+def locked(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def urls(text: str) -> set[str]:
+    return set(re.findall(r"[a-z][a-z+.-]*://[^\s\"'\\]+", text))
+
+
+def test_sample_locks_name_only_the_local_indexes(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    for path in (u.uv_lock, u.pylock, u.pylock_uv, u.requirements):
+        found = urls(path.read_text(encoding="utf-8"))
+        assert found, path
+        prefixes = (u.internal.base_url + "/", u.public.base_url + "/")
+        assert all(url.startswith(prefixes) for url in found), (path, found)
+
+
+def test_uv_lock_sources(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    packages = {p["name"]: p for p in locked(u.uv_lock)["package"]}
+    assert packages["acme-app"]["source"] == {"editable": "."}
+    assert set(packages) == {"acme-app", *u.internal_names, *u.public_names}
+    for name in u.internal_names:
+        assert packages[name]["source"] == {"registry": u.internal.url}, name
+    for name in u.public_names:
+        assert packages[name]["source"] == {"registry": u.public.url}, name
+        files = [packages[name]["sdist"], *packages[name]["wheels"]]
+        assert all(f["url"].startswith(u.public.base_url + "/files/") for f in files)
+        assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", f["hash"]) for f in files)
+    assert packages["beta-json"]["version"] == "2.1.0"
+    assert {"name": "nu-winterm", "marker": "sys_platform == 'win32'"} in packages["lambda-log"][
+        "dependencies"
+    ]
+    requires = packages["acme-app"]["metadata"]["requires-dist"]
+    assert {"name": "acme-auth", "specifier": ">=0.9", "index": u.internal.url} in requires
+
+
+def test_pip_lock(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    lock = locked(u.pylock)
+    assert lock["created-by"] == "pip"
+    packages = {p["name"]: p for p in lock["packages"]}
+    # pip locks for this machine: the win32-only nu-winterm is left out
+    assert set(packages) == {"acme-app", *u.internal_names, *u.public_names} - {"nu-winterm"}
+    assert packages.pop("acme-app") == {"name": "acme-app", "directory": {"path": "."}}
+    for name, package in packages.items():
+        # pip 26.3 writes no `index`: the index shows only in each file's URL
+        assert "index" not in package, name
+        (wheel,) = package["wheels"]
+        assert wheel["url"] == f"{u.internal.base_url}/files/{wheel['name']}"
+        assert re.fullmatch(r"[0-9a-f]{64}", wheel["hashes"]["sha256"])
+    assert packages["beta-json"]["version"] == "2.1.0"
+
+
+def test_uv_exported_pylock(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    lock = locked(u.pylock_uv)
+    assert lock["created-by"] == "uv"
+    packages = {p["name"]: p for p in lock["packages"]}
+    assert packages.pop("acme-app")["directory"] == {"path": ".", "editable": True}
+    for name, package in packages.items():
+        expected = u.internal if name in u.internal_names else u.public
+        assert package["index"] == expected.url, name
+    assert packages["nu-winterm"]["marker"] == "sys_platform == 'win32'"
+
+
+def test_hashed_requirements(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    text = u.requirements.read_text(encoding="utf-8")
+    assert f"\n--index-url {u.internal.url}\n" in text
+    pins = re.findall(
+        r"^([a-z0-9-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)",
+        text,
+        re.MULTILINE,
+    )
+    names = [name for name, _, _ in pins]
+    assert sorted(names) == sorted({*u.internal_names, *u.public_names} - {"nu-winterm"})
+    assert len(re.findall(r"^\S+==", text, re.MULTILINE)) == len(pins)  # every pin is hashed
+    assert all(block.count("--hash") == 2 for _, _, block in pins)  # the wheel and the sdist
+    assert ("beta-json", "2.1.0") in [(n, v) for n, v, _ in pins]
+    assert "    # via acme-app (pyproject.toml)\n" in text
+    assert "    #   acme-utils\n" in text
+
+
+def test_sources_policy(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    policy = tomllib.loads(u.sources_policy())
+    assert policy == {
+        "audit": {
+            "sources": {
+                "indexes": [u.internal.url, u.public.url],
+                "public": u.public.url,
+                "packages": {"acme-*": u.internal.url},
+            }
+        }
+    }
+
+
+def test_universe_indexes(sample_universe: SampleUniverse) -> None:
+    u = sample_universe
+    assert len(u.public_names) == 26
+    assert set(u.internal_names) == {"acme-core", "acme-utils", "acme-auth", "acme-cli"}
+    assert set(u.public.projects) == set(u.public_names)
+    assert set(u.internal.projects) == {*u.internal_names, *u.public_names}
+    for name in u.internal_names:
+        assert get(u.public, f"/simple/{name}/", JSON)[0] == 404
+    assert u.timings["all"] < 60
+
+
+def test_make_index(make_index: IndexFactory, sample_dists: SampleDists, tmp_path: Path) -> None:
+    index = make_index(["acme-core", "beta_json-2.1.0-py3-none-any.whl"], mode="html")
+    assert index.filenames == [
+        "acme_core-1.2.0-py3-none-any.whl",
+        "acme_core-1.2.0.tar.gz",
+        "beta_json-2.1.0-py3-none-any.whl",
+    ]
+    assert get(index, "/simple/beta-json/", JSON)[1]["content-type"].startswith("text/html")
+    confused = make_index.public(write_wheel(tmp_path, "acme-utils", "99.0.0"))
+    assert set(confused.projects) == {*sample_dists.public_names, "acme-utils"}
+    versions = json.loads(get(confused, "/simple/acme-utils/", JSON)[2])["versions"]
+    assert versions == ["99.0.0"]
+    internal = make_index.internal(publish_hashes=False)
+    assert json.loads(get(internal, "/simple/acme-core/", JSON)[2])["files"][0]["hashes"] == {}
+    address = index.url
+    make_index.close()
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(address, timeout=5)
+
+
+def test_upload_time_is_settable(tmp_path: Path) -> None:
+    import datetime as dt
+
+    with IndexServer() as server:
+        server.add(
+            write_wheel(tmp_path, "beta-json", "2.1.0"),
+            upload_time=dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC),
+        )
+        data = json.loads(get(server, "/simple/beta-json/", JSON)[2])
+    assert data["files"][0]["upload-time"] == "2026-05-01T12:00:00.000000Z"
+    assert urllib.parse.urlsplit(data["files"][0]["url"]).path.startswith("/files/")
