@@ -609,3 +609,30 @@ def test_upload_time_is_settable(tmp_path: Path) -> None:
         data = json.loads(get(server, "/simple/beta-json/", JSON)[2])
     assert data["files"][0]["upload-time"] == "2026-05-01T12:00:00.000000Z"
     assert urllib.parse.urlsplit(data["files"][0]["url"]).path.startswith("/files/")
+
+
+def test_a_confused_index_misleads_the_resolver(
+    make_index: IndexFactory, sample_universe: SampleUniverse, tmp_path: Path
+) -> None:
+    """The dependency-confusion variant is real to the tools: an internal (virtual) index that
+    also proxies a public acme-utils 99.0.0 gets that one resolved."""
+    evil = write_wheel(tmp_path / "evil", "acme-utils", "99.0.0")
+    confused = make_index.internal(evil)
+    compiled = uv(
+        "pip",
+        "compile",
+        "--python",
+        sys.executable,
+        "--no-header",
+        "--index-url",
+        confused.url,
+        "pyproject.toml",
+        "-o",
+        str(tmp_path / "out.txt"),
+        env=tool_env(tmp_path / "cache"),
+        cwd=sample_universe.project,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    text = (tmp_path / "out.txt").read_text(encoding="utf-8")
+    assert "acme-utils==99.0.0\n" in text
+    assert "acme-utils==1.0.3" in sample_universe.requirements.read_text(encoding="utf-8")
