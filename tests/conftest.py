@@ -18,6 +18,7 @@ import pytest
 assert "iri-reference" in jsonschema.FormatChecker.checkers
 
 if TYPE_CHECKING:
+    from tests.indexes import IndexFactory, SampleDists, SampleUniverse
     from tests.sigstore_local import LocalSigstore
 
 ASSETS = Path(__file__).parent / "assets"
@@ -35,6 +36,39 @@ def local_sigstore() -> Iterator[LocalSigstore]:
 
     with LocalSigstore() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def sample_dists(tmp_path_factory: pytest.TempPathFactory) -> SampleDists:
+    """The wheels and sdists of the sample universe (tests/indexes.py), written once; read-only."""
+    from tests.indexes import write_sample_dists
+
+    return write_sample_dists(tmp_path_factory.mktemp("sample-dists"))
+
+
+@pytest.fixture(scope="session")
+def sample_universe(
+    tmp_path_factory: pytest.TempPathFactory, sample_dists: SampleDists
+) -> Iterator[SampleUniverse]:
+    """An internal and a public package index on 127.0.0.1 for the whole session, and the
+    project acme-app locked from them by uv and pip (tests/indexes.py); read-only."""
+    from tests.indexes import open_sample_universe
+
+    with open_sample_universe(tmp_path_factory.mktemp("sample-universe"), sample_dists) as universe:
+        yield universe
+
+
+@pytest.fixture
+def make_index(sample_dists: SampleDists) -> Iterator[IndexFactory]:
+    """Starts package indexes preloaded with sample files, for seeding faults; each is stopped
+    after the test (tests/indexes.IndexFactory)."""
+    from tests.indexes import IndexFactory
+
+    factory = IndexFactory(sample_dists)
+    try:
+        yield factory
+    finally:
+        factory.close()
 
 
 @pytest.fixture(scope="session")
