@@ -91,8 +91,7 @@ def notes(report: AuditReport) -> list[str]:
             shown = ", ".join(packages[:_LISTED])
             more = len(packages) - _LISTED
             lines.append(
-                f"Not checked{label}: {len(packages)} packages ({shown} and {more} more): "
-                f"{reason}."
+                f"Not checked{label}: {len(packages)} packages ({shown} and {more} more): {reason}."
             )
     for f in report.expired:
         if f.expired_exception is not None:
