@@ -10,8 +10,6 @@ build environment of the record is added as build-only components.
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,59 +25,17 @@ from chainproof.models import (
     Component,
     ComponentDetails,
     Digest,
-    EmbeddedSbom,
     Inventory,
     SourceResult,
 )
 from chainproof.progress import Reporter
 from chainproof.sbom.graph import requirement_graph
-from chainproof.sbom.metadata import PackageMetadata, resolve_license
+from chainproof.sbom.metadata import read_wheel, resolve_license
 from chainproof.sbom.resolve import resolve
 from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
-__all__ = ["DistSource", "read_wheel"]
-
-
-@dataclass(frozen=True)
-class WheelInfo:
-    metadata: PackageMetadata
-    sboms: tuple[EmbeddedSbom, ...]
-
-
-def read_wheel(path: Path) -> WheelInfo:
-    """METADATA and PEP 770 SBOMs of a wheel; a file that is not a wheel is InputError."""
-    try:
-        with zipfile.ZipFile(path) as wheel:
-            names = wheel.namelist()
-            meta_name = next(
-                (
-                    n
-                    for n in names
-                    if n.count("/") == 1
-                    and n.split("/")[0].endswith(".dist-info")
-                    and n.endswith("/METADATA")
-                ),
-                None,
-            )
-            if meta_name is None:
-                raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
-            data = wheel.read(meta_name)
-            dist_info = meta_name.split("/")[0]
-            sboms = tuple(
-                sorted(
-                    EmbeddedSbom(f"{path.name}#{n}", hashlib.sha256(wheel.read(n)).hexdigest())
-                    for n in names
-                    if n.startswith(f"{dist_info}/sboms/") and not n.endswith("/")
-                )
-            )
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(f"{path} is not a readable wheel (not a zip archive: {exc}).") from exc
-    try:
-        metadata = PackageMetadata.from_email(data)
-    except KeyError as exc:
-        raise InputError(f"{path} has METADATA without {exc}.") from exc
-    return WheelInfo(metadata, sboms)
+__all__ = ["DistSource"]
 
 
 @dataclass
