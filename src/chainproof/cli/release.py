@@ -101,8 +101,9 @@ def command(
     lock: Annotated[
         Path | None,
         typer.Option(
-            help="The lock the SBOM's runtime closure comes from (default: uv.lock, else "
-            "pylock.toml, of the project).",
+            help="The lock the SBOM's runtime closure comes from (default: "
+            "$CHAINPROOF_SBOM_LOCK, then lock in \\[tool.chainproof.sbom], then the project's "
+            "uv.lock, else pylock.toml).",
         ),
     ] = None,
     no_lock: Annotated[

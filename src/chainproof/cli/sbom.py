@@ -42,8 +42,9 @@ def command(
     lock: Annotated[
         Path | None,
         typer.Option(
-            help="--dist: the lock the runtime closure comes from (default: uv.lock, else "
-            "pylock.toml, beside ./pyproject.toml).",
+            help="--dist: the lock the runtime closure comes from (default: "
+            "$CHAINPROOF_SBOM_LOCK, then lock in \\[sbom], then uv.lock, else pylock.toml, "
+            "beside ./pyproject.toml).",
         ),
     ] = None,
     no_lock: Annotated[
