@@ -398,6 +398,14 @@ def test_dist_takes_the_closure_from_the_projects_lock(
         "chainproof:closure:sha256": sha256_file(project / "uv.lock"),
     }
     assert {c["name"] for c in doc["components"]} == {"liba", "libc"}
+    # both default locks: uv.lock wins, and a warning says so
+    (project / "pylock.toml").write_text('lock-version = "1.0"\ncreated-by = "x"\npackages = []\n')
+    code, _, stderr = run("--dist", "dist", "-o", "both.json")
+    assert code == 0, stderr
+    assert (
+        "Warning: Both uv.lock and pylock.toml are beside the project's pyproject.toml; " in stderr
+    )
+    assert "runtime closure from the lock uv.lock" in stderr
     # --no-lock: pip resolves, as before
     args = ("--dist", "dist", "--no-lock", "--no-index", "--find-links", str(wheelhouse))
     code, _, stderr = run(*args, "-o", "resolved.json")
