@@ -273,6 +273,9 @@ class SourceResult:
     unchecked: tuple[tuple[str, str], ...] = ()
     # The SBOM itself, when the inventory was read from one.
     sbom: SbomDocument | None = None
+    # Properties of the SBOM's metadata, e.g. where a release's runtime closure came from
+    # (``chainproof:closure``, --dist only).
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list[str]:

@@ -32,7 +32,9 @@ from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions
 from chainproof.formats.deploy_policy import Policy, load_policy, policy_configured
 from chainproof.models import SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
+from chainproof.sbom.closure import CLOSURE_PROPERTY, RESOLVED, read_lock
 from chainproof.sbom.make import SbomRequest, make_sbom
+from chainproof.sbom.sources import ClosureLock
 from chainproof.sbom.target import TargetPlatform
 from chainproof.signing.ci import run_details
 from chainproof.signing.key_signer import KeySigner
@@ -68,6 +70,10 @@ class ReleaseOptions:
     # the SBOM's target, as --python-version and --platform of `chainproof sbom`
     python_version: str | None = None
     platforms: tuple[str, ...] = ()
+    # the lock of the SBOM's runtime closure (--lock), or none (--no-lock: pip resolves it);
+    # else [sbom] lock of the project, else its uv.lock or pylock.toml
+    sbom_lock: Path | None = None
+    no_lock: bool = False
     audit: AuditGate | None = None  # None: no audit stage
     verify_policy: Path | None = None  # the deploy policy file; else the project's [verify]
     # the Sigstore trust the signer uses (trust-config / staging), also used to verify
@@ -84,6 +90,12 @@ class ReleasePlan:
     source: ProjectSource
     signer: str
     policy: Policy | None  # None: verify against the signer's own key or identity
+    lock: ClosureLock | None = None  # the SBOM's runtime closure comes from it; None: pip
+
+    @property
+    def closure(self) -> str:
+        """Where the SBOM's runtime closure comes from: ``lock:<file>`` or ``resolved``."""
+        return RESOLVED if self.lock is None else f"lock:{self.lock.label}"
 
     def to_json(self) -> dict[str, Any]:
         options, audit = self.options, self.options.audit
@@ -110,6 +122,7 @@ class ReleasePlan:
                     "spec_version": options.spec_version,
                     "python_version": options.python_version,
                     "platforms": list(options.platforms),
+                    "closure": self.closure,
                 },
                 {
                     "name": "audit",
@@ -146,9 +159,12 @@ class ReleaseResult:
     audit: AuditReport | None
     verified: Report
     own_signer: bool  # verified against the signer's own key or identity: no deploy policy
+    closure: str = RESOLVED  # the SBOM's runtime closure: ``lock:<file>`` or ``resolved``
+    sbom_warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = self.signed.to_json()
+        data["sbom"] = {"closure": self.closure, "warnings": list(self.sbom_warnings)}
         audit = self.audit
         data["audit"] = (
             None
@@ -224,8 +240,20 @@ def _load_deploy_policy(options: ReleaseOptions, flags: dict[str, Any]) -> Polic
     )
 
 
+def _sbom_request(options: ReleaseOptions, dist: Path) -> SbomRequest:
+    return SbomRequest(
+        dist=dist,
+        target=TargetPlatform.for_python(options.python_version, options.platforms),
+        lock=options.sbom_lock,
+        no_lock=options.no_lock,
+        project_dir=options.project_dir,
+    )
+
+
 def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
-    """Check everything that needs no build: settings, output, source, policies, database."""
+    """Check everything that needs no build: settings, output, source, policies, database,
+    and the lock of the SBOM's runtime closure (read for the target; whether it satisfies the
+    wheel's requirements is known once the wheel is built)."""
     if options.spec_version not in SPEC_VERSIONS:
         raise UsageError(
             f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
@@ -237,6 +265,11 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
         source = inspect_project(options.project_dir, options.allow_dirty, output)
         if options.build_lock is not None:
             build_lock_for(options.build_lock, source.build_requires)
+    with _stage("sbom"):
+        request = _sbom_request(options, output)
+        lock = request.closure_lock()
+        if lock is not None:
+            read_lock(lock, (), request.target, NullReporter())
     policy = None
     with _stage("verify"):
         if policy_configured(options.verify_policy, options.project_dir):
@@ -247,7 +280,7 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
             check_gate(options.audit, options.project_dir)
     if options.links_dir is not None:
         prepare_link_dir(options.links_dir)
-    return ReleasePlan(options, source, signer, policy)
+    return ReleasePlan(options, source, signer, policy, lock)
 
 
 def _check_signer_matches(policy: Policy, signer: str) -> None:
@@ -353,14 +386,15 @@ def make_release(
                 ]  # fmt: skip
                 finish_link(built.artifact_paths, staging, command)
         with _stage("sbom"):
-            target = TargetPlatform.for_python(options.python_version, options.platforms)
             epoch = built.record.source_date_epoch
-            _, rendered = make_sbom(
-                SbomRequest(dist=staging, target=target),
+            result, rendered = make_sbom(
+                _sbom_request(options, staging),
                 RenderOptions(options.spec_version, "json", False, epoch),
                 report("sbom"),
             )
             atomic_write_text(staging / SBOM_NAME, rendered.text)
+            closure = dict(result.properties).get(CLOSURE_PROPERTY, RESOLVED)
+            sbom_warnings = (*result.warnings, *rendered.warnings)
         audit = None
         if options.audit is not None:
             with _stage("audit"):
@@ -386,4 +420,11 @@ def make_release(
             atomic_write_bytes(options.links_dir / link.name, link.read_bytes())
     written = tuple(output / p.name for p in signed.written)
     signed = replace(signed, directory=output, written=written)
-    return ReleaseResult(signed, audit, verified, own_signer=plan.policy is None)
+    return ReleaseResult(
+        signed,
+        audit,
+        verified,
+        own_signer=plan.policy is None,
+        closure=closure,
+        sbom_warnings=sbom_warnings,
+    )

@@ -2,7 +2,8 @@
 
 Marker files steer the backend: FAIL (build_wheel fails after printing), RANDOM (a wheel
 member with random bytes), EXTRA (its lines are returned by get_requires_for_build_*),
-SLEEP (build_sdist creates the file named inside, then hangs for two minutes).
+REQUIRES (its lines are the wheel's Requires-Dist), SLEEP (build_sdist creates the file named
+inside, then hangs for two minutes).
 """
 
 from __future__ import annotations
@@ -45,11 +46,15 @@ def _epoch():
     return int(os.environ["SOURCE_DATE_EPOCH"])
 
 
-def _extra():
-    if not os.path.exists("EXTRA"):
+def _lines(name):
+    if not os.path.exists(name):
         return []
-    with open("EXTRA") as stream:
+    with open(name) as stream:
         return [line.strip() for line in stream if line.strip()]
+
+
+def _extra():
+    return _lines("EXTRA")
 
 
 def get_requires_for_build_sdist(config_settings=None):
@@ -92,8 +97,10 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     )
     members = {
         "demo.py": b"VALUE = 1\\n",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n"
-        .encode(),
+        f"{info}/METADATA": (
+            f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n"
+            + "".join(f"Requires-Dist: {r}\\n" for r in _lines("REQUIRES"))
+        ).encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: demo\\nRoot-Is-Purelib: true\\n"
         b"Tag: py3-none-any\\n",
         f"{info}/build-env.txt": "\\n".join(env).encode(),

@@ -17,7 +17,7 @@ from chainproof.formats import build_record
 from chainproof.models import Artifact
 from tests.cli.helpers import one_sentence_error
 from tests.sbom.fixtures import app_wheel, wheelhouse
-from tests.sbom.helpers import make_dist, make_env
+from tests.sbom.helpers import LockRoot, Pin, make_dist, make_env, write_uv_lock
 
 __all__ = ["app_wheel", "wheelhouse"]  # fixtures used below
 
@@ -357,3 +357,98 @@ def test_a_committed_lock_file_dates_the_sbom_by_its_commit(tmp_path: Path) -> N
     lock.write_text(lock.read_text() + "\n")
     assert run("--uv-lock", str(lock), "-o", str(out), env={"SOURCE_DATE_EPOCH": ""})[0] == 0
     assert json.loads(out.read_text())["metadata"]["timestamp"] != stamp
+
+
+def _project_with_lock(tmp_path: Path, app_wheel: Path, wheelhouse: Path) -> Path:
+    """A project directory (pyproject.toml, dist/ with the built app) and its uv.lock."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1"\n')
+    make_dist(project / "dist", app_wheel, "app", "0.1")
+    wheels = {n: next(wheelhouse.glob(f"{n}-*.whl")) for n in ("liba", "libc")}
+    root = LockRoot("app", "0.1", (("liba", None, ("fast",)),))
+    write_uv_lock(
+        project / "uv.lock",
+        root,
+        [Pin(wheels["liba"], optional={"fast": ("libc",)}), Pin(wheels["libc"], local=True)],
+    )
+    return project
+
+
+def test_dist_takes_the_closure_from_the_projects_lock(
+    tmp_path: Path, app_wheel: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project_with_lock(tmp_path, app_wheel, wheelhouse)
+    monkeypatch.chdir(project)
+
+    def refused(*_: object, **__: object) -> None:
+        raise AssertionError("pip must not run for a closure from a lock")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("chainproof.sbom.resolve._run_pip", refused)
+        code, _, stderr = run("--dist", "dist")
+        assert code == 0, stderr
+        assert "from the release in dist, runtime closure from the lock uv.lock (" in stderr
+        code, stdout, _ = run("--dist", "dist", "--json", "-o", "s.json")
+        assert json.loads(stdout)["closure"] == "lock:uv.lock"
+    doc = json.loads((project / "dist" / "sbom.cdx.json").read_text())
+    properties = {p["name"]: p["value"] for p in doc["metadata"]["properties"]}
+    assert properties == {
+        "chainproof:closure": "lock:uv.lock",
+        "chainproof:closure:sha256": sha256_file(project / "uv.lock"),
+    }
+    assert {c["name"] for c in doc["components"]} == {"liba", "libc"}
+    # both default locks: uv.lock wins, and a warning says so
+    (project / "pylock.toml").write_text('lock-version = "1.0"\ncreated-by = "x"\npackages = []\n')
+    code, _, stderr = run("--dist", "dist", "-o", "both.json")
+    assert code == 0, stderr
+    assert (
+        "Warning: Both uv.lock and pylock.toml are beside the project's pyproject.toml; " in stderr
+    )
+    assert "runtime closure from the lock uv.lock" in stderr
+    # --no-lock: pip resolves, as before
+    args = ("--dist", "dist", "--no-lock", "--no-index", "--find-links", str(wheelhouse))
+    code, _, stderr = run(*args, "-o", "resolved.json")
+    assert code == 0, stderr
+    assert "runtime closure resolved by pip" in stderr
+    resolved = json.loads((project / "resolved.json").read_text())
+    assert resolved["metadata"]["properties"] == [
+        {"name": "chainproof:closure", "value": "resolved"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--lock", "missing.lock"),
+            "Error: The lock file missing.lock (from --lock) does not exist.",
+        ),
+        (("--lock", "uv.lock", "--no-lock"), "--lock and --no-lock contradict each other"),
+        (
+            ("--find-links", "."),
+            "index options cannot be used with a runtime closure from the lock",
+        ),
+        (("--no-lock", "--with-metadata"), "--with-metadata cannot be used with --dist"),
+    ],
+    ids=["missing", "both", "index-options", "with-metadata-resolved"],
+)
+def test_dist_lock_errors_exit_2(
+    tmp_path: Path,
+    app_wheel: Path,
+    wheelhouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    monkeypatch.chdir(_project_with_lock(tmp_path, app_wheel, wheelhouse))
+    code, _, stderr = run("--dist", "dist", *args)
+    assert code == 2
+    assert message in one_sentence_error(stderr)
+    assert not Path("dist/sbom.cdx.json").exists()
+
+
+def test_lock_belongs_to_dist() -> None:
+    code, _, stderr = run("--uv-lock", str(ASSETS / "proj1-uv.lock"), "--lock", "uv.lock")
+    assert code == 2
+    assert "--lock/--no-lock cannot be used with --uv-lock" in one_sentence_error(stderr)

@@ -12,8 +12,8 @@ from chainproof.errors import InputError, UsageError, VerificationFailed
 from chainproof.fileio import sha256_file
 from chainproof.models import EnvironmentPackage, SourceResult
 from chainproof.progress import NullReporter
-from chainproof.sbom.dist import DistSource, read_wheel
-from chainproof.sbom.metadata import resolve_license
+from chainproof.sbom.dist import DistSource
+from chainproof.sbom.metadata import read_wheel, resolve_license
 from chainproof.sbom.target import TargetPlatform
 from tests.sbom.helpers import build_wheel, make_dist, make_project
 

@@ -14,7 +14,14 @@ from chainproof.cli.build import (
     CheckReproducibleOption,
     InstallerOption,
 )
-from chainproof.cli.output import emit, emit_json, handle_errors, reporter, stdout_console
+from chainproof.cli.output import (
+    emit,
+    emit_json,
+    handle_errors,
+    reporter,
+    stderr_console,
+    stdout_console,
+)
 from chainproof.cli.signer_choice import (
     IdentityTokenOption,
     KeyOption,
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
     import chainproof.formats.deploy_policy
     import chainproof.formats.release_manifest
     import chainproof.pipeline
+    import chainproof.sbom.closure
     import chainproof.sbom.make
     import chainproof.signing.choice
 
@@ -90,6 +98,20 @@ def command(
     build_lock: BuildLockOption = None,
     allow_dirty: AllowDirtyOption = False,
     check_reproducible: CheckReproducibleOption = False,
+    lock: Annotated[
+        Path | None,
+        typer.Option(
+            help="The lock the SBOM's runtime closure comes from (default: "
+            "$CHAINPROOF_SBOM_LOCK, then lock in \\[tool.chainproof.sbom], then the project's "
+            "uv.lock, else pylock.toml).",
+        ),
+    ] = None,
+    no_lock: Annotated[
+        bool,
+        typer.Option(
+            "--no-lock", metavar="", help="Resolve the SBOM's runtime closure with pip instead."
+        ),
+    ] = False,
     db: Annotated[
         Path | None,
         typer.Option(help="Advisory database for the audit gate (else CHAINPROOF_DB, the cache)."),
@@ -160,6 +182,8 @@ def command(
             signing_trust={"trust-config": trust_config, "staging": staging},
             link_key=key if link else None,
             links_dir=links,
+            sbom_lock=lock,
+            no_lock=no_lock,
             **_sbom_settings(project_dir),
         )
         if dry_run:
@@ -191,6 +215,10 @@ def _print_result(result: chainproof.pipeline.ReleaseResult) -> None:
         f"  {chainproof.formats.release_manifest.MANIFEST_NAME:<48} manifest of the above",
         markup=False,
     )
+    closure = chainproof.sbom.closure.describe_closure(result.closure)
+    console.print(f"SBOM: {closure[0].upper()}{closure[1:]}.", markup=False)
+    for warning in result.sbom_warnings:
+        stderr_console().print(f"Warning: {warning}", markup=False, style="yellow")
     audit = result.audit
     if audit is not None:
         console.print(

@@ -39,6 +39,20 @@ def command(
             help="The Python interpreter (or venv directory) of an installed environment."
         ),
     ] = None,
+    lock: Annotated[
+        Path | None,
+        typer.Option(
+            help="--dist: the lock the runtime closure comes from (default: "
+            "$CHAINPROOF_SBOM_LOCK, then lock in \\[sbom], then uv.lock, else pylock.toml, "
+            "beside ./pyproject.toml).",
+        ),
+    ] = None,
+    no_lock: Annotated[
+        bool,
+        typer.Option(
+            "--no-lock", help="--dist: resolve the runtime closure with pip, not from a lock."
+        ),
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -125,8 +139,8 @@ def command(
         bool,
         typer.Option(
             "--with-metadata",
-            help="--pylock, --uv-lock: read each package's metadata from the index for "
-            "licences, which lock files do not carry.",
+            help="--pylock, --uv-lock, --dist from a lock: read each package's metadata from "
+            "the index for licences, which lock files do not carry.",
         ),
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
@@ -155,6 +169,8 @@ def command(
                 target_python if isinstance(target_python, str) else None,
                 target_platforms if isinstance(target_platforms, list) else (),
             ),
+            lock=lock,
+            no_lock=no_lock,
         )
         source = request.source()  # a wrong combination of inputs and options is said first
         if json_output and output is not None and str(output) == "-":

@@ -4,7 +4,8 @@ rendered as CycloneDX (:mod:`chainproof.formats.cyclonedx`).
 - :mod:`chainproof.sbom.make`: the use case behind ``chainproof sbom`` (``write_sbom``).
 - :mod:`chainproof.sbom.inputs`: the registry of inventory sources, used by sbom, audit and
   verify-env; :mod:`chainproof.sbom.sources`: their protocol.
-- sources: ``dist`` (a release), ``pylock``, ``uvlock``, ``requirements``, ``env_source``.
+- sources: ``dist`` (a release), ``pylock``, ``uvlock``, ``requirements``, ``env_source``;
+  :mod:`chainproof.sbom.closure`: a release's runtime closure from its project's lock.
 - :mod:`chainproof.sbom.target`: the interpreter/platform a graph is evaluated for.
 - :mod:`chainproof.sbom.installed`: installed-environment probe and RECORD verification.
 - :mod:`chainproof.sbom.graph`, ``resolve``, ``index_metadata``, ``metadata``: edges,

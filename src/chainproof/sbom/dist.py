@@ -1,17 +1,18 @@
 """``--dist DIR``: the release (metadata.component), its runtime closure and its build env.
 
 Reads DIR/build-record.json (``chainproof build``), checks each recorded artifact's sha256
-against the file, opens the wheel (METADATA: licence and Requires-Dist; PEP 770 SBOMs under
-``.dist-info/sboms/``) and resolves the wheel's runtime closure for the target with pip
-(:mod:`chainproof.sbom.resolve`): each component gets the sha256, file name and URL of the
-exact file pip picked. Edges follow Requires-Dist with markers and extras for the target. The
-build environment of the record is added as build-only components.
+against the file and opens the wheel (METADATA: licence and Requires-Dist; PEP 770 SBOMs under
+``.dist-info/sboms/``). The runtime closure for the target comes from the project's lock when
+there is one (:mod:`chainproof.sbom.closure`: the lock's packages, hashes and graph, checked
+against the wheel's Requires-Dist), else pip resolves the wheel (:mod:`chainproof.sbom.resolve`):
+each component gets the sha256, file name and URL of the exact file pip picked, and edges
+follow Requires-Dist with markers and extras for the target. The SBOM's metadata says which
+(``chainproof:closure``). The build environment of the record is added as build-only
+components.
 """
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,59 +28,19 @@ from chainproof.models import (
     Component,
     ComponentDetails,
     Digest,
-    EmbeddedSbom,
     Inventory,
     SourceResult,
 )
 from chainproof.progress import Reporter
+from chainproof.sbom.closure import CLOSURE_PROPERTY, RESOLVED, RuntimeClosure, lock_closure
 from chainproof.sbom.graph import requirement_graph
-from chainproof.sbom.metadata import PackageMetadata, resolve_license
-from chainproof.sbom.resolve import resolve
-from chainproof.sbom.sources import SourceOptions
+from chainproof.sbom.index_metadata import IndexMetadata
+from chainproof.sbom.metadata import PackageMetadata, read_wheel, resolve_license
+from chainproof.sbom.resolve import MetadataProvider, resolve
+from chainproof.sbom.sources import ClosureLock, SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
-__all__ = ["DistSource", "read_wheel"]
-
-
-@dataclass(frozen=True)
-class WheelInfo:
-    metadata: PackageMetadata
-    sboms: tuple[EmbeddedSbom, ...]
-
-
-def read_wheel(path: Path) -> WheelInfo:
-    """METADATA and PEP 770 SBOMs of a wheel; a file that is not a wheel is InputError."""
-    try:
-        with zipfile.ZipFile(path) as wheel:
-            names = wheel.namelist()
-            meta_name = next(
-                (
-                    n
-                    for n in names
-                    if n.count("/") == 1
-                    and n.split("/")[0].endswith(".dist-info")
-                    and n.endswith("/METADATA")
-                ),
-                None,
-            )
-            if meta_name is None:
-                raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
-            data = wheel.read(meta_name)
-            dist_info = meta_name.split("/")[0]
-            sboms = tuple(
-                sorted(
-                    EmbeddedSbom(f"{path.name}#{n}", hashlib.sha256(wheel.read(n)).hexdigest())
-                    for n in names
-                    if n.startswith(f"{dist_info}/sboms/") and not n.endswith("/")
-                )
-            )
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise InputError(f"{path} is not a readable wheel (not a zip archive: {exc}).") from exc
-    try:
-        metadata = PackageMetadata.from_email(data)
-    except KeyError as exc:
-        raise InputError(f"{path} has METADATA without {exc}.") from exc
-    return WheelInfo(metadata, sboms)
+__all__ = ["DistSource"]
 
 
 @dataclass
@@ -87,6 +48,8 @@ class DistSource:
     directory: Path
     extras: Collection[str] = ()
     index_args: Sequence[str] = ()
+    lock: ClosureLock | None = None  # the runtime closure's lock; None: pip resolves it
+    metadata: MetadataProvider | None = None  # with a lock: licences from the index
 
     @property
     def description(self) -> str:
@@ -135,15 +98,59 @@ class DistSource:
             license_expression=expression,
             license_names=names,
         )
+        if self.lock is None:
+            closure = self._resolved(root, wheel_path, info.metadata, target, reporter)
+        else:
+            closure = lock_closure(
+                self.lock,
+                root,
+                info.metadata.requires_dist,
+                self.extras,
+                target,
+                reporter,
+                self.metadata,
+            )
+        components = [
+            *closure.components,
+            *(
+                Component(
+                    p.name,
+                    p.version,
+                    (Digest.sha256(p.sha256),),
+                    p.filename,
+                    p.url,
+                    build_only=True,
+                )
+                for p in record.build_environment
+            ),
+        ]
+        details = {root: ComponentDetails(info.sboms)} if info.sboms else {}
+        return SourceResult(
+            Inventory(root, tuple(sorted(components, key=Component.sort_key)), closure.graph),
+            details,
+            closure.warnings,
+            tuple(sorted((a.name, a.sha256) for a in record.artifacts)),
+            properties=closure.properties,
+        )
+
+    def _resolved(
+        self,
+        root: Component,
+        wheel_path: Path,
+        metadata: PackageMetadata,
+        target: TargetPlatform,
+        reporter: Reporter,
+    ) -> RuntimeClosure:
+        """The closure pip resolves for the wheel on ``target`` today."""
         extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
-        requirement = f"{info.metadata.name}{extras} @ {wheel_path.resolve().as_uri()}"
+        requirement = f"{metadata.name}{extras} @ {wheel_path.resolve().as_uri()}"
         resolved = [
             p
             for p in resolve([requirement], target, self.index_args, reporter)
             if p.key != root.key
         ]
         requires = {p.key: p.metadata.requires_dist for p in resolved}
-        requires[root.key] = info.metadata.requires_dist
+        requires[root.key] = metadata.requires_dist
         result = requirement_graph(requires, [(root.key, self.extras)], target)
         direct = set(result.graph.dependencies_of(root.key))
         components = []
@@ -161,25 +168,19 @@ class DistSource:
                     direct=package.key in direct,
                 )
             )
-        components += [
-            Component(
-                p.name, p.version, (Digest.sha256(p.sha256),), p.filename, p.url, build_only=True
-            )
-            for p in record.build_environment
-        ]
-        details = {root: ComponentDetails(info.sboms)} if info.sboms else {}
         warnings = tuple(
             f"{key} requires {req}, which pip did not resolve." for key, req in result.unsatisfied
         )
-        return SourceResult(
-            Inventory(root, tuple(sorted(components, key=Component.sort_key)), result.graph),
-            details,
-            warnings,
-            tuple(sorted((a.name, a.sha256) for a in record.artifacts)),
+        return RuntimeClosure(
+            tuple(components), result.graph, warnings, ((CLOSURE_PROPERTY, RESOLVED),)
         )
 
 
 def open_dist(value: str | Path, options: SourceOptions) -> DistSource:
-    """The registry's factory (``chainproof.sbom.inputs``)."""
+    """The registry's factory (``chainproof.sbom.inputs``). With a lock, the index is read
+    only for licences (``with_metadata``); without, pip resolves with the index options."""
     no_index = ("--no-index",) if options.offline else ()
-    return DistSource(Path(value), options.extras, (*options.index_args, *no_index))
+    metadata = IndexMetadata(options.index_args) if options.with_metadata else None
+    return DistSource(
+        Path(value), options.extras, (*options.index_args, *no_index), options.lock, metadata
+    )

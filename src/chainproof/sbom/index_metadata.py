@@ -44,8 +44,7 @@ from chainproof import __version__
 from chainproof.errors import InputError, VerificationFailed
 from chainproof.models import Component
 from chainproof.progress import Reporter
-from chainproof.sbom.dist import read_wheel
-from chainproof.sbom.metadata import PackageMetadata
+from chainproof.sbom.metadata import PackageMetadata, read_wheel
 from chainproof.sbom.resolve import MetadataProvider, PipMetadata
 from chainproof.sbom.target import TargetPlatform
 

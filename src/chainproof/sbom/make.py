@@ -15,8 +15,9 @@ from chainproof.formats.build_record import read_build_record
 from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
 from chainproof.models import BUILD_RECORD_NAME, SourceResult
 from chainproof.progress import Reporter
+from chainproof.sbom.closure import CLOSURE_PROPERTY, default_lock, describe_closure, lock_at
 from chainproof.sbom.inputs import SourceOptions, open_source
-from chainproof.sbom.sources import InventorySource
+from chainproof.sbom.sources import ClosureLock, InventorySource
 from chainproof.sbom.target import TargetPlatform
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "default_output",
     "index_arguments",
     "lock_file_epoch",
+    "lock_setting",
     "make_sbom",
     "sbom_epoch",
     "setting",
@@ -53,6 +55,11 @@ class SbomRequest:
     with_metadata: bool = False
     index_args: tuple[str, ...] = ()
     target: TargetPlatform = field(default_factory=TargetPlatform.current)
+    # --dist: the lock of the runtime closure (--lock), or none (--no-lock); else [sbom] lock,
+    # else the default lock of ``project_dir`` (None: the working directory; see lock_setting)
+    lock: Path | None = None
+    no_lock: bool = False
+    project_dir: Path | None = None
 
     @property
     def from_dist(self) -> bool:
@@ -62,6 +69,15 @@ class SbomRequest:
     @property
     def dist_dir(self) -> Path:
         return self.dist or Path("dist")
+
+    def closure_lock(self) -> ClosureLock | None:
+        """The lock a release's runtime closure comes from (None: pip resolves it, or the
+        input is not a release)."""
+        if not self.from_dist:
+            return None
+        if self.lock is not None and self.no_lock:
+            raise UsageError("--lock and --no-lock contradict each other; give one.")
+        return lock_setting("none" if self.no_lock else self.lock, self.project_dir)
 
     def source(self) -> InventorySource:
         given = {
@@ -75,7 +91,8 @@ class SbomRequest:
         if len(chosen) > 1:
             raise UsageError(f"Give one input, not {' and '.join(chosen)}.")
         flag = chosen[0] if chosen else "--dist"
-        self._check_flags(flag)
+        lock = self.closure_lock()
+        self._check_flags(flag, lock)
         options = SourceOptions(
             extras=self.extras,
             groups=self.groups,
@@ -83,11 +100,18 @@ class SbomRequest:
             allow_modified=self.allow_modified,
             with_metadata=self.with_metadata,
             index_args=self.index_args,
+            lock=lock,
         )
         return open_source(flag.removeprefix("--"), given[flag] or Path("dist"), options)
 
-    def _check_flags(self, source: str) -> None:
+    def _check_flags(self, source: str, lock: ClosureLock | None) -> None:
         """Refuse options that the chosen source would silently ignore."""
+        if lock is not None and self.index_args and not self.with_metadata:
+            raise UsageError(
+                f"index options cannot be used with a runtime closure from the lock {lock.label}.",
+                "The lock gives every file and hash: add --with-metadata for licences from "
+                "the index, or --no-lock to resolve the closure with pip.",
+            )
         unused = [
             flag
             for flag, given, used_by in (
@@ -106,10 +130,11 @@ class SbomRequest:
                     + (("--uv-lock",) if self.with_metadata else ()),
                 ),
                 ("--offline", self.offline, ("--dist", "--pylock", "--requirements")),
+                ("--lock/--no-lock", self.lock is not None or self.no_lock, ("--dist",)),
             )
             if given and source not in used_by
         ]
-        if self.with_metadata and source not in ("--pylock", "--uv-lock"):
+        if self.with_metadata and source not in ("--pylock", "--uv-lock") and lock is None:
             unused.append("--with-metadata")
         if self.with_metadata and self.offline:
             raise UsageError("--with-metadata needs the package index; drop --offline.")
@@ -117,6 +142,9 @@ class SbomRequest:
             hint = None
             if source == "--env" and "--python-version/--platform" in unused:
                 hint = "An environment is described for its own interpreter."
+            elif source == "--dist" and "--with-metadata" in unused:
+                hint = "pip's resolution reads every package's metadata; --with-metadata is "
+                hint += "for a runtime closure from a lock (--lock)."
             raise UsageError(f"{', '.join(unused)} cannot be used with {source}.", hint)
 
 
@@ -144,6 +172,28 @@ def setting(
         f"{key} in {found.origin} must be a string"
         + (" or a list of strings." if key == "platform" else ".")
     )
+
+
+def lock_setting(flag: Path | str | None, project_dir: Path | None = None) -> ClosureLock | None:
+    """The lock a release's runtime closure comes from: the flag (``--lock FILE``; ``"none"``
+    for ``--no-lock``), then ``CHAINPROOF_SBOM_LOCK``, then ``lock`` in ``[sbom]`` of the
+    configuration in ``project_dir`` (a path relative to that file), then ``uv.lock``, else
+    ``pylock.toml``, beside ``project_dir``'s pyproject.toml. ``"none"`` or no lock found:
+    None, and pip resolves the closure. ``project_dir`` defaults to the working directory,
+    where ``chainproof sbom`` reads its settings."""
+    base = project_dir if project_dir is not None else Path.cwd()
+    found = config.setting(
+        "lock", None if flag is None else str(flag), section="sbom", search_dir=project_dir
+    )
+    if found is None:
+        return default_lock(base)
+    value = found.value
+    if not isinstance(value, str) or not value:
+        raise InputError(f'lock in {found.origin} must be a file name or "none".')
+    if value == "none":
+        return None
+    path = found.path.parent / value if found.path is not None else Path(value)
+    return lock_at(path, base, found.origin)
 
 
 def lock_file_epoch(path: Path) -> int | None:
@@ -207,11 +257,18 @@ class SbomWritten:
     def warnings(self) -> tuple[str, ...]:
         return (*self.result.warnings, *self.rendered.warnings)
 
+    @property
+    def closure(self) -> str | None:
+        """Where a release's runtime closure came from (``lock:uv.lock``, ``resolved``);
+        None for other inputs."""
+        return dict(self.result.properties).get(CLOSURE_PROPERTY)
+
     def to_json(self) -> dict[str, object]:
         """The ``--json`` summary."""
         return {
             "output": str(self.output or "-"),
             "source": self.source,
+            "closure": self.closure,
             "components": self.rendered.components,
             "build_only": self.build_only,
             "format": self.options.output_format,
@@ -226,9 +283,10 @@ class SbomWritten:
         if self.result.files_verified is not None:
             verified = f", {self.result.files_verified} installed files verified against RECORD"
         runtime = self.rendered.components - self.build_only
+        closure = f", {describe_closure(self.closure)}" if self.closure else ""
         return (
             f"Wrote {self.output}: {runtime} runtime and {self.build_only} "
-            f"build-only components from {self.source} (CycloneDX "
+            f"build-only components from {self.source}{closure} (CycloneDX "
             f"{self.options.spec_version} {self.options.output_format.upper()}{verified})."
         )
 

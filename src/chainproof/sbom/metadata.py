@@ -1,4 +1,5 @@
-"""Core metadata of a distribution (the fields an SBOM needs) and its licence as SPDX.
+"""Core metadata of a distribution (the fields an SBOM needs) and its licence as SPDX;
+``read_wheel``: a wheel's METADATA and PEP 770 SBOMs.
 
 METADATA and PKG-INFO files are parsed by ``packaging.metadata.parse_email``, the lenient
 parser: it never rejects a file, it sets aside what it cannot read. The strict
@@ -14,14 +15,20 @@ classifier applies); else the raw ``License`` text (first line, trimmed) as a li
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
 from packaging.metadata import RawMetadata, parse_email
 
-__all__ = ["PackageMetadata", "classifier_license", "resolve_license"]
+from chainproof.errors import InputError
+from chainproof.models import EmbeddedSbom
+
+__all__ = ["PackageMetadata", "WheelInfo", "classifier_license", "read_wheel", "resolve_license"]
 
 # Trove licence classifiers → SPDX ids. packaging has no such table and the one in cyclonedx-bom
 # is private to that tool, so the common ones are listed here (classifier text after "License :: ").
@@ -159,3 +166,44 @@ def resolve_license(meta: PackageMetadata) -> tuple[str | None, tuple[str, ...]]
         except InvalidLicenseExpression:
             return None, (first[:200],)
     return None, ()
+
+
+@dataclass(frozen=True)
+class WheelInfo:
+    metadata: PackageMetadata
+    sboms: tuple[EmbeddedSbom, ...]
+
+
+def read_wheel(path: Path) -> WheelInfo:
+    """METADATA and PEP 770 SBOMs of a wheel; a file that is not a wheel is InputError."""
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            names = wheel.namelist()
+            meta_name = next(
+                (
+                    n
+                    for n in names
+                    if n.count("/") == 1
+                    and n.split("/")[0].endswith(".dist-info")
+                    and n.endswith("/METADATA")
+                ),
+                None,
+            )
+            if meta_name is None:
+                raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
+            data = wheel.read(meta_name)
+            dist_info = meta_name.split("/")[0]
+            sboms = tuple(
+                sorted(
+                    EmbeddedSbom(f"{path.name}#{n}", hashlib.sha256(wheel.read(n)).hexdigest())
+                    for n in names
+                    if n.startswith(f"{dist_info}/sboms/") and not n.endswith("/")
+                )
+            )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise InputError(f"{path} is not a readable wheel (not a zip archive: {exc}).") from exc
+    try:
+        metadata = PackageMetadata.from_email(data)
+    except KeyError as exc:
+        raise InputError(f"{path} has METADATA without {exc}.") from exc
+    return WheelInfo(metadata, sboms)

@@ -30,7 +30,7 @@ from chainproof.sbom.target import TargetPlatform
 if TYPE_CHECKING:
     from chainproof.sbom.installed import InstalledEnvironment
 
-__all__ = ["InventorySource", "SourceFactory", "SourceOptions"]
+__all__ = ["ClosureLock", "InventorySource", "SourceFactory", "SourceOptions"]
 
 
 class InventorySource(Protocol):
@@ -40,6 +40,17 @@ class InventorySource(Protocol):
     def description(self) -> str: ...
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult: ...
+
+
+@dataclass(frozen=True)
+class ClosureLock:
+    """The lock a release's runtime closure is read from (``[sbom] lock``, chosen by
+    :func:`chainproof.sbom.make.closure_lock`)."""
+
+    path: Path
+    kind: str  # "uv-lock" or "pylock"
+    label: str  # how the SBOM names it: relative to the project when inside it, else its name
+    note: str | None = None  # a warning about the choice (both default files exist)
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class SourceOptions:
     every_package: bool = False
     verify_record: bool = True  # env: check every installed file against RECORD
     environment: InstalledEnvironment | None = None  # env: an environment already probed
+    lock: ClosureLock | None = None  # dist: the runtime closure's lock; None: pip resolves it
 
 
 class SourceFactory(Protocol):

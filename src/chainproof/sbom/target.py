@@ -65,7 +65,8 @@ class TargetPlatform:
         cls, python_version: str | None, platforms: Iterable[str] = ()
     ) -> TargetPlatform:
         """A target from ``--python-version X.Y`` and ``--platform TAG`` (repeatable)."""
-        platforms = tuple(p for given in platforms for p in _expand_platform(given))
+        named = tuple(platforms)  # as given, for the description
+        platforms = tuple(p for given in named for p in _expand_platform(given))
         if python_version is None and not platforms:
             return cls.current()
         env = _default_environment()
@@ -95,8 +96,8 @@ class TargetPlatform:
             # pip needs binary-only resolution when the target is not the running interpreter.
             pip_args += ["--only-binary", ":all:"]
         label = f"Python {env['python_version']}"
-        if platforms:
-            label += f" on {', '.join(platforms)}"
+        if named:
+            label += f" on {', '.join(named)}"
         return cls(env, tag_list, tuple(pip_args), label)
 
     @cached_property

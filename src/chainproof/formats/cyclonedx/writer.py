@@ -9,6 +9,8 @@
   component's sha256, and its file's URL as an external reference of type ``distribution``
   carrying the same hash and the file name as comment; PEP 770 SBOMs as references of type ``bom``;
 - licences: an SPDX expression, else licence names;
+- ``SourceResult.properties`` as properties of ``metadata`` (``chainproof:closure``: where a
+  release's runtime closure came from);
 - components without a sha256 are an error naming them, unless ``allow_missing_hashes`` (then
   they carry ``chainproof:hash:missing=true`` and a warning is returned);
 - timestamp from SOURCE_DATE_EPOCH (else the build record's, else now); the serial number is a
@@ -152,6 +154,7 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
         ExternalReferenceType,
         HashAlgorithm,
         HashType,
+        Property,
         XsUri,
     )
     from cyclonedx.model.bom import Bom, BomMetaData
@@ -208,7 +211,11 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
         if cdx.bom_ref.value.startswith("build:"):
             dependencies.append(Dependency(ref=cdx.bom_ref))
     tool = CdxComponent(type=ComponentType.APPLICATION, name="chainproof", version=__version__)
-    metadata = BomMetaData(component=root_cdx, timestamp=datetime.fromtimestamp(0, UTC))
+    metadata = BomMetaData(
+        component=root_cdx,
+        timestamp=datetime.fromtimestamp(0, UTC),
+        properties=[Property(name=k, value=v) for k, v in result.properties],
+    )
     metadata.tools.components.add(tool)
     bom = Bom(
         components=cdx_components,
