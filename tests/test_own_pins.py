@@ -3,11 +3,16 @@ examples/hello is the exact version the hash-locked requirements install."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from chainproof.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +47,26 @@ def test_example_build_lock_satisfies_its_backend_and_agrees_with_our_lock() -> 
     data = tomllib.loads((example / "pyproject.toml").read_text(encoding="utf-8"))
     lock.check_satisfies(data["build-system"]["requires"], "build-system requirement")
     assert {p.key: p.version for p in lock.pins} == {p.key: _locked(p.key) for p in lock.pins}
+
+
+@pytest.mark.parametrize("lock", sorted(p.name for p in (ROOT / "requirements").glob("*.txt")))
+def test_our_own_locks_pass_pins_hashes_and_sources(lock: str) -> None:
+    """What .ci/run runs on every lock (dogfood), offline, with requirements/chainproof.toml."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            "--offline",
+            "--format",
+            "json",
+            "--requirements",
+            str(ROOT / "requirements" / lock),
+        ],
+        env={"PIP_CONFIG_FILE": os.devnull},
+    )
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    assert [c["id"] for c in report["checks"]] == ["pins", "hashes", "sources"]
+    assert report["findings"] == []
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert '.venv/bin/chainproof audit --offline --requirements "$lock"' in ci

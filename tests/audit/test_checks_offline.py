@@ -302,3 +302,27 @@ def test_a_malformed_lock_is_exit_2(tmp_path: Path) -> None:
     code, _, err = run("--uv-lock", str(lock), "--checks", "pins")
     assert code == 2
     assert str(lock) in single_error_line(err)
+
+
+@pytest.mark.parametrize("output", ["table", "json", "markdown", "sarif"])
+def test_credentials_in_lock_urls_never_appear(tmp_path: Path, output: str) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        f"--index-url https://bob:pa55word@pypi.acme.example/simple\n"
+        f"--extra-index-url https://carol:t0ken@public.example.invalid/simple\n"
+        f"acme-core==1.2.0 --hash=sha256:{SHA}\n"
+        "tool @ git+https://alice:s3cret@git.example.invalid/tool@0123abcd\n"
+        "vendored @ https://dave:k3y@files.example.invalid/vendored-1.0.tar.gz\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "chainproof.toml").write_text(POLICY, encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["audit", "--offline", "--format", output, "--requirements", str(req),
+         "--policy", str(tmp_path / "chainproof.toml"), "--checks", "pins,hashes,sources"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    shown = result.stdout + result.stderr
+    assert "git.example.invalid/tool" in shown
+    for secret in ("pa55word", "t0ken", "s3cret", "k3y", "bob", "carol", "alice", "dave"):
+        assert secret not in shown

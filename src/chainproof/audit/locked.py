@@ -32,9 +32,10 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of, load_toml
-from chainproof.formats.cyclonedx.reader import read_sbom
+from chainproof.formats.cyclonedx.reader import distribution_files, read_sbom
 from chainproof.formats.requirements import IndexOption, LineProblem, read_requirements
 from chainproof.models import Component
+from chainproof.redact import strip_credentials
 
 __all__ = ["LockEvidence", "LockFileEntry", "LockedPackage", "read_evidence"]
 
@@ -123,9 +124,9 @@ def _uv_source(source: dict[str, Any]) -> tuple[str, str | None, str | None]:
     if "registry" in source:
         return INDEX, str(source["registry"]), None
     if "git" in source:
-        return VCS, None, str(source["git"])
+        return VCS, None, strip_credentials(str(source["git"]))
     if "url" in source:
-        return URL, None, str(source["url"])
+        return URL, None, strip_credentials(str(source["url"]))
     for key in ("path", "directory", "editable", "virtual"):
         if key in source:
             return PATH, None, str(source[key])
@@ -198,7 +199,7 @@ def _pylock(path: Path) -> LockEvidence:
         )
         kind, reference = INDEX, None
         if package.vcs is not None:
-            kind, reference = VCS, package.vcs.url or package.vcs.path
+            kind, reference = VCS, strip_credentials(package.vcs.url or package.vcs.path or "")
         elif package.directory is not None:
             if package.directory.path == ".":
                 project = str(package.name)
@@ -206,7 +207,7 @@ def _pylock(path: Path) -> LockEvidence:
             kind, reference = PATH, package.directory.path
         elif package.archive is not None:
             kind = URL if package.archive.url else PATH
-            reference = package.archive.url or package.archive.path
+            reference = strip_credentials(package.archive.url or package.archive.path or "")
             sha = (package.archive.hashes or {}).get("sha256")
             locked += (LockFileEntry(filename_of(reference) or "", package.archive.url, sha),)
         found.append(
@@ -231,7 +232,7 @@ def _requirements(path: Path) -> LockEvidence:
             pin.requirement.name,
             pin.version,
             URL if pin.requirement.url else INDEX,
-            reference=pin.requirement.url,
+            reference=strip_credentials(pin.requirement.url) if pin.requirement.url else None,
             hashes=tuple(h.split(":", 1)[1].lower() for h in pin.hashes if h.startswith("sha256:")),
             markers=(str(pin.requirement.marker),) if pin.requirement.marker else (),
             where=pin.where,
@@ -247,7 +248,7 @@ def _requirements(path: Path) -> LockEvidence:
                 problem.name,
                 None,
                 INDEX if problem.rule == "unpinned" else kind,
-                reference=problem.reference,
+                reference=strip_credentials(problem.reference) if problem.reference else None,
                 where=problem.where,
                 specifier=problem.specifier,
             )
@@ -262,23 +263,17 @@ def _requirements(path: Path) -> LockEvidence:
 
 
 def _sbom(path: Path) -> LockEvidence:
-    document = read_sbom(path)
+    document = read_sbom(path).sbom
+    data = document.data if document is not None else {}
     found = []
-    for component in document.inventory.components:
-        if component.build_only:
-            continue  # the build environment is judged by its own lock
-        sha = next((d.value for d in component.hashes if d.algorithm == "sha256"), None)
-        files = (
-            LockFileEntry(
-                component.filename or filename_of(component.url) or "", component.url, sha
-            ),
-        )
+    for item in distribution_files(data, path):
+        url = strip_credentials(item.url) if item.url else None
+        filename = item.filename or filename_of(url)
+        # a hash without a file name is judged as a requirements file's: some file of the
+        # release must have it
+        files = (LockFileEntry(filename, url, item.sha256),) if filename else ()
+        hashes = (item.sha256,) if item.sha256 and not filename else ()
         found.append(
-            LockedPackage(
-                component.name,
-                component.version or None,
-                files=files if component.url or sha else (),
-                where=str(path),
-            )
+            LockedPackage(item.name, item.version, files=files, hashes=hashes, where=str(path))
         )
     return LockEvidence("sbom", path, tuple(found))

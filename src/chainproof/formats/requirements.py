@@ -30,6 +30,7 @@ from packaging.utils import (
 
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of
+from chainproof.redact import strip_credentials
 
 __all__ = [
     "IndexOption",
@@ -221,21 +222,22 @@ def _requirement(
             "direct",
             f"{where}: the URL requirement names no package.",
             "Write it as `name @ URL --hash=sha256:...`.",
-            reference=spec.split(";")[0].strip(),
+            reference=strip_credentials(spec.split(";")[0].strip()),
         )
     try:
         req = Requirement(spec)
     except InvalidRequirement as exc:
         raise InputError(f"{where} is not a valid requirement: {first_line(exc)}.") from exc
     if req.url and (not hashes or req.url.startswith(_VCS)):
+        shown = strip_credentials(req.url)
         return LineProblem(
             where,
             req.name,
             "direct",
-            f"{where}: {req.name} @ {req.url} has no --hash, so chainproof cannot say "
+            f"{where}: {req.name} @ {shown} has no --hash, so chainproof cannot say "
             "which file it installs."
             if not hashes
-            else f"{where}: {req.name} is a VCS requirement ({req.url}), which no hash pins.",
+            else f"{where}: {req.name} is a VCS requirement ({shown}), which no hash pins.",
             "Add --hash=sha256:... for the file at that URL."
             if not hashes
             else "Depend on a released version from an index instead.",

@@ -50,9 +50,10 @@ def applicable(check: str, kind: str, has_sources_policy: bool) -> str | None:
 def choose_checks(
     kind: str, asked: tuple[str, ...] | None, has_sources_policy: bool, origin: str
 ) -> tuple[tuple[str, ...], list[CheckStatus]]:
-    """The checks to run, and the statuses of those that will not. A check asked for
-    (``--checks`` or the policy's ``checks``) that cannot run is a usage error; a default
-    one is listed as not checked, with the reason."""
+    """The checks to run, and the statuses of those that will not. A check that cannot run
+    is listed as not checked, with the reason; it is a usage error when ``--checks`` asked for
+    it, or when the policy asks for sources without saying which sources are allowed. (The
+    policy's list serves every input: the release's SBOM too, which no pins check reads.)"""
     chosen: list[str] = []
     statuses: list[CheckStatus] = []
     for check in CHECKS:
@@ -61,7 +62,7 @@ def choose_checks(
         why = applicable(check, kind, has_sources_policy)
         if why is None:
             chosen.append(check)
-        elif asked is not None:
+        elif asked is not None and (origin == "--checks" or check == "sources"):
             raise UsageError(f"The {check} check ({origin}) {why}.")
         else:
             statuses.append(CheckStatus(check, False, why))

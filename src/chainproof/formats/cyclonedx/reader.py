@@ -7,6 +7,7 @@ returned as ``unchecked`` with the reason.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +26,7 @@ from chainproof.models import (
     version_key,
 )
 
-__all__ = ["bom_artifact_hashes", "read_sbom"]
+__all__ = ["SbomFile", "bom_artifact_hashes", "distribution_files", "read_sbom"]
 
 
 _PYPI_PURL = re.compile(r"pkg:pypi/([^@?#]+)(?:@([^?#]*))?(?:\?[^#]*)?(?:#.*)?", re.IGNORECASE)
@@ -56,6 +57,56 @@ def _walk(components: Any, origin: Path) -> list[dict[str, Any]]:
             )
         found.append(item)
         found.extend(_walk(item.get("components"), origin))
+    return found
+
+
+@dataclass(frozen=True)
+class SbomFile:
+    """What an SBOM says about one PyPI component's file: the component's sha256 and its
+    ``distribution`` reference (URL, file name in the comment, that reference's sha256)."""
+
+    name: str
+    version: str | None
+    filename: str | None
+    url: str | None
+    sha256: str | None
+
+
+def _sha256_of(hashes: Any) -> str | None:
+    for entry in hashes if isinstance(hashes, list) else []:
+        if isinstance(entry, dict) and str(entry.get("alg", "")).upper() == "SHA-256":
+            return str(entry.get("content", "")).lower() or None
+    return None
+
+
+def distribution_files(data: dict[str, Any], origin: Path) -> list[SbomFile]:
+    """The file of every runtime PyPI component (``scope: excluded``, the build environment,
+    left out), as the SBOM records it."""
+    found = []
+    for raw in _walk(data.get("components"), origin):
+        pypi = _pypi_purl(raw["purl"]) if isinstance(raw.get("purl"), str) else None
+        if pypi is None or raw.get("scope") == "excluded":
+            continue
+        reference = next(
+            (
+                r
+                for r in raw.get("externalReferences") or []
+                if isinstance(r, dict) and r.get("type") == "distribution"
+            ),
+            {},
+        )
+        version = raw.get("version") if isinstance(raw.get("version"), str) else pypi[1]
+        name = raw.get("name")
+        same = isinstance(name, str) and canonicalize_name(name) == canonicalize_name(pypi[0])
+        found.append(
+            SbomFile(
+                str(name) if same else pypi[0],
+                version or None,
+                str(reference["comment"]) if reference.get("comment") else None,
+                str(reference["url"]) if reference.get("url") else None,
+                _sha256_of(raw.get("hashes")) or _sha256_of(reference.get("hashes")),
+            )
+        )
     return found
 
 
