@@ -206,3 +206,21 @@ def test_pips_own_extra_index_url_reaching_internal_names_is_flagged(
     )
     evidence = next(f for f in report["findings"] if f["id"] == "sources.extra-index-url")
     assert "PIP_EXTRA_INDEX_URL" in evidence["evidence"]["extra index"]
+
+
+def test_the_index_is_asked_with_the_users_pip_credentials(
+    sample_universe: SampleUniverse,
+    make_index: IndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = make_index.internal(username="ci", password="t0psecret")
+    lock = _moved(sample_universe.requirements, sample_universe.internal.url, server.url, tmp_path)
+    code, _, err = run("--requirements", str(lock), "--checks", "hashes")
+    assert code == 3  # refused without credentials: named, never a pass
+    assert f"127.0.0.1:{server.port}" in single_error_line(err)
+    monkeypatch.setenv("PIP_INDEX_URL", server.url.replace("http://", "http://ci:t0psecret@"))
+    code, report, err = run("--requirements", str(lock), "--checks", "hashes")
+    assert code == 0, err
+    assert {c["id"]: c["status"] for c in report["checks"]} == {"hashes": "passed"}
+    assert "t0psecret" not in json.dumps(report) + err

@@ -107,14 +107,12 @@ def index_options(path: Path) -> list[str]:
     """The file's own index options (``--index-url`` ...), as pip arguments; relative
     ``--find-links`` paths are taken relative to the file."""
     args: list[str] = []
-    for _, line, _ in _logical_lines(path):
-        words = line.replace("=", " ", 1).split() if line.startswith("--") else line.split()
-        if words[0] not in _INDEX_OPTIONS:
-            continue
-        if words[0] in ("-f", "--find-links") and len(words) > 1 and "://" not in words[1]:
-            local = path.parent / words[1]
-            words[1] = str(local.resolve()) if local.exists() else words[1]
-        args += words[:2]
+    for option in read_requirements(path, follow=False).options:
+        value = option.value
+        if option.option in ("-f", "--find-links") and value and "://" not in value:
+            local = path.parent / value
+            value = str(local.resolve()) if local.exists() else value
+        args += [option.option, *([value] if value is not None else [])]
     return args
 
 
@@ -149,9 +147,11 @@ class RequirementsFile:
     options: list[IndexOption] = field(default_factory=list)
 
 
-def read_requirements(path: Path, seen: set[Path] | None = None) -> RequirementsFile:
+def read_requirements(
+    path: Path, seen: set[Path] | None = None, *, follow: bool = True
+) -> RequirementsFile:
     """Read a requirements file without judging it: unpinned and direct lines are kept as
-    problems (for the audit's checks) instead of raised."""
+    problems (for the audit's checks) instead of raised. ``follow``: -r includes too."""
     seen = seen if seen is not None else set()
     found = RequirementsFile()
     if path.resolve() in seen:
@@ -163,6 +163,8 @@ def read_requirements(path: Path, seen: set[Path] | None = None) -> Requirements
         if words[0] in ("-r", "--requirement"):
             if len(words) < 2:
                 raise InputError(f"{where}: {words[0]} names no file.")
+            if not follow:
+                continue
             included = read_requirements(path.parent / words[1], seen)
             found.pins += included.pins
             found.problems += included.problems
