@@ -16,7 +16,8 @@ API
   ``write_sdist(...)`` (same arguments): a deterministic ``.tar.gz`` with PKG-INFO and a
   pyproject.toml (hatchling; it is listed and downloaded, not built: no test builds it).
 - ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
-  username=None, password=None)``: a context manager (``start()``/``stop()`` too).
+  username=None, password=None, project_status=None)``: a context manager (``start()``/
+  ``stop()`` too).
   ``url`` is ``http://127.0.0.1:PORT/simple`` (``auth_url`` the same with the credentials);
   ``/simple/`` lists projects, ``/simple/<name>/`` a project, ``/simple/<name>`` and names that
   are not PEP 503-normalised redirect (301) to the normalised slash form. ``mode="html"``
@@ -24,6 +25,8 @@ API
   ``/files/<filename>`` (``file_url``), their METADATA at ``/files/<filename>.metadata``.
   ``add(path, upload_time=None, yanked=None)``; ``publish_hash(filename, sha256)`` publishes
   another hash for one file (the bytes served stay the same); ``yank(filename, reason="")``;
+  ``set_status(project, status, reason=None)`` serves PEP 792 status (API 1.4) for one project,
+  ``project_status`` for every project (None: no status field, as older indexes);
   ``requests``: every (method, path, Accept header) seen, in order; ``responses``: every
   (path, status, Content-Type) answered; ``filenames``, ``projects``, ``file(filename)``.
 - ``write_sample_dists(directory) -> SampleDists``: a wheel and an sdist of every package of
@@ -369,8 +372,13 @@ class IndexServer:
         serve_metadata: bool = True,
         username: str | None = None,
         password: str | None = None,
+        project_status: str | None = None,
     ) -> None:
         self.mode = mode
+        # PEP 792: every project's status (None: the field is not served, as by older
+        # indexes and proxies that strip it); ``set_status`` sets one project's.
+        self.project_status = project_status
+        self._statuses: dict[str, tuple[str, str | None]] = {}
         self.publish_hashes = publish_hashes
         self.serve_metadata = serve_metadata
         self.username = username
@@ -476,6 +484,18 @@ class IndexServer:
     def yank(self, filename: str, reason: str = "") -> None:
         self.file(filename).yanked = reason
 
+    def set_status(self, project: str, status: str, reason: str | None = None) -> None:
+        """Serve PEP 792 ``status`` (and ``reason``) for ``project``."""
+        with self._lock:
+            self._statuses[normalize(project)] = (status, reason)
+
+    def status_of(self, project: str) -> tuple[str, str | None] | None:
+        with self._lock:
+            found = self._statuses.get(project)
+        if found is None and self.project_status is not None:
+            return (self.project_status, None)
+        return found
+
     # -- serving
     def authorized(self, header: str | None) -> bool:
         if self.username is None:
@@ -513,16 +533,20 @@ class IndexServer:
             )
         if not files:
             return None
+        status = self.status_of(name)
         if wants_json:
             versions = sorted({f.version for f in files})
-            page = {
-                "meta": {"api-version": "1.1"},
+            page: dict[str, Any] = {
+                "meta": {"api-version": "1.1" if status is None else "1.4"},
                 "name": name,
                 "versions": [str(v) for v in versions],
                 "files": [self._json_file(f) for f in files],
             }
+            if status is not None:
+                page["project-status"] = {"status": status[0], "reason": status[1]}
             return json.dumps(page, indent=1)
-        return _html_page(f"Links for {name}", "".join(self._html_file(f) for f in files))
+        body = "".join(self._html_file(f) for f in files)
+        return _html_page(f"Links for {name}", body, status)
 
     def _published(self, entry: IndexFile) -> str | None:
         if not self.publish_hashes:
@@ -568,10 +592,17 @@ class IndexServer:
         return f"<a {' '.join(attributes)}>{html.escape(entry.filename)}</a><br />\n"
 
 
-def _html_page(title: str, body: str) -> str:
+def _html_page(title: str, body: str, status: tuple[str, str | None] | None = None) -> str:
+    meta = '<meta name="pypi:repository-version" content="1.1">\n'
+    if status is not None:
+        meta = '<meta name="pypi:repository-version" content="1.4">\n'
+        meta += f'<meta name="pypi:project-status" content="{html.escape(status[0])}">\n'
+        if status[1] is not None:
+            reason = html.escape(status[1])
+            meta += f'<meta name="pypi:project-status-reason" content="{reason}">\n'
     return (
         "<!DOCTYPE html>\n<html>\n<head>\n"
-        '<meta name="pypi:repository-version" content="1.1">\n'
+        f"{meta}"
         f"<title>{html.escape(title)}</title>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n{body}</body>\n</html>\n"
     )
@@ -924,8 +955,8 @@ def open_sample_universe(
         dists = write_sample_dists(directory / "dists")
     timings = {"dists": time.perf_counter() - start}
     with (
-        IndexServer([*dists.internal, *dists.public]) as internal,
-        IndexServer(dists.public) as public,
+        IndexServer([*dists.internal, *dists.public], project_status="active") as internal,
+        IndexServer(dists.public, project_status="active") as public,
     ):
         project = write_project(directory / "acme-app", internal, public)
         timings |= lock_project(project, internal, public, directory / "cache")
@@ -964,6 +995,7 @@ class IndexFactory:
         serve_metadata: bool = True,
         username: str | None = None,
         password: str | None = None,
+        project_status: str | None = None,
     ) -> IndexServer:
         paths: list[Path] = []
         for item in files:
@@ -980,6 +1012,7 @@ class IndexFactory:
             serve_metadata=serve_metadata,
             username=username,
             password=password,
+            project_status=project_status,
         )
         self.servers.append(server.start())
         return server

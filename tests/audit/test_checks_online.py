@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
+from chainproof.formats.audit_policy import CHECKS
 from tests.cli.helpers import single_error_line
 from tests.indexes import IndexFactory, SampleUniverse, write_wheel
 
@@ -53,14 +54,15 @@ def test_the_clean_project_passes_every_check(
 ) -> None:
     path: Path = getattr(sample_universe, LOCKS[lock])
     kind = "pylock" if lock.startswith("pylock") else lock
-    policy = _policy(tmp_path, sample_universe.sources_policy())
+    trust = '[audit]\nmin-release-age = "7d"\n[audit.licenses]\nallow = ["MIT"]\n'
+    policy = _policy(tmp_path, trust + sample_universe.sources_policy())
     code, report, err = run(
         f"--{kind}", str(path), "--policy", str(policy), "--db", str(snapshot_db),
         "--ignore-stale",
     )  # fmt: skip
     assert code == 0, err
     statuses = {c["id"]: c["status"] for c in report["checks"]}
-    assert statuses == dict.fromkeys(("vulnerabilities", "pins", "hashes", "sources"), "passed")
+    assert statuses == dict.fromkeys(CHECKS, "passed")
     assert report["unchecked"] == []
     # internal names nobody holds on the public index: a note (severity none), not a failure
     unclaimed = {f["package"] for f in report["findings"] if f["id"] == "sources.unclaimed"}

@@ -41,7 +41,10 @@ def test_findings_over_the_threshold_exit_1(db: Path) -> None:
     assert "Warning: The advisory database is" in out
     # 10 vulnerabilities, and the hashes check: this SBOM gives no hash for 2 packages
     assert "Jinja2 2.10 has no sha256, so nothing proves which file installs." in out
-    assert "Checks: vulnerabilities failed; pins not checked (does not apply to an SBOM)" in out
+    assert (
+        "Checks: vulnerabilities failed; malicious passed; pins not checked (does not apply "
+        "to an SBOM)"
+    ) in out
     assert single_error_line(err).startswith("Error: The audit failed: 12 findings at or above low")
 
 

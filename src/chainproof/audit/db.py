@@ -28,7 +28,13 @@ import platformdirs
 from chainproof.audit.matching import version_key
 from chainproof.config import setting
 from chainproof.errors import InputError
-from chainproof.formats.osv import Advisory, AffectedPackage, RangeEvent, parse_advisory
+from chainproof.formats.osv import (
+    Advisory,
+    AffectedPackage,
+    RangeEvent,
+    is_malicious,
+    parse_advisory,
+)
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = [
@@ -97,6 +103,7 @@ class DbStatus:
     withdrawn: int
     skipped: tuple[tuple[str, str], ...]  # (origin, reason) of documents not imported
     unreadable: tuple[tuple[str, str], ...]  # (advisory id, note): ranges not evaluable
+    malicious: int = 0  # records of malicious packages (MAL-), counted in ``advisories``
 
     def snapshot_datetime(self) -> datetime | None:
         return _parse_time(self.snapshot_date) if self.snapshot_date else None
@@ -110,6 +117,7 @@ class DbStatus:
             "advisories": self.advisories,
             "packages": self.packages,
             "withdrawn": self.withdrawn,
+            "malicious": self.malicious,
             "skipped": [{"origin": o, "reason": r} for o, r in self.skipped],
             "unreadable_ranges": [{"id": i, "note": n} for i, n in self.unreadable],
         }
@@ -136,6 +144,7 @@ def _advisory_doc(adv: Advisory) -> str:
             "severity": adv.severity,
             "database_severity": adv.database_severity,
             "references": adv.references,
+            "malicious": adv.malicious,
         },
         separators=(",", ":"),
     )
@@ -193,6 +202,7 @@ def build_database(
         withdrawn=sum(1 for a in advisories.values() if a.withdrawn),
         skipped=tuple(skipped),
         unreadable=tuple(unreadable),
+        malicious=sum(1 for a in advisories.values() if a.malicious),
     )
     _write(db_path, tuple(advisories.values()), status)
     return status
@@ -272,6 +282,7 @@ class AdvisoryDB:
                 withdrawn=int(meta["withdrawn"]),
                 skipped=tuple((s["origin"], s["reason"]) for s in meta.get("skipped", [])),
                 unreadable=tuple((u["id"], u["note"]) for u in meta.get("unreadable_ranges", [])),
+                malicious=int(meta.get("malicious", 0)),  # absent before MAL- records counted
             )
         except (KeyError, TypeError, ValueError) as exc:
             self._conn.close()
@@ -338,4 +349,5 @@ def _advisory_from(doc: dict[str, Any]) -> Advisory:
         database_severity=doc["database_severity"],
         references=tuple(doc["references"]),
         affected=(),
+        malicious=bool(doc.get("malicious")) or is_malicious(doc["id"], None),
     )

@@ -12,15 +12,20 @@ from chainproof.audit.checks.runner import ChecksResult
 from chainproof.audit.db import DbStatus
 from chainproof.audit.inputs import AuditTarget
 from chainproof.audit.matching import affects, fixed_versions
-from chainproof.audit.remediation import propose
+from chainproof.audit.remediation import Proposal, propose
 from chainproof.audit.report import AuditReport, CheckStatus, Finding, Unchecked
-from chainproof.audit.severity import rate
+from chainproof.audit.severity import Rating, rate
 from chainproof.audit.source import AdvisorySource
 from chainproof.config import source_date_epoch
 from chainproof.errors import InputError
-from chainproof.formats.audit_policy import CHECKS, AuditException, AuditPolicy
+from chainproof.formats.audit_policy import (
+    ADVISORY_CHECKS,
+    CHECKS,
+    AuditException,
+    AuditPolicy,
+)
 from chainproof.formats.osv import Advisory, AffectedPackage
-from chainproof.models import DependencyGraph
+from chainproof.models import Component, DependencyGraph
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = [
@@ -31,7 +36,7 @@ __all__ = [
 ]
 
 Entry = tuple[Advisory, AffectedPackage]
-_PREFERENCE = ("PYSEC-", "GHSA-", "CVE-")
+_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-")
 
 
 def _report_time() -> datetime:
@@ -149,9 +154,11 @@ def run_audit(
     warnings: Sequence[str] = (),
     reporter: Reporter | None = None,
     checks: ChecksResult | None = None,
+    advisory_checks: Sequence[str] = ("vulnerabilities",),
 ) -> AuditReport:
-    """Vulnerabilities (when ``db`` is given) and the dependency checks' results, with the
-    policy's exceptions applied to every finding."""
+    """The advisory checks (``advisory_checks``, when ``db`` is given: vulnerabilities,
+    malicious packages) and the dependency checks' results, with the policy's exceptions
+    applied to every finding."""
     reporter = reporter or NullReporter()
     now = _report_time()
     when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
@@ -161,8 +168,10 @@ def run_audit(
     checked = 0
     statuses = list(checks.statuses)
     if db is not None:
-        findings, unchecked, checked = _vulnerabilities(target, db, policy, reporter)
-        statuses.insert(0, CheckStatus("vulnerabilities", True))
+        findings, unchecked, checked = _vulnerabilities(
+            target, db, policy, reporter, advisory_checks
+        )
+        statuses += [CheckStatus(c, True) for c in ADVISORY_CHECKS if c in advisory_checks]
     findings, used = apply_exceptions([*findings, *checks.findings], policy.exceptions, when)
     findings.sort(key=lambda f: (f.component.sort_key(), f.check, f.id))
     order = {c: n for n, c in enumerate(CHECKS)}
@@ -182,28 +191,47 @@ def run_audit(
     )
 
 
+def _check_of(advisory: Advisory) -> str:
+    return "malicious" if advisory.malicious else "vulnerabilities"
+
+
 def _vulnerabilities(
-    target: AuditTarget, db: AdvisorySource, policy: AuditPolicy, reporter: Reporter
+    target: AuditTarget,
+    db: AdvisorySource,
+    policy: AuditPolicy,
+    reporter: Reporter,
+    chosen: Sequence[str],
 ) -> tuple[list[Finding], list[Unchecked], int]:
-    """Findings of every component against the advisories, the components that could not be
-    checked, and how many were."""
+    """Findings of every component against the advisories of the ``chosen`` checks
+    (vulnerabilities, malicious), the components that could not be checked, and how many
+    were."""
     components = target.inventory.components
     reporter.step("Matching advisories", total=len(components))
     keys = {c: c.key for c in components}  # Component.key normalises: once per component
     by_package = db.advisories_for(keys.values())
     paths = dependency_paths(_without_root(target))
     findings: list[Finding] = []
-    unchecked = [Unchecked(name, None, reason) for name, reason in target.unchecked]
+    # what the input could not say is listed once, under the first advisory check that ran
+    first = next(c for c in ADVISORY_CHECKS if c in chosen)
+    unchecked = [Unchecked(name, None, reason, first) for name, reason in target.unchecked]
     partial = 0  # components with an advisory that could not be evaluated
     for component in components:
         reporter.advance()
         key = keys[component]
-        entries = [e for e in by_package.get(key, []) if e[0].withdrawn is None]
+        entries = [
+            e
+            for e in by_package.get(key, [])
+            if e[0].withdrawn is None and _check_of(e[0]) in chosen
+        ]
         if not component.version:
-            unchecked.append(Unchecked(component.name, None, "it has no version"))
+            unchecked += [
+                Unchecked(component.name, None, "it has no version", c)
+                for c in ADVISORY_CHECKS
+                if c in chosen
+            ]
             continue
         matched: list[Entry] = []
-        unknown: list[str] = []
+        unknown: dict[str, list[str]] = {}  # check: the advisories it could not evaluate
         for advisory, affected in entries:
             verdict = affects(
                 component.version, affected.ranges, affected.versions, affected.unreadable
@@ -212,48 +240,76 @@ def _vulnerabilities(
                 matched.append((advisory, affected))
             elif verdict is None:
                 why = "; ".join(affected.unreadable) or "a version or range is not PEP 440"
-                unknown.append(f"{advisory.id} ({why})")
+                unknown.setdefault(_check_of(advisory), []).append(f"{advisory.id} ({why})")
         if unknown:
             partial += 1
-            unchecked.append(
-                Unchecked(
-                    component.name,
-                    component.version,
-                    f"cannot be evaluated against {', '.join(unknown)}",
-                )
+        unchecked += [
+            Unchecked(
+                component.name,
+                component.version,
+                f"cannot be evaluated against {', '.join(ids)}",
+                check,
             )
+            for check, ids in unknown.items()
+        ]
         if not matched:
             continue
         proposal = propose(
             key,
             component.version,
-            entries,
+            [e for e in entries if not e[0].malicious],
             target.requirements,
             f"{target.description} records no version specifiers",
         )
         path = paths.get(key, ())
         for group in _merge(matched):
-            advisories = [a for a, _ in group]
-            all_ids = {i for a in advisories for i in (a.id, *a.aliases)}
-            primary = _primary(all_ids)
-            rating, ratings = rate(advisories, policy.unrated)
-            findings.append(
-                Finding(
-                    id=primary,
-                    aliases=tuple(sorted(all_ids - {primary})),
-                    component=component,
-                    bom_ref=target.bom_refs.get(component),
-                    summary=next((a.summary for a in advisories if a.summary), ""),
-                    details=next((a.details for a in advisories if a.details), ""),
-                    rating=rating,
-                    ratings=ratings,
-                    fixed_versions=tuple(fixed_versions(r for _, aff in group for r in aff.ranges)),
-                    references=tuple(dict.fromkeys(r for a in advisories for r in a.references)),
-                    path=path,
-                    proposal=proposal,
-                    published=min((a.published for a in advisories if a.published), default=None),
-                    modified=max(a.modified for a in advisories),
-                )
-            )
+            findings.append(_finding(target, component, group, policy, proposal, path))
     no_version = sum(1 for c in components if not c.version)
     return findings, unchecked, len(components) - partial - no_version
+
+
+# A malicious package is critical whatever its record or the policy says: no severity
+# threshold hides it, only an exception does (report.AuditReport.over_threshold).
+MALICIOUS = Rating("critical", "malicious", "malicious-packages")
+
+
+def _finding(
+    target: AuditTarget,
+    component: Component,
+    group: list[Entry],
+    policy: AuditPolicy,
+    proposal: Proposal | None,
+    path: tuple[str, ...],
+) -> Finding:
+    advisories = [a for a, _ in group]
+    all_ids = {i for a in advisories for i in (a.id, *a.aliases)}
+    malicious = any(a.malicious for a in advisories)
+    primary = _primary(all_ids)
+    ratings: tuple[Rating, ...] = ()
+    if malicious:
+        rating = MALICIOUS
+    else:
+        rating, ratings = rate(advisories, policy.unrated)
+    return Finding(
+        id=primary,
+        check="malicious" if malicious else "vulnerabilities",
+        aliases=tuple(sorted(all_ids - {primary})),
+        component=component,
+        bom_ref=target.bom_refs.get(component),
+        summary=next((a.summary for a in advisories if a.summary), ""),
+        details=next((a.details for a in advisories if a.details), ""),
+        rating=rating,
+        ratings=ratings,
+        fixed_versions=tuple(fixed_versions(r for _, aff in group for r in aff.ranges)),
+        references=tuple(dict.fromkeys(r for a in advisories for r in a.references)),
+        path=path,
+        proposal=None if malicious else proposal,
+        remedy=(
+            "Remove it now: do not install it; rotate every secret the machines that "
+            "installed it could reach."
+            if malicious
+            else ""
+        ),
+        published=min((a.published for a in advisories if a.published), default=None),
+        modified=max(a.modified for a in advisories),
+    )

@@ -146,8 +146,11 @@ class AuditReport:
 
     @property
     def over_threshold(self) -> tuple[Finding, ...]:
+        """The active findings at or above ``fail_on``, and every malicious package."""
         rank = level_rank(self.fail_on)
-        return tuple(f for f in self.active if level_rank(f.rating.level) >= rank)
+        return tuple(
+            f for f in self.active if f.check == "malicious" or level_rank(f.rating.level) >= rank
+        )
 
     @property
     def expired(self) -> tuple[Finding, ...]:

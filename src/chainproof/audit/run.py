@@ -15,12 +15,17 @@ from chainproof.audit.checks.runner import ChecksResult, choose_checks, run_chec
 from chainproof.audit.db import AdvisoryDB, resolve_db_path
 from chainproof.audit.engine import check_freshness, run_audit
 from chainproof.audit.inputs import AuditTarget, read_target
-from chainproof.audit.locked import read_evidence
+from chainproof.audit.locked import LockEvidence, read_evidence
 from chainproof.audit.report import AuditReport, CheckStatus
 from chainproof.audit.source import AdvisorySource
 from chainproof.config import offline_mode
 from chainproof.errors import FindingsOverThreshold, UsageError
-from chainproof.formats.audit_policy import AuditPolicy, load_policy, threshold
+from chainproof.formats.audit_policy import (
+    ADVISORY_CHECKS,
+    AuditPolicy,
+    load_policy,
+    threshold,
+)
 from chainproof.index.client import IndexClient
 from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
@@ -85,9 +90,9 @@ def project_dir(request: AuditRequest) -> Path:
 
 def _chosen(request: AuditRequest, rules: AuditPolicy) -> tuple[tuple[str, ...], list[CheckStatus]]:
     if request.checks is not None:
-        return choose_checks(request.kind, request.checks, rules.sources is not None, "--checks")
+        return choose_checks(request.kind, request.checks, rules, "--checks")
     origin = "the policy's checks"
-    return choose_checks(request.kind, rules.checks, rules.sources is not None, origin)
+    return choose_checks(request.kind, rules.checks, rules, origin)
 
 
 @contextlib.contextmanager
@@ -96,13 +101,13 @@ def open_advisories(
 ) -> Iterator[tuple[AdvisorySource | None, AuditPolicy, str | None]]:
     """The advisory database, the policy and a staleness warning; a database too old for the
     policy (or missing, or not ours) raises InputError before anything is read. No database
-    (None) when the vulnerabilities check does not run."""
+    (None) when neither the vulnerabilities nor the malicious check runs."""
     if request.fail_on is not None:
         threshold(request.fail_on)
     if request.verify_files and offline_mode(request.offline):
         raise UsageError("--verify-files downloads files, which --offline forbids.")
     rules = _resolve_public(load_policy(request.policy, project_dir(request)))
-    if "vulnerabilities" not in _chosen(request, rules)[0]:
+    if not set(ADVISORY_CHECKS) & set(_chosen(request, rules)[0]):
         yield None, rules, None
         return
     with contextlib.ExitStack() as stack:
@@ -127,11 +132,14 @@ def _resolve_public(rules: AuditPolicy) -> AuditPolicy:
 
 
 def _dependency_checks(
-    request: AuditRequest, rules: AuditPolicy, chosen: tuple[str, ...]
+    request: AuditRequest, rules: AuditPolicy, chosen: tuple[str, ...], target: AuditTarget
 ) -> ChecksResult:
-    evidence = read_evidence(request.kind, Path(request.value))
-    if evidence is None or chosen == ("vulnerabilities",):
+    if set(chosen) <= set(ADVISORY_CHECKS):
         return ChecksResult()
+    # an environment records neither files nor indexes: its inventory is all there is
+    evidence = read_evidence(request.kind, Path(request.value)) or LockEvidence(
+        request.kind, Path(request.value), ()
+    )
     project = project_dir(request)
     with contextlib.ExitStack() as stack:
         index = None
@@ -144,6 +152,7 @@ def _dependency_checks(
             verify_files=request.verify_files,
             # the pyproject.toml a lock must be in step with: the one beside it
             project_dir=request.project_dir or Path(request.value).parent,
+            components=target.inventory.components,
         )
         return run_checks(context, chosen, pip_extra_index_options() if index else ())
 
@@ -154,7 +163,7 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
     with open_advisories(request) as (advisories, rules, warning):
         chosen, skipped = _chosen(request, rules)
         target = read_target(request.kind, request.value)
-        checks = _dependency_checks(request, rules, chosen)
+        checks = _dependency_checks(request, rules, chosen, target)
         checks.statuses += skipped
         report = run_audit(
             target,
@@ -164,5 +173,6 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             warnings=(warning,) if warning else (),
             reporter=reporter or NullReporter(),
             checks=checks,
+            advisory_checks=tuple(c for c in chosen if c in ADVISORY_CHECKS),
         )
     return AuditRun(report, target)

@@ -45,6 +45,7 @@ def _print_status(status: chainproof.audit.db.DbStatus, json_mode: bool, verb: s
         f"  imported:   {status.imported_at}",
         f"  advisories: {status.advisories:,} for {status.packages:,} packages "
         f"({status.withdrawn} withdrawn, kept but never reported)",
+        f"  malicious:  {status.malicious:,} record(s) of malicious packages (MAL-)",
     ]
     if status.skipped:
         lines.append(f"  skipped:    {len(status.skipped)} document(s)")

@@ -9,6 +9,7 @@ stale-db = "error"          # ... or only a warning with "warn"
 unchecked = "warn"          # "fail": a package that could not be checked fails the run
 
 checks = ["vulnerabilities", "pins", "hashes", "sources"]   # which checks run (default: all)
+min-release-age = "7d"      # and popular-names, extra-popular-names: docs/audit.md
 
 [audit.severity]            # a check's or a finding id's severity (defaults: docs/audit.md)
 "sources.unclaimed" = "low"
@@ -36,13 +37,16 @@ expires = 2025-06-30        # a TOML date or "YYYY-MM-DD": valid through that da
 ticket = "SEC-123"          # optional
 justification = "code_not_reachable"  # optional; CycloneDX VEX justification
 ```
+
+``[audit.typosquats]``, ``[audit.licenses]`` and the keys of the age and typosquats checks are
+read by :mod:`chainproof.formats.trust_policy`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -51,9 +55,17 @@ from packaging.utils import canonicalize_name
 
 from chainproof.config import load_section
 from chainproof.errors import InputError, UsageError
+from chainproof.formats.trust_policy import (
+    LicensesPolicy,
+    TyposquatsPolicy,
+    licence_ids,
+    parse_age,
+    path_setting,
+)
 from chainproof.redact import strip_credentials
 
 __all__ = [
+    "ADVISORY_CHECKS",
     "CHECKS",
     "PUBLIC",
     "AuditException",
@@ -67,7 +79,18 @@ __all__ = [
 ]
 
 # Every check an audit can run, in the order reports list them.
-CHECKS = ("vulnerabilities", "pins", "hashes", "sources")
+CHECKS = (
+    "vulnerabilities",
+    "malicious",
+    "pins",
+    "hashes",
+    "sources",
+    "status",
+    "age",
+    "licenses",
+)
+# The checks the advisory database answers (the engine runs them, not the checks runner).
+ADVISORY_CHECKS = ("vulnerabilities", "malicious")
 
 # Severity levels, lowest first (the thresholds and ratings of every audit).
 LEVELS = ("none", "low", "medium", "high", "critical")
@@ -94,9 +117,15 @@ _KNOWN = {
     "severity",
     "pins",
     "sources",
+    "min-release-age",
+    "popular-names",
+    "extra-popular-names",
+    "typosquats",
+    "licenses",
 }
 _PINS_KEYS = {"python", "platforms", "allow-direct"}
 _SOURCES_KEYS = {"indexes", "hosts", "public", "packages"}
+_LICENSES_KEYS = {"allow", "deny", "unknown"}
 _EXCEPTION_KEYS = {"id", "package", "reason", "approver", "expires", "ticket", "justification"}
 
 
@@ -202,6 +231,9 @@ class AuditPolicy:
     severity: tuple[tuple[str, str], ...] = ()  # (check or finding id, level)
     pins: PinsPolicy = field(default_factory=PinsPolicy)
     sources: SourcesPolicy | None = None
+    min_release_age: timedelta | None = None  # None: the age check does not apply
+    typosquats: TyposquatsPolicy = field(default_factory=TyposquatsPolicy)
+    licenses: LicensesPolicy | None = None  # None: the licences check does not apply
 
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str, origin: str) -> str:
@@ -334,6 +366,31 @@ def _severity(table: dict[str, Any], origin: str) -> tuple[tuple[str, str], ...]
     )
 
 
+def _typosquats(table: dict[str, Any], origin: str, base: Path | None) -> TyposquatsPolicy:
+    raw = _table(table, "typosquats", {"allow"}, origin)
+    files = {
+        key: path_setting(table[key], key, origin, base) if key in table else None
+        for key in ("popular-names", "extra-popular-names")
+    }
+    return TyposquatsPolicy(
+        allow=_strings(raw, "allow", f"[audit.typosquats] of {origin}"),
+        popular_names=files["popular-names"],
+        extra_popular_names=files["extra-popular-names"],
+    )
+
+
+def _licenses(table: dict[str, Any], origin: str) -> LicensesPolicy | None:
+    if "licenses" not in table:
+        return None
+    raw = _table(table, "licenses", _LICENSES_KEYS, origin)
+    where = f"[audit.licenses] of {origin}"
+    allow, deny = (licence_ids(_strings(raw, k, where), k, origin) for k in ("allow", "deny"))
+    if not allow and not deny:
+        raise InputError(f"{where} has neither allow nor deny: it would judge nothing.")
+    unknown = _choice(raw.get("unknown", "medium"), LEVELS, "unknown", where)
+    return LicensesPolicy(allow=allow, deny=deny, unknown=unknown)
+
+
 def load_policy(explicit: Path | None = None, search_dir: Path | None = None) -> AuditPolicy:
     """Read ``[audit]``; defaults apply where the file (or the whole file) is absent."""
     table, path = load_section("audit", explicit, search_dir)
@@ -365,6 +422,11 @@ def load_policy(explicit: Path | None = None, search_dir: Path | None = None) ->
             )
         ),
         sources=_sources(table, origin),
+        min_release_age=(
+            parse_age(table["min-release-age"], origin) if "min-release-age" in table else None
+        ),
+        typosquats=_typosquats(table, origin, path.parent if path else None),
+        licenses=_licenses(table, origin),
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Advisory",
     "AffectedPackage",
     "RangeEvent",
+    "is_malicious",
     "iter_source",
     "parse_advisory",
 ]
@@ -64,6 +65,17 @@ class Advisory:
     database_severity: str | None  # database_specific.severity, e.g. GHSA's "MODERATE"
     references: tuple[str, ...]
     affected: tuple[AffectedPackage, ...]
+    # A malicious package, not a vulnerability: a MAL- id (ossf/malicious-packages), or a
+    # record that database_specific marks so (its "malicious-packages-origins").
+    malicious: bool = False
+
+
+def is_malicious(vuln_id: str, database_specific: Any) -> bool:
+    if vuln_id.upper().startswith("MAL-"):
+        return True
+    return isinstance(database_specific, dict) and bool(
+        database_specific.get("malicious-packages-origins") or database_specific.get("malicious")
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -171,6 +183,7 @@ def parse_advisory(data: Any, origin: str) -> Advisory | None:
             str(r["url"]) for r in refs if isinstance(r, dict) and isinstance(r.get("url"), str)
         ),
         affected=affected,
+        malicious=is_malicious(vuln_id, db_specific),
     )
 
 

@@ -32,7 +32,7 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_FILE_BYTES", "IndexClient", "default_index_url"]
 
 MAX_FILE_BYTES = 5 * 1024**3  # more than the largest wheels; an endless stream stops here
+MAX_METADATA_BYTES = 16 * 1024**2  # a METADATA file (long descriptions included)
 _CHUNK = 1024 * 1024
 _NAME = re.compile(r"[A-Z0-9]([A-Z0-9._-]*[A-Z0-9])?", re.IGNORECASE)  # PEP 508
 _CREDENTIAL_HINT = (
@@ -200,18 +201,32 @@ class IndexClient:
     def sha256_of(self, url: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         """The sha256 (lower-case hex) of the bytes served at ``url``, as pip hashes a
         download (not decoded); InfrastructureError past ``max_bytes``."""
+        digest = hashlib.sha256()
+        shown = strip_credentials(url)
+        if not self._download(url, max_bytes, digest.update):
+            raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
+        return digest.hexdigest()
+
+    def core_metadata(self, file_url: str, max_bytes: int = MAX_METADATA_BYTES) -> bytes | None:
+        """The PEP 658 core metadata of the file at ``file_url`` (``<url>.metadata``), None
+        when the index does not serve it."""
+        chunks: list[bytes] = []
+        found = self._download(f"{file_url}.metadata", max_bytes, chunks.append)
+        return b"".join(chunks) if found else None
+
+    def _download(self, url: str, max_bytes: int, sink: Callable[[bytes], object]) -> bool:
+        """Stream the bytes at ``url`` into ``sink`` (not decoded); False on HTTP 404."""
         import requests
         import urllib3
 
         shown = strip_credentials(url)
         self._refuse_offline(f"The file {shown} was not downloaded")
         subject = f"The file {shown}"
-        digest = hashlib.sha256()
         size = 0
         response, sent = self._get(shown, url, subject, stream=True)
         with response:
             if response.status_code == 404:
-                raise InfrastructureError(f"{subject} is not on its index (HTTP 404).")
+                return False
             _check_status(response, sent, subject, "")
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
@@ -221,12 +236,12 @@ class IndexClient:
                     size += len(chunk)
                     if size > max_bytes:
                         raise InfrastructureError(_too_large(subject, max_bytes))
-                    digest.update(chunk)
+                    sink(chunk)
             except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
                 raise InfrastructureError(
                     f"{subject} cannot be downloaded: {_reason(exc, self.timeout)}."
                 ) from None
-        return digest.hexdigest()
+        return True
 
     # the session
 

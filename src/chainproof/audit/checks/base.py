@@ -46,6 +46,8 @@ class IndexReader(Protocol):
 
     def sha256_of(self, url: str) -> str: ...
 
+    def core_metadata(self, file_url: str) -> bytes | None: ...
+
 
 @dataclass(frozen=True)
 class CheckContext:
@@ -54,6 +56,7 @@ class CheckContext:
     index: IndexReader | None  # None: offline
     verify_files: bool = False  # download files the index publishes no hash for
     project_dir: Path | None = None  # the pyproject.toml the lock must be in step with
+    components: tuple[Component, ...] = ()  # the input's inventory (an SBOM's, licences too)
 
     @property
     def public_index(self) -> str:

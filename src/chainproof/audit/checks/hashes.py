@@ -11,38 +11,16 @@ index serves for that release.
 from __future__ import annotations
 
 from chainproof.audit.checks.base import CheckContext, CheckOutcome, Rule
+from chainproof.audit.checks.served import package_indexes, package_listings
 from chainproof.audit.locked import INDEX, LockedPackage, LockFileEntry
-from chainproof.formats.audit_policy import index_key
 from chainproof.index.listing import IndexFile, ProjectListing
 from chainproof.redact import strip_credentials
 
-__all__ = ["HashesCheck", "package_indexes"]
+__all__ = ["HashesCheck"]
 
 MISSING = Rule("hashes.missing", "high", "A locked file has no sha256")
 MISMATCH = Rule("hashes.mismatch", "critical", "A locked sha256 differs from the index's")
 NOT_SERVED = Rule("hashes.not-on-index", "high", "The index does not serve a locked file")
-
-
-def package_indexes(context: CheckContext, package: LockedPackage) -> tuple[str, ...]:
-    """The indexes a package is installed from, as far as the evidence says: the lock's own
-    index for it; a requirements file's --index-url and --extra-index-url; else the policy's
-    indexes, else the public one."""
-    if package.index:
-        return (index_key(package.index),)
-    evidence = context.evidence
-    named = [
-        index_key(o.value)
-        for o in evidence.options
-        if o.value and o.option in ("-i", "--index-url", "--extra-index-url")
-    ]
-    if named:
-        return tuple(dict.fromkeys(named))
-    if any(o.option == "--no-index" for o in evidence.options):
-        return ()
-    sources = context.policy.sources
-    if sources is not None and sources.indexes:
-        return sources.indexes
-    return (context.public_index,)
 
 
 def _served(listings: list[ProjectListing], version: str) -> list[IndexFile]:
@@ -66,14 +44,7 @@ class HashesCheck:
             for package in online:
                 outcome.skip(self.id, package, "hashes not compared with the index (offline)")
             return outcome
-        pairs = {(i, p.key) for p in online for i in package_indexes(context, p)}
-        listings = context.index.listings(sorted(pairs))
-        for package in online:
-            found = [
-                listing
-                for i in package_indexes(context, package)
-                if (listing := listings.get((i, package.key))) is not None
-            ]
+        for package, found in package_listings(context, online).items():
             self._compare(context, outcome, package, found)
         return outcome
 

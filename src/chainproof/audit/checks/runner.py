@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chainproof.audit.checks.age import AgeCheck
 from chainproof.audit.checks.base import Check, CheckContext
 from chainproof.audit.checks.hashes import HashesCheck
+from chainproof.audit.checks.licenses import LicensesCheck
 from chainproof.audit.checks.pins import PinsCheck
 from chainproof.audit.checks.sources import SourcesCheck
+from chainproof.audit.checks.status import StatusCheck
 from chainproof.audit.report import CheckStatus, Finding, Unchecked
 from chainproof.errors import UsageError
-from chainproof.formats.audit_policy import CHECKS
+from chainproof.formats.audit_policy import ADVISORY_CHECKS, CHECKS, AuditPolicy
 from chainproof.formats.requirements import IndexOption
 
 __all__ = ["ChecksResult", "applicable", "choose_checks", "run_checks"]
 
-# The inputs each check reads; every check reads every lock format and requirements files.
+# The inputs each check reads.
+_LOCKS = ("pylock", "uv-lock", "requirements")
+_EVERY = ("sbom", *_LOCKS, "env")
 _READS = {
-    "vulnerabilities": ("sbom", "pylock", "uv-lock", "requirements", "env"),
-    "pins": ("pylock", "uv-lock", "requirements"),
-    "hashes": ("sbom", "pylock", "uv-lock", "requirements"),
-    "sources": ("sbom", "pylock", "uv-lock", "requirements"),
+    "vulnerabilities": _EVERY,
+    "malicious": _EVERY,
+    "pins": _LOCKS,
+    "hashes": ("sbom", *_LOCKS),
+    "sources": ("sbom", *_LOCKS),
+    "status": ("sbom", *_LOCKS),
+    "age": ("sbom", *_LOCKS),
+    "licenses": _EVERY,
 }
 _INPUTS = {
     "sbom": "an SBOM",
@@ -28,6 +37,12 @@ _INPUTS = {
     "uv-lock": "a uv.lock",
     "requirements": "a requirements file",
     "env": "an installed environment",
+}
+# The checks that judge nothing until the policy says what is allowed, and what it must say.
+_NEEDS_POLICY = {
+    "sources": "no [audit.sources] in the policy says which indexes are allowed",
+    "age": "no min-release-age in the policy says how old a release must be",
+    "licenses": "no [audit.licenses] in the policy says which licences are allowed",
 }
 
 
@@ -38,31 +53,41 @@ class ChecksResult:
     statuses: list[CheckStatus] = field(default_factory=list)
 
 
-def applicable(check: str, kind: str, has_sources_policy: bool) -> str | None:
-    """None when ``check`` can run on input ``kind``, else why not."""
+def _configured(check: str, policy: AuditPolicy) -> bool:
+    if check == "sources":
+        return policy.sources is not None
+    if check == "age":
+        return policy.min_release_age is not None
+    if check == "licenses":
+        return policy.licenses is not None
+    return True
+
+
+def applicable(check: str, kind: str, policy: AuditPolicy) -> str | None:
+    """None when ``check`` can run on input ``kind`` under ``policy``, else why not."""
     if kind not in _READS[check]:
         return f"does not apply to {_INPUTS.get(kind, kind)}"
-    if check == "sources" and not has_sources_policy:
-        return "no [audit.sources] in the policy says which indexes are allowed"
+    if not _configured(check, policy):
+        return _NEEDS_POLICY[check]
     return None
 
 
 def choose_checks(
-    kind: str, asked: tuple[str, ...] | None, has_sources_policy: bool, origin: str
+    kind: str, asked: tuple[str, ...] | None, policy: AuditPolicy, origin: str
 ) -> tuple[tuple[str, ...], list[CheckStatus]]:
     """The checks to run, and the statuses of those that will not. A check that cannot run
     is listed as not checked, with the reason; it is a usage error when ``--checks`` asked for
-    it, or when the policy asks for sources without saying which sources are allowed. (The
-    policy's list serves every input: the release's SBOM too, which no pins check reads.)"""
+    it, or when the policy asks for a check without the settings it needs. (The policy's list
+    serves every input: the release's SBOM too, which no pins check reads.)"""
     chosen: list[str] = []
     statuses: list[CheckStatus] = []
     for check in CHECKS:
         if asked is not None and check not in asked:
             continue
-        why = applicable(check, kind, has_sources_policy)
+        why = applicable(check, kind, policy)
         if why is None:
             chosen.append(check)
-        elif asked is not None and (origin == "--checks" or check == "sources"):
+        elif asked is not None and (origin == "--checks" or check in _NEEDS_POLICY):
             raise UsageError(f"The {check} check ({origin}) {why}.")
         else:
             statuses.append(CheckStatus(check, False, why))
@@ -74,6 +99,12 @@ def _check(check: str, pip_extra_indexes: tuple[IndexOption, ...]) -> Check:
         return PinsCheck()
     if check == "hashes":
         return HashesCheck()
+    if check == "status":
+        return StatusCheck()
+    if check == "age":
+        return AgeCheck()
+    if check == "licenses":
+        return LicensesCheck()
     return SourcesCheck(pip_extra_indexes)
 
 
@@ -82,16 +113,25 @@ def run_checks(
     chosen: tuple[str, ...],
     pip_extra_indexes: tuple[IndexOption, ...] = (),
 ) -> ChecksResult:
-    """Run every chosen dependency check (not ``vulnerabilities``: the engine runs that)."""
+    """Run every chosen dependency check (not the advisory checks: the engine runs those)."""
     result = ChecksResult()
     for check_id in chosen:
-        if check_id == "vulnerabilities":
+        if check_id in ADVISORY_CHECKS:
             continue
         outcome = _check(check_id, pip_extra_indexes).run(context)
         result.findings += outcome.findings
         result.unchecked += outcome.unchecked
+        if context.index is None and _only_online(check_id, context.evidence.kind):
+            # every package it would judge is listed as not checked, for `unchecked = "fail"`
+            result.statuses.append(CheckStatus(check_id, False, "offline: it asks the index"))
+            continue
         offline = context.index is None and any(u.check == check_id for u in outcome.unchecked)
         result.statuses.append(
             CheckStatus(check_id, True, "offline: the index was not asked" if offline else "")
         )
     return result
+
+
+def _only_online(check: str, kind: str) -> bool:
+    """Whether the check learns everything it judges from the index, for this input."""
+    return check == "status" or (check == "licenses" and kind in _LOCKS)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from chainproof.audit.checks.base import CheckContext, CheckOutcome, Rule
-from chainproof.audit.checks.hashes import package_indexes
+from chainproof.audit.checks.served import package_indexes
 from chainproof.audit.locked import INDEX, LockedPackage
 from chainproof.formats.audit_policy import SourcesPolicy
 from chainproof.formats.requirements import IndexOption
