@@ -10,11 +10,12 @@ pypiserver serves no PEP 691 JSON (pypiserver issue #508), and a test needs to s
 index makes easy.
 
 API
-- ``write_wheel(directory, name, version, requires=(), requires_python=None) -> Path``: a
+- ``write_wheel(directory, name, version, requires=(), requires_python=None, license="MIT")``: a
   deterministic pure-Python wheel (fixed zip timestamps; METADATA with Name, Version,
   Requires-Dist, License-Expression MIT; WHEEL; RECORD with sha256 and sizes; one module).
-  ``write_sdist(...)`` (same arguments): a deterministic ``.tar.gz`` with PKG-INFO and a
-  pyproject.toml (hatchling; it is listed and downloaded, not built: no test builds it).
+  ``write_sdist(...)`` (the same, without ``license``): a deterministic ``.tar.gz`` with
+  PKG-INFO and a pyproject.toml (hatchling; it is listed and downloaded, not built: no test
+  builds it).
 - ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
   username=None, password=None, project_status=None)``: a context manager (``start()``/
   ``stop()`` too).
@@ -119,9 +120,13 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _core_metadata(name: str, version: str, requires: Iterable[str], rp: str | None) -> str:
+def _core_metadata(
+    name: str, version: str, requires: Iterable[str], rp: str | None, license: str | None = "MIT"
+) -> str:
     text = f"Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n"
-    text += f"Summary: {name}, a test package\nLicense-Expression: MIT\n"
+    text += f"Summary: {name}, a test package\n"
+    if license is not None:
+        text += f"License-Expression: {license}\n"
     if rp is not None:
         text += f"Requires-Python: {rp}\n"
     return text + "".join(f"Requires-Dist: {r}\n" for r in requires)
@@ -133,8 +138,10 @@ def write_wheel(
     version: str,
     requires: Iterable[str] = (),
     requires_python: str | None = None,
+    license: str | None = "MIT",
 ) -> Path:
     """A valid pure-Python wheel of ``name`` ``version``; the same bytes on every call.
+    ``license`` is its License-Expression (None: the field is left out).
 
     Its METADATA says Metadata-Version 2.4: License-Expression is a 2.4 field, and packaging
     rejects it under an older version."""
@@ -142,7 +149,9 @@ def write_wheel(
     info = f"{module}-{version}.dist-info"
     members = {
         f"{module}/__init__.py": f'"""{name} {version}"""\n\nVERSION = "{version}"\n'.encode(),
-        f"{info}/METADATA": _core_metadata(name, version, requires, requires_python).encode(),
+        f"{info}/METADATA": _core_metadata(
+            name, version, requires, requires_python, license
+        ).encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: chainproof-tests\n"
         b"Root-Is-Purelib: true\nTag: py3-none-any\n",
     }

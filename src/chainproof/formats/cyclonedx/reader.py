@@ -7,7 +7,7 @@ returned as ``unchecked`` with the reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -166,9 +166,12 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
             unchecked.append((label, "it has no version"))
             continue
         same = isinstance(name, str) and canonicalize_name(name) == canonicalize_name(purl_name)
+        expression, licence_names = _licences(raw.get("licenses"))
         component = Component(
             name=str(name) if same else purl_name,
             version=version,
+            license_expression=expression,
+            license_names=licence_names,
             build_only=raw.get("scope") == "excluded",
         )
         if component not in seen:  # two files of one release are one package to audit
@@ -195,18 +198,36 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
         roots=tuple(sorted(roots)),
         edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),
     )
-    components = [
-        Component(c.name, c.version, build_only=c.build_only, direct=c.key in roots)
-        if c.key in roots
-        else c
-        for c in components
-    ]
+    components = [replace(c, direct=True) if c.key in roots else c for c in components]
     bom_refs = _rekey(bom_refs, components)
     return SourceResult(
         inventory=Inventory(root=None, components=tuple(components), graph=graph),
         unchecked=tuple(unchecked),
         sbom=SbomDocument(data, str(data.get("specVersion") or "1.6"), bom_refs),
     )
+
+
+def _licences(raw: Any) -> tuple[str | None, tuple[str, ...]]:
+    """(SPDX expression, licence names) of a component's ``licenses``: an ``expression``, else
+    its licence ids joined with AND (CycloneDX does not say how several combine: AND is the
+    reading no licence policy can be fooled by), and the names given without an id."""
+    entries = [e for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+    for entry in entries:
+        if isinstance(entry.get("expression"), str) and entry["expression"].strip():
+            return entry["expression"].strip(), ()
+    ids: list[str] = []
+    names: list[str] = []
+    for entry in entries:
+        licence = entry.get("license")
+        if not isinstance(licence, dict):
+            continue
+        if isinstance(licence.get("id"), str) and licence["id"].strip():
+            ids.append(licence["id"].strip())
+        elif isinstance(licence.get("name"), str) and licence["name"].strip():
+            names.append(licence["name"].strip())
+    if ids and not names:
+        return " AND ".join(dict.fromkeys(ids)), ()
+    return None, tuple(dict.fromkeys(ids + names))
 
 
 def _rekey(bom_refs: dict[Component, str], components: list[Component]) -> dict[Component, str]:
