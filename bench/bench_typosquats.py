@@ -7,8 +7,8 @@ Three figures, in one run, each with a target:
 - recall on generated typos of the top 100 (deletions, insertions, doubled and replaced
   characters from keyboard neighbours, swaps, separators, homoglyphs, word order, prefixes
   and suffixes; from ``--seed``; a typo that is itself a popular name is left out): >= 90 %;
-- 1,000 names checked (the leave-one-out names, a look-up each) in <= 0.1 s; the index's
-  build time is reported apart.
+- 1,000 names checked (the first 1,000 leave-one-out names, each as if not on the list) in
+  <= 0.1 s, the best of five; the index's build time is reported apart.
 
 With ``--guarddog PYTHON`` (a venv where GuardDog is installed) it also runs GuardDog's
 typosquatting detector on the same sets, in that interpreter: all the typos, and a seeded
@@ -159,12 +159,12 @@ def main() -> int:
     caught = [row for row in hits if row[3] is not None and row[3].popular == row[1]]
     recall = len(caught) / len(typos)
 
-    thousand = loo_names[:1000]
+    thousand = loo_names[:1000]  # a whole look-up each: as if none were on the list
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
         for name in thousand:
-            index.match(name)
+            index.closest(name)
         best = min(best, time.perf_counter() - start)
 
     per_kind = Counter(kind for _, _, kind in typos)

@@ -65,20 +65,56 @@ def _deletes(key: str) -> Iterator[str]:
         yield key[:i] + key[i + 1 :]
 
 
-def _one_edit(a: str, b: str) -> str | None:
-    """ "transposition" or "edit" when ``a`` is one edit from ``b`` (which differ), else None."""
-    if abs(len(a) - len(b)) > 1:
+@dataclass(frozen=True)
+class _Edit:
+    kind: str  # "transposition" or "edit"
+    at: int  # where the two keys first differ
+    detail: str
+    numeric: bool  # a digit changed, added or dropped: a version (boto3, pyqt6, cu12)
+
+
+def _digit_run(text: str, at: int) -> bool:
+    """Whether the digit at ``at`` ends ``text`` or touches another digit."""
+    return at == len(text) - 1 or any(
+        0 <= j < len(text) and text[j].isdigit() for j in (at - 1, at + 1)
+    )
+
+
+def _one_edit(name: str, popular: str) -> _Edit | None:
+    """How ``name`` is one edit (or one swap of neighbours) from ``popular``, else None."""
+    if name == popular or abs(len(name) - len(popular)) > 1:
         return None
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    if len(a) == len(b):
-        if a[start + 1 :] == b[start + 1 :]:
-            return "edit"
-        swapped = a[start + 1 : start + 2] + a[start] + a[start + 2 :]
-        return "transposition" if swapped == b[start:] else None
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return "edit" if longer[start + 1 :] == shorter[start:] else None
+    at = 0
+    while at < min(len(name), len(popular)) and name[at] == popular[at]:
+        at += 1
+    if len(name) == len(popular):
+        if name[at + 1 :] == popular[at + 1 :]:
+            numeric = name[at].isdigit() and popular[at].isdigit()
+            return _Edit("edit", at, f"{popular[at]!r} replaced by {name[at]!r}", numeric)
+        swapped = name[at + 1 : at + 2] + name[at] + name[at + 2 :]
+        if swapped != popular[at:]:
+            return None
+        return _Edit("transposition", at, f"{popular[at : at + 2]!r} swapped", False)
+    if len(name) > len(popular):
+        if name[at + 1 :] != popular[at:]:
+            return None
+        numeric = name[at].isdigit() and _digit_run(name, at)
+        return _Edit("edit", at, f"{name[at]!r} added", numeric)
+    if name[at:] != popular[at + 1 :]:
+        return None
+    numeric = popular[at].isdigit() and _digit_run(popular, at)
+    return _Edit("edit", at, f"{popular[at]!r} dropped", numeric)
+
+
+def _word_length(name: str, at: int) -> int:
+    """The length of the word of ``name`` (split at ``-``) that holds character ``at`` of
+    ``name`` without its separators; the last word past the end."""
+    words = name.split("-")
+    for word in words:
+        if at < len(word):
+            return len(word)
+        at -= len(word)
+    return len(words[-1])
 
 
 @dataclass(frozen=True)
@@ -95,20 +131,21 @@ class Lookalike:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """How popular a target must be (its highest rank) for each kind of likeness, and how
-    long its key must be for an edit to count."""
+    """The highest rank a popular name may have for each kind of likeness to count (the
+    larger the popularity gap, the likelier a squat); extra names count as rank 0."""
 
-    affix_rank: int = 5_000
-    word_order_rank: int = 15_000
-    # (shortest key, highest rank): an edit of a key this long counts against names this popular
-    edit_tiers: tuple[tuple[int, int], ...] = ((9, 15_000), (7, 5_000), (5, 1_000), (3, 150))
+    separator_rank: int = 5_000
+    word_order_rank: int = 5_000
+    affix_rank: int = 1_000
+    # (shortest word, highest rank): an edit counts against names this popular when the word
+    # it falls in (or the whole name, for one word) is this long
+    edit_tiers: tuple[tuple[int, int], ...] = ((9, 5_000), (7, 2_000), (5, 1_000), (3, 100))
 
-
-def _tier_rank(length: int, tiers: tuple[tuple[int, int], ...]) -> int:
-    for shortest, rank in tiers:
-        if length >= shortest:
-            return rank
-    return 0
+    def edit_rank(self, length: int) -> int:
+        for shortest, rank in self.edit_tiers:
+            if length >= shortest:
+                return rank
+        return -1
 
 
 class LookalikeIndex:
@@ -122,7 +159,7 @@ class LookalikeIndex:
         allow: Iterable[str] = (),
         thresholds: Thresholds | None = None,
     ) -> None:
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = limits = thresholds or Thresholds()
         self._allow = tuple(normalize(a) for a in allow)
         self._rank: dict[str, int] = {}
         for name in extra:
@@ -135,10 +172,10 @@ class LookalikeIndex:
         for name, rank in self._rank.items():
             key = _key(name)
             self._by_key[key].append(name)
-            if "-" in name and rank <= self.thresholds.word_order_rank:
+            if "-" in name and rank <= limits.word_order_rank:
                 self._by_words[tuple(sorted(name.split("-")))].append(name)
             plain = _plain(name)
-            if rank <= _tier_rank(len(plain), self.thresholds.edit_tiers):
+            if rank <= limits.edit_rank(len(plain)):  # each word is as long at most
                 for probe in (plain, *_deletes(plain)):
                     self._by_delete[probe].append(name)
 
@@ -184,8 +221,9 @@ class LookalikeIndex:
 
     def _same_key(self, name: str) -> Iterator[Lookalike]:
         for popular in self._by_key.get(_key(name), ()):
-            if name.replace("-", "") == popular.replace("-", ""):
-                yield self._hit(name, popular, "separator", "the same but for - _ .")
+            if _plain(name) == _plain(popular):
+                if self._rank[popular] <= self.thresholds.separator_rank:
+                    yield self._hit(name, popular, "separator", "the same but for - _ .")
             else:
                 yield self._hit(name, popular, "homoglyph", "characters that look alike")
 
@@ -202,16 +240,19 @@ class LookalikeIndex:
                     yield self._hit(name, popular, kind, f"{affix!r} added")
 
     def _edits(self, name: str) -> Iterator[Lookalike]:
-        key = _plain(name)
+        plain = _plain(name)
         seen: set[str] = set()
-        for probe in (key, *_deletes(key)):
+        for probe in (plain, *_deletes(plain)):
             for popular in self._by_delete.get(probe, ()):
                 if popular in seen:
                     continue
                 seen.add(popular)
-                kind = _one_edit(key, _plain(popular))
-                if kind is not None:
-                    yield self._hit(name, popular, kind, _edit_detail(kind, key, _plain(popular)))
+                edit = _one_edit(plain, _plain(popular))
+                if edit is None or edit.numeric:
+                    continue
+                limit = self.thresholds.edit_rank(_word_length(popular, edit.at))
+                if self._rank[popular] <= limit:
+                    yield self._hit(name, popular, edit.kind, edit.detail)
 
 
 def _affix_variants(name: str) -> Iterator[tuple[str, str, str]]:
@@ -227,13 +268,3 @@ def _affix_variants(name: str) -> Iterator[tuple[str, str, str]]:
         yield "prefix", "python for py", name.replace("python", "py")
     elif "py" in name:
         yield "prefix", "py for python", name.replace("py", "python")
-
-
-def _edit_detail(kind: str, key: str, popular: str) -> str:
-    if kind == "transposition":
-        return "two characters swapped"
-    if len(key) > len(popular):
-        return "a character added"
-    if len(key) < len(popular):
-        return "a character dropped"
-    return "a character replaced"
