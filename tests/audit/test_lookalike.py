@@ -31,6 +31,7 @@ def index() -> LookalikeIndex:
         ("pyrequests", "requests", "prefix"),
         ("requests-py", "requests", "suffix"),
         ("python-requests", "requests", "prefix"),
+        ("py-dateutil", "python-dateutil", "prefix"),
         ("reqeusts", "requests", "transposition"),
         ("charsetnormalizer", "charset-normalizer", "separator"),
         ("dateutil-python", "python-dateutil", "word-order"),
@@ -125,7 +126,9 @@ def test_extra_names_are_guarded_like_the_most_popular() -> None:
     assert hit is not None
     assert (hit.popular, hit.rank, hit.kind) == ("acme-billing", 0, "edit")
     assert index.match("acme-billing") is None
-    assert index.match("acme-py") == Lookalike("acme-py", "acme", "suffix", 0, "'-py' added")
+    assert index.match("acme-py") == Lookalike(
+        "acme-py", "acme", "suffix", 0, "'-py' added at the end"
+    )
 
 
 def test_the_bundled_list_records_its_source_date_licence_and_count() -> None:

@@ -5,9 +5,11 @@ resembles a popular one when, compared on a *key* (homoglyphs folded, separators
 is the same (a separator or homoglyph change), the same words in another order, the popular
 name with a py/python-style prefix or suffix, or one edit away (a character added, dropped,
 replaced, or two swapped). Each kind is trusted only against names popular enough that a
-squatter would aim at them, and edits of short names only against the most popular: two
-short names one letter apart are mostly two real projects (moto, motor). Edits are found
-through a symmetric-delete index: every popular key with one character deleted.
+squatter would aim at them (the weaker the likeness, the wider the popularity gap it needs),
+and an edit of a short word only against the most popular: two short names one letter apart
+are mostly two real projects (moto, motor; mypy-boto3-sqs, mypy-boto3-sts). A changed version
+number (pyqt5, pyqt6) is no typo. Edits are found through a symmetric-delete index: every
+popular name, separators dropped, with each of its characters deleted in turn.
 """
 
 from __future__ import annotations
@@ -18,12 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-__all__ = [
-    "KINDS",
-    "Lookalike",
-    "LookalikeIndex",
-    "normalize",
-]
+__all__ = ["KINDS", "Lookalike", "LookalikeIndex", "Thresholds", "normalize"]
 
 KINDS = (
     "separator",
@@ -234,10 +231,10 @@ class LookalikeIndex:
 
     def _affixed(self, name: str) -> Iterator[Lookalike]:
         limit = self.thresholds.affix_rank
-        for kind, affix, rest in _affix_variants(name):
+        for kind, how, rest in _affix_variants(name):
             for popular in self._by_key.get(_key(rest), ()):
                 if self._rank[popular] <= limit:
-                    yield self._hit(name, popular, kind, f"{affix!r} added")
+                    yield self._hit(name, popular, kind, how)
 
     def _edits(self, name: str) -> Iterator[Lookalike]:
         plain = _plain(name)
@@ -256,15 +253,15 @@ class LookalikeIndex:
 
 
 def _affix_variants(name: str) -> Iterator[tuple[str, str, str]]:
-    """(kind, affix, what is left) for each prefix or suffix ``name`` carries, and for
-    py and python swapped for each other."""
+    """(kind, how, what is left) for each prefix or suffix ``name`` carries, and for py and
+    python swapped for each other."""
     for prefix in _PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix) + 1:
-            yield "prefix", prefix, name[len(prefix) :].lstrip("-")
+            yield "prefix", f"{prefix!r} added in front", name[len(prefix) :].lstrip("-")
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            yield "suffix", suffix, name[: -len(suffix)].rstrip("-")
+            yield "suffix", f"{suffix!r} added at the end", name[: -len(suffix)].rstrip("-")
     if "python" in name:
-        yield "prefix", "python for py", name.replace("python", "py")
+        yield "prefix", "'python' for 'py'", name.replace("python", "py")
     elif "py" in name:
-        yield "prefix", "py for python", name.replace("py", "python")
+        yield "prefix", "'py' for 'python'", name.replace("py", "python")

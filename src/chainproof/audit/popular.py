@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from chainproof.audit.lookalike import normalize
 from chainproof.errors import InputError
 
 __all__ = ["BUNDLED", "PopularNames", "bundled_names", "read_names_file"]
@@ -43,10 +44,6 @@ class PopularNames:
         }
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _parse(text: str, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
     names: list[str] = []
     seen: set[str] = set()
@@ -62,7 +59,7 @@ def _parse(text: str, where: str) -> tuple[tuple[str, ...], dict[str, str]]:
                 f"{where}, line {number}: {line!r} is not a package name.",
                 "Write one package name a line; # starts a comment.",
             )
-        normal = _normalize(line)
+        normal = normalize(line)
         if normal not in seen:
             seen.add(normal)
             names.append(normal)
