@@ -53,9 +53,21 @@ def test_famous_lookalikes_name_the_popular_package(
     assert hit.detail
 
 
-@pytest.mark.parametrize("name", ["motor", "moto", "requests", "Requests", "python_dateutil"])
+@pytest.mark.parametrize(
+    "name", ["motor", "moto", "requests", "Requests", "python_dateutil", "scapy", "pyaml"]
+)
 def test_a_popular_name_is_never_flagged(index: LookalikeIndex, name: str) -> None:
     assert name.lower().replace("_", "-") in bundled_names().names
+    assert index.match(name) is None
+
+
+@pytest.mark.parametrize(("name", "popular"), [("scapy", "scipy"), ("pyaml", "pyyaml")])
+def test_a_popular_name_like_a_more_popular_one_is_not_flagged(
+    index: LookalikeIndex, name: str, popular: str
+) -> None:
+    hit = index.closest(name)  # had it not been popular, it would have been flagged
+    assert hit is not None
+    assert hit.popular == popular
     assert index.match(name) is None
 
 
@@ -94,6 +106,21 @@ def test_an_edit_counts_only_against_a_name_popular_enough_for_its_length() -> N
     assert LookalikeIndex([*filler, "jellyfish"], thresholds=strict).match("jelyfish") is None
 
 
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("jeIlyfish", "'i' and 'l' look alike"),
+        ("rnock", "'rn' and 'm' look alike"),
+        ("b0t0", "'0' and 'o' look alike"),
+        ("vvhee1", "'vv' and 'w', '1' and 'l' look alike"),
+    ],
+)
+def test_a_homoglyph_says_which_characters_look_alike(name: str, detail: str) -> None:
+    hit = LookalikeIndex(["jellyfish", "mock", "boto", "wheel"]).match(name)
+    assert hit is not None
+    assert (hit.kind, hit.detail) == ("homoglyph", detail)
+
+
 def test_a_homoglyph_counts_against_any_popular_name() -> None:
     filler = [f"filler{n:05d}" for n in range(14_000)]
     hit = LookalikeIndex([*filler, "jellyfish"]).match("jeIlyfish")
@@ -104,7 +131,7 @@ def test_a_homoglyph_counts_against_any_popular_name() -> None:
 def test_the_least_doubtful_likeness_and_the_most_popular_name_win() -> None:
     index = LookalikeIndex(["abcdefgh", "abcdefgl"])
     hit = index.match("abcdefgi")  # an edit of the first, a homoglyph of the second
-    assert hit == Lookalike("abcdefgi", "abcdefgl", "homoglyph", 2, "characters that look alike")
+    assert hit == Lookalike("abcdefgi", "abcdefgl", "homoglyph", 2, "'i' and 'l' look alike")
     assert LookalikeIndex(["abcdefgh", "abcdefgi"]).match("abcdefgj") == Lookalike(
         "abcdefgj", "abcdefgh", "edit", 1, "'h' replaced by 'j'"
     )

@@ -222,7 +222,7 @@ class LookalikeIndex:
                 if self._rank[popular] <= self.thresholds.separator_rank:
                     yield self._hit(name, popular, "separator", "the same but for - _ .")
             else:
-                yield self._hit(name, popular, "homoglyph", "characters that look alike")
+                yield self._hit(name, popular, "homoglyph", _glyphs(name, popular))
 
     def _words(self, name: str) -> Iterator[Lookalike]:
         if "-" in name:
@@ -250,6 +250,15 @@ class LookalikeIndex:
                 limit = self.thresholds.edit_rank(_word_length(popular, edit.at))
                 if self._rank[popular] <= limit:
                     yield self._hit(name, popular, edit.kind, edit.detail)
+
+
+def _glyphs(name: str, popular: str) -> str:
+    pairs = [
+        f"{seen!r} and {meant!r}"
+        for seen, meant in _HOMOGLYPHS
+        if name.count(seen) != popular.count(seen)
+    ]
+    return f"{', '.join(pairs)} look alike"
 
 
 def _affix_variants(name: str) -> Iterator[tuple[str, str, str]]:
