@@ -3,6 +3,7 @@ lists (audit.popular) and the typosquats check over a lock's evidence."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from chainproof.audit.checks.base import CheckContext
 from chainproof.audit.checks.typosquats import TyposquatsCheck, popular_index
 from chainproof.audit.locked import LockedPackage, LockEvidence
 from chainproof.audit.lookalike import Lookalike, LookalikeIndex, Thresholds, normalize
-from chainproof.audit.popular import bundled_names, read_names_file
+from chainproof.audit.popular import BUNDLED, bundled_names, read_names_file, write_names_file
 from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditPolicy
 
@@ -187,7 +188,11 @@ def test_a_users_list_is_read_in_order_normalised_once_each(tmp_path: Path) -> N
         ("requests\nnot a name\n", "line 2: 'not a name' is not a package name"),
         ("-leading-dash\n", "line 1"),
         ("# only comments\n\n", "names no package"),
-        (b"\xff\xfe\n", "cannot be read"),
+        (b"\xff\xfe\n", "not UTF-8"),
+        ('{"rows": [{"project": "requests"}, {"project": "a b"}]}', "entry 2: 'a b'"),
+        ('{"rows": [{"download_count": 1}]}', "not a string"),
+        ('{"names": []}', "without a list of names"),
+        ('{"rows": [', "not valid JSON"),
     ],
 )
 def test_a_malformed_list_is_an_input_error(tmp_path: Path, text: str | bytes, says: str) -> None:
@@ -200,6 +205,36 @@ def test_a_malformed_list_is_an_input_error(tmp_path: Path, text: str | bytes, s
         read_names_file(path)
     assert raised.value.exit_code == 2
     assert str(path) in raised.value.message
+
+
+def test_a_download_list_in_json_is_read_with_its_date(tmp_path: Path) -> None:
+    hugovk = tmp_path / "top.json"
+    hugovk.write_text(
+        '{"last_update": "2026-11-01 06:34:06", "rows": ['
+        '{"download_count": 9, "project": "Boto3"}, {"download_count": 8, "project": "six"}]}',
+        encoding="utf-8",
+    )
+    names = read_names_file(hugovk)
+    assert (names.names, names.date) == (("boto3", "six"), "2026-11-01")
+    guarddog = tmp_path / "gd.json"
+    guarddog.write_text(
+        '{"downloaded_timestamp": 1781626097, "packages": ["boto3"]}', encoding="utf-8"
+    )
+    assert read_names_file(guarddog).date == "2026-06-16"
+
+
+def test_a_list_written_reads_back_with_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "popular-names.txt"
+    write_names_file(bundled_names(), path)
+    again = read_names_file(path)
+    assert again.names == bundled_names().names
+    assert (again.source, again.date, again.licence) == (
+        bundled_names().source,
+        bundled_names().date,
+        bundled_names().licence,
+    )
+    bundled = resources.files("chainproof.audit").joinpath(BUNDLED).read_text("utf-8")
+    assert path.read_text("utf-8") == bundled  # the bundled file is in this form, count too
 
 
 def test_a_missing_list_is_an_input_error(tmp_path: Path) -> None:
