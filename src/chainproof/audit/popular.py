@@ -18,7 +18,15 @@ from chainproof.audit.lookalike import normalize
 from chainproof.errors import InputError
 from chainproof.fileio import atomic_write_text, read_text
 
-__all__ = ["BUNDLED", "PopularNames", "bundled_names", "read_names_file", "write_names_file"]
+__all__ = [
+    "BUNDLED",
+    "PopularNames",
+    "active_names",
+    "bundled_names",
+    "imported_names_path",
+    "read_names_file",
+    "write_names_file",
+]
 
 BUNDLED = "data/popular-names.txt"
 FIRST_LINE = "chainproof popular-names 1: one PEP 503 name a line, the most downloaded first"
@@ -140,3 +148,15 @@ def write_names_file(names: PopularNames, path: Path) -> None:
     )
     header = [f"# {FIRST_LINE}", *(f"# {key}: {value}" for key, value in fields if value)]
     atomic_write_text(path, "\n".join([*header, *names.names]) + "\n")
+
+
+def imported_names_path(db_path: Path) -> Path:
+    """Where ``db import-names`` keeps a newer list: beside the advisory database."""
+    return db_path.with_name("popular-names.txt")
+
+
+def active_names(db_path: Path) -> PopularNames:
+    """The list the typosquats check uses when no file is named: the imported one beside
+    ``db_path`` when there is one, else the bundled one."""
+    imported = imported_names_path(db_path)
+    return read_names_file(imported) if imported.is_file() else bundled_names()

@@ -16,6 +16,7 @@ from chainproof.audit.db import AdvisoryDB, resolve_db_path
 from chainproof.audit.engine import check_freshness, run_audit
 from chainproof.audit.inputs import AuditTarget, read_target
 from chainproof.audit.locked import LockEvidence, read_evidence
+from chainproof.audit.popular import imported_names_path
 from chainproof.audit.report import AuditReport, CheckStatus
 from chainproof.audit.source import AdvisorySource
 from chainproof.config import offline_mode
@@ -52,6 +53,8 @@ class AuditRequest:
     # No index: the checks that need one report "not checked". None: CHAINPROOF_OFFLINE.
     offline: bool | None = None
     verify_files: bool = False  # download files whose hash the index does not publish
+    popular_names: Path | None = None  # --popular-names: replaces the policy's and the bundled
+    extra_popular_names: Path | None = None  # --extra-popular-names: replaces the policy's
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def open_advisories(
         threshold(request.fail_on)
     if request.verify_files and offline_mode(request.offline):
         raise UsageError("--verify-files downloads files, which --offline forbids.")
-    rules = _resolve_public(load_policy(request.policy, project_dir(request)))
+    rules = _with_flags(request, _resolve_public(load_policy(request.policy, project_dir(request))))
     if not set(ADVISORY_CHECKS) & set(_chosen(request, rules)[0]):
         yield None, rules, None
         return
@@ -121,6 +124,22 @@ def open_advisories(
             datetime.now(UTC),
         )
         yield advisories, rules, warning
+
+
+def _with_flags(request: AuditRequest, rules: AuditPolicy) -> AuditPolicy:
+    """The policy with the command line's name lists, which come before its own, and the
+    list ``db import-names`` imported when neither names one."""
+    names = rules.typosquats
+    imported = imported_names_path(resolve_db_path(request.db))
+    chosen = request.popular_names or names.popular_names
+    return replace(
+        rules,
+        typosquats=replace(
+            names,
+            popular_names=chosen or (imported if imported.is_file() else None),
+            extra_popular_names=request.extra_popular_names or names.extra_popular_names,
+        ),
+    )
 
 
 def _resolve_public(rules: AuditPolicy) -> AuditPolicy:

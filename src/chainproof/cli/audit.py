@@ -64,8 +64,9 @@ def command(
     checks: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated checks to run: vulnerabilities, pins, hashes, sources "
-            "(default: the policy's, else every one that applies)."
+            help="Comma-separated checks to run: vulnerabilities, malicious, pins, hashes, "
+            "sources, typosquats, status, age, licenses (default: the policy's, else every one "
+            "that applies)."
         ),
     ] = None,
     offline: Annotated[
@@ -83,8 +84,27 @@ def command(
             help="Download and hash the locked files whose sha256 the index does not publish.",
         ),
     ] = False,
+    popular_names: Annotated[
+        Path | None,
+        typer.Option(
+            "--popular-names",
+            help="A file of popular package names, one a line, instead of the bundled list "
+            "(typosquats).",
+            dir_okay=False,
+        ),
+    ] = None,
+    extra_popular_names: Annotated[
+        Path | None,
+        typer.Option(
+            "--extra-popular-names",
+            help="A file of more names to guard against look-alikes, such as your internal "
+            "packages' (typosquats).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Audit dependencies: known vulnerabilities (offline database), pins, hashes and sources."""
+    """Audit dependencies: known vulnerabilities and malicious packages (offline database),
+    pins, hashes, sources, look-alike names, project status, release age and licences."""
     with handle_errors():
         given = [
             (kind, value)
@@ -119,6 +139,8 @@ def command(
             checks=chosen,
             offline=offline,
             verify_files=verify_files,
+            popular_names=popular_names,
+            extra_popular_names=extra_popular_names,
         )
         with reporter(quiet) as progress:
             run = chainproof.audit.run.audit(request, progress)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +15,7 @@ from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.audit.db
+    import chainproof.audit.popular
     import chainproof.audit.update
     import chainproof.formats.osv
 
@@ -33,9 +35,27 @@ def _age(status: chainproof.audit.db.DbStatus) -> str:
     return f", {(datetime.now(UTC) - snapshot).days} days old" if snapshot else ""
 
 
+@dataclass(frozen=True)
+class _Status:
+    """What ``db status`` shows: the database, and the popular names the typosquats check
+    uses with it."""
+
+    db: chainproof.audit.db.DbStatus
+    names: chainproof.audit.popular.PopularNames
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.db.to_json(), "popular_names": self.names.to_json()}
+
+
+def _names_line(names: chainproof.audit.popular.PopularNames) -> str:
+    described = ", ".join(x for x in (names.source, names.date, names.licence) if x)
+    return f"  popular:    {names.count:,} names ({names.origin}: {described or 'no header'})"
+
+
 def _print_status(status: chainproof.audit.db.DbStatus, json_mode: bool, verb: str = "") -> None:
+    names = chainproof.audit.popular.active_names(status.path)
     if json_mode:
-        emit(JsonFormat(), status)
+        emit(JsonFormat(), _Status(status, names))
         return
     console = stdout_console()
     lines = [
@@ -46,6 +66,7 @@ def _print_status(status: chainproof.audit.db.DbStatus, json_mode: bool, verb: s
         f"  advisories: {status.advisories:,} for {status.packages:,} packages "
         f"({status.withdrawn} withdrawn, kept but never reported)",
         f"  malicious:  {status.malicious:,} record(s) of malicious packages (MAL-)",
+        _names_line(names),
     ]
     if status.skipped:
         lines.append(f"  skipped:    {len(status.skipped)} document(s)")
@@ -81,6 +102,35 @@ def import_(
                 progress,
             )
         _print_status(status, json_mode, "Imported into ")
+
+
+@app.command("import-names")
+def import_names(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A list of popular package names: one a line, the most popular first, or a "
+            "top-pypi-packages JSON download list.",
+            dir_okay=False,
+        ),
+    ],
+    db: DbOption = None,
+    json_mode: JsonOption = False,
+) -> None:
+    """Import a newer list of popular names for the typosquats check (kept beside the
+    database; the bundled list serves until then)."""
+    with handle_errors():
+        names = chainproof.audit.popular.read_names_file(source)
+        path = chainproof.audit.db.resolve_db_path(db)
+        target = chainproof.audit.popular.imported_names_path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        chainproof.audit.popular.write_names_file(names, target)
+        if json_mode:
+            emit(JsonFormat(), chainproof.audit.popular.read_names_file(target))
+        else:
+            stdout_console().print(
+                f"Imported {names.count:,} popular names into {target}.", markup=False
+            )
 
 
 @app.command()

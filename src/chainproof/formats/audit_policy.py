@@ -85,6 +85,7 @@ CHECKS = (
     "pins",
     "hashes",
     "sources",
+    "typosquats",
     "status",
     "age",
     "licenses",

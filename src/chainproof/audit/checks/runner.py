@@ -11,6 +11,7 @@ from chainproof.audit.checks.licenses import LicensesCheck
 from chainproof.audit.checks.pins import PinsCheck
 from chainproof.audit.checks.sources import SourcesCheck
 from chainproof.audit.checks.status import StatusCheck
+from chainproof.audit.checks.typosquats import TyposquatsCheck, popular_index
 from chainproof.audit.report import CheckStatus, Finding, Unchecked
 from chainproof.errors import UsageError
 from chainproof.formats.audit_policy import ADVISORY_CHECKS, CHECKS, AuditPolicy
@@ -27,6 +28,7 @@ _READS = {
     "pins": _LOCKS,
     "hashes": ("sbom", *_LOCKS),
     "sources": ("sbom", *_LOCKS),
+    "typosquats": _EVERY,
     "status": ("sbom", *_LOCKS),
     "age": ("sbom", *_LOCKS),
     "licenses": _EVERY,
@@ -94,7 +96,12 @@ def choose_checks(
     return tuple(chosen), statuses
 
 
-def _check(check: str, pip_extra_indexes: tuple[IndexOption, ...]) -> Check:
+def _check(check: str, context: CheckContext, pip_extra_indexes: tuple[IndexOption, ...]) -> Check:
+    if check == "typosquats":
+        names = context.policy.typosquats
+        return TyposquatsCheck(
+            *popular_index(names.allow, names.popular_names, names.extra_popular_names)
+        )
     if check == "pins":
         return PinsCheck()
     if check == "hashes":
@@ -118,7 +125,7 @@ def run_checks(
     for check_id in chosen:
         if check_id in ADVISORY_CHECKS:
             continue
-        outcome = _check(check_id, pip_extra_indexes).run(context)
+        outcome = _check(check_id, context, pip_extra_indexes).run(context)
         result.findings += outcome.findings
         result.unchecked += outcome.unchecked
         if context.index is None and _only_online(check_id, context.evidence.kind):

@@ -4,12 +4,14 @@ one is a finding naming that one (audit.lookalike). Offline: it needs no index."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from chainproof.audit.checks.base import CheckContext, CheckOutcome, Rule
+from chainproof.audit.locked import LockedPackage
 from chainproof.audit.lookalike import LookalikeIndex, normalize
 from chainproof.audit.popular import PopularNames, bundled_names, read_names_file
+from chainproof.models import Component
 
 __all__ = ["LOOKALIKE", "TyposquatsCheck", "popular_index"]
 
@@ -41,10 +43,13 @@ class TyposquatsCheck:
         outcome = CheckOutcome()
         evidence = context.evidence
         seen = {normalize(evidence.project)} if evidence.project else set()
-        for package in evidence.packages:
+        # an environment records no lock: its inventory's names are what is judged
+        packages: Sequence[LockedPackage | Component] = evidence.packages or context.components
+        for package in packages:
             if package.key in seen:
                 continue
             seen.add(package.key)
+            where = package.where if isinstance(package, LockedPackage) else evidence.kind
             hit = self.index.match(package.name)
             if hit is None:
                 continue
@@ -60,7 +65,7 @@ class TyposquatsCheck:
                     ("how", hit.detail),
                     ("rank", str(hit.rank)),
                     ("popular names", self._list()),
-                    ("where", package.where),
+                    ("where", where),
                 ),
                 f"If you meant {hit.popular}, depend on it instead; if {package.name} is the "
                 "package you want, add it to [audit.typosquats] allow.",

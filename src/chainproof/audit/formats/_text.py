@@ -10,8 +10,8 @@ from chainproof.audit.report import AuditReport, Finding, Unchecked
 
 def severity_text(finding: Finding) -> str:
     rating = finding.rating
-    if finding.check != "vulnerabilities":
-        return rating.level if rating.method == "check" else f"{rating.level} (policy)"
+    if finding.check != "vulnerabilities":  # a check's own level, or the policy's
+        return f"{rating.level} (policy)" if rating.method == "policy" else rating.level
     if rating.method == "policy":
         return f"{rating.level} (unrated; policy default)"
     if rating.score is not None:

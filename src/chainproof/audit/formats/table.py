@@ -28,6 +28,7 @@ class TableFormat:
     def render(self, run: AuditRun) -> str:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         report = run.report
         buffer = io.StringIO()
@@ -51,7 +52,7 @@ class TableFormat:
                 keep = column in ("Package", "Version", "Vulnerability", "Proposal")
                 table.add_column(column, overflow="fold", no_wrap=keep)
             for f in vulnerabilities:
-                table.add_row(
+                cells = (
                     f.component.name,
                     f.component.version,
                     "\n".join(f.ids),
@@ -61,6 +62,7 @@ class TableFormat:
                     path_text(f),
                     status_text(f),
                 )
+                table.add_row(*(Text(c) for c in cells))  # as written: no rich markup
             console.print(table)
             for proposal in proposals(report):
                 console.print(proposal.explanation, markup=False)
@@ -80,7 +82,7 @@ class TableFormat:
                 keep = column in ("Check", "Package", "Version", "Severity")
                 table.add_column(column, overflow="fold", no_wrap=keep)
             for f in others:
-                table.add_row(
+                row = (
                     f.check,
                     f.component.name,
                     f.component.version or "-",
@@ -88,6 +90,7 @@ class TableFormat:
                     severity_text(f),
                     status_text(f),
                 )
+                table.add_row(*(Text(c) for c in row))
             console.print(table)
         console.print(checks_line(report), markup=False)
         for line in notes(report):
