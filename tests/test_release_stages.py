@@ -28,34 +28,48 @@ def _assert_nothing_left(out: Path) -> None:
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 
 
-@pytest.fixture
-def advisory_db(tmp_path: Path) -> Path:
-    """An advisory database with one advisory for cptest-dep < 3 (a build requirement of the
-    demo project, in the SBOM as build-only)."""
+def _import(tmp_path: Path, *records: dict[str, object]) -> Path:
+    """An advisory database of ``records`` (OSV), each dated now."""
     source = tmp_path / "osv"
     source.mkdir()
     now = datetime.now(UTC).replace(microsecond=0)
-    advisory = {
-        "schema_version": "1.6.0",
-        "id": ADVISORY,
-        "modified": now.isoformat().replace("+00:00", "Z"),
-        "published": (now - timedelta(days=1)).isoformat().replace("+00:00", "Z"),
-        "summary": "cptest-dep runs arbitrary code",
-        "affected": [
-            {
-                "package": {"ecosystem": "PyPI", "name": "cptest-dep"},
-                "ranges": [
-                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0"}]}
-                ],
-            }
-        ],
-        "database_specific": {"severity": "HIGH"},
-    }
-    (source / f"{ADVISORY}.json").write_text(json.dumps(advisory), encoding="utf-8")
+    for record in records:
+        dated = {
+            "schema_version": "1.6.0",
+            "modified": now.isoformat().replace("+00:00", "Z"),
+            "published": (now - timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+            **record,
+        }
+        (source / f"{record['id']}.json").write_text(json.dumps(dated), encoding="utf-8")
     db = tmp_path / "advisories.sqlite3"
     result = run("db", "import", str(source), "--db", str(db))
     assert result.exit_code == 0, result.output
     return db
+
+
+def _affecting(name: str, fixed: str | None = None) -> list[dict[str, object]]:
+    events: list[dict[str, str]] = [{"introduced": "0"}, *([{"fixed": fixed}] if fixed else [])]
+    return [
+        {
+            "package": {"ecosystem": "PyPI", "name": name},
+            "ranges": [{"type": "ECOSYSTEM", "events": events}],
+        }
+    ]
+
+
+@pytest.fixture
+def advisory_db(tmp_path: Path) -> Path:
+    """An advisory database with one advisory for cptest-dep < 3 (a build requirement of the
+    demo project, in the SBOM as build-only)."""
+    return _import(
+        tmp_path,
+        {
+            "id": ADVISORY,
+            "summary": "cptest-dep runs arbitrary code",
+            "affected": _affecting("cptest-dep", "3.0"),
+            "database_specific": {"severity": "HIGH"},
+        },
+    )
 
 
 def test_verify_stage_uses_the_projects_deploy_policy(
@@ -149,6 +163,43 @@ def test_audit_gate_from_the_projects_policy_with_an_exception(
         "fail_on": "medium",
     }
     assert key_release(project, tmp_path / "rel2", key, "--no-audit").exit_code == 0
+
+
+def test_audit_gate_stops_a_release_with_a_malicious_package(
+    project: Path, key: Path, tmp_path: Path
+) -> None:
+    record = {
+        "id": "MAL-2026-0001",
+        "summary": "Malicious code in cptest-dep (PyPI)",
+        "affected": _affecting("cptest-dep"),
+        "database_specific": {"malicious-packages-origins": [{"source": "test"}]},
+    }
+    db = _import(tmp_path, record)
+    out = tmp_path / "out" / "rel"
+    result = key_release(project, out, key, "--db", str(db), "--fail-on", "critical")
+    assert result.exit_code == 1, result.output
+    assert (
+        "The audit stage failed: 1 finding at or above critical (MAL-2026-0001 in cptest-dep "
+        "2.0)." in result.output
+    )
+    _assert_nothing_left(out)
+
+
+def test_audit_gate_stops_a_release_with_a_look_alike_name(
+    project: Path, key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _import(tmp_path, {"id": "GHSA-none-0000-0000", "affected": _affecting("other")})
+    monkeypatch.setenv("CHAINPROOF_DB", str(db))
+    (project / "ours.txt").write_text("cptest-deb\n", encoding="utf-8")  # an internal name
+    configure(project, '[tool.chainproof.audit]\nextra-popular-names = "ours.txt"\n')
+    out = tmp_path / "out" / "rel"
+    result = key_release(project, out, key)
+    assert result.exit_code == 1, result.output
+    assert (
+        "The audit stage failed: 1 finding at or above low (typosquats.lookalike in cptest-dep "
+        "2.0)." in result.output
+    )
+    _assert_nothing_left(out)
 
 
 def test_missing_database_is_refused_before_building(
