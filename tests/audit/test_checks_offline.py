@@ -326,3 +326,21 @@ def test_credentials_in_lock_urls_never_appear(tmp_path: Path, output: str) -> N
     assert "git.example.invalid/tool" in shown
     for secret in ("pa55word", "t0ken", "s3cret", "k3y", "bob", "carol", "alice", "dave"):
         assert secret not in shown
+
+
+def test_every_finding_id_is_in_the_docs_table() -> None:
+    from chainproof.audit.checks.age import AgeCheck
+    from chainproof.audit.checks.hashes import HashesCheck
+    from chainproof.audit.checks.licenses import LicensesCheck
+    from chainproof.audit.checks.pins import PinsCheck
+    from chainproof.audit.checks.sources import SourcesCheck
+    from chainproof.audit.checks.status import StatusCheck
+    from chainproof.audit.checks.typosquats import TyposquatsCheck
+
+    docs = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    checks = (
+        PinsCheck, HashesCheck, SourcesCheck, TyposquatsCheck, StatusCheck, AgeCheck, LicensesCheck
+    )  # fmt: skip
+    ids = [rule.id for check in checks for rule in check.rules]
+    assert len(ids) == 25
+    assert [i for i in ids if f"| `{i}` |" not in docs] == []
