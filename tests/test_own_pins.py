@@ -50,7 +50,7 @@ def test_example_build_lock_satisfies_its_backend_and_agrees_with_our_lock() -> 
 
 
 @pytest.mark.parametrize("lock", sorted(p.name for p in (ROOT / "requirements").glob("*.txt")))
-def test_our_own_locks_pass_pins_hashes_and_sources(lock: str) -> None:
+def test_our_own_locks_pass_pins_hashes_sources_and_typosquats(lock: str) -> None:
     """What .ci/run runs on every lock (dogfood), offline, with requirements/chainproof.toml."""
     result = CliRunner().invoke(
         app,
@@ -66,7 +66,7 @@ def test_our_own_locks_pass_pins_hashes_and_sources(lock: str) -> None:
     )
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.stderr
-    assert [c["id"] for c in report["checks"]] == ["pins", "hashes", "sources"]
+    assert [c["id"] for c in report["checks"]] == ["pins", "hashes", "sources", "typosquats"]
     assert report["findings"] == []
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert '.venv/bin/chainproof audit --offline --requirements "$lock"' in ci

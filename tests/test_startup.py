@@ -47,6 +47,7 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "jsonschema",
     "referencing",
     "cvss",
+    "license_expression",  # and boolean.py: only when [audit.licenses] is judged
     "uv",
     "yaml",
     "packageurl",

@@ -257,3 +257,18 @@ def test_a_malformed_licence_policy_is_exit_2(
     code, _, err = run("--uv-lock", str(sample_universe.uv_lock), "--policy", str(policy))
     assert code == 2
     assert "Not-A-Licence" in single_error_line(err)
+
+
+def test_licences_of_an_environment_from_its_installed_metadata(tmp_path: Path) -> None:
+    from tests.sbom.helpers import make_env
+
+    wheels = tmp_path / "wheels"
+    write_wheel(wheels, "good-lib", "1.0", license="MIT")
+    write_wheel(wheels, "bad-lib", "1.0", license="AGPL-3.0-only")
+    python = make_env(tmp_path / "venv", wheels, "good-lib", "bad-lib")
+    policy = _policy(tmp_path, '[audit.licenses]\ndeny = ["AGPL-3.0-only"]\n')
+    code, report, _ = run(
+        "--offline", "--env", str(python), "--checks", "licenses", "--policy", str(policy)
+    )
+    assert code == 1
+    assert _ids(report) == [("licenses.denied", "bad-lib")]

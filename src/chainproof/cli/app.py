@@ -61,7 +61,7 @@ COMMANDS: dict[str, Registered] = {
     "audit": Registered(
         "audit",
         "command",
-        "Audit dependencies: known vulnerabilities (offline database), pins, hashes and sources.",
+        "Audit dependencies: vulnerabilities, malicious packages, pins, hashes, sources and more.",
     ),
     "keygen": Registered("keygen", "command", "Create a key pair for --signer key."),
     "step": Registered(

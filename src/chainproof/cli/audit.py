@@ -103,8 +103,7 @@ def command(
         ),
     ] = None,
 ) -> None:
-    """Audit dependencies: known vulnerabilities and malicious packages (offline database),
-    pins, hashes, sources, look-alike names, project status, release age and licences."""
+    """Audit dependencies: vulnerabilities, malicious packages, pins, hashes, sources and more."""
     with handle_errors():
         given = [
             (kind, value)
