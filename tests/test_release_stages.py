@@ -168,7 +168,7 @@ def test_audit_gate_from_the_projects_policy_with_an_exception(
 def test_audit_gate_stops_a_release_with_a_malicious_package(
     project: Path, key: Path, tmp_path: Path
 ) -> None:
-    record = {
+    record: dict[str, object] = {
         "id": "MAL-2026-0001",
         "summary": "Malicious code in cptest-dep (PyPI)",
         "affected": _affecting("cptest-dep"),
