@@ -214,6 +214,19 @@ class IndexClient:
         found = self._download(f"{file_url}.metadata", max_bytes, chunks.append)
         return b"".join(chunks) if found else None
 
+    def core_metadatas(self, file_urls: Iterable[str]) -> dict[str, bytes | None]:
+        """:meth:`core_metadata` of each file, concurrently; the first failure is raised."""
+        wanted = list(dict.fromkeys(file_urls))
+        if len(wanted) <= 1:
+            return {url: self.core_metadata(url) for url in wanted}
+        with ThreadPoolExecutor(min(self.workers, len(wanted)), "chainproof-index") as pool:
+            futures = {url: pool.submit(self.core_metadata, url) for url in wanted}
+            try:
+                return {url: future.result() for url, future in futures.items()}
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+
     def _download(self, url: str, max_bytes: int, sink: Callable[[bytes], object]) -> bool:
         """Stream the bytes at ``url`` into ``sink`` (not decoded); False on HTTP 404."""
         import requests

@@ -17,7 +17,7 @@ from chainproof.audit.checks.served import index_packages, locked_files, package
 from chainproof.audit.licensing import judge_licence
 from chainproof.audit.locked import LockedPackage
 from chainproof.errors import InputError
-from chainproof.index.listing import ProjectListing
+from chainproof.index.listing import IndexFile, ProjectListing
 from chainproof.models import Component
 from chainproof.sbom.metadata import PackageMetadata, resolve_license
 
@@ -46,36 +46,19 @@ class LicensesCheck:
             for package in packages:
                 outcome.skip(self.id, package, "a lock records no licence (offline)")
             return outcome
-        for package, listings in package_listings(context, packages).items():
-            found = self._from_index(context, package, listings)
-            if found is None:
+        wheels = {
+            package: _metadata_wheel(package, listings)
+            for package, listings in package_listings(context, packages).items()
+        }
+        urls = [wheel.url for wheel in wheels.values() if wheel is not None]
+        metadata = context.index.core_metadatas(urls)
+        for package, wheel in wheels.items():
+            data = metadata.get(wheel.url) if wheel is not None else None
+            if data is None:
                 outcome.skip(self.id, package, "the index serves no core metadata (PEP 658)")
             else:
-                self._judge(context, outcome, found)
+                self._judge(context, outcome, _licensed(package, data))
         return outcome
-
-    @staticmethod
-    def _from_index(
-        context: CheckContext, package: LockedPackage, listings: list[ProjectListing]
-    ) -> Component | None:
-        """The package with the licence of a locked wheel's core metadata."""
-        assert context.index is not None
-        served = locked_files(package, listings)
-        wheels = [f for f in served if f.has_metadata and f.filename.endswith(".whl")]
-        if not wheels:
-            return None
-        data = context.index.core_metadata(min(wheels, key=lambda f: f.filename).url)
-        if data is None:
-            return None
-        try:
-            metadata = PackageMetadata.from_email(data)
-        except (KeyError, ValueError) as exc:
-            raise InputError(
-                f"The core metadata of {package.name} {package.version} on its index is not "
-                f"readable ({exc})."
-            ) from exc
-        expression, names = resolve_license(metadata)
-        return replace(package.component(), license_expression=expression, license_names=names)
 
     @staticmethod
     def _judge(context: CheckContext, outcome: CheckOutcome, component: Component) -> None:
@@ -107,3 +90,23 @@ class LicensesCheck:
             (("licence", verdict.expression), ("licences in question", listed)),
             _REMEDY,
         )
+
+
+def _metadata_wheel(package: LockedPackage, listings: list[ProjectListing]) -> IndexFile | None:
+    """A locked wheel whose core metadata (PEP 658) the index serves."""
+    served = locked_files(package, listings)
+    wheels = [f for f in served if f.has_metadata and f.filename.endswith(".whl")]
+    return min(wheels, key=lambda f: f.filename) if wheels else None
+
+
+def _licensed(package: LockedPackage, data: bytes) -> Component:
+    """The package with the licence its core metadata gives."""
+    try:
+        metadata = PackageMetadata.from_email(data)
+    except (KeyError, ValueError) as exc:
+        raise InputError(
+            f"The core metadata of {package.name} {package.version} on its index is not "
+            f"readable ({exc})."
+        ) from exc
+    expression, names = resolve_license(metadata)
+    return replace(package.component(), license_expression=expression, license_names=names)
