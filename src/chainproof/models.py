@@ -17,6 +17,7 @@ __all__ = [
     "BUILD_RECORD_NAME",
     "BUILD_RECORD_SCHEMA",
     "SBOM_NAME",
+    "SPDX_SBOM_NAME",
     "Artifact",
     "BuildRecord",
     "Component",
@@ -41,6 +42,7 @@ BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
 # File names of a release (docs/formats.md) that several stages use.
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
+SPDX_SBOM_NAME = "sbom.spdx.json"
 _HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 # Model classes with optional fields are not ``order=True`` (None and str do not compare):

@@ -22,7 +22,22 @@ from dataclasses import dataclass
 from chainproof.errors import InputError
 from chainproof.models import Component, ComponentDetails, SourceResult
 
-__all__ = ["PlannedComponent", "SbomPlan", "plan_sbom", "purl_for"]
+__all__ = ["PlannedComponent", "RenderOptions", "Rendered", "SbomPlan", "plan_sbom", "purl_for"]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    spec_version: str = "1.6"
+    output_format: str = "json"  # json | xml (CycloneDX) | spdx-json
+    allow_missing_hashes: bool = False
+    timestamp: int | None = None  # seconds since the epoch; None = now
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    warnings: tuple[str, ...]
+    components: int
 
 
 def purl_for(component: Component) -> str:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import uuid
 import warnings
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +29,7 @@ from chainproof import __version__
 from chainproof.errors import InputError
 from chainproof.fileio import canonical_json
 from chainproof.formats.cyclonedx.schema import validate_json, validate_xml
-from chainproof.formats.sbom_plan import plan_sbom, purl_for
+from chainproof.formats.sbom_plan import Rendered, RenderOptions, plan_sbom, purl_for
 from chainproof.models import Component, ComponentDetails, SourceResult
 from chainproof.redact import strip_credentials  # an index URL may carry a token
 
@@ -38,21 +37,6 @@ __all__ = ["SPEC_VERSIONS", "RenderOptions", "Rendered", "purl_for", "render"]
 
 SPEC_VERSIONS = ("1.5", "1.6", "1.7")
 _SERIAL_NAMESPACE = uuid.UUID("5f0c7c8e-2b7a-4c51-9c1e-6c6861696e70")
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    spec_version: str = "1.6"
-    output_format: str = "json"  # json | xml
-    allow_missing_hashes: bool = False
-    timestamp: int | None = None  # seconds since the epoch; None = now
-
-
-@dataclass(frozen=True)
-class Rendered:
-    text: str
-    warnings: tuple[str, ...]
-    components: int
 
 
 def _cdx_component(
