@@ -29,6 +29,7 @@ __all__ = [
     "Inventory",
     "LockReference",
     "SbomDocument",
+    "SbomFile",
     "SourceInfo",
     "SourceResult",
     "ToolVersions",
@@ -252,11 +253,25 @@ class ComponentDetails:
 
 @dataclass(frozen=True)
 class SbomDocument:
-    """A CycloneDX SBOM as read: the document, its spec version and each component's bom-ref."""
+    """An SBOM as read: the document, its spec version, each component's bom-ref (CycloneDX),
+    its format (``cyclonedx`` or ``spdx``) and the PyPI package it describes, if any."""
 
     data: dict[str, Any]
     spec_version: str
     bom_refs: Mapping[Component, str]
+    format: str = "cyclonedx"
+    subject: Component | None = None
+
+
+@dataclass(frozen=True)
+class SbomFile:
+    """What an SBOM says about one runtime PyPI component's file: its sha256, URL and name."""
+
+    name: str
+    version: str | None
+    filename: str | None
+    url: str | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)
