@@ -79,7 +79,7 @@ def spdx2_graph(doc: dict[str, Any]) -> Graph:
     edges = {
         (nodes[r["spdxElementId"]], nodes[r["relatedSpdxElement"]])
         for r in doc["relationships"]
-        if r["relationshipType"] == "DEPENDS_ON"
+        if r["relationshipType"] == "DEPENDS_ON" and r["relatedSpdxElement"] != "NONE"
     }
     return frozenset(nodes.values()), frozenset(edges)
 
@@ -107,6 +107,7 @@ def spdx3_graph(doc: dict[str, Any]) -> Graph:
         for n in graph
         if n["type"] == "Relationship" and n["relationshipType"] == "dependsOn"
         for t in n["to"]
+        if t in nodes  # not NoneElement
     }
     return frozenset(nodes.values()), frozenset(edges)
 

@@ -8,9 +8,9 @@ the artifact hashes of the package it describes (``artifact_hashes``, 2.3 and 3.
 - the subject: the one package the document DESCRIBES, when it depends on or contains others
   (chainproof's release, syft's scanned directory or image); it is no component. A document
   that describes several packages, or one with no relationships, describes components;
-- edges: ``A DEPENDS_ON B``, and ``A DEPENDENCY_OF B`` / ``RUNTIME_DEPENDENCY_OF B`` (syft
-  writes those) as B → A; the subject's runtime dependencies are the roots (else, as for
-  CycloneDX, what nothing depends on); ``A BUILD_DEPENDENCY_OF B``: A is build-only.
+- edges: ``A DEPENDS_ON B`` (``NONE``: A depends on nothing), and ``A DEPENDENCY_OF B`` /
+  ``RUNTIME_DEPENDENCY_OF B`` (syft writes those) as B → A; the subject's dependencies are
+  the roots (else, as for CycloneDX, what nothing depends on); ``A BUILD_DEPENDENCY_OF B``: A is build-only.
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ class _Document:
         self.build = {s for s, k, _ in self.relationships if k == "BUILD_DEPENDENCY_OF"}
         self.edges: dict[str, set[str]] = {}
         for source, kind, target in self.relationships:
-            if kind in _FORWARD:
+            if kind in _FORWARD and target == "NONE":  # known to depend on nothing
+                self.edges.setdefault(source, set())
+            elif kind in _FORWARD:
                 self.edges.setdefault(source, set()).add(target)
             elif kind in _BACKWARD:
                 self.edges.setdefault(target, set()).add(source)
@@ -131,7 +133,7 @@ def parse_spdx(data: dict[str, Any], path: Path) -> SourceResult:
 
 def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
     components: dict[Component, None] = {}
-    keys: dict[str, str] = {}  # SPDXID → normalised name, runtime packages
+    keys: dict[str, str] = {}  # SPDXID → normalised name
     unchecked = []
     for spdx_id, package, identity in doc.identities():
         if isinstance(identity, str):
@@ -139,15 +141,14 @@ def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
             continue
         component = Component(*identity, build_only=spdx_id in doc.build)
         components.setdefault(component)  # two files of one release are one package to audit
-        if not component.build_only:
-            keys[spdx_id] = component.key
+        keys[spdx_id] = component.key
     edges: dict[str, set[str]] = {}
     for source, targets in doc.edges.items():
         if source in keys:
             edges.setdefault(keys[source], set()).update(keys[t] for t in targets if t in keys)
     subject_deps = doc.edges.get(doc.subject, set()) if doc.subject else set()
     roots = {keys[t] for t in subject_deps if t in keys} or set(
-        root_cover(edges, (c.key for c in components if not c.build_only))
+        root_cover(edges, (c.key for c in components))
     )
     graph = DependencyGraph(
         roots=tuple(sorted(roots)),
@@ -155,7 +156,7 @@ def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
     )
     found = tuple(
         Component(c.name, c.version, build_only=c.build_only, direct=c.key in roots)
-        if c.key in roots and not c.build_only
+        if c.key in roots
         else c
         for c in components
     )

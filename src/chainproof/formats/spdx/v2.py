@@ -7,7 +7,8 @@ anything is written) and its JSON converter, then canonical JSON.
   its purl as a ``PACKAGE-MANAGER`` reference, the file's URL as ``downloadLocation`` when it
   is one the SPDX 2.3 pattern accepts (else NOASSERTION), the declared licence (an SPDX
   expression, else ``LicenseRef-`` ids with the names as extracted licensing info);
-- edges as ``DEPENDS_ON``, the build environment as ``BUILD_DEPENDENCY_OF`` the release;
+- edges as ``DEPENDS_ON`` (``DEPENDS_ON NONE``: none), the build environment as
+  ``BUILD_DEPENDENCY_OF`` the release;
 - ``created`` from the options' timestamp; the namespace from the content (``common``).
 """
 
@@ -131,6 +132,7 @@ def _document(plan: SbomPlan, timestamp: Any) -> Any:
         Document,
         Relationship,
         RelationshipType,
+        SpdxNone,
     )
 
     ids = element_ids(plan)
@@ -147,8 +149,11 @@ def _document(plan: SbomPlan, timestamp: Any) -> Any:
     relationships += [
         Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, d) for d in described
     ]
-    for ref, deps in plan.edges:
-        relationships += [Relationship(ids[ref], RelationshipType.DEPENDS_ON, ids[d]) for d in deps]
+    # A package known to depend on nothing DEPENDS_ON NONE, as CycloneDX lists it with an
+    # empty dependsOn: the build environment, and runtime packages without dependencies.
+    for ref, deps in [*plan.edges, *((p.ref, ()) for p in plan.build_only)]:
+        targets = [ids[d] for d in deps] or [SpdxNone()]
+        relationships += [Relationship(ids[ref], RelationshipType.DEPENDS_ON, t) for t in targets]
     builds = ids.root or "SPDXRef-DOCUMENT"
     relationships += [
         Relationship(ids[p.ref], RelationshipType.BUILD_DEPENDENCY_OF, builds)

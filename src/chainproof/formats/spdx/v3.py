@@ -61,7 +61,8 @@ class _Builder:
 
     def relationship(self, source: Any, kind: str, targets: list[Any], **extra: Any) -> None:
         self.count += 1
-        cls = self.m.LifecycleScopedRelationship if extra else self.m.Relationship
+        scoped = "scope" in extra
+        cls = self.m.LifecycleScopedRelationship if scoped else self.m.Relationship
         self.add(
             cls(
                 spdxId=self.iri(f"SPDXRef-Relationship-{self.count}"),
@@ -143,11 +144,13 @@ class _Builder:
             roots = [root]
         else:
             roots = [by_ref[p.ref] for p in plan.components if not p.component.build_only]
-        for ref, deps in plan.edges:
-            if deps:
-                self.relationship(
-                    by_ref[ref], m.RelationshipType.dependsOn, [by_ref[d] for d in deps]
-                )
+        # no dependencies: dependsOn NoneElement, as CycloneDX's empty dependsOn
+        for ref, deps in [*plan.edges, *((p.ref, ()) for p in plan.build_only)]:
+            self.relationship(
+                by_ref[ref],
+                m.RelationshipType.dependsOn,
+                [by_ref[d] for d in deps] or [m.IndividualElement.NoneElement],
+            )
         if plan.build_only and plan.root is not None:
             self.relationship(
                 by_ref[plan.root.ref],
