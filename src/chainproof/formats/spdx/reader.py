@@ -10,7 +10,8 @@ the artifact hashes of the package it describes (``artifact_hashes``, 2.3 and 3.
   that describes several packages, or one with no relationships, describes components;
 - edges: ``A DEPENDS_ON B`` (``NONE``: A depends on nothing), and ``A DEPENDENCY_OF B`` /
   ``RUNTIME_DEPENDENCY_OF B`` (syft writes those) as B → A; the subject's dependencies are
-  the roots (else, as for CycloneDX, what nothing depends on); ``A BUILD_DEPENDENCY_OF B``: A is build-only.
+  the roots (else, as for CycloneDX, what nothing depends on); ``A BUILD_DEPENDENCY_OF B``:
+  A is build-only.
 """
 
 from __future__ import annotations
