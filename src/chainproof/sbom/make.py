@@ -41,7 +41,11 @@ _DEFAULTS: dict[str, str | list[str] | None] = {
     "format": "json",
     "python-version": None,
     "platform": [],
+    # chainproof release: the SBOM formats beside CycloneDX (["cyclonedx", "spdx"]), SPDX's version
+    "formats": ["cyclonedx"],
+    "spdx-version": "2.3",
 }
+_LISTS = ("platform", "formats")
 
 
 @dataclass(frozen=True)
@@ -154,18 +158,19 @@ class SbomRequest:
 def setting(
     key: str, flag: str | list[str] | None, search_dir: Path | None = None
 ) -> str | list[str] | None:
-    """``key`` (spec-version, format, python-version, platform) from the flag, then
-    ``CHAINPROOF_SBOM_<KEY>`` (platforms comma-separated), then ``[sbom]`` in chainproof.toml /
-    ``[tool.chainproof.sbom]`` in pyproject.toml, then the default."""
+    """``key`` (spec-version, format, python-version, platform; formats and spdx-version for
+    a release) from the flag, then ``CHAINPROOF_SBOM_<KEY>`` (lists comma-separated), then
+    ``[sbom]`` in chainproof.toml / ``[tool.chainproof.sbom]`` in pyproject.toml, then the
+    default."""
     found = config.setting(key, flag, section="sbom", search_dir=search_dir)
     if found is None:
         return _DEFAULTS[key]
     value = found.value
     if found.path is None:  # a flag, or a variable
-        if key == "platform" and isinstance(value, str):
+        if key in _LISTS and isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
         return value  # type: ignore[no-any-return]
-    if key == "platform":
+    if key in _LISTS:
         value = [value] if isinstance(value, str) else value
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return list(value)
@@ -173,7 +178,7 @@ def setting(
         return value
     raise InputError(
         f"{key} in {found.origin} must be a string"
-        + (" or a list of strings." if key == "platform" else ".")
+        + (" or a list of strings." if key in _LISTS else ".")
     )
 
 
