@@ -134,7 +134,8 @@ class ReleasePlan:
                 {
                     "name": "sbom",
                     "spec_version": options.spec_version,
-                    "formats": list(options.formats),
+                    # shown only when SPDX is on: a plan without it reads as before
+                    "formats": list(options.formats) if options.spdx else None,
                     "spdx_version": options.spdx_version if options.spdx else None,
                     "python_version": options.python_version,
                     "platforms": list(options.platforms),
