@@ -245,3 +245,19 @@ def test_a_url_the_spdx_pattern_refuses_is_no_assertion() -> None:
     valid_spdx2(text)
     foo = next(p for p in json.loads(text)["packages"] if p["name"] == "Foo_Bar")
     assert foo["downloadLocation"] == "NOASSERTION"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["LicenseRef-Proprietary", "MIT AND LicenseRef-Foo", "MIT WITH Classpath-exception-2.0"],
+)
+def test_any_licence_expression_gives_a_valid_document(expression: str) -> None:
+    result = small_result()
+    components = tuple(
+        replace(c, license_expression=expression, license_names=())
+        for c in result.inventory.components
+    )
+    inventory = type(result.inventory)(result.inventory.root, components, result.inventory.graph)
+    changed = SourceResult(inventory, artifacts=result.artifacts)
+    valid_spdx2(render_spdx(changed, RenderOptions("2.3", "spdx-json")).text)
+    valid_spdx3(render_spdx(changed, RenderOptions("3.0.1", "spdx-json")).text)
