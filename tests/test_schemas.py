@@ -180,7 +180,8 @@ def _release(**changes: Any) -> dict[str, Any]:
             _release(role="wheel"),
             'f.json is not a valid release manifest: files[0].role must be one of "artifact", '
             '"build-record", "sbom", "signature", "provenance", "sbom-attestation", '
-            '"pep740-attestation", "in-toto-link", not "wheel".',
+            '"pep740-attestation", "in-toto-link", "spdx-sbom", "spdx-sbom-attestation", '
+            'not "wheel".',
         ),
         (
             _release(sha256=HEX.upper()),

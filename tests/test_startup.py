@@ -52,6 +52,9 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "yaml",
     "packageurl",
     "jwt",
+    "spdx_tools",
+    "spdx_python_model",
+    "license_expression",
 )
 
 # Runs the console script's main() on the arguments it is given, then prints the exit code

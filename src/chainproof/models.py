@@ -17,6 +17,7 @@ __all__ = [
     "BUILD_RECORD_NAME",
     "BUILD_RECORD_SCHEMA",
     "SBOM_NAME",
+    "SPDX_SBOM_NAME",
     "Artifact",
     "BuildRecord",
     "Component",
@@ -28,6 +29,7 @@ __all__ = [
     "Inventory",
     "LockReference",
     "SbomDocument",
+    "SbomFile",
     "SourceInfo",
     "SourceResult",
     "ToolVersions",
@@ -41,6 +43,7 @@ BUILD_RECORD_SCHEMA = "https://chainproof.dev/build-record/v1"
 # File names of a release (docs/formats.md) that several stages use.
 BUILD_RECORD_NAME = "build-record.json"
 SBOM_NAME = "sbom.cdx.json"
+SPDX_SBOM_NAME = "sbom.spdx.json"
 _HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 # Model classes with optional fields are not ``order=True`` (None and str do not compare):
@@ -250,11 +253,25 @@ class ComponentDetails:
 
 @dataclass(frozen=True)
 class SbomDocument:
-    """A CycloneDX SBOM as read: the document, its spec version and each component's bom-ref."""
+    """An SBOM as read: the document, its spec version, each component's bom-ref (CycloneDX),
+    its format (``cyclonedx`` or ``spdx``) and the PyPI package it describes, if any."""
 
     data: dict[str, Any]
     spec_version: str
     bom_refs: Mapping[Component, str]
+    format: str = "cyclonedx"
+    subject: Component | None = None
+
+
+@dataclass(frozen=True)
+class SbomFile:
+    """What an SBOM says about one runtime PyPI component's file: its sha256, URL and name."""
+
+    name: str
+    version: str | None
+    filename: str | None
+    url: str | None
+    sha256: str | None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ from chainproof.errors import ChainproofError, InputError, UsageError, Verificat
 from chainproof.fileio import atomic_write_bytes, atomic_write_text, default_mode, os_error
 from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions
 from chainproof.formats.deploy_policy import Policy, load_policy, policy_configured
-from chainproof.models import SBOM_NAME
+from chainproof.formats.spdx import writer as spdx
+from chainproof.formats.spdx.common import SPEC_VERSIONS as SPDX_VERSIONS
+from chainproof.models import SBOM_NAME, SPDX_SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.closure import CLOSURE_PROPERTY, RESOLVED, read_lock
 from chainproof.sbom.make import SbomRequest, make_sbom
@@ -67,6 +69,9 @@ class ReleaseOptions:
     allow_dirty: bool = False
     check_reproducible: bool = False
     spec_version: str = "1.6"
+    # [sbom] formats: CycloneDX always (the audit gate and verify read it), SPDX beside it
+    sbom_formats: tuple[str, ...] = ("cyclonedx",)
+    spdx_version: str = "2.3"
     # the SBOM's target, as --python-version and --platform of `chainproof sbom`
     python_version: str | None = None
     platforms: tuple[str, ...] = ()
@@ -80,6 +85,15 @@ class ReleaseOptions:
     signing_trust: dict[str, Any] = field(default_factory=dict)
     link_key: Path | None = None  # record the build step's in-toto link, signed with this key
     links_dir: Path | None = None  # also copy that link here, beside the other steps' links
+
+    @property
+    def spdx(self) -> bool:
+        return "spdx" in self.sbom_formats
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The SBOMs the release holds: CycloneDX, and SPDX when [sbom] formats asks."""
+        return ("cyclonedx", "spdx") if self.spdx else ("cyclonedx",)
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,9 @@ class ReleasePlan:
                 {
                     "name": "sbom",
                     "spec_version": options.spec_version,
+                    # shown only when SPDX is on: a plan without it reads as before
+                    "formats": list(options.formats) if options.spdx else None,
+                    "spdx_version": options.spdx_version if options.spdx else None,
                     "python_version": options.python_version,
                     "platforms": list(options.platforms),
                     "closure": self.closure,
@@ -258,6 +275,15 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
         raise UsageError(
             f"CycloneDX {options.spec_version!r} is not supported; use {', '.join(SPEC_VERSIONS)}."
         )
+    unknown = sorted(set(options.sbom_formats) - {"cyclonedx", "spdx"})
+    if unknown:
+        raise UsageError(
+            f"The SBOM format {unknown[0]!r} in [sbom] formats is not cyclonedx or spdx."
+        )
+    if options.spdx and options.spdx_version not in SPDX_VERSIONS:
+        raise UsageError(
+            f"SPDX {options.spdx_version!r} is not supported; use {', '.join(SPDX_VERSIONS)}."
+        )
     TargetPlatform.for_python(options.python_version, options.platforms)
     output = options.output_dir.expanduser().absolute()
     _check_output(output)
@@ -393,6 +419,9 @@ def make_release(
                 report("sbom"),
             )
             atomic_write_text(staging / SBOM_NAME, rendered.text)
+            if options.spdx:  # from the same inventory, validated like the CycloneDX one
+                spdx_options = RenderOptions(options.spdx_version, spdx.FORMAT, False, epoch)
+                atomic_write_text(staging / SPDX_SBOM_NAME, spdx.render(result, spdx_options).text)
             closure = dict(result.properties).get(CLOSURE_PROPERTY, RESOLVED)
             sbom_warnings = (*result.warnings, *rendered.warnings)
         audit = None

@@ -49,3 +49,29 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     )
     assert python.exit_code == 2
     assert "Traceback" not in python.output
+
+
+def test_an_spdx_sbom_is_verified_as_its_cyclonedx(
+    environment: tuple[Path, Path, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    python, wheels, _ = environment
+    reports = {}
+    for fmt, name in (("json", "env.cdx.json"), ("spdx-json", "env.spdx.json")):
+        sbom = tmp_path / name
+        made = runner.invoke(app, ["sbom", "--env", str(python), "--format", fmt, "-o", str(sbom)])
+        assert made.exit_code == 0, made.stderr
+        clean = runner.invoke(app, ["verify-env", "--sbom", str(sbom), "--python", str(python)])
+        assert clean.exit_code == 0, clean.output
+        assert "2 distributions installed, 2 in the SBOM" in clean.stdout
+        reports[fmt] = sbom
+    install(python, wheels, "gamma==0.1", "beta==3.0")
+    drift = []
+    for sbom in reports.values():
+        result = runner.invoke(
+            app, ["verify-env", "--sbom", str(sbom), "--python", str(python), "--json"]
+        )
+        assert result.exit_code == 1
+        drift.append(json.loads(result.stdout)["drift"])
+    assert drift[0] == drift[1]
+    assert {(d["kind"], d["name"]) for d in drift[0]} == {("added", "gamma"), ("version", "beta")}

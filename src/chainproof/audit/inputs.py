@@ -84,7 +84,8 @@ def _environment_requirements(env: InstalledEnvironment) -> tuple[Requirement, .
 
 
 def read_sbom(path: Path) -> AuditTarget:
-    """Components, purls, versions and the dependency graph of a CycloneDX JSON SBOM."""
+    """Components, purls, versions and the dependency graph of a CycloneDX or SPDX 2.3 JSON
+    SBOM."""
     return read_target("sbom", path)
 
 
@@ -115,6 +116,7 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
         str(value),
         unchecked=result.unchecked,
         bom_refs=dict(sbom.bom_refs) if sbom else {},
-        sbom=sbom.data if sbom else None,
+        # the SBOM a CycloneDX VEX is written against (an SPDX SBOM: VEX of its inventory)
+        sbom=sbom.data if sbom and sbom.format == "cyclonedx" else None,
         spec_version=sbom.spec_version if sbom else "1.6",
     )

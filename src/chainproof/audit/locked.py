@@ -32,8 +32,8 @@ from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError, first_line
 from chainproof.fileio import filename_of, load_toml
-from chainproof.formats.cyclonedx.reader import distribution_files, read_sbom
 from chainproof.formats.requirements import IndexOption, LineProblem, read_requirements
+from chainproof.formats.sbom_files import distribution_files, read_sbom_file
 from chainproof.models import Component
 from chainproof.redact import strip_credentials
 
@@ -263,10 +263,9 @@ def _requirements(path: Path) -> LockEvidence:
 
 
 def _sbom(path: Path) -> LockEvidence:
-    document = read_sbom(path).sbom
-    data = document.data if document is not None else {}
+    document = read_sbom_file(path).sbom
     found = []
-    for item in distribution_files(data, path):
+    for item in distribution_files(document, path) if document is not None else ():
         url = strip_credentials(item.url) if item.url else None
         filename = item.filename or filename_of(url)
         # a hash without a file name is judged as a requirements file's: some file of the

@@ -49,7 +49,9 @@ COMMANDS: dict[str, Registered] = {
         "Write a hash-pinned lock of the build environment for --build-lock.",
     ),
     "sbom": Registered(
-        "sbom", "command", "Write a CycloneDX SBOM from a build, a lock file or an environment."
+        "sbom",
+        "command",
+        "Write a CycloneDX or SPDX SBOM from a build, a lock file or an environment.",
     ),
     "sign": Registered("sign", "command", "Sign the artifacts, the SBOM and SLSA provenance."),
     "verify": Registered(

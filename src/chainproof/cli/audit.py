@@ -23,7 +23,9 @@ __all__ = ["command"]
 
 
 def command(
-    sbom: Annotated[Path | None, typer.Option(help="A CycloneDX JSON SBOM.")] = None,
+    sbom: Annotated[
+        Path | None, typer.Option(help="A CycloneDX JSON or SPDX 2.3 JSON SBOM.")
+    ] = None,
     pylock: Annotated[Path | None, typer.Option(help="A PEP 751 pylock.toml.")] = None,
     uv_lock: Annotated[Path | None, typer.Option(help="A uv.lock.")] = None,
     requirements: Annotated[

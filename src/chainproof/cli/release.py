@@ -51,9 +51,15 @@ def _sbom_settings(project_dir: Path) -> dict[str, Any]:
     if not project_dir.is_dir():  # the build says what is wrong with it
         return {}
     platforms = chainproof.sbom.make.setting("platform", None, project_dir)
+    formats = chainproof.sbom.make.setting("formats", None, project_dir)
     python_version = chainproof.sbom.make.setting("python-version", None, project_dir)
     return {
-        "spec_version": str(chainproof.sbom.make.setting("spec-version", None, project_dir)),
+        "spec_version": str(
+            chainproof.sbom.make.setting("spec-version", None, project_dir)
+            or chainproof.sbom.make.default_spec_version("json")
+        ),
+        "sbom_formats": tuple(formats) if isinstance(formats, list) else (),
+        "spdx_version": str(chainproof.sbom.make.setting("spdx-version", None, project_dir)),
         "python_version": python_version if isinstance(python_version, str) else None,
         "platforms": tuple(platforms) if isinstance(platforms, list) else (),
     }

@@ -1,4 +1,4 @@
-"""``chainproof sbom``: CycloneDX with a hash of every dependency."""
+"""``chainproof sbom``: CycloneDX or SPDX with a hash of every dependency."""
 
 from __future__ import annotations
 
@@ -58,14 +58,19 @@ def command(
         typer.Option(
             "-o",
             "--output",
-            help="Output file; '-' for stdout (default: sbom.cdx.json, in DIR with --dist).",
+            help="Output file; '-' for stdout (default: sbom.cdx.json, or sbom.spdx.json for "
+            "spdx-json; in DIR with --dist).",
         ),
     ] = None,
     output_format: Annotated[
-        str | None, typer.Option("--format", help="json or xml (default json).")
+        str | None,
+        typer.Option("--format", help="json or xml (CycloneDX), or spdx-json (default json)."),
     ] = None,
     spec_version: Annotated[
-        str | None, typer.Option(help="CycloneDX 1.5, 1.6 or 1.7 (default 1.6).")
+        str | None,
+        typer.Option(
+            help="CycloneDX 1.5, 1.6 or 1.7 (default 1.6); SPDX 2.3 or 3.0.1 (default 2.3)."
+        ),
     ] = None,
     python_version: Annotated[
         str | None,
@@ -145,10 +150,13 @@ def command(
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Write a CycloneDX SBOM from a build, a lock file or an environment."""
+    """Write a CycloneDX or SPDX SBOM from a build, a lock file or an environment."""
     with handle_errors():
-        spec_version = str(chainproof.sbom.make.setting("spec-version", spec_version))
         output_format = str(chainproof.sbom.make.setting("format", output_format))
+        spec_version = str(
+            chainproof.sbom.make.setting("spec-version", spec_version)
+            or chainproof.sbom.make.default_spec_version(output_format)
+        )
         target_python = chainproof.sbom.make.setting("python-version", python_version)
         target_platforms = chainproof.sbom.make.setting("platform", platform)
         request = chainproof.sbom.make.SbomRequest(

@@ -32,12 +32,14 @@ __all__ = [
     "IN_TOTO_PAYLOAD_TYPE",
     "IN_TOTO_STATEMENT_V1",
     "SLSA_PROVENANCE_V1",
+    "SPDX_DOCUMENT",
     "RunDetails",
     "Statement",
     "StatementError",
     "parse_statement",
     "provenance_statement",
     "sbom_statement",
+    "spdx_statement",
     "statement_bytes",
     "subjects",
 ]
@@ -46,6 +48,7 @@ IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 CYCLONEDX_BOM = "https://cyclonedx.org/bom"
+SPDX_DOCUMENT = "https://spdx.dev/Document"
 # Documented in docs/signing.md: a Python sdist/wheel build by `chainproof build`.
 BUILD_TYPE = "https://chainproof.dev/build-types/python-dist/v1"
 
@@ -159,6 +162,11 @@ def provenance_statement(
 def sbom_statement(artifacts: Sequence[Artifact], sbom: dict[str, Any]) -> dict[str, Any]:
     """The CycloneDX document itself as the predicate, every dist as a subject."""
     return _statement(artifacts, CYCLONEDX_BOM, sbom)
+
+
+def spdx_statement(artifacts: Sequence[Artifact], sbom: dict[str, Any]) -> dict[str, Any]:
+    """The SPDX document itself as the predicate, every dist as a subject."""
+    return _statement(artifacts, SPDX_DOCUMENT, sbom)
 
 
 class StatementError(Exception):

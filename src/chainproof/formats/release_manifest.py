@@ -22,6 +22,8 @@ ROLES = (
     "sbom-attestation",
     "pep740-attestation",
     "in-toto-link",
+    "spdx-sbom",
+    "spdx-sbom-attestation",
 )
 _WITH_SUBJECT = ("signature", "pep740-attestation")
 

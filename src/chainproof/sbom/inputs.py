@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from chainproof.errors import InputError
-from chainproof.formats.cyclonedx.reader import read_sbom
+from chainproof.formats.sbom_files import read_sbom_file
 from chainproof.models import Inventory, SourceResult
 from chainproof.progress import NullReporter, Reporter
 from chainproof.sbom.sources import InventorySource, SourceFactory, SourceOptions
@@ -48,7 +48,7 @@ INPUT_KINDS = (*_FACTORIES, "sbom")
 
 @dataclass(frozen=True)
 class SbomSource:
-    """A CycloneDX JSON SBOM read back (:mod:`chainproof.formats.cyclonedx.reader`)."""
+    """A CycloneDX JSON or SPDX 2.3 JSON SBOM read back (:mod:`chainproof.formats.sbom_files`)."""
 
     path: Path
 
@@ -57,7 +57,7 @@ class SbomSource:
         return str(self.path)
 
     def read(self, target: TargetPlatform, reporter: Reporter) -> SourceResult:
-        return read_sbom(self.path)
+        return read_sbom_file(self.path)
 
 
 def open_source(kind: str, value: str | Path, options: SourceOptions) -> InventorySource:

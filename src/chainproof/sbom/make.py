@@ -12,8 +12,10 @@ from chainproof.config import source_date_epoch
 from chainproof.errors import InputError, UsageError
 from chainproof.fileio import atomic_write_text
 from chainproof.formats.build_record import read_build_record
-from chainproof.formats.cyclonedx.writer import Rendered, RenderOptions, render
-from chainproof.models import BUILD_RECORD_NAME, SourceResult
+from chainproof.formats.cyclonedx import writer as cyclonedx
+from chainproof.formats.sbom_plan import Rendered, RenderOptions
+from chainproof.formats.spdx import writer as spdx
+from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, SPDX_SBOM_NAME, SourceResult
 from chainproof.progress import Reporter
 from chainproof.sbom.closure import CLOSURE_PROPERTY, default_lock, describe_closure, lock_at
 from chainproof.sbom.inputs import SourceOptions, open_source
@@ -24,6 +26,7 @@ __all__ = [
     "SbomRequest",
     "SbomWritten",
     "default_output",
+    "default_spec_version",
     "index_arguments",
     "lock_file_epoch",
     "lock_setting",
@@ -34,11 +37,15 @@ __all__ = [
 ]
 
 _DEFAULTS: dict[str, str | list[str] | None] = {
-    "spec-version": "1.6",
+    "spec-version": None,  # default_spec_version(format)
     "format": "json",
     "python-version": None,
     "platform": [],
+    # chainproof release: the SBOM formats beside CycloneDX (["cyclonedx", "spdx"]), SPDX's version
+    "formats": ["cyclonedx"],
+    "spdx-version": "2.3",
 }
+_LISTS = ("platform", "formats")
 
 
 @dataclass(frozen=True)
@@ -151,18 +158,19 @@ class SbomRequest:
 def setting(
     key: str, flag: str | list[str] | None, search_dir: Path | None = None
 ) -> str | list[str] | None:
-    """``key`` (spec-version, format, python-version, platform) from the flag, then
-    ``CHAINPROOF_SBOM_<KEY>`` (platforms comma-separated), then ``[sbom]`` in chainproof.toml /
-    ``[tool.chainproof.sbom]`` in pyproject.toml, then the default."""
+    """``key`` (spec-version, format, python-version, platform; formats and spdx-version for
+    a release) from the flag, then ``CHAINPROOF_SBOM_<KEY>`` (lists comma-separated), then
+    ``[sbom]`` in chainproof.toml / ``[tool.chainproof.sbom]`` in pyproject.toml, then the
+    default."""
     found = config.setting(key, flag, section="sbom", search_dir=search_dir)
     if found is None:
         return _DEFAULTS[key]
     value = found.value
     if found.path is None:  # a flag, or a variable
-        if key == "platform" and isinstance(value, str):
+        if key in _LISTS and isinstance(value, str):
             return [p.strip() for p in value.split(",") if p.strip()]
         return value  # type: ignore[no-any-return]
-    if key == "platform":
+    if key in _LISTS:
         value = [value] if isinstance(value, str) else value
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return list(value)
@@ -170,7 +178,7 @@ def setting(
         return value
     raise InputError(
         f"{key} in {found.origin} must be a string"
-        + (" or a list of strings." if key == "platform" else ".")
+        + (" or a list of strings." if key in _LISTS else ".")
     )
 
 
@@ -234,8 +242,11 @@ def make_sbom(
     """Read the inventory (from ``source`` when the caller opened it already) and render it
     (validated); the caller writes the text."""
     result = (source or request.source()).read(request.target, reporter)
+    if options.output_format == spdx.FORMAT:
+        reporter.step("Writing SPDX")
+        return result, spdx.render(result, options)
     reporter.step("Writing CycloneDX")
-    return result, render(result, options)
+    return result, cyclonedx.render(result, options)
 
 
 @dataclass(frozen=True)
@@ -284,10 +295,14 @@ class SbomWritten:
             verified = f", {self.result.files_verified} installed files verified against RECORD"
         runtime = self.rendered.components - self.build_only
         closure = f", {describe_closure(self.closure)}" if self.closure else ""
+        kind = (
+            "SPDX" if self.options.output_format == spdx.FORMAT else "CycloneDX",
+            "JSON" if self.options.output_format == spdx.FORMAT else self.options.output_format,
+        )
         return (
             f"Wrote {self.output}: {runtime} runtime and {self.build_only} "
-            f"build-only components from {self.source}{closure} (CycloneDX "
-            f"{self.options.spec_version} {self.options.output_format.upper()}{verified})."
+            f"build-only components from {self.source}{closure} ({kind[0]} "
+            f"{self.options.spec_version} {kind[1].upper()}{verified})."
         )
 
 
@@ -305,10 +320,16 @@ def sbom_epoch(request: SbomRequest) -> int | None:
     return epoch
 
 
+def default_spec_version(output_format: str) -> str:
+    """CycloneDX 1.6, SPDX 2.3."""
+    return "2.3" if output_format.lower() == spdx.FORMAT else "1.6"
+
+
 def default_output(request: SbomRequest, output_format: str) -> Path:
-    """``sbom.cdx.json`` (or ``.xml``) in the release directory for a release, else here."""
-    suffix = "xml" if output_format == "xml" else "json"
-    return (request.dist_dir if request.from_dist else Path(".")) / f"sbom.cdx.{suffix}"
+    """``sbom.cdx.json`` (or ``.xml``, or ``sbom.spdx.json``) in the release directory for a
+    release, else here."""
+    name = {"xml": "sbom.cdx.xml", spdx.FORMAT: SPDX_SBOM_NAME}.get(output_format, SBOM_NAME)
+    return (request.dist_dir if request.from_dist else Path(".")) / name
 
 
 def write_sbom(

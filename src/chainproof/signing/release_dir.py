@@ -20,15 +20,17 @@ from packaging.utils import (
 from chainproof.errors import InputError
 from chainproof.fileio import StagedFiles, parse_json, read_bytes, sha256_file
 from chainproof.formats.build_record import read_build_record
-from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.intoto import (
     RunDetails,
     provenance_statement,
     sbom_statement,
+    spdx_statement,
     statement_bytes,
 )
 from chainproof.formats.release_manifest import MANIFEST_NAME, ManifestEntry, release_manifest
-from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, Artifact, BuildRecord
+from chainproof.formats.sbom_files import artifact_hashes
+from chainproof.formats.spdx.reader import is_spdx
+from chainproof.models import BUILD_RECORD_NAME, SBOM_NAME, SPDX_SBOM_NAME, Artifact, BuildRecord
 from chainproof.progress import Reporter
 from chainproof.signing.signer import Signer
 
@@ -55,6 +57,8 @@ class ReleaseInputs:
     sbom_bytes: bytes | None
     sbom_document: Any  # sbom_bytes parsed, None without an SBOM
     sbom_copy: bool  # the SBOM came from outside the directory and is written into it
+    spdx_bytes: bytes | None = None  # sbom.spdx.json of the directory, attested beside it
+    spdx_document: Any = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +129,22 @@ def _read_sbom(directory: Path, sbom: Path | None) -> tuple[str | None, bytes | 
     return name, data, document, not inside
 
 
+def _read_spdx(directory: Path) -> tuple[bytes | None, Any]:
+    """sbom.spdx.json of the directory, if there is one (an SPDX document)."""
+    path = directory / SPDX_SBOM_NAME
+    if not path.is_file():
+        return None, None
+    data = read_bytes(path, "SBOM")
+    document = parse_json(data, path, "SBOM")
+    if not is_spdx(document):
+        raise InputError(f"{path} is not an SPDX JSON SBOM (no spdxVersion, no SPDX @context).")
+    return data, document
+
+
 def _check_sbom_lists(sbom: Any, artifacts: list[Artifact], reporter: Reporter) -> None:
-    """verify --require sbom wants the artifacts' sha256 in the SBOM's metadata; say so now
+    """verify --require sbom wants the artifacts' sha256 in the SBOM's subject; say so now
     rather than at deploy time (an SBOM of a lock file legitimately has none)."""
-    listed = bom_artifact_hashes(sbom)
+    listed = artifact_hashes(sbom)
     missing = [a.name for a in artifacts if a.sha256 not in listed]
     if missing:
         reporter.log(
@@ -173,8 +189,10 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
     else:
         reporter.log(f"No {BUILD_RECORD_NAME}: the provenance will not name source or tools.")
     sbom_name, sbom_bytes, sbom_document, sbom_copy = _read_sbom(directory, sbom)
-    if sbom_bytes is not None:
-        _check_sbom_lists(sbom_document, artifacts, reporter)
+    spdx_bytes, spdx_document = _read_spdx(directory)
+    for document in (sbom_document, spdx_document):
+        if document is not None:
+            _check_sbom_lists(document, artifacts, reporter)
     project, version = next(iter(projects))
     return ReleaseInputs(
         directory=directory,
@@ -186,6 +204,8 @@ def read_release(directory: Path, sbom: Path | None, reporter: Reporter) -> Rele
         sbom_bytes=sbom_bytes,
         sbom_document=sbom_document,
         sbom_copy=sbom_copy,
+        spdx_bytes=spdx_bytes,
+        spdx_document=spdx_document,
     )
 
 
@@ -273,6 +293,24 @@ def sign_release(
             None,
             signer.sign_statement,
             statement_bytes(statement),
+        )
+    if inputs.spdx_bytes is not None:
+        spdx = ManifestEntry.of_bytes(SPDX_SBOM_NAME, inputs.spdx_bytes, "spdx-sbom")
+        entries.append(spdx)
+        job(
+            spdx.name + suffix,
+            "signature",
+            spdx.name,
+            signer.sign_artifact,
+            directory / spdx.name,
+            spdx.sha256,
+        )
+        job(
+            f"sbom.spdx.intoto{suffix}",
+            "spdx-sbom-attestation",
+            None,
+            signer.sign_statement,
+            statement_bytes(spdx_statement(artifacts, inputs.spdx_document)),
         )
     for a in artifacts:
         job(

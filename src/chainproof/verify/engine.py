@@ -8,14 +8,18 @@ does not deploy. Failures about an artifact name it; the detail names the file a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from chainproof.errors import UsageError, VerificationFailed
 from chainproof.fileio import load_json, sha256_file
 from chainproof.formats.cyclonedx.reader import bom_artifact_hashes
 from chainproof.formats.deploy_policy import Policy
-from chainproof.formats.intoto import CYCLONEDX_BOM, SLSA_PROVENANCE_V1, Statement
+from chainproof.formats.intoto import CYCLONEDX_BOM, SLSA_PROVENANCE_V1, SPDX_DOCUMENT, Statement
+from chainproof.formats.spdx.reader import artifact_hashes as spdx_artifact_hashes
+from chainproof.models import SPDX_SBOM_NAME
 from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
@@ -35,6 +39,10 @@ from chainproof.verify.trust import trust_description
 from chainproof.verify.verifiers import KeyVerifier, SignatureVerifier
 
 __all__ = ["verify_targets"]
+
+# Each SBOM's predicate type and where its subject lists the artifacts' sha256
+_CYCLONEDX = (CYCLONEDX_BOM, bom_artifact_hashes)
+_SPDX = (SPDX_DOCUMENT, spdx_artifact_hashes)
 
 _KEY_PROVENANCE = f"provenance{KeyVerifier.statement_suffix}"
 _KEY_SIGNED = (
@@ -204,41 +212,59 @@ class _Run:
                     art.passed |= {"signature", "identity"}
 
     def sbom(self, release: Release | None, arts: list[_Artifact]) -> None:
-        path = release.sbom_attestation if release else None
-        if path is None:
+        """The CycloneDX SBOM's attestation (required by ``--require sbom``), and the SPDX
+        SBOM's when the release has one: each checked the same way."""
+        if release is None or release.sbom_attestation is None:
             if "sbom" in self.policy.require:
                 expected = f"sbom.intoto{self.verifier.statement_suffix}"
                 for art in arts:
                     art.fail("sbom", f"no SBOM attestation found ({expected})")
+        else:
+            self._sbom(
+                release.sbom_attestation, release.sbom, release.sbom_bundles, _CYCLONEDX, arts
+            )
+        if release is None or (release.spdx is None and release.spdx_attestation is None):
             return
+        if release.spdx_attestation is None:
+            expected = f"sbom.spdx.intoto{self.verifier.statement_suffix}"
+            for art in arts:
+                art.fail("sbom", f"{SPDX_SBOM_NAME} has no attestation ({expected})")
+            return
+        self._sbom(release.spdx_attestation, release.spdx, release.spdx_bundles, _SPDX, arts)
+
+    def _sbom(
+        self,
+        path: Path,
+        sbom: Path | None,
+        bundles: tuple[Path, ...],
+        kind: tuple[str, Callable[[Any], frozenset[str]]],
+        arts: list[_Artifact],
+    ) -> None:
+        predicate_type, listed_in = kind
         statement = self._statement(path, arts).statement
         if statement is None:
             return
         problems = []
-        if statement.predicate_type != CYCLONEDX_BOM:
+        if statement.predicate_type != predicate_type:
             problems.append(
                 (
                     "predicate-type",
                     f"{path.name}: the predicate type is "
                     f"{statement.predicate_type!r}, expected "
-                    f"{CYCLONEDX_BOM!r}",
+                    f"{predicate_type!r}",
                 )
             )
-        assert release is not None
-        if release.sbom is not None:
-            if load_json(release.sbom, "SBOM") != statement.predicate:
+        if sbom is not None:
+            if load_json(sbom, "SBOM") != statement.predicate:
                 problems.append(
-                    (
-                        "sbom-content",
-                        f"{release.sbom.name} differs from the SBOM signed in {path.name}",
-                    )
+                    ("sbom-content", f"{sbom.name} differs from the SBOM signed in {path.name}")
                 )
-            sbom_sha = sha256_file(release.sbom)
-            for bundle in release.sbom_bundles:
+            sbom_sha = sha256_file(sbom)
+            for bundle in bundles:
                 problems += [
                     (c, f"{bundle.name}: {d}") for c, d in self.bundle(bundle, sbom_sha).failures
                 ]
-        listed = bom_artifact_hashes(statement.predicate)
+        listed = listed_in(statement.predicate)
         for art in arts:
             for check, detail in problems:
                 art.fail(check, detail)
@@ -248,7 +274,8 @@ class _Run:
                 )
             elif art.target.sha256 not in listed:
                 art.fail(
-                    "sbom-digest", f"the SBOM's metadata does not list sha256 {art.target.sha256}"
+                    "sbom-digest",
+                    f"the SBOM's subject ({path.name}) does not list sha256 {art.target.sha256}",
                 )
             elif not problems:
                 art.passed.add("sbom")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from chainproof.errors import VerificationFailed
@@ -167,18 +167,6 @@ def _read(path: Path) -> str | None:
 _FILE_KINDS = {"modified": "modified", "missing": "file-missing"}
 
 
-def _subject(sbom: Any) -> tuple[NormalizedName, str] | None:
-    """The (normalised name, version) of the SBOM's ``metadata.component``, if it is a PyPI
-    package with a version; None otherwise."""
-    component = (sbom.get("metadata") or {}).get("component") if isinstance(sbom, dict) else None
-    if not isinstance(component, dict):
-        return None
-    purl, version = component.get("purl"), component.get("version")
-    if not (isinstance(purl, str) and purl.startswith("pkg:pypi/")) or not isinstance(version, str):
-        return None
-    return canonicalize_name(str(component.get("name") or "")), version
-
-
 def verify_environment_against_sbom(
     sbom: Path,
     python: str,
@@ -199,10 +187,10 @@ def verify_environment_against_sbom(
     installed = {canonicalize_name(d.name): d.version for d in env.distributions}
     allowed = {canonicalize_name(n) for n in allow_extra}
     drift: list[Drift] = []
-    subject = _subject(target.sbom.data if target.sbom else None)
-    if subject is not None and subject[0] in installed and subject[0] not in expected:
+    subject = target.sbom.subject if target.sbom else None
+    if subject is not None and subject.key in installed and subject.key not in expected:
         # the release the SBOM describes, installed from its wheel: expected at its version
-        key, version = subject
+        key, version = canonicalize_name(subject.name), subject.version
         allowed.add(key)
         if not _same_version(installed[key], version):
             drift.append(Drift(key, "version", expected=version, actual=installed[key]))

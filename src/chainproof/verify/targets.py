@@ -18,7 +18,7 @@ from chainproof.errors import InputError, UsageError
 from chainproof.fileio import load_json, sha256_file
 from chainproof.formats.release_manifest import MANIFEST_NAME
 from chainproof.formats.schema import validate
-from chainproof.models import SBOM_NAME, Digest
+from chainproof.models import SBOM_NAME, SPDX_SBOM_NAME, Digest
 
 __all__ = [
     "BUNDLE_SUFFIXES",
@@ -56,6 +56,10 @@ class Release:
     sbom_attestation: Path | None = None
     sbom: Path | None = None
     sbom_bundles: tuple[Path, ...] = ()
+    # the SPDX SBOM (sbom.spdx.json), attested beside the CycloneDX one
+    spdx_attestation: Path | None = None
+    spdx: Path | None = None
+    spdx_bundles: tuple[Path, ...] = ()
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (file, check, detail)
 
 
@@ -131,6 +135,8 @@ def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
         ("provenance", "provenance"),
         ("sbom_attestation", "sbom-attestation"),
         ("sbom", "sbom"),
+        ("spdx_attestation", "spdx-sbom-attestation"),
+        ("spdx", "spdx-sbom"),
     ):
         names = of_role(role)
         if len(names) > 1:
@@ -138,6 +144,8 @@ def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
         setattr(release, attr, directory / names[0] if names else None)
     if release.sbom is not None:
         release.sbom_bundles = tuple(directory / n for n in of_role("signature", release.sbom.name))
+    if release.spdx is not None:
+        release.spdx_bundles = tuple(directory / n for n in of_role("signature", release.spdx.name))
     return [
         ArtifactToVerify(
             name,
@@ -159,11 +167,15 @@ def _evidence_by_name(directory: Path, release: Release) -> None:
         ("provenance", f"provenance{suffix}"),
         ("sbom_attestation", f"sbom.intoto{suffix}"),
         ("sbom", SBOM_NAME),
+        ("spdx_attestation", f"sbom.spdx.intoto{suffix}"),
+        ("spdx", SPDX_SBOM_NAME),
     ):
         if (directory / name).is_file():
             setattr(release, attr, directory / name)
     if release.sbom is not None:
         release.sbom_bundles = _siblings(release.sbom)
+    if release.spdx is not None:
+        release.spdx_bundles = _siblings(release.spdx)
 
 
 def _from_names(directory: Path, release: Release) -> list[ArtifactToVerify]:

@@ -6,42 +6,33 @@ returned as ``unchecked`` with the reason.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from packaging.utils import canonicalize_name
 
 from chainproof.errors import InputError
 from chainproof.fileio import load_json
+from chainproof.formats.pypi_purl import pypi_identity, pypi_purl
 from chainproof.models import (
     Component,
     DependencyGraph,
     Inventory,
     SbomDocument,
+    SbomFile,
     SourceResult,
     root_cover,
-    version_key,
 )
 
-__all__ = ["SbomFile", "bom_artifact_hashes", "distribution_files", "read_sbom"]
-
-
-_PYPI_PURL = re.compile(r"pkg:pypi/([^@?#]+)(?:@([^?#]*))?(?:\?[^#]*)?(?:#.*)?", re.IGNORECASE)
-
-
-def _pypi_purl(purl: str) -> tuple[str, str | None] | None:
-    """(name, version) of a ``pkg:pypi/...`` purl; None for any other type.
-
-    A regular expression rather than packageurl-python: this runs once per component and the
-    library's general parser is the slowest step of reading a 1,000-component SBOM.
-    """
-    match = _PYPI_PURL.fullmatch(purl.strip())
-    if match is None:
-        return None
-    return unquote(match.group(1)), unquote(match.group(2)) if match.group(2) else None
+__all__ = [
+    "SbomFile",
+    "bom_artifact_hashes",
+    "distribution_files",
+    "load_sbom_json",
+    "parse_sbom",
+    "read_sbom",
+]
 
 
 def _walk(components: Any, origin: Path) -> list[dict[str, Any]]:
@@ -60,18 +51,6 @@ def _walk(components: Any, origin: Path) -> list[dict[str, Any]]:
     return found
 
 
-@dataclass(frozen=True)
-class SbomFile:
-    """What an SBOM says about one PyPI component's file: the component's sha256 and its
-    ``distribution`` reference (URL, file name in the comment, that reference's sha256)."""
-
-    name: str
-    version: str | None
-    filename: str | None
-    url: str | None
-    sha256: str | None
-
-
 def _sha256_of(hashes: Any) -> str | None:
     for entry in hashes if isinstance(hashes, list) else []:
         if isinstance(entry, dict) and str(entry.get("alg", "")).upper() == "SHA-256":
@@ -84,7 +63,7 @@ def distribution_files(data: dict[str, Any], origin: Path) -> list[SbomFile]:
     left out), as the SBOM records it."""
     found = []
     for raw in _walk(data.get("components"), origin):
-        pypi = _pypi_purl(raw["purl"]) if isinstance(raw.get("purl"), str) else None
+        pypi = pypi_purl(raw["purl"]) if isinstance(raw.get("purl"), str) else None
         if pypi is None or raw.get("scope") == "excluded":
             continue
         reference = next(
@@ -110,8 +89,9 @@ def distribution_files(data: dict[str, Any], origin: Path) -> list[SbomFile]:
     return found
 
 
-def read_sbom(path: Path) -> SourceResult:
-    """Components, purls, versions and the dependency graph of a CycloneDX JSON SBOM."""
+def load_sbom_json(path: Path) -> Any:
+    """The JSON of an SBOM file (CycloneDX or SPDX); a missing, unreadable, XML or malformed
+    file is InputError."""
     try:
         head = path.read_bytes()[:64].lstrip()
     except FileNotFoundError as exc:
@@ -120,12 +100,22 @@ def read_sbom(path: Path) -> SourceResult:
         raise InputError(f"Cannot read the SBOM {path}: {exc.strerror or exc}.") from exc
     if head.startswith(b"<"):
         raise InputError(
-            f"The SBOM {path} is XML; chainproof audit reads CycloneDX JSON.",
+            f"The SBOM {path} is XML; chainproof reads CycloneDX and SPDX JSON.",
             hint="Write the SBOM with `chainproof sbom --format json`.",
         )
-    data = load_json(path, "SBOM")
+    return load_json(path, "SBOM")
+
+
+def read_sbom(path: Path) -> SourceResult:
+    """Components, purls, versions and the dependency graph of a CycloneDX JSON SBOM."""
+    data = load_sbom_json(path)
     if not isinstance(data, dict) or data.get("bomFormat") != "CycloneDX":
         raise InputError(f'{path} is not a CycloneDX SBOM (no "bomFormat": "CycloneDX").')
+    return parse_sbom(data, path)
+
+
+def parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
+    """The inventory of a CycloneDX JSON document (``data``, read from ``path``)."""
     try:
         return _parse_sbom(data, path)
     except (AttributeError, TypeError, KeyError) as exc:
@@ -143,33 +133,13 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
     for raw in _walk(data.get("components"), path):
         name, version, purl = raw.get("name"), raw.get("version"), raw.get("purl")
         label = f"{name or purl or raw.get('bom-ref') or '?'}"
-        pypi = _pypi_purl(purl) if isinstance(purl, str) else None
-        if pypi is None:
-            why = f"purl {purl}" if isinstance(purl, str) else "no purl"
-            unchecked.append((label, f"not a PyPI package ({why})"))
+        identity = pypi_identity(name, version, purl)
+        if isinstance(identity, str):
+            unchecked.append((label, identity))
             continue
-        if "/" in pypi[0]:
-            unchecked.append((label, f"not a valid PyPI purl ({purl} has a namespace)"))
-            continue
-        # The purl is the package's PyPI identity; ``name`` is kept for display when it agrees.
-        purl_name, purl_version = pypi
-        agreed = not (isinstance(version, str) and version and purl_version) or (
-            version_key(version) == version_key(purl_version)
-        )
-        if not agreed:
-            unchecked.append(
-                (label, f"its version {version} and its purl's version {purl_version} differ")
-            )
-            continue
-        version = version if isinstance(version, str) and version else purl_version
-        if not version:
-            unchecked.append((label, "it has no version"))
-            continue
-        same = isinstance(name, str) and canonicalize_name(name) == canonicalize_name(purl_name)
         expression, licence_names = _licences(raw.get("licenses"))
         component = Component(
-            name=str(name) if same else purl_name,
-            version=version,
+            *identity,
             license_expression=expression,
             license_names=licence_names,
             build_only=raw.get("scope") == "excluded",
@@ -182,7 +152,8 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
             refs[ref] = component.key
             bom_refs.setdefault(component, ref)
     edges: dict[str, set[str]] = {}
-    root_ref = (data.get("metadata") or {}).get("component", {}).get("bom-ref")
+    root = (data.get("metadata") or {}).get("component") or {}
+    root_ref = root.get("bom-ref")
     roots: set[str] = set()
     for dep in data.get("dependencies") or []:
         if not isinstance(dep, dict) or not isinstance(dep.get("ref"), str):
@@ -200,10 +171,17 @@ def _parse_sbom(data: dict[str, Any], path: Path) -> SourceResult:
     )
     components = [replace(c, direct=True) if c.key in roots else c for c in components]
     bom_refs = _rekey(bom_refs, components)
+    subject = pypi_identity(*(root.get(k) for k in ("name", "version", "purl")))
     return SourceResult(
         inventory=Inventory(root=None, components=tuple(components), graph=graph),
         unchecked=tuple(unchecked),
-        sbom=SbomDocument(data, str(data.get("specVersion") or "1.6"), bom_refs),
+        sbom=SbomDocument(
+            data,
+            str(data.get("specVersion") or "1.6"),
+            bom_refs,
+            "cyclonedx",
+            Component(*subject) if isinstance(subject, tuple) else None,
+        ),
     )
 
 

@@ -2,17 +2,16 @@
 
 ``render(result, options) -> str`` turns a SourceResult into CycloneDX 1.5/1.6/1.7 JSON or XML:
 
-- components in the library's stable order (type, name, version); bom-ref = purl for the
-  runtime closure, ``build:<purl>`` for the build environment (scope ``excluded`` and
-  property ``chainproof:build-only=true``);
+- the components, their references (bom-refs) and edges of ``formats.sbom_plan``, in the
+  library's stable order (type, name, version); the build environment has scope ``excluded``
+  and property ``chainproof:build-only=true``;
 - purls per the pypi purl spec with PEP 503 names (lower case, ``_``/``.`` → ``-``); each
   component's sha256, and its file's URL as an external reference of type ``distribution``
   carrying the same hash and the file name as comment; PEP 770 SBOMs as references of type ``bom``;
 - licences: an SPDX expression, else licence names;
 - ``SourceResult.properties`` as properties of ``metadata`` (``chainproof:closure``: where a
   release's runtime closure came from);
-- components without a sha256 are an error naming them, unless ``allow_missing_hashes`` (then
-  they carry ``chainproof:hash:missing=true`` and a warning is returned);
+- components without a sha256 (``sbom_plan``'s check) carry ``chainproof:hash:missing=true``;
 - timestamp from SOURCE_DATE_EPOCH (else the build record's, else now); the serial number is a
   UUID derived from the document's content without timestamp and serial.
 """
@@ -23,8 +22,6 @@ import hashlib
 import json
 import uuid
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +29,7 @@ from chainproof import __version__
 from chainproof.errors import InputError
 from chainproof.fileio import canonical_json
 from chainproof.formats.cyclonedx.schema import validate_json, validate_xml
+from chainproof.formats.sbom_plan import Rendered, RenderOptions, plan_sbom, purl_for
 from chainproof.models import Component, ComponentDetails, SourceResult
 from chainproof.redact import strip_credentials  # an index URL may carry a token
 
@@ -41,36 +39,12 @@ SPEC_VERSIONS = ("1.5", "1.6", "1.7")
 _SERIAL_NAMESPACE = uuid.UUID("5f0c7c8e-2b7a-4c51-9c1e-6c6861696e70")
 
 
-@dataclass(frozen=True)
-class RenderOptions:
-    spec_version: str = "1.6"
-    output_format: str = "json"  # json | xml
-    allow_missing_hashes: bool = False
-    timestamp: int | None = None  # seconds since the epoch; None = now
-
-
-@dataclass(frozen=True)
-class Rendered:
-    text: str
-    warnings: tuple[str, ...]
-    components: int
-
-
-def purl_for(component: Component) -> str:
-    """``pkg:pypi/<name>@<version>`` with the PEP 503 name (``Component.purl``).
-
-    The purl spec asks for lower case and ``_`` → ``-``; the PEP 503 form also folds ``.``, so
-    a lock file (which stores normalised names) and package metadata (``boolean.py``) give the
-    same purl."""
-    return component.purl if component.version else f"pkg:pypi/{component.key}"
-
-
-def _ref(component: Component) -> str:
-    return ("build:" if component.build_only else "") + purl_for(component)
-
-
 def _cdx_component(
-    component: Component, details: ComponentDetails | None, missing: bool, root: bool = False
+    component: Component,
+    details: ComponentDetails | None,
+    missing: bool,
+    ref: str,
+    root: bool = False,
 ) -> Any:
     from cyclonedx.model import (
         ExternalReference,
@@ -123,7 +97,7 @@ def _cdx_component(
         type=ComponentType.LIBRARY,
         name=component.name,
         version=component.version or None,
-        bom_ref=_ref(component),
+        bom_ref=ref,
         purl=PackageURL.from_string(purl_for(component)),
         hashes=hashes,
         external_references=refs,
@@ -133,19 +107,6 @@ def _cdx_component(
         if root
         else (ComponentScope.EXCLUDED if component.build_only else ComponentScope.REQUIRED),
     )
-
-
-def _check_hashes(components: Iterable[Component], allow: bool) -> tuple[set[Component], list[str]]:
-    missing = {c for c in components if not any(d.algorithm == "sha256" for d in c.hashes)}
-    if not missing:
-        return missing, []
-    names = ", ".join(sorted(f"{c.name} {c.version}".strip() for c in missing))
-    if not allow:
-        raise InputError(
-            f"{len(missing)} component(s) have no sha256: {names}.",
-            "Pin them with hashes, or pass --allow-missing-hashes to mark them.",
-        )
-    return missing, [f"{len(missing)} component(s) have no sha256 and are marked: {names}."]
 
 
 def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[str]]:
@@ -162,33 +123,21 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
     from cyclonedx.model.component import ComponentType
     from cyclonedx.model.dependency import Dependency
 
-    inventory = result.inventory
-    missing, warnings = _check_hashes(inventory.components, options.allow_missing_hashes)
-    by_key: dict[str, Any] = {}
+    plan = plan_sbom(result, options.allow_missing_hashes)
+    by_ref: dict[str, Any] = {}
     cdx_components = []
-    refs: set[str] = set()
-    for component in sorted(set(inventory.components), key=Component.sort_key):
-        cdx = _cdx_component(component, result.details.get(component), component in missing)
-        if cdx.bom_ref.value in refs:
-            # Two files of one name and version (e.g. the sdist's and the wheel's build
-            # environment): both stay, told apart by the file's hash.
-            # More files that share a first hash get a counter: a duplicate bom-ref would make
-            # cyclonedx-python-lib replace it with a random one.
-            digest = component.hashes[0].value[:16] if component.hashes else str(len(refs))
-            base, ref, count = cdx.bom_ref.value, f"{cdx.bom_ref.value}#{digest}", 2
-            while ref in refs:
-                ref, count = f"{base}#{digest}.{count}", count + 1
-            cdx.bom_ref.value = ref
-        refs.add(cdx.bom_ref.value)
+    for planned in plan.components:
+        cdx = _cdx_component(planned.component, planned.details, planned.missing, planned.ref)
         cdx_components.append(cdx)
-        if not component.build_only:
-            by_key[component.key] = cdx
+        by_ref[planned.ref] = cdx
     root_cdx = None
-    if inventory.root is not None:
-        root_cdx = _cdx_component(inventory.root, result.details.get(inventory.root), False, True)
-        if result.artifacts:
+    if plan.root is not None:
+        root_cdx = _cdx_component(
+            plan.root.component, plan.root.details, False, plan.root.ref, True
+        )
+        if plan.artifacts:
             root_cdx.hashes = [
-                HashType(alg=HashAlgorithm.SHA_256, content=sha) for _, sha in result.artifacts
+                HashType(alg=HashAlgorithm.SHA_256, content=sha) for _, sha in plan.artifacts
             ]
             root_cdx.external_references = [
                 ExternalReference(
@@ -196,20 +145,16 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
                     url=XsUri(name),
                     hashes=[HashType(alg=HashAlgorithm.SHA_256, content=sha)],
                 )
-                for name, sha in result.artifacts
+                for name, sha in plan.artifacts
             ] + list(root_cdx.external_references)
-        by_key[inventory.root.key] = root_cdx
-    dependencies = []
-    graph = inventory.graph
-    edges = dict(graph.edges)
-    if root_cdx is not None and inventory.root is not None and inventory.root.key not in edges:
-        edges[inventory.root.key] = tuple(k for k in graph.roots if k != inventory.root.key)
-    for key, cdx in by_key.items():
-        deps = [Dependency(ref=by_key[d].bom_ref) for d in edges.get(key, ()) if d in by_key]
-        dependencies.append(Dependency(ref=cdx.bom_ref, dependencies=deps))
-    for cdx in cdx_components:
-        if cdx.bom_ref.value.startswith("build:"):
-            dependencies.append(Dependency(ref=cdx.bom_ref))
+        by_ref[plan.root.ref] = root_cdx
+    dependencies = [
+        Dependency(
+            ref=by_ref[ref].bom_ref, dependencies=[Dependency(ref=by_ref[d].bom_ref) for d in deps]
+        )
+        for ref, deps in plan.edges
+    ]
+    dependencies += [Dependency(ref=by_ref[p.ref].bom_ref) for p in plan.build_only]
     tool = CdxComponent(type=ComponentType.APPLICATION, name="chainproof", version=__version__)
     metadata = BomMetaData(
         component=root_cdx,
@@ -223,7 +168,7 @@ def _build_bom(result: SourceResult, options: RenderOptions) -> tuple[Any, list[
         dependencies=dependencies,
         serial_number=uuid.UUID(int=0),
     )
-    return bom, warnings
+    return bom, list(plan.warnings)
 
 
 def _serialise(bom: Any, options: RenderOptions) -> str:
