@@ -25,7 +25,7 @@ def _inventory() -> SourceResult:
             (Digest.sha256(f"{index:x}" * 64),),
             f"{name}-{version}-py3-none-any.whl",
             f"https://example.invalid/packages/{name}-{version}-py3-none-any.whl",
-            license_expression="MIT",
+            license_expression="MPL-2.0" if name == "certifi" else "MIT",
         )
         for index, (name, version) in enumerate(PINS, start=1)
     )
@@ -40,8 +40,9 @@ def _inventory() -> SourceResult:
     )
 
 
-def _findings(path: Path, db: Path) -> list[dict[str, Any]]:
-    report = audit(AuditRequest("sbom", path, db=db, max_db_age=100_000, offline=True)).report
+def _findings(path: Path, db: Path, policy: Path | None = None) -> list[dict[str, Any]]:
+    request = AuditRequest("sbom", path, db=db, policy=policy, max_db_age=100_000, offline=True)
+    report = audit(request).report
     found = []
     for finding in report.findings:
         data = finding.to_json()
@@ -58,8 +59,11 @@ def test_spdx_and_cyclonedx_of_one_inventory_give_the_same_findings(
     cdx, spdx = tmp_path / "sbom.cdx.json", tmp_path / "sbom.spdx.json"
     cdx.write_text(render_cdx(result, RenderOptions()).text)
     spdx.write_text(render_spdx(result, RenderOptions("2.3", "spdx-json")).text)
-    from_cdx, from_spdx = _findings(cdx, snapshot_db), _findings(spdx, snapshot_db)
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text('[audit.licenses]\ndeny = ["MPL-2.0"]\n', encoding="utf-8")
+    from_cdx, from_spdx = _findings(cdx, snapshot_db, policy), _findings(spdx, snapshot_db, policy)
     assert from_spdx == from_cdx
+    assert [f["package"] for f in from_cdx if f["id"] == "licenses.denied"] == ["certifi"]
     assert "idna" in {f["package"] for f in from_cdx}
     setuptools = [f for f in from_cdx if f["package"] == "setuptools"]
     assert setuptools  # the build environment is audited in both

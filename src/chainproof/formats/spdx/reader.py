@@ -17,6 +17,7 @@ the artifact hashes of the package it describes (``artifact_hashes``, 2.3 and 3.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,19 @@ def parse_spdx(data: dict[str, Any], path: Path) -> SourceResult:
         raise InputError(f"{path} is not a valid SPDX SBOM ({type(exc).__name__}: {exc}).") from exc
 
 
+def _licence(package: dict[str, Any]) -> str | None:
+    """The declared licence (else the concluded one) as an SPDX expression; None for
+    NOASSERTION, NONE or nothing."""
+    for key in ("licenseDeclared", "licenseConcluded"):
+        value = package.get(key)
+        if isinstance(value, str) and value.strip() and value.strip() not in _NO_LICENCE:
+            return value.strip()
+    return None
+
+
+_NO_LICENCE = ("NOASSERTION", "NONE")
+
+
 def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
     components: dict[Component, None] = {}
     keys: dict[str, str] = {}  # SPDXID → normalised name
@@ -140,7 +154,9 @@ def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
         if isinstance(identity, str):
             unchecked.append((str(package.get("name") or spdx_id), identity))
             continue
-        component = Component(*identity, build_only=spdx_id in doc.build)
+        component = Component(
+            *identity, license_expression=_licence(package), build_only=spdx_id in doc.build
+        )
         components.setdefault(component)  # two files of one release are one package to audit
         keys[spdx_id] = component.key
     edges: dict[str, set[str]] = {}
@@ -155,12 +171,7 @@ def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
         roots=tuple(sorted(roots)),
         edges=tuple(sorted((k, tuple(sorted(v))) for k, v in edges.items())),
     )
-    found = tuple(
-        Component(c.name, c.version, build_only=c.build_only, direct=c.key in roots)
-        if c.key in roots
-        else c
-        for c in components
-    )
+    found = tuple(replace(c, direct=True) if c.key in roots else c for c in components)
     subject = None
     if doc.subject is not None:
         package = doc.packages[doc.subject]
