@@ -133,14 +133,22 @@ def parse_spdx(data: dict[str, Any], path: Path) -> SourceResult:
         raise InputError(f"{path} is not a valid SPDX SBOM ({type(exc).__name__}: {exc}).") from exc
 
 
-def _licence(package: dict[str, Any]) -> str | None:
-    """The declared licence (else the concluded one) as an SPDX expression; None for
-    NOASSERTION, NONE or nothing."""
+def _licence(
+    package: dict[str, Any], extracted: dict[str, str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """(SPDX expression, licence names) of the declared licence, else the concluded one.
+    ``LicenseRef-`` ids of extracted licensing infos joined by AND stand for licence names
+    (as chainproof's writer puts names that are no SPDX expression); NOASSERTION and NONE say
+    nothing."""
     for key in ("licenseDeclared", "licenseConcluded"):
         value = package.get(key)
-        if isinstance(value, str) and value.strip() and value.strip() not in _NO_LICENCE:
-            return value.strip()
-    return None
+        if not isinstance(value, str) or not value.strip() or value.strip() in _NO_LICENCE:
+            continue
+        refs = [part.strip() for part in value.split(" AND ")]
+        if all(ref in extracted for ref in refs):
+            return None, tuple(extracted[ref] for ref in refs)
+        return value.strip(), ()
+    return None, ()
 
 
 _NO_LICENCE = ("NOASSERTION", "NONE")
@@ -149,13 +157,22 @@ _NO_LICENCE = ("NOASSERTION", "NONE")
 def _parse(doc: _Document, data: dict[str, Any]) -> SourceResult:
     components: dict[Component, None] = {}
     keys: dict[str, str] = {}  # SPDXID → normalised name
+    extracted = {
+        str(info["licenseId"]): str(info.get("name") or info.get("extractedText") or "")
+        for info in data.get("hasExtractedLicensingInfos") or []
+        if isinstance(info, dict) and isinstance(info.get("licenseId"), str)
+    }
     unchecked = []
     for spdx_id, package, identity in doc.identities():
         if isinstance(identity, str):
             unchecked.append((str(package.get("name") or spdx_id), identity))
             continue
+        expression, names = _licence(package, extracted)
         component = Component(
-            *identity, license_expression=_licence(package), build_only=spdx_id in doc.build
+            *identity,
+            license_expression=expression,
+            license_names=names,
+            build_only=spdx_id in doc.build,
         )
         components.setdefault(component)  # two files of one release are one package to audit
         keys[spdx_id] = component.key
