@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,3 +125,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 # run offline, and those that exercise the online checks start their own indexes on 127.0.0.1
 # and pass offline=False (--online).
 os.environ["CHAINPROOF_OFFLINE"] = "1"
+
+# The index client's cache (chainproof.index.cache) lives in a directory of the test run's own,
+# never in the user's cache: each run starts cold.
+os.environ["CHAINPROOF_INDEX_CACHE"] = tempfile.mkdtemp(prefix="chainproof-index-cache-")

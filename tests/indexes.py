@@ -17,8 +17,8 @@ API
   PKG-INFO and a pyproject.toml (hatchling; it is listed and downloaded, not built: no test
   builds it).
 - ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
-  username=None, password=None, project_status=None)``: a context manager (``start()``/
-  ``stop()`` too).
+  username=None, password=None, project_status=None, etags=True)``: a context manager
+  (``start()``/``stop()`` too); pages carry an ETag and ``If-None-Match`` is answered 304.
   ``url`` is ``http://127.0.0.1:PORT/simple`` (``auth_url`` the same with the credentials);
   ``/simple/`` lists projects, ``/simple/<name>/`` a project, ``/simple/<name>`` and names that
   are not PEP 503-normalised redirect (301) to the normalised slash form. ``mode="html"``
@@ -338,7 +338,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, text: str, wants_json: bool, body: bool) -> None:
         kind = _JSON if wants_json else "text/html; charset=utf-8"
-        self._send(200, text.encode(), kind, body, {"Vary": "Accept", "Cache-Control": "no-cache"})
+        data = text.encode()
+        etag = f'"{_sha256(data)[:32]}"'
+        headers = {"Vary": "Accept", "Cache-Control": "no-cache", "ETag": etag}
+        if self.server.index.etags and self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", kind, False, headers)  # unchanged: the client's copy stands
+            return
+        if not self.server.index.etags:
+            del headers["ETag"]
+        self._send(200, data, kind, body, headers)
 
     def _redirect(self, target: str, body: bool) -> None:
         location = self.server.index.base_url + urllib.parse.quote(target)
@@ -382,8 +390,10 @@ class IndexServer:
         username: str | None = None,
         password: str | None = None,
         project_status: str | None = None,
+        etags: bool = True,
     ) -> None:
         self.mode = mode
+        self.etags = etags  # pages carry an ETag, and If-None-Match gets a 304 when unchanged
         # PEP 792: every project's status (None: the field is not served, as by older
         # indexes and proxies that strip it); ``set_status`` sets one project's.
         self.project_status = project_status

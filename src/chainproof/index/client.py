@@ -6,6 +6,11 @@ file digests, over one keep-alive HTTP session, many pages at once in a thread p
   is fetched once per client; a failure is not remembered, so a later call asks again.
 - ``IndexClient.listings(pairs)``: the same for many pairs, concurrently.
 - ``IndexClient.sha256_of(url)``: the sha256 of the bytes a URL serves (streamed, capped).
+- ``IndexClient.core_metadata(file)`` / ``core_metadatas(files)``: PEP 658 metadata files.
+
+With an :class:`~chainproof.index.cache.IndexCache`, metadata of a file with a known sha256 is
+read from disk once fetched (it never changes), and project pages are revalidated with their
+ETag / Last-Modified (a 304 reuses the cached page).
 
 Credentials come from the URL, pip's and uv's settings or netrc
 (:mod:`chainproof.index.credentials`) and are sent as HTTP basic auth; the URL requested
@@ -19,15 +24,16 @@ unresolvable, timed out, TLS), answers 5xx or another unexpected status, refuses
 credentials (401/403, with a hint where chainproof looks for them) or serves a page that is
 neither simple-API JSON nor HTML.
 
-Offline: ``IndexClient(offline=True)`` opens no connection; every call raises
-``InfrastructureError`` ("... chainproof runs offline"). A caller whose check needs the index
-reports it as not checked, the same way it handles an index that cannot be reached, and may
-test ``client.offline`` first to say so without asking.
+Offline: ``IndexClient(offline=True)`` opens no connection; every call the cache cannot
+answer raises ``InfrastructureError`` ("... chainproof runs offline"). A caller whose check
+needs the index reports it as not checked, the same way it handles an index that cannot be
+reached, and may test ``client.offline`` first to say so without asking.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import socket
 import ssl
@@ -43,8 +49,9 @@ from packaging.utils import canonicalize_name
 
 from chainproof import __version__
 from chainproof.errors import InfrastructureError, UsageError
+from chainproof.index.cache import CachedPage, IndexCache
 from chainproof.index.credentials import CredentialLookup, IndexCredentials, credentials_in_url
-from chainproof.index.listing import IndexFile, ProjectListing, sorted_versions
+from chainproof.index.listing import IndexFile, MetadataFile, ProjectListing, sorted_versions
 from chainproof.redact import strip_credentials
 
 if TYPE_CHECKING:
@@ -89,8 +96,10 @@ class IndexClient:
         env: Mapping[str, str] | None = None,
         project_dir: Path | None = None,
         credentials: CredentialLookup | None = None,
+        cache: IndexCache | None = None,
     ) -> None:
         self.offline = offline
+        self.cache = cache
         self.timeout = timeout
         self.workers = max(1, workers)
         self._env = env
@@ -125,7 +134,6 @@ class IndexClient:
         """``name``'s page on the index at ``index_url`` (its simple-API root), or None when
         the index does not serve that name."""
         key = _page_key(index_url, name)
-        self._refuse_offline(f"The index {key[0]} was not asked about {name}")
         with self._lock:
             cell = self._pages.get(key)
             owner = cell is None
@@ -151,8 +159,6 @@ class IndexClient:
         unique: dict[_Key, tuple[str, str]] = {}
         for pair in wanted:
             unique.setdefault(_page_key(*pair), pair)
-        if self.offline and wanted:
-            self._refuse_offline(f"The index {_page_key(*wanted[0])[0]} was not asked")
         found: dict[_Key, ProjectListing | None] = {}
         if len(unique) <= 1:
             found = {key: self.listing(*pair) for key, pair in unique.items()}
@@ -168,33 +174,40 @@ class IndexClient:
 
     def _fetch_listing(self, index: str, given: str, name: str) -> ProjectListing | None:
         import pypi_simple
-        import requests
 
         normalised = canonicalize_name(name)
         url = f"{index}/{normalised}/"
         subject = f"The index {index}"
+        cached = self.cache.page(url) if self.cache is not None else None
+        if self.offline:
+            if cached is None:
+                self._refuse_offline(f"The index {index} was not asked about {name}")
+            assert cached is not None
+            return _parsed(index, normalised, cached)
         headers = {"Accept": pypi_simple.ACCEPT_JSON_PREFERRED}
+        if cached is not None:  # revalidate: an unchanged page is answered with a 304
+            if cached.etag:
+                headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                headers["If-Modified-Since"] = cached.last_modified
         response, sent = self._get(url, given, subject, headers=headers)
         with response:
+            if response.status_code == 304 and cached is not None:
+                return _parsed(index, normalised, cached)
             if response.status_code == 404:
                 return None
             _check_status(response, sent, subject, f" for the page of {normalised}")
-            try:
-                page = pypi_simple.ProjectPage.from_response(response, normalised)
-            except pypi_simple.UnsupportedRepoVersionError as exc:
-                raise InfrastructureError(
-                    f"{subject} serves version {exc.declared_version} of the simple API, "
-                    f"newer than chainproof reads ({exc.supported_version}).",
-                    "Upgrade chainproof.",
-                ) from None
-            except (ValueError, requests.RequestException):
-                kind = response.headers.get("Content-Type", "no Content-Type")
-                raise InfrastructureError(
-                    f"{subject} served a page for {normalised} that is neither simple-API "
-                    f"JSON (PEP 691) nor HTML (PEP 503) ({_one_line(kind)}).",
-                    "Check that the URL is the index's simple-API root (pip's --index-url).",
-                ) from None
-        return _listing(index, normalised, page)
+            page = CachedPage(
+                strip_credentials(response.url),
+                response.content,
+                response.headers.get("Content-Type", "text/html"),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+            )
+        listing = _parsed(index, normalised, page)
+        if self.cache is not None:
+            self.cache.store_page(url, page)
+        return listing
 
     # files
 
@@ -207,20 +220,38 @@ class IndexClient:
             raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
         return digest.hexdigest()
 
-    def core_metadata(self, file_url: str, max_bytes: int = MAX_METADATA_BYTES) -> bytes | None:
-        """The PEP 658 core metadata of the file at ``file_url`` (``<url>.metadata``), None
-        when the index does not serve it."""
+    def core_metadata(
+        self, file: MetadataFile, max_bytes: int = MAX_METADATA_BYTES
+    ) -> bytes | None:
+        """The PEP 658 core metadata of a file (``<url>.metadata``), None when the index does
+        not serve it; from the cache when it holds that file's, else fetched (and kept)."""
+        cache = self.cache if file.file_sha256 else None
+        if cache is not None and file.file_sha256:
+            found = cache.metadata(file.file_sha256, file.metadata_sha256)
+            if found is not None:
+                return found
         chunks: list[bytes] = []
-        found = self._download(f"{file_url}.metadata", max_bytes, chunks.append)
-        return b"".join(chunks) if found else None
+        if not self._download(f"{file.url}.metadata", max_bytes, chunks.append):
+            return None
+        data = b"".join(chunks)
+        if file.metadata_sha256 and hashlib.sha256(data).hexdigest() != file.metadata_sha256:
+            raise InfrastructureError(
+                f"The core metadata of {strip_credentials(file.url)} does not match the sha256 "
+                "its index publishes for it.",
+                "The index serves inconsistent files: try again, or ask its operators.",
+            )
+        if cache is not None and file.file_sha256:
+            cache.store_metadata(file.file_sha256, data)
+        return data
 
-    def core_metadatas(self, file_urls: Iterable[str]) -> dict[str, bytes | None]:
-        """:meth:`core_metadata` of each file, concurrently; the first failure is raised."""
-        wanted = list(dict.fromkeys(file_urls))
+    def core_metadatas(self, files: Iterable[MetadataFile]) -> dict[str, bytes | None]:
+        """:meth:`core_metadata` of each file, concurrently, keyed by the file's URL; the
+        first failure is raised."""
+        wanted = {f.url: f for f in files}
         if len(wanted) <= 1:
-            return {url: self.core_metadata(url) for url in wanted}
+            return {url: self.core_metadata(f) for url, f in wanted.items()}
         with ThreadPoolExecutor(min(self.workers, len(wanted)), "chainproof-index") as pool:
-            futures = {url: pool.submit(self.core_metadata, url) for url in wanted}
+            futures = {url: pool.submit(self.core_metadata, f) for url, f in wanted.items()}
             try:
                 return {url: future.result() for url, future in futures.items()}
             except BaseException:
@@ -363,6 +394,40 @@ def _origin(url: str) -> _Origin:
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
 
 
+def _parsed(index: str, name: str, page: CachedPage) -> ProjectListing:
+    """The listing of a page as served (JSON or HTML, by its Content-Type)."""
+    import pypi_simple
+
+    kind, _, params = page.content_type.partition(";")
+    kind = kind.strip().lower()
+    charset = next(
+        (v.strip().strip('"') for k, _, v in (p.partition("=") for p in params.split(";"))
+         if k.strip().lower() == "charset"),
+        None,
+    )  # fmt: skip
+    subject = f"The index {index}"
+    try:
+        if kind == "application/vnd.pypi.simple.v1+json":
+            parsed = pypi_simple.ProjectPage.from_json_data(json.loads(page.body), page.url)
+        elif kind in ("application/vnd.pypi.simple.v1+html", "text/html"):
+            parsed = pypi_simple.ProjectPage.from_html(name, page.body, page.url, charset)
+        else:
+            raise ValueError(kind)
+    except pypi_simple.UnsupportedRepoVersionError as exc:
+        raise InfrastructureError(
+            f"{subject} serves version {exc.declared_version} of the simple API, "
+            f"newer than chainproof reads ({exc.supported_version}).",
+            "Upgrade chainproof.",
+        ) from None
+    except ValueError:
+        raise InfrastructureError(
+            f"{subject} served a page for {name} that is neither simple-API "
+            f"JSON (PEP 691) nor HTML (PEP 503) ({_one_line(page.content_type)}).",
+            "Check that the URL is the index's simple-API root (pip's --index-url).",
+        ) from None
+    return _listing(index, name, parsed)
+
+
 def _listing(index: str, name: str, page: pypi_simple.ProjectPage) -> ProjectListing:
     files = tuple(
         IndexFile(
@@ -374,6 +439,7 @@ def _listing(index: str, name: str, page: pypi_simple.ProjectPage) -> ProjectLis
             upload_time=p.upload_time,
             requires_python=p.requires_python or None,
             has_metadata=bool(p.has_metadata),
+            metadata_sha256=((p.metadata_digests or {}).get("sha256") or "").lower() or None,
         )
         for p in page.packages
     )

@@ -57,6 +57,7 @@ __all__ = [
     "IndexCredentials",
     "credentials_in_url",
     "pip_extra_index_options",
+    "pip_index_settings",
     "uv_index_env_name",
 ]
 
@@ -285,39 +286,69 @@ def _named(item: str) -> tuple[str | None, str]:
     return None, item
 
 
+_PIP_INDEX_KEYS = {
+    "index-url": "--index-url",
+    "extra-index-url": "--extra-index-url",
+    "find-links": "--find-links",
+    "no-index": "--no-index",
+}
+
+
+def pip_index_settings(env: Mapping[str, str] | None = None) -> tuple[IndexOption, ...]:
+    """The index options pip's own settings give every install, lowest precedence first: its
+    config files (the last file wins, as in pip), then PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
+    PIP_FIND_LINKS and PIP_NO_INDEX; no file when PIP_CONFIG_FILE is the null device."""
+    env = os.environ if env is None else env
+    found: list[IndexOption] = []
+    if env.get("PIP_CONFIG_FILE") != os.devnull:
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+        settings = _Settings(env, home, Path("/etc"), Path(sys.prefix))
+        files = settings.pip_files()  # PIP_CONFIG_FILE first, then global, user, site
+        if env.get("PIP_CONFIG_FILE"):
+            files = files[1:] + files[:1]  # pip loads it last: it overrides the others
+        for path in files:
+            for key, value in _pip_file_items(path, tuple(_PIP_INDEX_KEYS)):
+                option = _PIP_INDEX_KEYS[key]
+                values = [None] if option == "--no-index" else value.split()
+                found += [IndexOption(option, v, f"pip config {path}") for v in values]
+    for variable, option in (
+        ("PIP_INDEX_URL", "--index-url"),
+        ("PIP_EXTRA_INDEX_URL", "--extra-index-url"),
+        ("PIP_FIND_LINKS", "--find-links"),
+    ):
+        found += [IndexOption(option, url, variable) for url in env.get(variable, "").split()]
+    if env.get("PIP_NO_INDEX", "").lower() in ("1", "true", "yes", "on"):
+        found.append(IndexOption("--no-index", None, "PIP_NO_INDEX"))
+    return tuple(found)
+
+
 def pip_extra_index_options(env: Mapping[str, str] | None = None) -> tuple[IndexOption, ...]:
     """The ``--extra-index-url`` pip's own settings add to every install (PIP_EXTRA_INDEX_URL,
     then ``extra-index-url`` in its config files; none when PIP_CONFIG_FILE is the null
     device, as pip reads none then), for the audit's dependency-confusion check."""
-    env = os.environ if env is None else env
-    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-    found = [
-        IndexOption("--extra-index-url", url, "PIP_EXTRA_INDEX_URL")
-        for url in env.get("PIP_EXTRA_INDEX_URL", "").split()
-    ]
-    if env.get("PIP_CONFIG_FILE") == os.devnull:
-        return tuple(found)
-    settings = _Settings(env, home, Path("/etc"), Path(sys.prefix))
-    for path in settings.pip_files():
-        for url in _pip_file_urls(path, ("extra-index-url",)):
-            found.append(IndexOption("--extra-index-url", url, f"pip config {path}"))
-    return tuple(found)
+    found = [o for o in pip_index_settings(env) if o.option == "--extra-index-url"]
+    return tuple(sorted(found, key=lambda o: o.where != "PIP_EXTRA_INDEX_URL"))
 
 
 def _pip_file_urls(path: Path, keys: Iterable[str] = _PIP_KEYS) -> list[str]:
+    return [url for _, value in _pip_file_items(path, tuple(keys)) for url in value.split()]
+
+
+def _pip_file_items(path: Path, keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(key, value) of the ``keys`` in a pip config file's [global] and [install]."""
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
     except (OSError, UnicodeDecodeError, configparser.Error):
         return []
-    urls: list[str] = []
+    items: list[tuple[str, str]] = []
     for section in _PIP_SECTIONS:
         if not parser.has_section(section):
             continue
         for key, value in parser.items(section):
             if key.replace("_", "-") in keys:
-                urls += value.split()
-    return urls
+                items.append((key.replace("_", "-"), value))
+    return items
 
 
 def _toml_table(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[Path, Mapping[str, Any]]]:

@@ -10,7 +10,18 @@ from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["IndexFile", "ProjectListing", "same_version", "sorted_versions"]
+__all__ = ["IndexFile", "MetadataFile", "ProjectListing", "same_version", "sorted_versions"]
+
+
+@dataclass(frozen=True)
+class MetadataFile:
+    """The core metadata (PEP 658) of a distribution file, served at ``<url>.metadata``:
+    ``file_sha256`` is the file's (the cache's key), ``metadata_sha256`` the metadata's own,
+    as the index publishes it (checked when given)."""
+
+    url: str
+    file_sha256: str | None = None
+    metadata_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class IndexFile:
     upload_time: datetime | None
     requires_python: str | None
     has_metadata: bool
+    metadata_sha256: str | None = None  # the PEP 658 file's sha256, when the index says
+
+    @property
+    def metadata_file(self) -> MetadataFile:
+        return MetadataFile(self.url, self.sha256, self.metadata_sha256)
 
     def sort_key(self) -> tuple[str, str]:
         return (self.filename, self.url)

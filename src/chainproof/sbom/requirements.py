@@ -36,8 +36,9 @@ from chainproof.models import (
 from chainproof.progress import Reporter
 from chainproof.sbom._common import explicit_graph
 from chainproof.sbom.graph import requirement_graph
+from chainproof.sbom.index_pick import effective_options, index_urls, pick_from_index
 from chainproof.sbom.metadata import resolve_license
-from chainproof.sbom.resolve import resolve
+from chainproof.sbom.resolve import ResolvedPackage, resolve
 from chainproof.sbom.sources import SourceOptions
 from chainproof.sbom.target import TargetPlatform
 
@@ -52,6 +53,7 @@ class RequirementsSource:
     # The audit: every pin whatever its marker (it ships somewhere), and the lines that pin
     # nothing listed as unchecked rather than refused.
     every_package: bool = False
+    fast: bool = True  # pick files from the index's pages where they settle it (not pip)
 
     @property
     def description(self) -> str:
@@ -124,15 +126,14 @@ class RequirementsSource:
             unchecked=unchecked,
         )
 
-    def _resolved(
+    def _from_pip(
         self,
-        pins: list[PinnedRequirement],
-        components: list[Component],
-        graph: DependencyGraph | None,
+        pins: Sequence[PinnedRequirement],
         target: TargetPlatform,
+        file_options: list[str],
         reporter: Reporter,
-    ) -> tuple[list[Component], DependencyGraph]:
-        """Let pip pick the exact file per pin (hash-checked) and read the metadata."""
+    ) -> dict[str, ResolvedPackage]:
+        """pip picks the exact file per pin (hash-checked) and reads the metadata."""
         with tempfile.TemporaryDirectory(prefix="chainproof-req-") as tmp:
             pinned = Path(tmp) / "requirements.txt"
             pinned.write_text(
@@ -148,16 +149,36 @@ class RequirementsSource:
                 ),
                 encoding="utf-8",
             )
-            found = {
+            return {
                 r.key: r
                 for r in resolve(
                     ["-r", str(pinned)],
                     target,
-                    [*index_options(self.path), *self.index_args],
+                    [*file_options, *self.index_args],
                     reporter,
                     no_deps=True,
                 )
             }
+
+    def _resolved(
+        self,
+        pins: list[PinnedRequirement],
+        components: list[Component],
+        graph: DependencyGraph | None,
+        target: TargetPlatform,
+        reporter: Reporter,
+    ) -> tuple[list[Component], DependencyGraph]:
+        """The exact file per pin (hash-checked) and its metadata: from the index's pages
+        where they settle it (sbom.index_pick), else from pip."""
+        file_options = index_options(self.path)
+        indexes = index_urls(effective_options(file_options, self.index_args))
+        found: dict[str, ResolvedPackage] = {}
+        left: Sequence[PinnedRequirement] = pins
+        if indexes is not None and self.fast:
+            from_index = pick_from_index(pins, target, indexes, reporter)
+            found, left = dict(from_index.found), from_index.rest
+        if left:
+            found |= self._from_pip(left, target, file_options, reporter)
         out = []
         for component in components:
             picked = found.get(component.key)
@@ -171,7 +192,7 @@ class RequirementsSource:
             hashes = (Digest.sha256(picked.sha256),) if picked.sha256 else ()
             if hashes and component.hashes and hashes[0] not in component.hashes:
                 raise InputError(
-                    f"{self.path}: pip picked {picked.filename} for {component.name}, whose "
+                    f"{self.path}: {picked.filename} was picked for {component.name}, whose "
                     "sha256 is none of the hashes the file lists."
                 )
             out.append(

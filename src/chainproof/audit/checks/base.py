@@ -13,7 +13,7 @@ from chainproof.audit.report import Finding, Unchecked
 from chainproof.audit.severity import Rating
 from chainproof.formats.audit_policy import AuditPolicy, index_key
 from chainproof.index.client import default_index_url
-from chainproof.index.listing import ProjectListing
+from chainproof.index.listing import MetadataFile, ProjectListing
 from chainproof.models import Component
 
 __all__ = ["Check", "CheckContext", "CheckOutcome", "IndexReader", "Rule", "public_index_url"]
@@ -46,7 +46,7 @@ class IndexReader(Protocol):
 
     def sha256_of(self, url: str) -> str: ...
 
-    def core_metadatas(self, file_urls: Iterable[str]) -> Mapping[str, bytes | None]: ...
+    def core_metadatas(self, files: Iterable[MetadataFile]) -> Mapping[str, bytes | None]: ...
 
 
 @dataclass(frozen=True)

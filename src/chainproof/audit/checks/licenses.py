@@ -50,8 +50,8 @@ class LicensesCheck:
             package: _metadata_wheel(package, listings)
             for package, listings in package_listings(context, packages).items()
         }
-        urls = [wheel.url for wheel in wheels.values() if wheel is not None]
-        metadata = context.index.core_metadatas(urls)
+        files = [wheel.metadata_file for wheel in wheels.values() if wheel is not None]
+        metadata = context.index.core_metadatas(files)
         for package, wheel in wheels.items():
             data = metadata.get(wheel.url) if wheel is not None else None
             if data is None:
