@@ -58,7 +58,7 @@ def test_an_entry_that_no_longer_matches_its_hash_is_fetched_again(
     (wheel,) = _listing(cache, server).files
     with _client(cache) as client:
         good = client.core_metadata(wheel.metadata_file)
-    (entry,) = (tmp_path / "cache" / "metadata").rglob(wheel.sha256 or "?")
+    (entry,) = (p for p in (tmp_path / "cache" / "metadata").rglob("*") if p.is_file())
     entry.write_bytes(entry.read_bytes().replace(b"demo-pkg", b"evil-pkg"))
     with _client(cache) as client:
         assert client.core_metadata(wheel.metadata_file) == good
@@ -105,4 +105,11 @@ def test_metadata_unlike_the_hash_the_index_publishes_is_refused(
     with _client(cache) as client, pytest.raises(InfrastructureError) as caught:
         client.core_metadata(forged)
     assert "does not match the sha256 its index publishes" in str(caught.value)
-    assert not list((tmp_path / "cache" / "metadata").rglob(wheel.sha256 or "?"))
+    assert not [p for p in (tmp_path / "cache" / "metadata").rglob("*") if p.is_file()]
+
+
+def test_the_cache_is_where_chainproof_index_cache_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAINPROOF_INDEX_CACHE", str(tmp_path / "here"))
+    assert IndexCache.default().root == tmp_path / "here"

@@ -317,6 +317,9 @@ def test_cli_end_to_end(lock: Path, server: IndexServer, wheelhouse: Path, tmp_p
     del server.files[f"/lock/{wheel}.metadata"]
     server.files[f"/lock/{wheel}"] = b"not the locked wheel"
     bad = tmp_path / "bad.json"
+    # A new cache: the first run keeps liba's metadata by its URL and sha256, which would
+    # answer without asking the index (whose bytes at that URL this test then changes).
+    env["CHAINPROOF_INDEX_CACHE"] = str(tmp_path / "new-cache")
     result = runner.invoke(app, ["sbom", "--pylock", str(lock), "-o", str(bad)], env=env)
     assert result.exit_code == 1
     assert "does not match the sha256 the lock gives" in one_sentence_error(result.stderr)

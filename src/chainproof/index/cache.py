@@ -1,7 +1,8 @@
 """The index client's cache on disk: project pages and core-metadata files.
 
 - A wheel's core metadata (PEP 658) is immutable for a given file: it is kept under the
-  file's sha256 and never expires.
+  file's URL and sha256 and never expires (the URL too, so that a lock naming another URL
+  with that hash never reads metadata fetched from elsewhere).
 - A project page changes with every upload: it is kept with its ETag and Last-Modified and
   revalidated (a 304 answer reuses it); offline it is used as it is.
 
@@ -49,7 +50,7 @@ class IndexCache:
 
     @classmethod
     def default(cls) -> IndexCache:
-        configured = env_setting("CHAINPROOF_INDEX_CACHE")
+        configured = env_setting("index-cache")
         if configured:
             return cls(Path(configured).expanduser())
         import platformdirs
@@ -81,12 +82,12 @@ class IndexCache:
         }
         self._write(self._page_path(key), header, page.body)
 
-    # core metadata, by the sha256 of the file it describes
+    # core metadata, by the URL and sha256 of the file it describes
 
-    def metadata(self, file_sha256: str, expected: str | None = None) -> bytes | None:
-        """The metadata of the file whose sha256 is ``file_sha256``; None when not cached, or
-        when it is not ``expected`` (the metadata's sha256 the index publishes)."""
-        path = self._metadata_path(file_sha256)
+    def metadata(self, url: str, file_sha256: str, expected: str | None = None) -> bytes | None:
+        """The metadata of the file at ``url`` whose sha256 is ``file_sha256``; None when not
+        cached, or when it is not ``expected`` (the metadata's sha256 the index publishes)."""
+        path = self._metadata_path(url, file_sha256)
         found = self._read(path)
         if found is None:
             return None
@@ -96,8 +97,9 @@ class IndexCache:
             return None
         return body
 
-    def store_metadata(self, file_sha256: str, data: bytes) -> None:
-        self._write(self._metadata_path(file_sha256), {"file_sha256": file_sha256}, data)
+    def store_metadata(self, url: str, file_sha256: str, data: bytes) -> None:
+        header = {"url": url, "file_sha256": file_sha256}
+        self._write(self._metadata_path(url, file_sha256), header, data)
 
     # entries: a JSON header line (with the content's sha256), then the content
 
@@ -105,10 +107,8 @@ class IndexCache:
         key = _sha256(url.encode())
         return self.root / "pages" / key[:2] / key
 
-    def _metadata_path(self, file_sha256: str) -> Path:
-        key = file_sha256.lower()
-        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
-            raise ValueError(f"not a sha256: {file_sha256!r}")
+    def _metadata_path(self, url: str, file_sha256: str) -> Path:
+        key = _sha256(f"{url}\n{file_sha256.lower()}".encode())
         return self.root / "metadata" / key[:2] / key
 
     def _write(self, path: Path, header: dict[str, Any], body: bytes) -> None:

@@ -227,7 +227,7 @@ class IndexClient:
         not serve it; from the cache when it holds that file's, else fetched (and kept)."""
         cache = self.cache if file.file_sha256 else None
         if cache is not None and file.file_sha256:
-            found = cache.metadata(file.file_sha256, file.metadata_sha256)
+            found = cache.metadata(file.url, file.file_sha256, file.metadata_sha256)
             if found is not None:
                 return found
         chunks: list[bytes] = []
@@ -241,7 +241,7 @@ class IndexClient:
                 "The index serves inconsistent files: try again, or ask its operators.",
             )
         if cache is not None and file.file_sha256:
-            cache.store_metadata(file.file_sha256, data)
+            cache.store_metadata(file.url, file.file_sha256, data)
         return data
 
     def core_metadatas(self, files: Iterable[MetadataFile]) -> dict[str, bytes | None]:

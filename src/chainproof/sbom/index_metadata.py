@@ -23,7 +23,11 @@ the index cannot be reached). With ``--no-index`` everything goes to the fallbac
 options say where pip may look; the lock's URLs are not fetched).
 
 The metadata is informational (graph, licences); the components' hashes still come only from
-the lock.
+the lock. A metadata file read for a wheel the lock hashes is kept in the index cache
+(chainproof.index.cache, by URL and sha256) and read from there next time: no request.
+
+This reader keeps its own HTTP session rather than ``IndexClient``'s: any network fault here
+hands the package to the fallback (pip reports it), where the client raises.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from packaging.version import InvalidVersion, Version
 
 from chainproof import __version__
 from chainproof.errors import InputError, VerificationFailed
+from chainproof.index.cache import IndexCache
 from chainproof.models import Component
 from chainproof.progress import Reporter
 from chainproof.sbom.metadata import PackageMetadata, read_wheel
@@ -66,6 +71,7 @@ class IndexMetadata:
     index_args: tuple[str, ...] = ()
     workers: int = 16
     fallback: MetadataProvider | None = field(default=None, compare=False)
+    cache: IndexCache | None = field(default=None, compare=False)  # None: the default one
 
     def fetch(
         self, components: Sequence[Component], target: TargetPlatform, reporter: Reporter
@@ -74,7 +80,8 @@ class IndexMetadata:
         direct: list[tuple[Component, str]] = []
         if "--no-index" not in self.index_args:  # then pip looks only where the options say
             direct = [(c, url) for c in components if (url := _wheel_url(c))]
-        found = _fetch_all(direct, self.workers, reporter) if direct else {}
+        cache = self.cache or IndexCache.default()
+        found = _fetch_all(direct, self.workers, reporter, cache) if direct else {}
         rest = [c for c in components if c.key not in found]
         if rest and direct:
             reporter.log(
@@ -93,7 +100,10 @@ def _wheel_url(component: Component) -> str | None:
 
 
 def _fetch_all(
-    wheels: Sequence[tuple[Component, str]], workers: int, reporter: Reporter
+    wheels: Sequence[tuple[Component, str]],
+    workers: int,
+    reporter: Reporter,
+    cache: IndexCache | None,
 ) -> dict[str, PackageMetadata]:
     import requests
     from requests.adapters import HTTPAdapter
@@ -107,7 +117,7 @@ def _fetch_all(
         session.mount("http://", adapter)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures: dict[Future[PackageMetadata | None], Component] = {
-                pool.submit(_fetch_one, session, c, url): c for c, url in wheels
+                pool.submit(_fetch_one, session, c, url, cache): c for c, url in wheels
             }
             try:
                 for future in as_completed(futures):
@@ -121,18 +131,28 @@ def _fetch_all(
     return found
 
 
-def _fetch_one(session: requests.Session, component: Component, url: str) -> PackageMetadata | None:
-    """The metadata of the wheel at ``url`` from its ``.metadata`` file, else from the
-    hash-checked wheel; None when neither can be had (the fallback then reads it)."""
+def _fetch_one(
+    session: requests.Session, component: Component, url: str, cache: IndexCache | None
+) -> PackageMetadata | None:
+    """The metadata of the wheel at ``url`` from the cache or its ``.metadata`` file, else
+    from the hash-checked wheel; None when neither can be had (the fallback then reads it)."""
     import requests
 
+    sha256 = next((d.value for d in component.hashes if d.algorithm == "sha256"), None)
+    cache = cache if sha256 else None
+    if cache is not None and sha256:
+        cached = cache.metadata(url, sha256)
+        meta = _parse(cached, component) if cached is not None else None
+        if meta is not None:
+            return meta
     try:
         with session.get(f"{url}.metadata", timeout=_TIMEOUT, stream=True) as response:
             data = _body(response) if response.status_code == 200 else None
         meta = _parse(data, component) if data is not None else None
         if meta is not None:
+            if cache is not None and sha256 and data is not None:
+                cache.store_metadata(url, sha256, data)
             return meta
-        sha256 = next((d.value for d in component.hashes if d.algorithm == "sha256"), None)
         return _from_wheel(session, url, sha256, component) if sha256 else None
     except requests.RequestException:
         return None  # pip reads it, and reports an unreachable index as today
