@@ -179,6 +179,22 @@ def test_without_a_metadata_file_the_wheel_is_read_after_its_hash_is_checked(
     assert fallback.asked == []
 
 
+def test_a_warm_cache_asks_nothing(
+    lock: Path, server: IndexServer, reference: Inventory, wheelhouse: Path, tmp_path: Path
+) -> None:
+    """Metadata files and hash-checked wheels are kept by URL and sha256: the second run
+    reads them from the cache, and makes no request."""
+    from chainproof.index.cache import IndexCache
+
+    del server.files[f"/lock/{wheel_of(wheelhouse, 'liba').name}.metadata"]  # a wheel, then
+    cache = IndexCache(tmp_path / "cache")
+    assert read(lock, IndexMetadata(fallback=Recorder(), cache=cache)) == reference
+    assert server.seen
+    server.seen.clear()
+    assert read(lock, IndexMetadata(fallback=Recorder(), cache=cache)) == reference
+    assert server.seen == []
+
+
 def test_a_wheel_that_does_not_match_the_lock_is_refused(
     lock: Path, server: IndexServer, wheelhouse: Path
 ) -> None:

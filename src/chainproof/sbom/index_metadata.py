@@ -153,7 +153,7 @@ def _fetch_one(
             if cache is not None and sha256 and data is not None:
                 cache.store_metadata(url, sha256, data)
             return meta
-        return _from_wheel(session, url, sha256, component) if sha256 else None
+        return _from_wheel(session, url, sha256, component, cache) if sha256 else None
     except requests.RequestException:
         return None  # pip reads it, and reports an unreachable index as today
 
@@ -189,9 +189,14 @@ def _describes(meta: PackageMetadata, component: Component) -> bool:
 
 
 def _from_wheel(
-    session: requests.Session, url: str, sha256: str, component: Component
+    session: requests.Session,
+    url: str,
+    sha256: str,
+    component: Component,
+    cache: IndexCache | None,
 ) -> PackageMetadata | None:
-    """METADATA of the wheel at ``url`` once its bytes match the lock's sha256."""
+    """METADATA of the wheel at ``url`` once its bytes match the lock's sha256 (kept in the
+    cache: the next run downloads nothing)."""
     with tempfile.TemporaryDirectory(prefix="chainproof-wheel-") as tmp:
         path = Path(tmp) / "download.whl"
         digest = hashlib.sha256()
@@ -211,11 +216,14 @@ def _from_wheel(
                 "The index serves other bytes than were locked: check the index, or re-lock.",
             )
         try:
-            meta = read_wheel(path).metadata
+            info = read_wheel(path)
         except InputError as exc:
             raise InputError(f"The wheel locked for {name} is not a readable wheel.") from exc
+    meta = info.metadata
     if not _describes(meta, component):
         raise InputError(
             f"The wheel locked for {name} holds the metadata of {meta.name} {meta.version}."
         )
+    if cache is not None:
+        cache.store_metadata(url, sha256, info.metadata_bytes)
     return meta

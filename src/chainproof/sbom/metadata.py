@@ -172,6 +172,7 @@ def resolve_license(meta: PackageMetadata) -> tuple[str | None, tuple[str, ...]]
 class WheelInfo:
     metadata: PackageMetadata
     sboms: tuple[EmbeddedSbom, ...]
+    metadata_bytes: bytes = b""  # the METADATA file as in the wheel
 
 
 def read_wheel(path: Path) -> WheelInfo:
@@ -206,4 +207,4 @@ def read_wheel(path: Path) -> WheelInfo:
         metadata = PackageMetadata.from_email(data)
     except KeyError as exc:
         raise InputError(f"{path} has METADATA without {exc}.") from exc
-    return WheelInfo(metadata, sboms)
+    return WheelInfo(metadata, sboms, data)
