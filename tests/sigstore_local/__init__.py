@@ -18,8 +18,9 @@ API
 - ``token(issuer=..., subject=..., audience="sigstore", expires_in=600, claims=None)``: a JWT
   signed by the instance's OIDC key (Fulcio checks that signature, the audience and expiry).
   A negative ``expires_in`` gives an expired token. ``claims`` are merged last.
-- ``gitlab_token(project, ref, **kw)``: a GitLab CI ``id_tokens`` token; the certificate gets
-  SAN ``https://gitlab.com/<project>//.gitlab-ci.yml@<ref>``, issuer https://gitlab.com
+- ``gitlab_token(project, ref, server="https://gitlab.com", **kw)``: a GitLab CI ``id_tokens``
+  token (``server`` another URL: a self-managed GitLab, its URL the issuer and the host
+  below); the certificate gets SAN ``https://gitlab.com/<project>//.gitlab-ci.yml@<ref>``, issuer https://gitlab.com
   (1.1 raw, 1.8 UTF8String), source repository URI 1.12 ``https://gitlab.com/<project>``,
   digest 1.13 (the ``sha`` claim), ref 1.14, build config URI 1.18 (same as the SAN),
   runner environment 1.11, trigger 1.20, run invocation URI 1.21, and the rest of 1.9-1.22.
@@ -216,7 +217,11 @@ class LocalSigstore:
         return jwt.encode(payload, self._oidc_key, algorithm="ES256", headers={"kid": "local"})
 
     def gitlab_token(
-        self, project: str = "group/project", ref: str = "refs/heads/main", **kw: Any
+        self,
+        project: str = "group/project",
+        ref: str = "refs/heads/main",
+        server: str = "https://gitlab.com",
+        **kw: Any,
     ) -> str:
         ref_type, short = (
             ("tag", ref[10:])
@@ -240,13 +245,13 @@ class LocalSigstore:
             "runner_environment": "gitlab-hosted",
             "sha": sha,
             "project_visibility": "public",
-            "ci_config_ref_uri": f"gitlab.com/{project}//.gitlab-ci.yml@{ref}",
+            "ci_config_ref_uri": f"{server.removeprefix('https://')}/{project}//.gitlab-ci.yml@{ref}",
             "ci_config_sha": sha,
             **kw.pop("claims", {}),
         }
         subject = f"project_path:{project}:ref_type:{ref_type}:ref:{short}"
         kw.setdefault("subject", subject)
-        return self.token(issuer="https://gitlab.com", claims=claims, **kw)
+        return self.token(issuer=server, claims=claims, **kw)
 
     def github_token(
         self,

@@ -48,6 +48,12 @@ def command(
     source_uri: Annotated[str | None, typer.Option(help="Expected source repository URI.")] = None,
     builder_id: Annotated[str | None, typer.Option(help="Expected SLSA builder id.")] = None,
     require: Annotated[str | None, typer.Option(help="Comma-separated: provenance, sbom.")] = None,
+    min_version: Annotated[
+        str | None, typer.Option(help="Refuse releases older than this version (PEP 440).")
+    ] = None,
+    max_age: Annotated[
+        str | None, typer.Option(help="Refuse builds that finished longer ago (30d, 12h).")
+    ] = None,
     trusted_root: Annotated[Path | None, typer.Option(help="A pinned trusted root.")] = None,
     trust_config: Annotated[Path | None, typer.Option(help="A ClientTrustConfig JSON.")] = None,
     staging: Annotated[bool, typer.Option(help="Sigstore's staging instance.")] = False,
@@ -81,6 +87,8 @@ def command(
             "source-uri": source_uri,
             "builder-id": builder_id,
             "require": require,
+            "min-version": min_version,
+            "max-age": max_age,
             "trusted-root": trusted_root,
             "trust-config": trust_config,
             "staging": staging,

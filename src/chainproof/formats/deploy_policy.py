@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 from chainproof.config import env_setting, load_section, setting
 from chainproof.errors import InputError, UsageError
@@ -28,6 +31,7 @@ __all__ = [
     "POLICY_KEYS",
     "REQUIREMENTS",
     "Policy",
+    "github_issuer_problem",
     "load_policy",
     "policy_configured",
     "policy_file",
@@ -61,6 +65,10 @@ _TRUST_ROOT = ("trusted-root", "trust-config", "staging")
 _GROUPS = (("identity", "identity-regex"), ("gitlab", "github"), _TRUST_ROOT)
 _GITLAB_PROJECT = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# GitHub Enterprise Cloud with a unique issuer URL: one path segment, the enterprise's slug
+_GITHUB_ENTERPRISE_ISSUER = re.compile(re.escape(GITHUB_ISSUER) + r"/[A-Za-z0-9][A-Za-z0-9_-]*")
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class Policy:
     ref: str | None = None
     source_uri: str | None = None
     builder_id: str | None = None
+    min_version: str | None = None
+    max_age: str | None = None
     require: frozenset[str] = field(default_factory=frozenset)
     trusted_root: Path | None = None
     trust_config: Path | None = None
@@ -90,6 +100,24 @@ class Policy:
     def has_signer(self) -> bool:
         """Does the policy say who must have signed (an OIDC identity or a managed key)?"""
         return any((self.identity, self.identity_regex, self.gitlab, self.github, self.key))
+
+    @property
+    def checks_provenance(self) -> bool:
+        """Does the policy ask what a provenance says (required, or a repository, ref,
+        source, builder or age to compare)? Otherwise an identity is the whole policy: a
+        provenance's predicate is shown, not judged."""
+        return bool(
+            "provenance" in self.require
+            or self.repository_uri
+            or self.ref
+            or self.source_uri
+            or self.builder_id
+            or self.max_age
+        )
+
+    @property
+    def max_age_delta(self) -> timedelta | None:
+        return None if self.max_age is None else parse_duration(self.max_age)
 
     @property
     def repository_uri(self) -> str | None:
@@ -116,6 +144,26 @@ class Policy:
                 else (str(value) if isinstance(value, Path) else value)
             )
         return data
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30d``, ``12h``, ``1w 2d``: numbers with a unit (s, m, h, d, w); else UsageError."""
+    compact = text.strip().lower()
+    parts = _DURATION.findall(compact)
+    if not parts or _DURATION.sub("", compact).strip():
+        raise UsageError(
+            f"--max-age must be a duration such as 30d, 12h or 90m, not {text!r}.",
+            hint="Units: s, m, h, d, w.",
+        )
+    return timedelta(seconds=sum(int(n) * _UNITS[unit] for n, unit in parts))
+
+
+def github_issuer_problem(issuer: str) -> str | None:
+    """Why ``issuer`` is no GitHub Actions issuer: github.com's, or an enterprise's
+    ``https://token.actions.githubusercontent.com/<slug>`` (None when it is one)."""
+    if issuer == GITHUB_ISSUER or _GITHUB_ENTERPRISE_ISSUER.fullmatch(issuer):
+        return None
+    return f"github implies issuer {GITHUB_ISSUER} (or {GITHUB_ISSUER}/<enterprise>), not {issuer}"
 
 
 def _value(key: str, value: Any, base: Path | None) -> Any:
@@ -254,13 +302,14 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     if get("github"):
         if not _GITHUB_REPO.fullmatch(get("github")):
             raise UsageError(f"--github must be OWNER/REPO, not {get('github')!r}.")
-        if issuer is not None and issuer != GITHUB_ISSUER:
-            raise _contradiction(f"github implies issuer {GITHUB_ISSUER}, not {issuer}")
-        issuer = GITHUB_ISSUER
+        problem = None if issuer is None else github_issuer_problem(issuer)
+        if problem is not None:
+            raise _contradiction(problem)
+        issuer = issuer or GITHUB_ISSUER
     if get("gitlab"):
         if not _GITLAB_PROJECT.fullmatch(get("gitlab")):
             raise UsageError(f"--gitlab must be GROUP/PROJECT, not {get('gitlab')!r}.")
-        if issuer == GITHUB_ISSUER:
+        if issuer is not None and github_issuer_problem(issuer) is None:
             raise _contradiction(f"gitlab with issuer {GITHUB_ISSUER}, which is GitHub's")
         issuer = issuer or GITLAB_ISSUER
     if (get("identity") or get("identity-regex")) and issuer is None:
@@ -287,8 +336,18 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         raise UsageError(
             f"Unknown requirement {unknown[0]!r}; --require takes {', '.join(REQUIREMENTS)}."
         )
-    if get("builder-id") or get("key"):
-        # the builder id lives only in the provenance; a managed key signs only statements
+    if get("min-version"):
+        try:
+            Version(get("min-version"))
+        except InvalidVersion as exc:
+            raise UsageError(
+                f"--min-version must be a PEP 440 version, not {get('min-version')!r}."
+            ) from exc
+    if get("max-age"):
+        parse_duration(get("max-age"))
+    if get("builder-id") or get("max-age") or get("key"):
+        # the builder id and the build's end live only in the provenance; a managed key
+        # signs only statements
         require.add("provenance")
     policy = Policy(
         identity=get("identity"),
@@ -299,6 +358,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         ref=ref,
         source_uri=get("source-uri").rstrip("/") if get("source-uri") else None,
         builder_id=get("builder-id"),
+        min_version=get("min-version"),
+        max_age=get("max-age"),
         require=frozenset(require),
         trusted_root=get("trusted-root"),
         trust_config=get("trust-config"),

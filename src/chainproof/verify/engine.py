@@ -24,7 +24,9 @@ from chainproof.verify.bundles import (
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.layout import inspection_names, layout_products
 from chainproof.verify.report import ArtifactResult, Failure, Report
+from chainproof.verify.rollback import age_failures, version_failures
 from chainproof.verify.statements import (
+    certificate_mismatches,
     is_artifact_predicate,
     provenance_facts,
     provenance_failures,
@@ -50,9 +52,17 @@ class _Artifact:
     passed: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
     own_provenance: tuple[str, Statement, SignerIdentity] | None = None
+    predicate_types: set[str] = field(default_factory=set)
+    signed_names: set[str] = field(default_factory=set)  # what verified statements call it
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, check: str, detail: str) -> None:
         self.failures.append(Failure(self.target.name, check, detail))
+
+    def saw(self, statement: Statement) -> None:
+        """A verified statement names this artifact: keep its type and the names it gives."""
+        self.predicate_types.add(statement.predicate_type)
+        self.signed_names |= {n for n, sha in statement.subjects if sha == self.target.sha256}
 
 
 def _binding_failures(
@@ -66,7 +76,11 @@ def _binding_failures(
         )
     if not is_artifact_predicate(statement.predicate_type):
         failures.append(
-            ("predicate-type", f"unexpected predicate type {statement.predicate_type!r}")
+            (
+                "predicate-type",
+                f"the predicate type {statement.predicate_type!r} is a verifier's verdict, "
+                "not an attestation of the artifact",
+            )
         )
     if pep740:
         names = [name for name, _ in statement.subjects]
@@ -135,6 +149,7 @@ class _Run:
             problems = list(outcome.failures)
             if outcome.statement is not None:
                 problems += _binding_failures(outcome.statement, target, pep740)
+                art.saw(outcome.statement)
                 if not problems and outcome.statement.predicate_type == SLSA_PROVENANCE_V1:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
             for check, detail in problems:
@@ -181,17 +196,26 @@ class _Run:
                 )
             return
         facts = provenance_facts(statement.predicate)
-        problems = slsa_predicate_failures(statement.predicate) or provenance_failures(
-            self.policy, facts, signer
-        )
+        mismatches = certificate_mismatches(facts, signer if self.verifier.signs_files else None)
+        if self.policy.checks_provenance:
+            problems = slsa_predicate_failures(statement.predicate) or [
+                *provenance_failures(self.policy, facts),
+                *age_failures(self.policy, facts),
+                *mismatches,
+            ]
+        else:  # an identity-only policy: the predicate is shown, not judged
+            problems = []
         for art in arts:
+            art.saw(statement)
+            if not self.policy.checks_provenance:
+                art.warnings += [f"{name}: {detail}" for _, detail in mismatches]
             for check, detail in problems:
                 art.fail(check, f"{name}: {detail}")
             if art.target.sha256 not in statement.digests:
                 art.fail(
                     "provenance-subject", f"sha256 {art.target.sha256} is not a subject of {name}"
                 )
-            elif not problems:
+            elif not problems and self.policy.checks_provenance:
                 art.passed.add("provenance")
                 if not self.verifier.signs_files:
                     # a key has no certificate to name the source: the provenance it signed
@@ -240,6 +264,7 @@ class _Run:
                 ]
         listed = bom_artifact_hashes(statement.predicate)
         for art in arts:
+            art.saw(statement)
             for check, detail in problems:
                 art.fail(check, detail)
             if art.target.sha256 not in statement.digests:
@@ -306,10 +331,19 @@ def verify_targets(
         run.sbom(release, arts)
     if policy.layout is not None and policy.layout_key is not None and policy.links is not None:
         run.layout(policy.layout, policy.layout_key, policy.links, arts)
+    if policy.min_version is not None:
+        for art in arts:
+            names = [art.target.name, *sorted(art.signed_names)]
+            problems = version_failures(policy, names)
+            for check, detail in problems:
+                art.fail(check, detail)
+            if not problems:
+                art.passed.add("min-version")
     required = (
         *(("signature", "identity") if policy.has_signer else ()),
         *(("layout",) if policy.layout is not None else ()),
         *sorted(policy.require),
+        *(("min-version",) if policy.min_version is not None else ()),
     )
     release_failures = tuple(Failure(*f) for f in release.failures) if release else ()
     return Report(
@@ -323,6 +357,8 @@ def verify_targets(
                 required,
                 tuple(sorted(a.passed)),
                 tuple(a.failures),
+                tuple(sorted(a.predicate_types)),
+                tuple(a.warnings),
             )
             for a in arts
         ),

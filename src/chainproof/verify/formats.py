@@ -60,6 +60,12 @@ class VerifyTable:
             f"policy: {origin or 'flags only'}; trusted root: {report.trust}", markup=False
         )
         console.print(table)
+        for art in report.artifacts:
+            if art.predicate_types:
+                kinds = ", ".join(art.predicate_types)
+                console.print(f"  {art.name}: signed statements: {kinds}", markup=False)
+            for warning in art.warnings:
+                console.print(f"  {art.name}: warning: {warning}", markup=False)
         for failure in report.all_failures:
             console.print(f"  {failure}", markup=False)
         return buffer.getvalue()
