@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BundleOutcome",
+    "BundleRejected",
     "LoadedBundle",
     "is_key_envelope",
     "key_envelope_outcome",
@@ -95,51 +96,70 @@ class BundleOutcome:
     statement: Statement | None = None
 
 
+class BundleRejected(Exception):  # a failed check, not an error
+    """The file parses as a bundle, but what it carries (a certificate, a key, a log entry)
+    does not decode or does not fit together: a failed check (exit 1), not bad input."""
+
+    def __init__(self, check: str, detail: str) -> None:
+        super().__init__(detail)
+        self.check, self.detail = check, detail
+
+
+def _rejected(exc: Exception) -> BundleRejected:
+    from cryptography import x509
+
+    text = str(exc)
+    if isinstance(exc, x509.DuplicateExtension) or "asn1" in text or "certificate" in text.lower():
+        return BundleRejected(
+            "certificate", f"the signing certificate is malformed ({_brief(text)})"
+        )
+    return BundleRejected("bundle", f"the bundle is inconsistent ({_brief(text)})")
+
+
 def load_bundle(path: Path) -> LoadedBundle:
-    """Parse ``path``; a file that is not a well-formed bundle raises InputError (exit 2)."""
+    """Parse ``path``. A file that is not JSON, or JSON that is no Sigstore bundle or PEP 740
+    attestation (its schema), raises InputError (exit 2); one that parses but whose
+    certificate, key or log entry does not decode raises BundleRejected (a failed check)."""
     from cryptography import x509
     from pydantic import ValidationError
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle
+    from sigstore_models.bundle.v1 import Bundle as BundleMessage
 
     raw = read_bytes(path, "bundle")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"The bundle {path} is not valid JSON ({_brief(str(exc))}).") from exc
-    try:
-        if isinstance(data, dict) and "mediaType" in data:
-            if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
-                raise InputError(
-                    f"The bundle {path} has an unknown media type {data['mediaType']!r}."
-                )
-            dsse = isinstance(data.get("dsseEnvelope"), dict)
-            return LoadedBundle(path, Bundle.from_json(raw), is_dsse=dsse)
-        if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
-            from pypi_attestations import Attestation  # only for PEP 740: a slow import
-
-            attestation = Attestation.model_validate_json(raw)
-            return LoadedBundle(path, attestation.to_bundle(), is_dsse=True)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise InputError(
-            f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
-        ) from exc
-    except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError too
-        # sigstore-python reads the certificate's extensions while loading and lets
-        # cryptography's DuplicateExtension (not a ValueError) escape
-        if (
-            isinstance(exc, x509.DuplicateExtension)
-            or "asn1" in str(exc)
-            or "certificate" in str(exc).lower()
-        ):
+    if isinstance(data, dict) and "mediaType" in data:
+        if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
+            raise InputError(f"The bundle {path} has an unknown media type {data['mediaType']!r}.")
+        try:
+            message = BundleMessage.from_json(raw)
+        except ValueError as exc:  # pydantic's ValidationError is one
             raise InputError(
-                f"The bundle {path} has a malformed signing certificate ({_brief(str(exc))})."
+                f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
             ) from exc
-        raise InputError(
-            f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
-        ) from exc
+        try:  # sigstore-python decodes the certificate and checks the parts fit together
+            bundle = Bundle(message)
+        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:
+            raise _rejected(exc) from exc
+        return LoadedBundle(path, bundle, is_dsse=isinstance(data.get("dsseEnvelope"), dict))
+    if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
+        from pypi_attestations import Attestation  # only for PEP 740: a slow import
+
+        try:
+            attestation = Attestation.model_validate_json(raw)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise InputError(
+                f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
+            ) from exc
+        try:
+            return LoadedBundle(path, attestation.to_bundle(), is_dsse=True)
+        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError
+            raise _rejected(exc) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
 
 
@@ -187,7 +207,11 @@ def verify_bundle(
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
 
-    signer = signer_of(loaded.certificate)
+    try:
+        signer = signer_of(loaded.certificate)
+    except ValueError as exc:  # cryptography parses extensions lazily, on first access
+        detail = f"the signing certificate's extensions do not decode ({_brief(str(exc))})"
+        return BundleOutcome(SignerIdentity(None, None), (("certificate", detail),))
     failures = identity_failures(policy, signer)
     if failures:
         return BundleOutcome(signer, tuple(failures))
@@ -213,6 +237,11 @@ def verify_bundle(
         return BundleOutcome(signer, ((_step(str(exc)), _brief(str(exc))),))
     except (SigstoreError, ValueError, TypeError) as exc:
         # malformed inner material sigstore did not catch on loading (InvalidEnvelope, ...)
+        return BundleOutcome(
+            signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
+        )
+    except Exception as exc:  # whatever else a mutated bundle makes a library
+        # raise (rfc3161-client, rekor-types, ...) is a failed check, never an internal error
         return BundleOutcome(
             signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
         )

@@ -22,21 +22,34 @@ from packaging.version import InvalidVersion, Version
 from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.statements import ProvenanceFacts
 
-__all__ = ["age_failures", "version_failures", "version_of"]
+__all__ = ["age_failures", "name_and_version", "version_failures", "version_of"]
+
+
+def name_and_version(filename: str) -> tuple[str, str] | None:
+    """The project name and version of a wheel's or sdist's file name, or None."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, *_ = parse_wheel_filename(filename)
+            return str(name), str(version)
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return str(name), str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
 
 
 def version_of(name: str) -> str | None:
-    """The version in a wheel's or sdist's file name (or a ``pkg@version`` subject), or None."""
+    """The version in a distribution's file name (or a ``pkg@version`` subject), or None."""
     base = name.rsplit("/", 1)[-1]
-    try:
-        if base.endswith(".whl"):
-            return str(parse_wheel_filename(base)[1])
-        if base.endswith((".tar.gz", ".zip")):
-            return str(parse_sdist_filename(base)[1])
-        if "@" in base:  # a package URL subject: pkg:pypi/name@1.2.0
+    found = name_and_version(base)
+    if found is not None:
+        return found[1]
+    if "@" in base:  # a package URL subject: pkg:pypi/name@1.2.0
+        try:
             return str(Version(base.rpartition("@")[2]))
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
+        except InvalidVersion:
+            return None
     return None
 
 

@@ -13,6 +13,7 @@ from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.bundles import (
     BundleOutcome,
+    BundleRejected,
     is_key_envelope,
     key_envelope_outcome,
     load_bundle,
@@ -67,7 +68,11 @@ class SigstoreVerifier:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
             detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
             return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
-        return verify_bundle(self._verifier, load_bundle(path), self._policy, sha256)
+        try:
+            loaded = load_bundle(path)
+        except BundleRejected as exc:
+            return BundleOutcome(SignerIdentity(None, None), ((exc.check, exc.detail),))
+        return verify_bundle(self._verifier, loaded, self._policy, sha256)
 
 
 class KeyVerifier:
