@@ -22,6 +22,7 @@ from chainproof.formats.deploy_policy import Policy
 from chainproof.formats.intoto import Statement, StatementError, parse_statement
 from chainproof.verify.identity import SignerIdentity, identity_failures, signer_of
 from chainproof.verify.key_envelope import verify_key_envelope
+from chainproof.verify.validity import LogEntryTime, TrustWindows, log_entry_time, window_failures
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
@@ -81,6 +82,7 @@ class LoadedBundle:
     path: Path
     bundle: Bundle
     is_dsse: bool  # read from the JSON: sigstore's Bundle has no public accessor for it
+    log_entry: LogEntryTime | None = None  # likewise
 
     @property
     def certificate(self) -> Certificate:
@@ -144,7 +146,10 @@ def load_bundle(path: Path) -> LoadedBundle:
             bundle = Bundle(message)
         except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:
             raise _rejected(exc) from exc
-        return LoadedBundle(path, bundle, is_dsse=isinstance(data.get("dsseEnvelope"), dict))
+        entries = data.get("verificationMaterial", {}).get("tlogEntries") or [None]
+        return LoadedBundle(
+            path, bundle, isinstance(data.get("dsseEnvelope"), dict), log_entry_time(entries[0])
+        )
     if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
         from pypi_attestations import Attestation  # only for PEP 740: a slow import
 
@@ -156,8 +161,9 @@ def load_bundle(path: Path) -> LoadedBundle:
             raise InputError(
                 f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
             ) from exc
+        entries = data["verification_material"].get("transparency_entries") or [None]
         try:
-            return LoadedBundle(path, attestation.to_bundle(), is_dsse=True)
+            return LoadedBundle(path, attestation.to_bundle(), True, log_entry_time(entries[0]))
         except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError
             raise _rejected(exc) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
@@ -198,7 +204,11 @@ def _step(message: str) -> str:
 
 
 def verify_bundle(
-    verifier: Verifier, loaded: LoadedBundle, policy: Policy, sha256: str | None = None
+    verifier: Verifier,
+    windows: TrustWindows,
+    loaded: LoadedBundle,
+    policy: Policy,
+    sha256: str | None = None,
 ) -> BundleOutcome:
     """Verify ``loaded``: over the artifact ``sha256`` for a message signature, or its DSSE
     payload (returned parsed as ``statement``). Never raises for a failed check."""
@@ -232,7 +242,9 @@ def verify_bundle(
         else:
             digest = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(sha256))
             verifier.verify_artifact(digest, loaded.bundle, gate)
-            return BundleOutcome(signer, ())
+            return BundleOutcome(
+                signer, tuple(window_failures(windows, loaded.certificate, loaded.log_entry))
+            )
     except VerificationError as exc:
         return BundleOutcome(signer, ((_step(str(exc)), _brief(str(exc))),))
     except (SigstoreError, ValueError, TypeError) as exc:
@@ -245,6 +257,9 @@ def verify_bundle(
         return BundleOutcome(
             signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
         )
+    outside = window_failures(windows, loaded.certificate, loaded.log_entry)
+    if outside:
+        return BundleOutcome(signer, tuple(outside))
     try:
         statement = parse_statement(payload_type, payload)
     except StatementError as exc:

@@ -62,7 +62,7 @@ class SigstoreVerifier:
     def __init__(self, policy: Policy) -> None:
         # the trusted root is loaded now, so a bad one fails before anything is verified
         self._policy = policy
-        self._verifier = load_verifier(policy)
+        self._verifier, self._windows = load_verifier(policy)
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
@@ -72,7 +72,7 @@ class SigstoreVerifier:
             loaded = load_bundle(path)
         except BundleRejected as exc:
             return BundleOutcome(SignerIdentity(None, None), ((exc.check, exc.detail),))
-        return verify_bundle(self._verifier, loaded, self._policy, sha256)
+        return verify_bundle(self._verifier, self._windows, loaded, self._policy, sha256)
 
 
 class KeyVerifier:
