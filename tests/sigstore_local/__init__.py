@@ -38,6 +38,8 @@ API
 - ``verifier()``: a sigstore-python Verifier over the instance's trusted root;
   ``cli_verify(path, identity, issuer, bundle=None)``: the exit code of the upstream
   ``sigstore verify identity --offline`` over PATH (its ``.sigstore.json`` beside it, or BUNDLE).
+- ``sign_with_key(key, data)``, ``attest_with_key(key, statement)``: managed-key bundles (a
+  public key, no certificate), as ``cosign sign-blob --key`` / ``attest-blob --key`` write them.
 - ``rekor_entries``: how many entries the log holds; ``stop()``; context manager.
 """
 
@@ -65,6 +67,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.sigstore_local._claims import ClaimError, identity_from_claims
 from tests.sigstore_local._fulcio import CertificateAuthority
+from tests.sigstore_local._keyed import attest_with_key, sign_with_key
 from tests.sigstore_local._rekor import EntryRejected, TransparencyLog
 from tests.sigstore_local._trust import client_trust_config, trusted_root
 
@@ -166,6 +169,14 @@ class LocalSigstore:
             self._dead_url if fulcio else self.fulcio_url,
             self._dead_url if rekor else self.rekor_url,
         )
+
+    def sign_with_key(self, key: ec.EllipticCurvePrivateKey, data: bytes) -> dict[str, Any]:
+        """A managed-key bundle over ``data`` (message signature, hashedrekord entry)."""
+        return sign_with_key(self.rekor_url, key, data)
+
+    def attest_with_key(self, key: ec.EllipticCurvePrivateKey, statement: bytes) -> dict[str, Any]:
+        """A managed-key DSSE bundle over an in-toto ``statement`` (dsse entry)."""
+        return attest_with_key(self.rekor_url, key, statement)
 
     @property
     def rekor_entries(self) -> int:

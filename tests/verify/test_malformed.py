@@ -72,17 +72,6 @@ def test_certificate_with_duplicate_extension_is_a_failed_check(vectors: Path) -
     assert "signing certificate is malformed" in result.stderr
 
 
-@pytest.mark.parametrize(
-    "flag", [["--trust-config", "tc.json"], ["--staging"], ["--trusted-root", "r"]]
-)
-def test_key_with_sigstore_trust_options_is_contradictory(release: Path, flag: list[str]) -> None:
-    """--key verifies without Sigstore: a trust option next to it would be silently ignored."""
-    (release / "k.pub").write_text("unused")
-    result = invoke(["verify", str(release), "--key", str(release / "k.pub"), *flag])
-    assert result.exit_code == 2, result.output
-    assert "contradictory" in result.stderr
-
-
 @pytest.mark.parametrize("arg", ["sha256:abc", "sha512:" + "0" * 128, "SHA256:" + "g" * 64])
 def test_bad_digest_argument_is_one_sentence(release: Path, arg: str) -> None:
     bundle = release / f"{WHEEL}.sigstore.json"

@@ -107,7 +107,8 @@ class Policy:
         source, builder or age to compare)? Otherwise an identity is the whole policy: a
         provenance's predicate is shown, not judged."""
         return bool(
-            "provenance" in self.require
+            self.key  # a key has no certificate: what it signed says where the build came from
+            or "provenance" in self.require
             or self.repository_uri
             or self.ref
             or self.source_uri
@@ -295,9 +296,10 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         )
     # (offline is no contradiction: a key or a layout never uses the network anyway)
     sigstore_keys = [k for k in _TRUST_ROOT if get(k)]
-    if sigstore_keys and (get("key") or not signer):
-        user = "a managed key" if get("key") else "an in-toto layout alone"
-        raise _contradiction(f"{sigstore_keys[0]} chooses a Sigstore root; {user} uses none")
+    if sigstore_keys and not signer:  # (a key uses one for its bundles' log entries)
+        raise _contradiction(
+            f"{sigstore_keys[0]} chooses a Sigstore root; an in-toto layout alone uses none"
+        )
     issuer = get("issuer")
     if get("github"):
         if not _GITHUB_REPO.fullmatch(get("github")):
@@ -345,9 +347,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
             ) from exc
     if get("max-age"):
         parse_duration(get("max-age"))
-    if get("builder-id") or get("max-age") or get("key"):
-        # the builder id and the build's end live only in the provenance; a managed key
-        # signs only statements
+    if get("builder-id") or get("max-age"):
+        # the builder id and the build's end live only in the provenance
         require.add("provenance")
     policy = Policy(
         identity=get("identity"),

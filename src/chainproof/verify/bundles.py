@@ -34,6 +34,7 @@ __all__ = [
     "BundleRejected",
     "LoadedBundle",
     "is_key_envelope",
+    "is_sigstore_bundle",
     "key_envelope_outcome",
     "load_bundle",
     "verify_bundle",
@@ -167,6 +168,16 @@ def load_bundle(path: Path) -> LoadedBundle:
         except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError
             raise _rejected(exc) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
+
+
+def is_sigstore_bundle(path: Path) -> bool:
+    """Does ``path`` hold a JSON object with a ``mediaType`` (a Sigstore bundle, or meant to
+    be one)? load_bundle says what is wrong with it."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(data, dict) and "mediaType" in data
 
 
 def is_key_envelope(path: Path) -> bool:

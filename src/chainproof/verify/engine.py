@@ -20,6 +20,7 @@ from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
     is_key_envelope,
+    is_sigstore_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.layout import inspection_names, layout_products
@@ -55,6 +56,7 @@ class _Artifact:
     predicate_types: set[str] = field(default_factory=set)
     signed_names: set[str] = field(default_factory=set)  # what verified statements call it
     warnings: list[str] = field(default_factory=list)
+    needs_provenance: bool = False  # a key's: no bundle of its own signs the file
 
     def fail(self, check: str, detail: str) -> None:
         self.failures.append(Failure(self.target.name, check, detail))
@@ -127,14 +129,10 @@ class _Run:
         keyed = not self.verifier.signs_files
         bundles = list(target.bundles)
         if keyed:
-            # A key signs statements only: an artifact is signed by being a subject of the
-            # key-signed provenance (required with --key), the release's or one given with
-            # --bundle (for a digest). Sigstore bundles found beside it cannot be checked.
-            for path in [p for p in bundles if p.name.endswith(BUNDLE_SUFFIXES)]:
-                art.fail(
-                    "signature", f"{path.name}: a Sigstore bundle cannot be verified with --key"
-                )
-                bundles.remove(path)
+            # A managed key signs a file through the file's own Sigstore bundle (cosign
+            # sign-blob --key), or else a statement the file is a subject of: the release's
+            # provenance, or a plain envelope given with --bundle (see provenance()).
+            art.needs_provenance = not any(is_sigstore_bundle(p) for p in bundles)
         elif not bundles:
             looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
             art.fail(
@@ -144,7 +142,8 @@ class _Run:
             return art
         for path in bundles:
             pep740 = path.name.endswith(".publish.attestation")
-            outcome = self.bundle(path, None if keyed else target.sha256)
+            plain = keyed and not is_sigstore_bundle(path)
+            outcome = self.bundle(path, None if plain else target.sha256)
             art.signer = art.signer or outcome.signer
             problems = list(outcome.failures)
             if outcome.statement is not None:
@@ -154,7 +153,7 @@ class _Run:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
             for check, detail in problems:
                 art.fail(check, f"{path.name}: {detail}")
-        if not art.failures and not keyed:
+        if not art.failures and not art.needs_provenance:
             art.passed |= {"signature", "identity"}
         return art
 
@@ -164,7 +163,7 @@ class _Run:
             for art in arts:
                 if art.own_provenance is not None:
                     self._check_provenance(*art.own_provenance, [art])
-                elif required:
+                elif required or art.needs_provenance:
                     beside = f"provenance{self.verifier.statement_suffix}"
                     art.fail(
                         "provenance",
@@ -354,7 +353,9 @@ def verify_targets(
                 a.target.name,
                 a.target.sha256,
                 a.signer,
-                required,
+                (*required, "provenance")
+                if a.needs_provenance and "provenance" not in required
+                else required,
                 tuple(sorted(a.passed)),
                 tuple(a.failures),
                 tuple(sorted(a.predicate_types)),

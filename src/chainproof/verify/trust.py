@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sigstore.verify import Verifier
     from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
-__all__ = ["load_verifier", "trust_description"]
+__all__ = ["load_trusted_root", "load_verifier", "trust_description"]
 
 
 def trust_description(policy: Policy) -> str:
@@ -44,11 +44,20 @@ def _message(root: TrustedRoot) -> TrustedRootMessage:
 
 def load_verifier(policy: Policy) -> tuple[Verifier, TrustWindows]:
     """A Verifier over the policy's root of trust, with validity ends made inclusive, and the
-    root's windows (chainproof.verify.validity); bad files exit 2, TUF failures exit 3."""
+    root's windows (chainproof.verify.validity)."""
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+
+    message = load_trusted_root(policy)
+    return Verifier(trusted_root=TrustedRoot(inclusive_root(message))), TrustWindows.of(message)
+
+
+def load_trusted_root(policy: Policy) -> TrustedRootMessage:
+    """The policy's Sigstore trusted root (its wire model); bad files exit 2, TUF failures
+    exit 3."""
     from sigstore.errors import Error as SigstoreError
     from sigstore.errors import TUFError
     from sigstore.models import ClientTrustConfig, TrustedRoot
-    from sigstore.verify import Verifier
 
     try:
         if policy.trusted_root is not None:
@@ -62,8 +71,7 @@ def load_verifier(policy: Policy) -> tuple[Verifier, TrustWindows]:
             root = ClientTrustConfig.staging(offline=policy.offline).trusted_root
         else:
             root = ClientTrustConfig.production(offline=policy.offline).trusted_root
-        message = _message(root)
-        return Verifier(trusted_root=TrustedRoot(inclusive_root(message))), TrustWindows.of(message)
+        return _message(root)
     except TUFError as exc:
         raise InfrastructureError(
             f"Cannot refresh Sigstore's trusted root over TUF: {exc}.",

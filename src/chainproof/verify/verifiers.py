@@ -7,7 +7,7 @@ one the policy names, or none for a policy that checks an in-toto layout only.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import Policy
@@ -15,12 +15,17 @@ from chainproof.verify.bundles import (
     BundleOutcome,
     BundleRejected,
     is_key_envelope,
+    is_sigstore_bundle,
     key_envelope_outcome,
     load_bundle,
     verify_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
-from chainproof.verify.trust import load_verifier
+from chainproof.verify.keyed_bundle import keyed_bundle_outcome
+from chainproof.verify.trust import load_trusted_root, load_verifier
+
+if TYPE_CHECKING:
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
 __all__ = [
     "KeyVerifier",
@@ -83,10 +88,19 @@ class KeyVerifier:
     def __init__(self, policy: Policy) -> None:
         if policy.key is None:
             raise UsageError("A key verifier needs a policy naming a key.")
+        self._policy = policy
         self._key = policy.key
+        self._root: TrustedRootMessage | None = None
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
-        return key_envelope_outcome(path, self._key, sha256)
+        """A plain DSSE envelope (``*.dsse.json``), or a Sigstore bundle of the key: its log
+        entry is checked against the trusted root, loaded on first use (a release of plain
+        envelopes needs none)."""
+        if not is_sigstore_bundle(path):
+            return key_envelope_outcome(path, self._key, sha256)
+        if self._root is None:
+            self._root = load_trusted_root(self._policy)
+        return BundleOutcome(*keyed_bundle_outcome(path, self._key, self._root, sha256))
 
 
 def verifier_type(policy: Policy) -> type[SigstoreVerifier] | type[KeyVerifier] | None:
