@@ -27,6 +27,7 @@ from chainproof.verify.layout import inspection_names, layout_products
 from chainproof.verify.report import ArtifactResult, Failure, Report
 from chainproof.verify.rollback import age_failures, version_failures
 from chainproof.verify.statements import (
+    VSA_PREDICATE_TYPE,
     certificate_mismatches,
     is_artifact_predicate,
     provenance_facts,
@@ -76,12 +77,12 @@ def _binding_failures(
         failures.append(
             ("subject-digest", f"sha256 {target.sha256} is not a subject of the signed statement")
         )
-    if not is_artifact_predicate(statement.predicate_type):
+    if not is_artifact_predicate(statement.predicate_type, statement.predicate):
         failures.append(
             (
                 "predicate-type",
-                f"the predicate type {statement.predicate_type!r} is a verifier's verdict, "
-                "not an attestation of the artifact",
+                f"the predicate type {statement.predicate_type!r} is a verifier's verdict "
+                "that does not say PASSED",
             )
         )
     if pep740:
@@ -151,6 +152,8 @@ class _Run:
                 art.saw(outcome.statement)
                 if not problems and outcome.statement.predicate_type == SLSA_PROVENANCE_V1:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
+                elif not problems and outcome.statement.predicate_type == VSA_PREDICATE_TYPE:
+                    art.needs_provenance = False  # a key's PASSED verdict over the file
             for check, detail in problems:
                 art.fail(check, f"{path.name}: {detail}")
         if not art.failures and not art.needs_provenance:

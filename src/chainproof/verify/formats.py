@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from chainproof.verify.env_drift import EnvironmentReport
 from chainproof.verify.report import Report
+
+if TYPE_CHECKING:  # verify-env's report: its module (and the SBOM readers) load only for it
+    from chainproof.verify.env_drift import EnvironmentReport
 
 __all__ = ["DriftText", "VerifyTable"]
 

@@ -14,6 +14,7 @@ from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.identity import SignerIdentity
 
 __all__ = [
+    "VSA_PREDICATE_TYPE",
     "ProvenanceFacts",
     "certificate_mismatches",
     "is_artifact_predicate",
@@ -23,17 +24,20 @@ __all__ = [
 ]
 
 # A verification summary is a verifier's verdict, signed even when it says FAILED (chainproof
-# signs its VSA keyless, as the pipeline that signed the release): never a signature of its
-# subjects. Every other predicate type attests its subjects (SBOMs, test results, custom).
+# signs its VSA, as the deploy job): it vouches for its subjects only when it says PASSED.
+# Every other predicate type attests its subjects (SBOMs, test results, custom predicates).
+VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
 _VERDICT_PREDICATES = (
-    "https://slsa.dev/verification_summary/v1",
+    VSA_PREDICATE_TYPE,
     "https://slsa.dev/verification_summary/v0.2",
 )
 
 
-def is_artifact_predicate(predicate_type: str) -> bool:
-    """Does a statement of this type attest its subjects (anything but a verdict)?"""
-    return predicate_type not in _VERDICT_PREDICATES
+def is_artifact_predicate(predicate_type: str, predicate: Any = None) -> bool:
+    """Does a statement of this type (and predicate) attest its subjects?"""
+    if predicate_type in _VERDICT_PREDICATES:
+        return bool(_get(predicate, "verificationResult") == "PASSED")
+    return True
 
 
 @dataclass(frozen=True)
