@@ -14,7 +14,7 @@ import pytest
 
 from tests.sigstore_local import LocalSigstore
 from tests.verify.conftest import GITHUB_ISSUER
-from tests.verify.keyless import resign, resign_payload, verify
+from tests.verify.keyless import PROJECT, REF, resign, resign_payload, verify
 from tests.verify.release_helpers import SDIST, WHEEL, failures, invoke
 from tests.verify.test_vectors import checks, run
 
@@ -306,3 +306,21 @@ def test_bad_max_age_is_usage(release: Path, value: str) -> None:
     result = invoke(["verify", str(release), "--gitlab", "g/p", "--max-age", value])
     assert result.exit_code == 2, result.output
     assert "duration" in result.output
+
+
+def test_dirty_provenance_fails_an_identity_only_policy_too(
+    local_sigstore: LocalSigstore, release: Path
+) -> None:
+    """Checked before issue 16 under every policy: it stays checked."""
+
+    def edit(statement: Any) -> None:
+        statement["predicate"]["buildDefinition"]["externalParameters"]["source"]["dirty"] = True
+
+    resign(local_sigstore, release / PROVENANCE, edit)
+    (release / "release.json").unlink()
+    san = f"https://gitlab.com/{PROJECT}//.gitlab-ci.yml@{REF}"
+    trust = ["--trust-config", str(local_sigstore.trust_config)]
+    policy = ["--identity", san, "--issuer", "https://gitlab.com"]
+    result = invoke(["verify", str(release), *trust, *policy, "--json"])
+    assert result.exit_code == 1, result.output
+    assert failures(result) == {(WHEEL, "source-dirty"), (SDIST, "source-dirty")}

@@ -205,8 +205,8 @@ class _Run:
                 *age_failures(self.policy, facts),
                 *mismatches,
             ]
-        else:  # an identity-only policy: the predicate is shown, not judged
-            problems = []
+        else:  # an identity-only policy: shown, not judged, but a dirty build never deploys
+            problems = provenance_failures(self.policy, facts)  # (nothing else to compare)
         for art in arts:
             art.saw(statement)
             if not self.policy.checks_provenance:
