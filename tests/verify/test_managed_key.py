@@ -230,3 +230,17 @@ def test_log_not_in_the_trusted_root_fails(
     result = invoke([*args, "--trusted-root", str(path), "--json"])
     assert result.exit_code == 1, result.output
     assert {c for _, c in failures(result)} <= {"tlog-proof", "tlog-promise"}
+
+
+def test_keyless_release_with_a_key_fails_without_a_trusted_root(
+    release: Path, tmp_path: Path
+) -> None:
+    """Certificates, not the key: each bundle fails (exit 1) before any root is loaded (the
+    public-good one would be fetched over TUF; no network here)."""
+    key = str(_public(tmp_path / "key.pub", KEY))
+    result = invoke(["verify", str(release), "--key", key, "--json"])
+    assert result.exit_code == 1, result.output
+    assert {c for _, c in failures(result)} <= {"signature", "provenance", "sbom"}
+    details = " ".join(f["detail"] for f in json.loads(result.stdout)["failures"])
+    assert "PEP 740 attestation is signed with a certificate" in details
+    assert "signed with a certificate, not the managed key" in details

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,10 +135,11 @@ def _envelope_json(message: BundleMessage, keyid: str) -> bytes:
 
 
 def keyed_bundle_outcome(
-    path: Path, key_path: Path, root: TrustedRootMessage, sha256: str | None
+    path: Path, key_path: Path, root: Callable[[], TrustedRootMessage], sha256: str | None
 ) -> KeyedOutcome:
     """Verify the bundle at ``path`` with the public key at ``key_path``: over the artifact
-    ``sha256`` (message signature) or as a signed statement (DSSE, returned parsed)."""
+    ``sha256`` (message signature) or as a signed statement (DSSE, returned parsed). ``root``
+    gives the trusted root, asked only for a bundle of a key (a keyless one fails first)."""
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     signer = SignerIdentity(san=f"key:{key_path.name}", issuer=None)
@@ -180,5 +182,5 @@ def keyed_bundle_outcome(
     problem = _body_problem(entry, message, key, sha256)
     if problem is not None:
         failures.append(("tlog-entry", problem))
-    failures += entry_failures(entry, root)
+    failures += entry_failures(entry, root())
     return signer, tuple(dict.fromkeys(failures)), None if failures else statement

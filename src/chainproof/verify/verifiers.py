@@ -96,11 +96,17 @@ class KeyVerifier:
         """A plain DSSE envelope (``*.dsse.json``), or a Sigstore bundle of the key: its log
         entry is checked against the trusted root, loaded on first use (a release of plain
         envelopes needs none)."""
-        if not is_sigstore_bundle(path):
-            return key_envelope_outcome(path, self._key, sha256)
+        if is_sigstore_bundle(path):
+            return BundleOutcome(*keyed_bundle_outcome(path, self._key, self._trusted_root, sha256))
+        if path.name.endswith(".publish.attestation"):  # PEP 740: always a certificate's
+            detail = "a PEP 740 attestation is signed with a certificate, not the managed key"
+            return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
+        return key_envelope_outcome(path, self._key, sha256)
+
+    def _trusted_root(self) -> TrustedRootMessage:
         if self._root is None:
             self._root = load_trusted_root(self._policy)
-        return BundleOutcome(*keyed_bundle_outcome(path, self._key, self._root, sha256))
+        return self._root
 
 
 def verifier_type(policy: Policy) -> type[SigstoreVerifier] | type[KeyVerifier] | None:
