@@ -137,14 +137,14 @@ def load_bundle(path: Path) -> LoadedBundle:
     if isinstance(data, dict) and "mediaType" in data:
         if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
             raise InputError(f"The bundle {path} has an unknown media type {data['mediaType']!r}.")
-        try:
-            message = BundleMessage.from_json(raw)
+        try:  # the schema alone (sigstore-models): not a bundle at all is bad input
+            BundleMessage.from_json(raw)
         except ValueError as exc:  # pydantic's ValidationError is one
             raise InputError(
                 f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
             ) from exc
         try:  # sigstore-python decodes the certificate and checks the parts fit together
-            bundle = Bundle(message)
+            bundle = Bundle.from_json(raw)
         except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:
             raise _rejected(exc) from exc
         entries = data.get("verificationMaterial", {}).get("tlogEntries") or [None]
