@@ -23,6 +23,13 @@ from packaging.version import InvalidVersion, Version
 
 from chainproof.config import env_setting, load_section, setting
 from chainproof.errors import InputError, UsageError
+from chainproof.formats.policy_values import (
+    GITHUB_ISSUER,
+    GITLAB_ISSUER,
+    github_issuer_problem,
+    parse_duration,
+    refuse_open_regex,
+)
 from chainproof.formats.schema import load_schema, validate
 
 __all__ = [
@@ -31,14 +38,11 @@ __all__ = [
     "POLICY_KEYS",
     "REQUIREMENTS",
     "Policy",
-    "github_issuer_problem",
     "load_policy",
     "policy_configured",
     "policy_file",
 ]
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITLAB_ISSUER = "https://gitlab.com"
 REQUIREMENTS = ("provenance", "sbom")
 
 _STR, _BOOL, _PATH, _LIST = "a string", "true or false", "a file path", "a list of strings"
@@ -65,10 +69,6 @@ _TRUST_ROOT = ("trusted-root", "trust-config", "staging")
 _GROUPS = (("identity", "identity-regex"), ("gitlab", "github"), _TRUST_ROOT)
 _GITLAB_PROJECT = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-# GitHub Enterprise Cloud with a unique issuer URL: one path segment, the enterprise's slug
-_GITHUB_ENTERPRISE_ISSUER = re.compile(re.escape(GITHUB_ISSUER) + r"/[A-Za-z0-9][A-Za-z0-9_-]*")
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -147,26 +147,6 @@ class Policy:
         return data
 
 
-def parse_duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``1w 2d``: numbers with a unit (s, m, h, d, w); else UsageError."""
-    compact = text.strip().lower()
-    parts = _DURATION.findall(compact)
-    if not parts or _DURATION.sub("", compact).strip():
-        raise UsageError(
-            f"--max-age must be a duration such as 30d, 12h or 90m, not {text!r}.",
-            hint="Units: s, m, h, d, w.",
-        )
-    return timedelta(seconds=sum(int(n) * _UNITS[unit] for n, unit in parts))
-
-
-def github_issuer_problem(issuer: str) -> str | None:
-    """Why ``issuer`` is no GitHub Actions issuer: github.com's, or an enterprise's
-    ``https://token.actions.githubusercontent.com/<slug>`` (None when it is one)."""
-    if issuer == GITHUB_ISSUER or _GITHUB_ENTERPRISE_ISSUER.fullmatch(issuer):
-        return None
-    return f"github implies issuer {GITHUB_ISSUER} (or {GITHUB_ISSUER}/<enterprise>), not {issuer}"
-
-
 def _value(key: str, value: Any, base: Path | None) -> Any:
     """A value of the right type as the policy holds it: text stripped, a list split at commas
     (when one string) and stripped, a path relative to ``base``."""
@@ -228,36 +208,6 @@ def _from_environment() -> dict[str, Any]:
 
 def _contradiction(message: str) -> UsageError:
     return UsageError(f"The verify policy is contradictory: {message}.")
-
-
-_PROBE = "chainproof-unrelated-7f3a"  # an owner, project and user no policy names
-
-
-def _probe_identities(issuer: str | None) -> list[str]:
-    """SANs of signers that no policy means to trust: an unrelated repository's workflows on
-    GitHub, on GitLab (also at the issuer's host, for self-managed GitLab), e-mail addresses."""
-    hosts = {"https://github.com", "https://gitlab.com", (issuer or "https://x").rstrip("/")}
-    refs = ("refs/heads/main", "refs/tags/v1.0.0", f"refs/heads/{_PROBE}")
-    owner = f"{_PROBE}/{_PROBE}"
-    sans = [f"{_PROBE}@{_PROBE}.example", f"{_PROBE}@gmail.com"]
-    for host in sorted(hosts):
-        for ref in refs:
-            sans.append(f"{host}/{owner}//.gitlab-ci.yml@{ref}")
-            for workflow in ("release.yml", "publish.yml", f"{_PROBE}.yml"):
-                sans.append(f"{host}/{owner}/.github/workflows/{workflow}@{ref}")
-    return sans
-
-
-def _refuse_open_regex(pattern: re.Pattern[str], issuer: str | None) -> None:
-    """An identity regex is the whole signer check unless --gitlab/--github/--source-uri pin
-    the repository: one that matches an unrelated project's identity would accept anyone."""
-    matched = next((san for san in _probe_identities(issuer) if pattern.fullmatch(san)), None)
-    if matched is not None:
-        raise UsageError(
-            f"--identity-regex {pattern.pattern!r} would accept anyone: it matches {matched!r}.",
-            hint="Spell the owner and project out in the regex, or add --gitlab/--github/"
-            "--source-uri to pin the repository.",
-        )
 
 
 def _build(values: dict[str, Any], origin: Path | None) -> Policy:
@@ -325,7 +275,7 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         except re.error as exc:
             raise UsageError(f"--identity-regex is not a valid regular expression: {exc}.") from exc
         if not (get("gitlab") or get("github") or get("source-uri")):
-            _refuse_open_regex(pattern, issuer)
+            refuse_open_regex(pattern, issuer)
     ref = get("ref")
     if ref is not None and not ref.startswith("refs/"):
         raise UsageError(
