@@ -18,8 +18,9 @@ API
 - ``token(issuer=..., subject=..., audience="sigstore", expires_in=600, claims=None)``: a JWT
   signed by the instance's OIDC key (Fulcio checks that signature, the audience and expiry).
   A negative ``expires_in`` gives an expired token. ``claims`` are merged last.
-- ``gitlab_token(project, ref, **kw)``: a GitLab CI ``id_tokens`` token; the certificate gets
-  SAN ``https://gitlab.com/<project>//.gitlab-ci.yml@<ref>``, issuer https://gitlab.com
+- ``gitlab_token(project, ref, server="https://gitlab.com", **kw)``: a GitLab CI ``id_tokens``
+  token (``server`` another URL: a self-managed GitLab, its URL the issuer and the host
+  below); the certificate gets SAN ``https://gitlab.com/<project>//.gitlab-ci.yml@<ref>``, issuer https://gitlab.com
   (1.1 raw, 1.8 UTF8String), source repository URI 1.12 ``https://gitlab.com/<project>``,
   digest 1.13 (the ``sha`` claim), ref 1.14, build config URI 1.18 (same as the SAN),
   runner environment 1.11, trigger 1.20, run invocation URI 1.21, and the rest of 1.9-1.22.
@@ -37,6 +38,8 @@ API
 - ``verifier()``: a sigstore-python Verifier over the instance's trusted root;
   ``cli_verify(path, identity, issuer, bundle=None)``: the exit code of the upstream
   ``sigstore verify identity --offline`` over PATH (its ``.sigstore.json`` beside it, or BUNDLE).
+- ``sign_with_key(key, data)``, ``attest_with_key(key, statement)``: managed-key bundles (a
+  public key, no certificate), as ``cosign sign-blob --key`` / ``attest-blob --key`` write them.
 - ``rekor_entries``: how many entries the log holds; ``stop()``; context manager.
 """
 
@@ -64,6 +67,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.sigstore_local._claims import ClaimError, identity_from_claims
 from tests.sigstore_local._fulcio import CertificateAuthority
+from tests.sigstore_local._keyed import attest_with_key, sign_with_key
 from tests.sigstore_local._rekor import EntryRejected, TransparencyLog
 from tests.sigstore_local._trust import client_trust_config, trusted_root
 
@@ -166,6 +170,14 @@ class LocalSigstore:
             self._dead_url if rekor else self.rekor_url,
         )
 
+    def sign_with_key(self, key: ec.EllipticCurvePrivateKey, data: bytes) -> dict[str, Any]:
+        """A managed-key bundle over ``data`` (message signature, hashedrekord entry)."""
+        return sign_with_key(self.rekor_url, key, data)
+
+    def attest_with_key(self, key: ec.EllipticCurvePrivateKey, statement: bytes) -> dict[str, Any]:
+        """A managed-key DSSE bundle over an in-toto ``statement`` (dsse entry)."""
+        return attest_with_key(self.rekor_url, key, statement)
+
     @property
     def rekor_entries(self) -> int:
         return len(self._log)
@@ -216,7 +228,11 @@ class LocalSigstore:
         return jwt.encode(payload, self._oidc_key, algorithm="ES256", headers={"kid": "local"})
 
     def gitlab_token(
-        self, project: str = "group/project", ref: str = "refs/heads/main", **kw: Any
+        self,
+        project: str = "group/project",
+        ref: str = "refs/heads/main",
+        server: str = "https://gitlab.com",
+        **kw: Any,
     ) -> str:
         ref_type, short = (
             ("tag", ref[10:])
@@ -240,13 +256,13 @@ class LocalSigstore:
             "runner_environment": "gitlab-hosted",
             "sha": sha,
             "project_visibility": "public",
-            "ci_config_ref_uri": f"gitlab.com/{project}//.gitlab-ci.yml@{ref}",
+            "ci_config_ref_uri": f"{server.removeprefix('https://')}/{project}//.gitlab-ci.yml@{ref}",
             "ci_config_sha": sha,
             **kw.pop("claims", {}),
         }
         subject = f"project_path:{project}:ref_type:{ref_type}:ref:{short}"
         kw.setdefault("subject", subject)
-        return self.token(issuer="https://gitlab.com", claims=claims, **kw)
+        return self.token(issuer=server, claims=claims, **kw)
 
     def github_token(
         self,

@@ -37,7 +37,7 @@ def _need(claims: dict[str, Any], *names: str) -> list[str]:
     return [str(claims[name]) for name in names]
 
 
-def _gitlab(claims: dict[str, Any]) -> Identity:
+def _gitlab(claims: dict[str, Any], server: str) -> Identity:
     (project, ref, ref_type, sha, config_uri, config_sha, namespace) = _need(
         claims,
         "project_path",
@@ -48,10 +48,9 @@ def _gitlab(claims: dict[str, Any]) -> Identity:
         "ci_config_sha",
         "namespace_path",
     )
-    server = "https://gitlab.com"
     full_ref = f"refs/{'tags' if ref_type == 'tag' else 'heads'}/{ref}"
     ext = {
-        8: GITLAB_ISSUER,
+        8: server,
         9: f"https://{config_uri}",
         10: config_sha,
         11: str(claims.get("runner_environment", "gitlab-hosted")),
@@ -67,7 +66,7 @@ def _gitlab(claims: dict[str, Any]) -> Identity:
         21: f"{server}/{project}/-/jobs/{claims.get('job_id', '1')}",
         22: str(claims.get("project_visibility", "public")),
     }
-    return Identity("uri", f"https://{config_uri}", ext, {1: GITLAB_ISSUER})
+    return Identity("uri", f"https://{config_uri}", ext, {1: server})
 
 
 def _github(claims: dict[str, Any]) -> Identity:
@@ -115,8 +114,8 @@ def _github(claims: dict[str, Any]) -> Identity:
 
 def identity_from_claims(claims: dict[str, Any]) -> Identity:
     issuer = str(claims["iss"])
-    if issuer == GITLAB_ISSUER:
-        return _gitlab(claims)
+    if issuer == GITLAB_ISSUER or "ci_config_ref_uri" in claims:  # gitlab.com or self-managed
+        return _gitlab(claims, issuer.rstrip("/"))
     if issuer == GITHUB_ISSUER:
         return _github(claims)
     if "email" in claims:

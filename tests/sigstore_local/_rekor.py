@@ -13,7 +13,7 @@ from typing import Any
 import rfc8785
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
@@ -62,15 +62,19 @@ def _path(index: int, leaves: list[bytes]) -> list[bytes]:
     return [*_path(index - k, leaves[k:]), _root(leaves[:k])]
 
 
-def _pem_cert(b64_pem: str) -> x509.Certificate:
+def _pem_key(b64_pem: str) -> Any:
+    """The verifier's public key: a PEM certificate's (keyless) or a PEM public key (a managed
+    key, as cosign sign-blob --key submits it)."""
+    pem = base64.b64decode(b64_pem)
     try:
-        return x509.load_pem_x509_certificate(base64.b64decode(b64_pem))
+        if b"CERTIFICATE" in pem:
+            return x509.load_pem_x509_certificate(pem).public_key()
+        return serialization.load_pem_public_key(pem)
     except ValueError as exc:
-        raise EntryRejected(f"bad verifier certificate: {exc}") from exc
+        raise EntryRejected(f"bad verifier: {exc}") from exc
 
 
-def _check(cert: x509.Certificate, signature: bytes, data: bytes, prehashed: bool) -> None:
-    key = cert.public_key()
+def _check(key: Any, signature: bytes, data: bytes, prehashed: bool) -> None:
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise EntryRejected("only ECDSA verifiers are supported")
     algorithm: Any = Prehashed(hashes.SHA256()) if prehashed else hashes.SHA256()
@@ -86,9 +90,9 @@ def _canonical_body(proposed: dict[str, Any]) -> bytes:
     try:
         if kind == "hashedrekord":
             signature = base64.b64decode(spec["signature"]["content"])
-            cert = _pem_cert(spec["signature"]["publicKey"]["content"])
+            key = _pem_key(spec["signature"]["publicKey"]["content"])
             digest = bytes.fromhex(spec["data"]["hash"]["value"])
-            _check(cert, signature, digest, prehashed=True)
+            _check(key, signature, digest, prehashed=True)
             return rfc8785.dumps(proposed)
         if kind == "dsse":
             content = spec["proposedContent"]
@@ -98,10 +102,10 @@ def _canonical_body(proposed: dict[str, Any]) -> bytes:
             payload_type = envelope["payloadType"].encode()
             pae = b"DSSEv1 %d %b %d %b" % (len(payload_type), payload_type, len(payload), payload)
             verifier = content["verifiers"][0]
-            cert = _pem_cert(verifier)
+            key = _pem_key(verifier)
             signatures = []
             for item in envelope["signatures"]:
-                _check(cert, base64.b64decode(item["sig"]), pae, prehashed=False)
+                _check(key, base64.b64decode(item["sig"]), pae, prehashed=False)
                 signatures.append({"signature": item["sig"], "verifier": verifier})
             stored: dict[str, Any] = {
                 "apiVersion": "0.0.1",

@@ -77,16 +77,18 @@ def edit_json(path: Path, edit: Callable[[Any], None]) -> None:
     path.write_text(json.dumps(data))
 
 
-def resign_payload(sigstore: LocalSigstore, path: Path, payload: bytes) -> None:
-    """Replace the DSSE bundle at ``path`` by a VALID one, same identity, over ``payload``
-    (an in-toto statement as raw bytes): a compromised or buggy pipeline."""
+def resign_payload(
+    sigstore: LocalSigstore, path: Path, payload: bytes, token: str | None = None
+) -> None:
+    """Replace the DSSE bundle at ``path`` by a VALID one, same identity (or ``token``'s),
+    over ``payload`` (an in-toto statement as raw bytes): a compromised or buggy pipeline."""
     from sigstore import dsse
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
     from sigstore.sign import SigningContext
 
     config = ClientTrustConfig.from_json(sigstore.trust_config.read_text())
-    token = sigstore.gitlab_token(project=PROJECT, ref=REF, claims={"sha": COMMIT})
+    token = token or sigstore.gitlab_token(project=PROJECT, ref=REF, claims={"sha": COMMIT})
     with SigningContext.from_trust_config(config).signer(IdentityToken(token)) as signer:
         signed = signer.sign_dsse(dsse.Statement(payload))
     path.write_text(signed.to_json())

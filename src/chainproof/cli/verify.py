@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,12 +11,14 @@ import typer
 
 import chainproof
 from chainproof.cli.output import emit, handle_errors, reporter, stdout_width
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
+from chainproof.progress import NullReporter
 from chainproof.rendering import JsonFormat
 
 if TYPE_CHECKING:
     import chainproof.fileio
     import chainproof.formats.deploy_policy
+    import chainproof.signing.choice
     import chainproof.verify.formats
     import chainproof.verify.run
     import chainproof.verify.targets
@@ -28,6 +31,28 @@ def _resource(args: list[str], targets: list[chainproof.verify.targets.ArtifactT
     if len(args) == 1 and Path(args[0]).is_dir():
         return Path(args[0]).resolve().name
     return targets[0].name if len(targets) == 1 else ",".join(t.name for t in targets)
+
+
+# an identity for keyless signing: GitLab's id_tokens (SIGSTORE_ID_TOKEN), GitHub's ambient
+# OIDC (id-token: write), or chainproof's own variable
+_TOKENS = ("CHAINPROOF_IDENTITY_TOKEN", "SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL")
+
+
+def _signed_vsa(
+    statement: bytes, key: Path | None, policy: chainproof.formats.deploy_policy.Policy
+) -> tuple[bytes, str]:
+    """The VSA as DSSE: with ``key``; keyless where CI (or an explicit token) gives an
+    identity, on the policy's Sigstore instance; else the statement unsigned."""
+    if key is not None:
+        signer = chainproof.signing.choice.signer_factory("key", key, None, None, False, False)
+    elif any(os.environ.get(name) for name in _TOKENS):
+        signer = chainproof.signing.choice.signer_factory(
+            "sigstore", None, None, policy.trust_config, policy.staging, False
+        )
+    else:
+        return statement, "unsigned (no --vsa-key, and no CI identity to sign keyless)"
+    made = signer(NullReporter())
+    return made.sign_statement(statement), f"signed ({made.describe()})"
 
 
 def command(
@@ -48,6 +73,12 @@ def command(
     source_uri: Annotated[str | None, typer.Option(help="Expected source repository URI.")] = None,
     builder_id: Annotated[str | None, typer.Option(help="Expected SLSA builder id.")] = None,
     require: Annotated[str | None, typer.Option(help="Comma-separated: provenance, sbom.")] = None,
+    min_version: Annotated[
+        str | None, typer.Option(help="Refuse releases older than this version (PEP 440).")
+    ] = None,
+    max_age: Annotated[
+        str | None, typer.Option(help="Refuse builds that finished longer ago (30d, 12h).")
+    ] = None,
     trusted_root: Annotated[Path | None, typer.Option(help="A pinned trusted root.")] = None,
     trust_config: Annotated[Path | None, typer.Option(help="A ClientTrustConfig JSON.")] = None,
     staging: Annotated[bool, typer.Option(help="Sigstore's staging instance.")] = False,
@@ -56,7 +87,13 @@ def command(
         Path | None,
         typer.Option(help="Public key (PEM) of a managed-key signer: verifies *.dsse.json."),
     ] = None,
-    vsa: Annotated[Path | None, typer.Option(help="Write a Verification Summary here.")] = None,
+    vsa: Annotated[
+        Path | None, typer.Option(help="Write a signed Verification Summary (DSSE) here.")
+    ] = None,
+    vsa_key: Annotated[
+        Path | None,
+        typer.Option(help="Private key (PEM) that signs the --vsa; keyless in CI without it."),
+    ] = None,
     layout: Annotated[Path | None, typer.Option(help="A signed in-toto layout.")] = None,
     layout_key: Annotated[
         Path | None, typer.Option(help="Public key of the layout's owner.")
@@ -81,6 +118,8 @@ def command(
             "source-uri": source_uri,
             "builder-id": builder_id,
             "require": require,
+            "min-version": min_version,
+            "max-age": max_age,
             "trusted-root": trusted_root,
             "trust-config": trust_config,
             "staging": staging,
@@ -92,6 +131,8 @@ def command(
         }
         if vsa is not None and (not vsa.name or vsa.is_dir()):  # refuse before verifying
             raise InputError(f"--vsa {str(vsa)!r} is a directory; give the summary's file name.")
+        if vsa_key is not None and vsa is None:
+            raise UsageError("--vsa-key signs the --vsa FILE; give --vsa too.")
         rules = chainproof.formats.deploy_policy.load_policy(
             flags, chainproof.formats.deploy_policy.policy_file(policy)
         )
@@ -104,12 +145,12 @@ def command(
             verified = chainproof.verify.run.verify_release(args, bundle, rules, progress)
         report = verified.report
         if vsa is not None:
-            chainproof.fileio.atomic_write_text(
-                vsa,
-                chainproof.fileio.canonical_json(
-                    chainproof.verify.vsa.vsa_statement(report, _resource(args, verified.targets))
-                ),
-            )
+            statement = chainproof.fileio.canonical_json(
+                chainproof.verify.vsa.vsa_statement(report, _resource(args, verified.targets))
+            ).encode()
+            content, how = _signed_vsa(statement, vsa_key, rules)
+            chainproof.fileio.atomic_write_bytes(vsa, content)
+            typer.echo(f"Verification summary {vsa}: {how}.", err=True)
         width = stdout_width()
         output_format = (
             JsonFormat()

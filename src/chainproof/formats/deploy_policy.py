@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
 from chainproof.config import env_setting, load_section, setting
 from chainproof.errors import InputError, UsageError
+from chainproof.formats.policy_values import (
+    GITHUB_ISSUER,
+    GITLAB_ISSUER,
+    github_issuer_problem,
+    parse_duration,
+    refuse_open_regex,
+)
 from chainproof.formats.schema import load_schema, validate
 
 __all__ = [
@@ -33,8 +43,6 @@ __all__ = [
     "policy_file",
 ]
 
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITLAB_ISSUER = "https://gitlab.com"
 REQUIREMENTS = ("provenance", "sbom")
 
 _STR, _BOOL, _PATH, _LIST = "a string", "true or false", "a file path", "a list of strings"
@@ -75,6 +83,8 @@ class Policy:
     ref: str | None = None
     source_uri: str | None = None
     builder_id: str | None = None
+    min_version: str | None = None
+    max_age: str | None = None
     require: frozenset[str] = field(default_factory=frozenset)
     trusted_root: Path | None = None
     trust_config: Path | None = None
@@ -90,6 +100,25 @@ class Policy:
     def has_signer(self) -> bool:
         """Does the policy say who must have signed (an OIDC identity or a managed key)?"""
         return any((self.identity, self.identity_regex, self.gitlab, self.github, self.key))
+
+    @property
+    def checks_provenance(self) -> bool:
+        """Does the policy ask what a provenance says (required, or a repository, ref,
+        source, builder or age to compare)? Otherwise an identity is the whole policy: a
+        provenance's predicate is shown, not judged."""
+        return bool(
+            self.key  # a key has no certificate: what it signed says where the build came from
+            or "provenance" in self.require
+            or self.repository_uri
+            or self.ref
+            or self.source_uri
+            or self.builder_id
+            or self.max_age
+        )
+
+    @property
+    def max_age_delta(self) -> timedelta | None:
+        return None if self.max_age is None else parse_duration(self.max_age)
 
     @property
     def repository_uri(self) -> str | None:
@@ -181,36 +210,6 @@ def _contradiction(message: str) -> UsageError:
     return UsageError(f"The verify policy is contradictory: {message}.")
 
 
-_PROBE = "chainproof-unrelated-7f3a"  # an owner, project and user no policy names
-
-
-def _probe_identities(issuer: str | None) -> list[str]:
-    """SANs of signers that no policy means to trust: an unrelated repository's workflows on
-    GitHub, on GitLab (also at the issuer's host, for self-managed GitLab), e-mail addresses."""
-    hosts = {"https://github.com", "https://gitlab.com", (issuer or "https://x").rstrip("/")}
-    refs = ("refs/heads/main", "refs/tags/v1.0.0", f"refs/heads/{_PROBE}")
-    owner = f"{_PROBE}/{_PROBE}"
-    sans = [f"{_PROBE}@{_PROBE}.example", f"{_PROBE}@gmail.com"]
-    for host in sorted(hosts):
-        for ref in refs:
-            sans.append(f"{host}/{owner}//.gitlab-ci.yml@{ref}")
-            for workflow in ("release.yml", "publish.yml", f"{_PROBE}.yml"):
-                sans.append(f"{host}/{owner}/.github/workflows/{workflow}@{ref}")
-    return sans
-
-
-def _refuse_open_regex(pattern: re.Pattern[str], issuer: str | None) -> None:
-    """An identity regex is the whole signer check unless --gitlab/--github/--source-uri pin
-    the repository: one that matches an unrelated project's identity would accept anyone."""
-    matched = next((san for san in _probe_identities(issuer) if pattern.fullmatch(san)), None)
-    if matched is not None:
-        raise UsageError(
-            f"--identity-regex {pattern.pattern!r} would accept anyone: it matches {matched!r}.",
-            hint="Spell the owner and project out in the regex, or add --gitlab/--github/"
-            "--source-uri to pin the repository.",
-        )
-
-
 def _build(values: dict[str, Any], origin: Path | None) -> Policy:
     def get(key: str) -> Any:
         return values.get(key)
@@ -247,20 +246,22 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         )
     # (offline is no contradiction: a key or a layout never uses the network anyway)
     sigstore_keys = [k for k in _TRUST_ROOT if get(k)]
-    if sigstore_keys and (get("key") or not signer):
-        user = "a managed key" if get("key") else "an in-toto layout alone"
-        raise _contradiction(f"{sigstore_keys[0]} chooses a Sigstore root; {user} uses none")
+    if sigstore_keys and not signer:  # (a key uses one for its bundles' log entries)
+        raise _contradiction(
+            f"{sigstore_keys[0]} chooses a Sigstore root; an in-toto layout alone uses none"
+        )
     issuer = get("issuer")
     if get("github"):
         if not _GITHUB_REPO.fullmatch(get("github")):
             raise UsageError(f"--github must be OWNER/REPO, not {get('github')!r}.")
-        if issuer is not None and issuer != GITHUB_ISSUER:
-            raise _contradiction(f"github implies issuer {GITHUB_ISSUER}, not {issuer}")
-        issuer = GITHUB_ISSUER
+        problem = None if issuer is None else github_issuer_problem(issuer)
+        if problem is not None:
+            raise _contradiction(problem)
+        issuer = issuer or GITHUB_ISSUER
     if get("gitlab"):
         if not _GITLAB_PROJECT.fullmatch(get("gitlab")):
             raise UsageError(f"--gitlab must be GROUP/PROJECT, not {get('gitlab')!r}.")
-        if issuer == GITHUB_ISSUER:
+        if issuer is not None and github_issuer_problem(issuer) is None:
             raise _contradiction(f"gitlab with issuer {GITHUB_ISSUER}, which is GitHub's")
         issuer = issuer or GITLAB_ISSUER
     if (get("identity") or get("identity-regex")) and issuer is None:
@@ -274,7 +275,7 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         except re.error as exc:
             raise UsageError(f"--identity-regex is not a valid regular expression: {exc}.") from exc
         if not (get("gitlab") or get("github") or get("source-uri")):
-            _refuse_open_regex(pattern, issuer)
+            refuse_open_regex(pattern, issuer)
     ref = get("ref")
     if ref is not None and not ref.startswith("refs/"):
         raise UsageError(
@@ -287,8 +288,17 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         raise UsageError(
             f"Unknown requirement {unknown[0]!r}; --require takes {', '.join(REQUIREMENTS)}."
         )
-    if get("builder-id") or get("key"):
-        # the builder id lives only in the provenance; a managed key signs only statements
+    if get("min-version"):
+        try:
+            Version(get("min-version"))
+        except InvalidVersion as exc:
+            raise UsageError(
+                f"--min-version must be a PEP 440 version, not {get('min-version')!r}."
+            ) from exc
+    if get("max-age"):
+        parse_duration(get("max-age"))
+    if get("builder-id") or get("max-age"):
+        # the builder id and the build's end live only in the provenance
         require.add("provenance")
     policy = Policy(
         identity=get("identity"),
@@ -299,6 +309,8 @@ def _build(values: dict[str, Any], origin: Path | None) -> Policy:
         ref=ref,
         source_uri=get("source-uri").rstrip("/") if get("source-uri") else None,
         builder_id=get("builder-id"),
+        min_version=get("min-version"),
+        max_age=get("max-age"),
         require=frozenset(require),
         trusted_root=get("trusted-root"),
         trust_config=get("trust-config"),

@@ -46,6 +46,8 @@ __all__ = [
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1"
+# v0.1 has the same subject/predicateType/predicate shape; cosign and npm still write it
+_STATEMENT_TYPES = (IN_TOTO_STATEMENT_V1, "https://in-toto.io/Statement/v0.1")
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
 CYCLONEDX_BOM = "https://cyclonedx.org/bom"
 SPDX_DOCUMENT = "https://spdx.dev/Document"
@@ -221,10 +223,10 @@ def parse_statement(payload_type: str, payload: bytes) -> Statement:
         ) from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise StatementError("statement", f"the signed payload is not JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("_type") != IN_TOTO_STATEMENT_V1:
+    if not isinstance(data, dict) or data.get("_type") not in _STATEMENT_TYPES:
         kind = data.get("_type") if isinstance(data, dict) else type(data).__name__
         raise StatementError(
-            "statement", f"the signed payload is not an in-toto Statement v1 (_type {kind!r})"
+            "statement", f"the signed payload is not an in-toto Statement (_type {kind!r})"
         )
     predicate_type, raw_subjects = data.get("predicateType"), data.get("subject")
     if (

@@ -22,6 +22,7 @@ from chainproof.formats.deploy_policy import Policy
 from chainproof.formats.intoto import Statement, StatementError, parse_statement
 from chainproof.verify.identity import SignerIdentity, identity_failures, signer_of
 from chainproof.verify.key_envelope import verify_key_envelope
+from chainproof.verify.validity import LogEntryTime, TrustWindows, log_entry_time, window_failures
 
 if TYPE_CHECKING:
     from cryptography.x509 import Certificate
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BundleOutcome",
+    "BundleRejected",
     "LoadedBundle",
     "is_key_envelope",
+    "is_sigstore_bundle",
     "key_envelope_outcome",
     "load_bundle",
     "verify_bundle",
@@ -80,6 +83,7 @@ class LoadedBundle:
     path: Path
     bundle: Bundle
     is_dsse: bool  # read from the JSON: sigstore's Bundle has no public accessor for it
+    log_entry: LogEntryTime | None = None  # likewise
 
     @property
     def certificate(self) -> Certificate:
@@ -95,52 +99,85 @@ class BundleOutcome:
     statement: Statement | None = None
 
 
+class BundleRejected(Exception):  # a failed check, not an error
+    """The file parses as a bundle, but what it carries (a certificate, a key, a log entry)
+    does not decode or does not fit together: a failed check (exit 1), not bad input."""
+
+    def __init__(self, check: str, detail: str) -> None:
+        super().__init__(detail)
+        self.check, self.detail = check, detail
+
+
+def _rejected(exc: Exception) -> BundleRejected:
+    from cryptography import x509
+
+    text = str(exc)
+    if isinstance(exc, x509.DuplicateExtension) or "asn1" in text or "certificate" in text.lower():
+        return BundleRejected(
+            "certificate", f"the signing certificate is malformed ({_brief(text)})"
+        )
+    return BundleRejected("bundle", f"the bundle is inconsistent ({_brief(text)})")
+
+
 def load_bundle(path: Path) -> LoadedBundle:
-    """Parse ``path``; a file that is not a well-formed bundle raises InputError (exit 2)."""
+    """Parse ``path``. A file that is not JSON, or JSON that is no Sigstore bundle or PEP 740
+    attestation (its schema), raises InputError (exit 2); one that parses but whose
+    certificate, key or log entry does not decode raises BundleRejected (a failed check)."""
     from cryptography import x509
     from pydantic import ValidationError
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle
+    from sigstore_models.bundle.v1 import Bundle as BundleMessage
 
     raw = read_bytes(path, "bundle")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"The bundle {path} is not valid JSON ({_brief(str(exc))}).") from exc
-    try:
-        if isinstance(data, dict) and "mediaType" in data:
-            if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
-                raise InputError(
-                    f"The bundle {path} has an unknown media type {data['mediaType']!r}."
-                )
-            dsse = isinstance(data.get("dsseEnvelope"), dict)
-            return LoadedBundle(path, Bundle.from_json(raw), is_dsse=dsse)
-        if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
-            from pypi_attestations import Attestation  # only for PEP 740: a slow import
-
-            attestation = Attestation.model_validate_json(raw)
-            return LoadedBundle(path, attestation.to_bundle(), is_dsse=True)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        raise InputError(
-            f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
-        ) from exc
-    except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError too
-        # sigstore-python reads the certificate's extensions while loading and lets
-        # cryptography's DuplicateExtension (not a ValueError) escape
-        if (
-            isinstance(exc, x509.DuplicateExtension)
-            or "asn1" in str(exc)
-            or "certificate" in str(exc).lower()
-        ):
+    if isinstance(data, dict) and "mediaType" in data:
+        if not isinstance(data["mediaType"], str) or data["mediaType"] not in _MEDIA_TYPES:
+            raise InputError(f"The bundle {path} has an unknown media type {data['mediaType']!r}.")
+        try:  # the schema alone (sigstore-models): not a bundle at all is bad input
+            BundleMessage.from_json(raw)
+        except ValueError as exc:  # pydantic's ValidationError is one
             raise InputError(
-                f"The bundle {path} has a malformed signing certificate ({_brief(str(exc))})."
+                f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
             ) from exc
-        raise InputError(
-            f"The bundle {path} is not a valid Sigstore bundle ({_brief(str(exc))})."
-        ) from exc
+        try:  # sigstore-python decodes the certificate and checks the parts fit together
+            bundle = Bundle.from_json(raw)
+        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:
+            raise _rejected(exc) from exc
+        entries = data.get("verificationMaterial", {}).get("tlogEntries") or [None]
+        return LoadedBundle(
+            path, bundle, isinstance(data.get("dsseEnvelope"), dict), log_entry_time(entries[0])
+        )
+    if isinstance(data, dict) and {"version", "envelope", "verification_material"} <= set(data):
+        from pypi_attestations import Attestation  # only for PEP 740: a slow import
+
+        try:
+            attestation = Attestation.model_validate_json(raw)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise InputError(
+                f"The PEP 740 attestation {path} is malformed ({where}: {problem['msg']})."
+            ) from exc
+        entries = data["verification_material"].get("transparency_entries") or [None]
+        try:
+            return LoadedBundle(path, attestation.to_bundle(), True, log_entry_time(entries[0]))
+        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError
+            raise _rejected(exc) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
+
+
+def is_sigstore_bundle(path: Path) -> bool:
+    """Does ``path`` hold a JSON object with a ``mediaType`` (a Sigstore bundle, or meant to
+    be one)? load_bundle says what is wrong with it."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(data, dict) and "mediaType" in data
 
 
 def is_key_envelope(path: Path) -> bool:
@@ -178,7 +215,11 @@ def _step(message: str) -> str:
 
 
 def verify_bundle(
-    verifier: Verifier, loaded: LoadedBundle, policy: Policy, sha256: str | None = None
+    verifier: Verifier,
+    windows: TrustWindows,
+    loaded: LoadedBundle,
+    policy: Policy,
+    sha256: str | None = None,
 ) -> BundleOutcome:
     """Verify ``loaded``: over the artifact ``sha256`` for a message signature, or its DSSE
     payload (returned parsed as ``statement``). Never raises for a failed check."""
@@ -187,7 +228,11 @@ def verify_bundle(
     from sigstore.hashes import Hashed
     from sigstore_models.common.v1 import HashAlgorithm
 
-    signer = signer_of(loaded.certificate)
+    try:
+        signer = signer_of(loaded.certificate)
+    except ValueError as exc:  # cryptography parses extensions lazily, on first access
+        detail = f"the signing certificate's extensions do not decode ({_brief(str(exc))})"
+        return BundleOutcome(SignerIdentity(None, None), (("certificate", detail),))
     failures = identity_failures(policy, signer)
     if failures:
         return BundleOutcome(signer, tuple(failures))
@@ -208,7 +253,9 @@ def verify_bundle(
         else:
             digest = Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(sha256))
             verifier.verify_artifact(digest, loaded.bundle, gate)
-            return BundleOutcome(signer, ())
+            return BundleOutcome(
+                signer, tuple(window_failures(windows, loaded.certificate, loaded.log_entry))
+            )
     except VerificationError as exc:
         return BundleOutcome(signer, ((_step(str(exc)), _brief(str(exc))),))
     except (SigstoreError, ValueError, TypeError) as exc:
@@ -216,6 +263,14 @@ def verify_bundle(
         return BundleOutcome(
             signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
         )
+    except Exception as exc:  # whatever else a mutated bundle makes a library
+        # raise (rfc3161-client, rekor-types, ...) is a failed check, never an internal error
+        return BundleOutcome(
+            signer, (("bundle", f"the bundle cannot be verified: {_brief(str(exc))}"),)
+        )
+    outside = window_failures(windows, loaded.certificate, loaded.log_entry)
+    if outside:
+        return BundleOutcome(signer, tuple(outside))
     try:
         statement = parse_statement(payload_type, payload)
     except StatementError as exc:

@@ -24,11 +24,15 @@ from chainproof.progress import NullReporter, Reporter
 from chainproof.verify.bundles import (
     BundleOutcome,
     is_key_envelope,
+    is_sigstore_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.layout import inspection_names, layout_products
 from chainproof.verify.report import ArtifactResult, Failure, Report
+from chainproof.verify.rollback import age_failures, version_failures
 from chainproof.verify.statements import (
+    VSA_PREDICATE_TYPE,
+    certificate_mismatches,
     is_artifact_predicate,
     provenance_facts,
     provenance_failures,
@@ -58,9 +62,18 @@ class _Artifact:
     passed: set[str] = field(default_factory=set)
     failures: list[Failure] = field(default_factory=list)
     own_provenance: tuple[str, Statement, SignerIdentity] | None = None
+    predicate_types: set[str] = field(default_factory=set)
+    signed_names: set[str] = field(default_factory=set)  # what verified statements call it
+    warnings: list[str] = field(default_factory=list)
+    needs_provenance: bool = False  # a key's: no bundle of its own signs the file
 
     def fail(self, check: str, detail: str) -> None:
         self.failures.append(Failure(self.target.name, check, detail))
+
+    def saw(self, statement: Statement) -> None:
+        """A verified statement names this artifact: keep its type and the names it gives."""
+        self.predicate_types.add(statement.predicate_type)
+        self.signed_names |= {n for n, sha in statement.subjects if sha == self.target.sha256}
 
 
 def _binding_failures(
@@ -72,9 +85,13 @@ def _binding_failures(
         failures.append(
             ("subject-digest", f"sha256 {target.sha256} is not a subject of the signed statement")
         )
-    if not is_artifact_predicate(statement.predicate_type):
+    if not is_artifact_predicate(statement.predicate_type, statement.predicate):
         failures.append(
-            ("predicate-type", f"unexpected predicate type {statement.predicate_type!r}")
+            (
+                "predicate-type",
+                f"the predicate type {statement.predicate_type!r} is a verifier's verdict "
+                "that does not say PASSED",
+            )
         )
     if pep740:
         names = [name for name, _ in statement.subjects]
@@ -121,14 +138,10 @@ class _Run:
         keyed = not self.verifier.signs_files
         bundles = list(target.bundles)
         if keyed:
-            # A key signs statements only: an artifact is signed by being a subject of the
-            # key-signed provenance (required with --key), the release's or one given with
-            # --bundle (for a digest). Sigstore bundles found beside it cannot be checked.
-            for path in [p for p in bundles if p.name.endswith(BUNDLE_SUFFIXES)]:
-                art.fail(
-                    "signature", f"{path.name}: a Sigstore bundle cannot be verified with --key"
-                )
-                bundles.remove(path)
+            # A managed key signs a file through the file's own Sigstore bundle (cosign
+            # sign-blob --key), or else a statement the file is a subject of: the release's
+            # provenance, or a plain envelope given with --bundle (see provenance()).
+            art.needs_provenance = not any(is_sigstore_bundle(p) for p in bundles)
         elif not bundles:
             looked = ", ".join(target.name + s for s in BUNDLE_SUFFIXES)
             art.fail(
@@ -138,16 +151,20 @@ class _Run:
             return art
         for path in bundles:
             pep740 = path.name.endswith(".publish.attestation")
-            outcome = self.bundle(path, None if keyed else target.sha256)
+            plain = keyed and not is_sigstore_bundle(path)
+            outcome = self.bundle(path, None if plain else target.sha256)
             art.signer = art.signer or outcome.signer
             problems = list(outcome.failures)
             if outcome.statement is not None:
                 problems += _binding_failures(outcome.statement, target, pep740)
+                art.saw(outcome.statement)
                 if not problems and outcome.statement.predicate_type == SLSA_PROVENANCE_V1:
                     art.own_provenance = (path.name, outcome.statement, outcome.signer)
+                elif not problems and outcome.statement.predicate_type == VSA_PREDICATE_TYPE:
+                    art.needs_provenance = False  # a key's PASSED verdict over the file
             for check, detail in problems:
                 art.fail(check, f"{path.name}: {detail}")
-        if not art.failures and not keyed:
+        if not art.failures and not art.needs_provenance:
             art.passed |= {"signature", "identity"}
         return art
 
@@ -157,7 +174,7 @@ class _Run:
             for art in arts:
                 if art.own_provenance is not None:
                     self._check_provenance(*art.own_provenance, [art])
-                elif required:
+                elif required or art.needs_provenance:
                     beside = f"provenance{self.verifier.statement_suffix}"
                     art.fail(
                         "provenance",
@@ -189,17 +206,26 @@ class _Run:
                 )
             return
         facts = provenance_facts(statement.predicate)
-        problems = slsa_predicate_failures(statement.predicate) or provenance_failures(
-            self.policy, facts, signer
-        )
+        mismatches = certificate_mismatches(facts, signer if self.verifier.signs_files else None)
+        if self.policy.checks_provenance:
+            problems = slsa_predicate_failures(statement.predicate) or [
+                *provenance_failures(self.policy, facts),
+                *age_failures(self.policy, facts),
+                *mismatches,
+            ]
+        else:  # an identity-only policy: shown, not judged, but a dirty build never deploys
+            problems = provenance_failures(self.policy, facts)  # (nothing else to compare)
         for art in arts:
+            art.saw(statement)
+            if not self.policy.checks_provenance:
+                art.warnings += [f"{name}: {detail}" for _, detail in mismatches]
             for check, detail in problems:
                 art.fail(check, f"{name}: {detail}")
             if art.target.sha256 not in statement.digests:
                 art.fail(
                     "provenance-subject", f"sha256 {art.target.sha256} is not a subject of {name}"
                 )
-            elif not problems:
+            elif not problems and self.policy.checks_provenance:
                 art.passed.add("provenance")
                 if not self.verifier.signs_files:
                     # a key has no certificate to name the source: the provenance it signed
@@ -266,6 +292,7 @@ class _Run:
                 ]
         listed = listed_in(statement.predicate)
         for art in arts:
+            art.saw(statement)
             for check, detail in problems:
                 art.fail(check, detail)
             if art.target.sha256 not in statement.digests:
@@ -333,10 +360,19 @@ def verify_targets(
         run.sbom(release, arts)
     if policy.layout is not None and policy.layout_key is not None and policy.links is not None:
         run.layout(policy.layout, policy.layout_key, policy.links, arts)
+    if policy.min_version is not None:
+        for art in arts:
+            names = [art.target.name, *sorted(art.signed_names)]
+            problems = version_failures(policy, names)
+            for check, detail in problems:
+                art.fail(check, detail)
+            if not problems:
+                art.passed.add("min-version")
     required = (
         *(("signature", "identity") if policy.has_signer else ()),
         *(("layout",) if policy.layout is not None else ()),
         *sorted(policy.require),
+        *(("min-version",) if policy.min_version is not None else ()),
     )
     release_failures = tuple(Failure(*f) for f in release.failures) if release else ()
     return Report(
@@ -347,9 +383,13 @@ def verify_targets(
                 a.target.name,
                 a.target.sha256,
                 a.signer,
-                required,
+                (*required, "provenance")
+                if a.needs_provenance and "provenance" not in required
+                else required,
                 tuple(sorted(a.passed)),
                 tuple(a.failures),
+                tuple(sorted(a.predicate_types)),
+                tuple(a.warnings),
             )
             for a in arts
         ),

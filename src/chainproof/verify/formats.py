@@ -5,9 +5,12 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from chainproof.verify.env_drift import EnvironmentReport
 from chainproof.verify.report import Report
+
+if TYPE_CHECKING:  # verify-env's report: its module (and the SBOM readers) load only for it
+    from chainproof.verify.env_drift import EnvironmentReport
 
 __all__ = ["DriftText", "VerifyTable"]
 
@@ -60,6 +63,12 @@ class VerifyTable:
             f"policy: {origin or 'flags only'}; trusted root: {report.trust}", markup=False
         )
         console.print(table)
+        for art in report.artifacts:
+            if art.predicate_types:
+                kinds = ", ".join(art.predicate_types)
+                console.print(f"  {art.name}: signed statements: {kinds}", markup=False)
+            for warning in art.warnings:
+                console.print(f"  {art.name}: warning: {warning}", markup=False)
         for failure in report.all_failures:
             console.print(f"  {failure}", markup=False)
         return buffer.getvalue()

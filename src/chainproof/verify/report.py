@@ -40,6 +40,8 @@ class ArtifactResult:
     required: tuple[str, ...]
     passed_checks: tuple[str, ...]
     failures: tuple[Failure, ...]
+    predicate_types: tuple[str, ...] = ()  # of the verified statements naming it
+    warnings: tuple[str, ...] = ()  # what an identity-only policy did not judge
 
     @property
     def missing_checks(self) -> tuple[str, ...]:
@@ -66,6 +68,8 @@ class ArtifactResult:
             "required": list(self.required),
             "passed_checks": list(self.passed_checks),
             "failures": [f.to_json() for f in self.failures],
+            "predicate_types": list(self.predicate_types),
+            "warnings": list(self.warnings),
             "result": self.result,
             "passed": self.passed,
         }

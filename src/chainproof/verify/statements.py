@@ -11,29 +11,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainproof.formats.deploy_policy import Policy
-from chainproof.formats.intoto import (
-    CYCLONEDX_BOM,
-    SLSA_PROVENANCE_V1,
-)
 from chainproof.verify.identity import SignerIdentity
 
 __all__ = [
+    "VSA_PREDICATE_TYPE",
     "ProvenanceFacts",
+    "certificate_mismatches",
     "is_artifact_predicate",
     "provenance_facts",
     "provenance_failures",
     "slsa_predicate_failures",
 ]
 
+# A verification summary is a verifier's verdict, signed even when it says FAILED (chainproof
+# signs its VSA, as the deploy job): it vouches for its subjects only when it says PASSED.
+# Every other predicate type attests its subjects (SBOMs, test results, custom predicates).
+VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
+_VERDICT_PREDICATES = (
+    VSA_PREDICATE_TYPE,
+    "https://slsa.dev/verification_summary/v0.2",
+)
 
-def is_artifact_predicate(predicate_type: str) -> bool:
-    """Does a statement of this type attest artifacts: SLSA provenance, a CycloneDX SBOM, or
-    PEP 740's publish attestation (whose URI pypi-attestations defines; loaded only here)?"""
-    if predicate_type in (SLSA_PROVENANCE_V1, CYCLONEDX_BOM):
-        return True
-    from pypi_attestations import AttestationType
 
-    return predicate_type == AttestationType.PYPI_PUBLISH_V1.value
+def is_artifact_predicate(predicate_type: str, predicate: Any = None) -> bool:
+    """Does a statement of this type (and predicate) attest its subjects?"""
+    if predicate_type in _VERDICT_PREDICATES:
+        return bool(_get(predicate, "verificationResult") == "PASSED")
+    return True
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class ProvenanceFacts:
     ref: str | None
     commit: str | None
     dirty: bool = False  # chainproof's buildType: the checkout had uncommitted changes
+    finished_on: str | None = None  # runDetails.metadata.finishedOn, as signed
 
     def to_json(self) -> dict[str, str | None]:
         return dict(self.__dict__)
@@ -71,6 +76,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
     ``resolvedDependencies`` (the common convention, and chainproof's own).
     """
     builder = _get(predicate, "runDetails", "builder", "id")
+    finished = _get(predicate, "runDetails", "metadata", "finishedOn")
     external = _get(predicate, "buildDefinition", "externalParameters")
     source = _get(external, "workflow") or _get(external, "source")
     uri = ref = commit = None
@@ -96,6 +102,7 @@ def provenance_facts(predicate: Any) -> ProvenanceFacts:
         ref=ref if isinstance(ref, str) else None,
         commit=commit if isinstance(commit, str) else None,
         dirty=dirty,
+        finished_on=finished if isinstance(finished, str) else None,
     )
 
 
@@ -124,10 +131,8 @@ def slsa_predicate_failures(predicate: Any) -> list[tuple[str, str]]:
     ]
 
 
-def provenance_failures(
-    policy: Policy, facts: ProvenanceFacts, signer: SignerIdentity | None
-) -> list[tuple[str, str]]:
-    """The predicate against the policy, and against the certificate that signed it."""
+def provenance_failures(policy: Policy, facts: ProvenanceFacts) -> list[tuple[str, str]]:
+    """The predicate against the policy."""
     failures: list[tuple[str, str]] = []
     if policy.builder_id is not None and facts.builder_id != policy.builder_id:
         failures.append(
@@ -155,6 +160,15 @@ def provenance_failures(
         )
     if policy.ref is not None and facts.ref != policy.ref:
         failures.append(("ref", f"the provenance's ref is {facts.ref!r}, expected {policy.ref!r}"))
+    return failures
+
+
+def certificate_mismatches(
+    facts: ProvenanceFacts, signer: SignerIdentity | None
+) -> list[tuple[str, str]]:
+    """Where the provenance names another source repository, ref or commit than the
+    certificate that signed it (nothing to compare for a key, which has no certificate)."""
+    failures: list[tuple[str, str]] = []
     if signer is not None:
         pairs = (
             ("source repository", _repo(signer.source_repository_uri or ""), facts.source_uri),

@@ -19,6 +19,7 @@ from chainproof.fileio import load_json, sha256_file
 from chainproof.formats.release_manifest import MANIFEST_NAME
 from chainproof.formats.schema import validate
 from chainproof.models import SBOM_NAME, SPDX_SBOM_NAME, Digest
+from chainproof.verify.manifest import manifest_problems
 
 __all__ = [
     "BUNDLE_SUFFIXES",
@@ -74,16 +75,17 @@ def _file_target(path: Path, bundle: Path | None) -> ArtifactToVerify:
     return ArtifactToVerify(path.name, sha256_file(path), path, bundles)
 
 
-def _manifest_entries(release_json: Path) -> list[dict[str, Any]]:
-    """The files release.json lists, checked against formats/schemas/release.schema.json."""
-    data = load_json(release_json, "release manifest")
+def _manifest(release_json: Path) -> dict[str, Any]:
+    """release.json, checked against formats/schemas/release.schema.json."""
+    data: dict[str, Any] = load_json(release_json, "release manifest")
     validate(data, "release", str(release_json))
-    files: list[dict[str, Any]] = data["files"]
-    return files
+    return data
 
 
 def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
-    entries = _manifest_entries(directory / MANIFEST_NAME)
+    manifest = _manifest(directory / MANIFEST_NAME)
+    entries: list[dict[str, Any]] = manifest["files"]
+    release.failures += manifest_problems(directory, manifest)
     digests: dict[str, str] = {}
     for entry in entries:
         path = directory / entry["name"]
@@ -111,7 +113,6 @@ def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
             and (subject is None or e.get("subject") == subject)
         ]
 
-    listed = {e["name"] for e in entries}
     for entry in entries:
         if _DIST.fullmatch(entry["name"]) and entry["role"] != "artifact":
             release.failures.append(
@@ -120,15 +121,6 @@ def _from_manifest(directory: Path, release: Release) -> list[ArtifactToVerify]:
                     "manifest",
                     f"a distribution listed in release.json as {entry['role']}, not as an "
                     "artifact, would never be verified",
-                )
-            )
-    for path in sorted(directory.iterdir()):
-        if _DIST.fullmatch(path.name) and path.name not in listed:
-            release.failures.append(
-                (
-                    path.name,
-                    "manifest",
-                    "a distribution in the release directory is not in release.json",
                 )
             )
     for attr, role in (

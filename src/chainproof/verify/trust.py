@@ -12,11 +12,14 @@ from chainproof.errors import InfrastructureError, InputError
 from chainproof.fileio import read_text
 from chainproof.formats.deploy_policy import Policy
 from chainproof.formats.sigstore_trust import trust_file_problem
+from chainproof.verify.validity import TrustWindows, inclusive_root
 
 if TYPE_CHECKING:
+    from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
-__all__ = ["load_verifier", "trust_description"]
+__all__ = ["load_trusted_root", "load_verifier", "trust_description"]
 
 
 def trust_description(policy: Policy) -> str:
@@ -33,12 +36,28 @@ def trust_description(policy: Policy) -> str:
     return f"sigstore-{instance}" + (" (offline)" if policy.offline else "")
 
 
-def load_verifier(policy: Policy) -> Verifier:
-    """A Verifier over the policy's root of trust; bad files exit 2, TUF failures exit 3."""
+def _message(root: TrustedRoot) -> TrustedRootMessage:
+    # sigstore-python 4.5.1 has no accessor for the windows of its trusted root: its wire model
+    # (sigstore-models, public) is the one place they are
+    return root._inner
+
+
+def load_verifier(policy: Policy) -> tuple[Verifier, TrustWindows]:
+    """A Verifier over the policy's root of trust, with validity ends made inclusive, and the
+    root's windows (chainproof.verify.validity)."""
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+
+    message = load_trusted_root(policy)
+    return Verifier(trusted_root=TrustedRoot(inclusive_root(message))), TrustWindows.of(message)
+
+
+def load_trusted_root(policy: Policy) -> TrustedRootMessage:
+    """The policy's Sigstore trusted root (its wire model); bad files exit 2, TUF failures
+    exit 3."""
     from sigstore.errors import Error as SigstoreError
     from sigstore.errors import TUFError
     from sigstore.models import ClientTrustConfig, TrustedRoot
-    from sigstore.verify import Verifier
 
     try:
         if policy.trusted_root is not None:
@@ -52,7 +71,7 @@ def load_verifier(policy: Policy) -> Verifier:
             root = ClientTrustConfig.staging(offline=policy.offline).trusted_root
         else:
             root = ClientTrustConfig.production(offline=policy.offline).trusted_root
-        return Verifier(trusted_root=root)
+        return _message(root)
     except TUFError as exc:
         raise InfrastructureError(
             f"Cannot refresh Sigstore's trusted root over TUF: {exc}.",

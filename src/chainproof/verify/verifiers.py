@@ -7,19 +7,25 @@ one the policy names, or none for a policy that checks an in-toto layout only.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import Policy
 from chainproof.verify.bundles import (
     BundleOutcome,
+    BundleRejected,
     is_key_envelope,
+    is_sigstore_bundle,
     key_envelope_outcome,
     load_bundle,
     verify_bundle,
 )
 from chainproof.verify.identity import SignerIdentity
-from chainproof.verify.trust import load_verifier
+from chainproof.verify.keyed_bundle import keyed_bundle_outcome
+from chainproof.verify.trust import load_trusted_root, load_verifier
+
+if TYPE_CHECKING:
+    from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
 __all__ = [
     "KeyVerifier",
@@ -61,13 +67,17 @@ class SigstoreVerifier:
     def __init__(self, policy: Policy) -> None:
         # the trusted root is loaded now, so a bad one fails before anything is verified
         self._policy = policy
-        self._verifier = load_verifier(policy)
+        self._verifier, self._windows = load_verifier(policy)
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
             detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
             return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
-        return verify_bundle(self._verifier, load_bundle(path), self._policy, sha256)
+        try:
+            loaded = load_bundle(path)
+        except BundleRejected as exc:
+            return BundleOutcome(SignerIdentity(None, None), ((exc.check, exc.detail),))
+        return verify_bundle(self._verifier, self._windows, loaded, self._policy, sha256)
 
 
 class KeyVerifier:
@@ -78,10 +88,25 @@ class KeyVerifier:
     def __init__(self, policy: Policy) -> None:
         if policy.key is None:
             raise UsageError("A key verifier needs a policy naming a key.")
+        self._policy = policy
         self._key = policy.key
+        self._root: TrustedRootMessage | None = None
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
+        """A plain DSSE envelope (``*.dsse.json``), or a Sigstore bundle of the key: its log
+        entry is checked against the trusted root, loaded on first use (a release of plain
+        envelopes needs none)."""
+        if is_sigstore_bundle(path):
+            return BundleOutcome(*keyed_bundle_outcome(path, self._key, self._trusted_root, sha256))
+        if path.name.endswith(".publish.attestation"):  # PEP 740: always a certificate's
+            detail = "a PEP 740 attestation is signed with a certificate, not the managed key"
+            return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
         return key_envelope_outcome(path, self._key, sha256)
+
+    def _trusted_root(self) -> TrustedRootMessage:
+        if self._root is None:
+            self._root = load_trusted_root(self._policy)
+        return self._root
 
 
 def verifier_type(policy: Policy) -> type[SigstoreVerifier] | type[KeyVerifier] | None:

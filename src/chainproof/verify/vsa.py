@@ -1,6 +1,6 @@
 """A SLSA Verification Summary Attestation (in-toto Statement v1) of a verify decision.
 
-The VSA is written unsigned; sign it like any other statement if it leaves the deploy job.
+``chainproof verify --vsa FILE`` signs it as DSSE (``--vsa-key KEY``, or keyless in CI).
 ``timeVerified`` comes from SOURCE_DATE_EPOCH when set (reproducible output), else the clock.
 """
 
@@ -15,10 +15,10 @@ from chainproof import __version__
 from chainproof.config import source_date_epoch
 from chainproof.formats.intoto import IN_TOTO_STATEMENT_V1
 from chainproof.verify.report import Report
+from chainproof.verify.statements import VSA_PREDICATE_TYPE
 
 __all__ = ["VERIFIER_ID", "VSA_PREDICATE_TYPE", "vsa_statement"]
 
-VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
 VERIFIER_ID = "https://chainproof.dev/verify/v1"
 
 
