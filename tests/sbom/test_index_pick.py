@@ -78,17 +78,55 @@ def test_without_via_the_edges_come_from_the_metadata(
     assert fast.inventory.graph.edges
 
 
+def _moved(universe: SampleUniverse, server: IndexServer, tmp_path: Path) -> Path:
+    text = universe.requirements.read_text(encoding="utf-8")
+    moved = tmp_path / "requirements.txt"
+    moved.write_text(text.replace(universe.internal.url, server.url), encoding="utf-8")
+    return moved
+
+
+def test_without_pep_658_files_the_wheels_are_read_after_their_hash_is_checked(
+    sample_universe: SampleUniverse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    dists = sample_universe.dists
+    with IndexServer([*dists.internal, *dists.public], serve_metadata=False) as server:
+        moved = _moved(sample_universe, server, tmp_path)
+        calls = _pip_calls(monkeypatch)
+        fast = _read(moved, True, TargetPlatform.current())
+        assert calls == []
+        assert any(path.endswith(".whl") for _, path, _ in server.requests)
+        server.requests.clear()
+        assert _read(moved, True, TargetPlatform.current()) == fast  # warm: from the cache
+        assert not any(path.startswith("/files/") for _, path, _ in server.requests)
+        assert fast.inventory == _read(moved, False, TargetPlatform.current()).inventory
+
+
 def test_what_the_index_does_not_settle_goes_to_pip(
     sample_universe: SampleUniverse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """An index without PEP 658 metadata: pip reads it, with the same outcome."""
-    with IndexServer(
-        [*sample_universe.dists.internal, *sample_universe.dists.public], serve_metadata=False
-    ) as server:
-        text = sample_universe.requirements.read_text(encoding="utf-8")
-        moved = tmp_path / "requirements.txt"
-        moved.write_text(text.replace(sample_universe.internal.url, server.url), encoding="utf-8")
+    """An index that publishes no hashes: which file is which, pip decides."""
+    dists = sample_universe.dists
+    with IndexServer([*dists.internal, *dists.public], publish_hashes=False) as server:
+        moved = _moved(sample_universe, server, tmp_path)
         calls = _pip_calls(monkeypatch)
         fast = _read(moved, True, TargetPlatform.current())
         assert len(calls) == 1
         assert fast.inventory == _read(moved, False, TargetPlatform.current()).inventory
+
+
+def test_a_wheel_whose_bytes_are_not_its_hash_is_refused(
+    sample_universe: SampleUniverse, tmp_path: Path
+) -> None:
+    """The index lists (and the file pins) a sha256 that the wheel served is not."""
+    from chainproof.errors import VerificationFailed
+
+    dists = sample_universe.dists
+    with IndexServer([*dists.internal, *dists.public], serve_metadata=False) as server:
+        wheel = "theta_idna-3.6.0-py3-none-any.whl"
+        real = server.file(wheel).sha256
+        server.publish_hash(wheel, "f" * 64)
+        moved = _moved(sample_universe, server, tmp_path)
+        moved.write_text(moved.read_text(encoding="utf-8").replace(real, "f" * 64))
+        with pytest.raises(VerificationFailed) as caught:
+            _read(moved, True, TargetPlatform.current())
+        assert wheel in str(caught.value)

@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 from packaging.utils import canonicalize_name
 
 from chainproof import __version__
-from chainproof.errors import InfrastructureError, UsageError
+from chainproof.errors import InfrastructureError, UsageError, VerificationFailed
 from chainproof.index.cache import CachedPage, IndexCache
 from chainproof.index.credentials import CredentialLookup, IndexCredentials, credentials_in_url
 from chainproof.index.listing import IndexFile, MetadataFile, ProjectListing, sorted_versions
@@ -257,6 +257,25 @@ class IndexClient:
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
+
+    def download(self, url: str, destination: Path, sha256: str) -> None:
+        """The file at ``url`` into ``destination``, checked against ``sha256`` (as pip hashes
+        a download: the bytes served, not decoded); VerificationFailed when it differs."""
+        digest = hashlib.sha256()
+        shown = strip_credentials(url)
+        with destination.open("wb") as out:
+
+            def sink(chunk: bytes) -> None:
+                digest.update(chunk)
+                out.write(chunk)
+
+            if not self._download(url, MAX_FILE_BYTES, sink):
+                raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
+        if digest.hexdigest() != sha256.lower():
+            raise VerificationFailed(
+                f"The file {shown} does not match the sha256 its index and the lock give.",
+                "The index serves other bytes than it lists: check the index, or re-lock.",
+            )
 
     def _download(self, url: str, max_bytes: int, sink: Callable[[bytes], object]) -> bool:
         """Stream the bytes at ``url`` into ``sink`` (not decoded); False on HTTP 404."""

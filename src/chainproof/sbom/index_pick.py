@@ -12,16 +12,21 @@ that pip decides by rules simple enough to apply here (as pip does):
 - a wheel over an sdist; among wheels the best-ranked tag for the target; not yanked before
   yanked.
 
-Whatever those rules do not settle goes back to pip, one call for all such pins: settings pip
-reads that this path does not follow (``--find-links``, ``--no-index``, a ``file:`` index, any
-other option), a file without a published sha256, no compatible wheel (pip would build an
-sdist's metadata), no PEP 658 metadata, two equally good wheels. The outcome is pip's, faster.
+The metadata is the index's PEP 658 file, else the wheel's own METADATA (the wheel downloaded
+and hash-checked, as pip would); both are kept in the index cache. Whatever those rules do not
+settle goes back to pip, one call for all such pins: settings pip reads that this path does not
+follow (``--find-links``, ``--no-index``, a ``file:`` index, any other option), a file without
+a published sha256, no compatible wheel (pip would build an sdist's metadata), two equally good
+wheels. The outcome is pip's, faster.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -34,7 +39,7 @@ from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import pip_index_settings
 from chainproof.index.listing import IndexFile, ProjectListing
 from chainproof.progress import Reporter
-from chainproof.sbom.metadata import PackageMetadata
+from chainproof.sbom.metadata import PackageMetadata, read_wheel
 from chainproof.sbom.resolve import ResolvedPackage
 from chainproof.sbom.target import TargetPlatform
 
@@ -107,7 +112,9 @@ def pick_from_index(
             else:
                 picked[pin.key] = (pin, chosen)
         reporter.step(f"Reading the metadata of {len(picked)} wheels from the index")
-        metadata = client.core_metadatas(f.metadata_file for _, f in picked.values())
+        files = [f for _, f in picked.values()]
+        metadata = client.core_metadatas(f.metadata_file for f in files if f.has_metadata)
+        metadata |= _from_wheels(client, [f for f in files if not f.has_metadata])
     found: dict[str, ResolvedPackage] = {}
     for key, (pin, chosen) in picked.items():
         meta = _metadata(metadata.get(chosen.url), pin)
@@ -126,6 +133,41 @@ def pick_from_index(
     return IndexPick(found, tuple(rest))
 
 
+def _from_wheels(client: IndexClient, wheels: list[IndexFile]) -> dict[str, bytes | None]:
+    """METADATA of wheels the index serves no PEP 658 file for: from the cache, else from
+    the wheel itself, downloaded, hash-checked (against the sha256 the lock and the index
+    give), then kept in the cache by URL and sha256."""
+    cache = client.cache
+    found: dict[str, bytes | None] = {}
+    wanted: list[IndexFile] = []
+    for wheel in wheels:
+        cached = cache.metadata(wheel.url, wheel.sha256) if cache and wheel.sha256 else None
+        if cached is not None:
+            found[wheel.url] = cached
+        else:
+            wanted.append(wheel)
+    if not wanted:
+        return found
+    with tempfile.TemporaryDirectory(prefix="chainproof-wheels-") as tmp:
+
+        def one(wheel: IndexFile) -> bytes:
+            path = Path(tmp) / wheel.filename
+            client.download(wheel.url, path, wheel.sha256 or "")
+            data = read_wheel(path).metadata_bytes
+            if cache is not None and wheel.sha256:
+                cache.store_metadata(wheel.url, wheel.sha256, data)
+            return data
+
+        with ThreadPoolExecutor(min(client.workers, len(wanted)), "chainproof-wheels") as pool:
+            futures = {wheel.url: pool.submit(one, wheel) for wheel in wanted}
+            try:
+                found |= {url: future.result() for url, future in futures.items()}
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    return found
+
+
 def _choose(
     pin: PinnedRequirement, pages: list[ProjectListing], target: TargetPlatform
 ) -> IndexFile | None:
@@ -141,8 +183,8 @@ def _choose(
         for f in candidates
         if f.filename.endswith(".whl") and (rank := target.wheel_rank(f.filename)) is not None
     )
-    if not ranked or not ranked[0][3].has_metadata:
-        return None  # an sdist (pip would build it), or no PEP 658 metadata
+    if not ranked:
+        return None  # an sdist only: pip would build its metadata
     if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
         return None  # two equally good wheels (build tags): pip's order decides
     return ranked[0][3]
