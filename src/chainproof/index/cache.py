@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from chainproof.config import env_setting
 from chainproof.errors import ChainproofError
 from chainproof.fileio import atomic_write_bytes
@@ -53,8 +55,6 @@ class IndexCache:
         configured = env_setting("index-cache")
         if configured:
             return cls(Path(configured).expanduser())
-        import platformdirs
-
         return cls(Path(platformdirs.user_cache_dir("chainproof")) / "index")
 
     # project pages, by URL
