@@ -110,6 +110,20 @@ def test_an_index_that_serves_no_status_leaves_it_not_checked(
     assert "could not be checked" in single_error_line(err)
 
 
+def test_a_status_chainproof_does_not_know_is_not_checked(
+    sample_universe: SampleUniverse, make_index: IndexFactory, tmp_path: Path
+) -> None:
+    server = make_index.public(mode="json", project_status="active")
+    server.set_status("delta-url", "frozen")
+    lock = _public_lock(sample_universe, tmp_path, server)
+    code, report, _ = run("--uv-lock", str(lock), "--checks", "status")
+    assert code == 0
+    assert report["findings"] == []
+    assert {u["package"]: u["reason"] for u in report["unchecked"]} == {
+        "delta-url": "the index says 'frozen', unknown"
+    }
+
+
 def test_offline_status_is_not_checked(sample_universe: SampleUniverse) -> None:
     from typer.testing import CliRunner
 

@@ -40,10 +40,11 @@ import ssl
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -427,8 +428,8 @@ def _parsed(index: str, name: str, page: CachedPage) -> ProjectListing:
     subject = f"The index {index}"
     try:
         if kind == "application/vnd.pypi.simple.v1+json":
-            parsed = pypi_simple.ProjectPage.from_json_data(json.loads(page.body), page.url)
-        elif kind in ("application/vnd.pypi.simple.v1+html", "text/html"):
+            return _json_listing(index, name, json.loads(page.body), page.url)
+        if kind in ("application/vnd.pypi.simple.v1+html", "text/html"):
             parsed = pypi_simple.ProjectPage.from_html(name, page.body, page.url, charset)
         else:
             raise ValueError(kind)
@@ -438,13 +439,73 @@ def _parsed(index: str, name: str, page: CachedPage) -> ProjectListing:
             f"newer than chainproof reads ({exc.supported_version}).",
             "Upgrade chainproof.",
         ) from None
-    except ValueError:
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise InfrastructureError(
             f"{subject} served a page for {name} that is neither simple-API "
             f"JSON (PEP 691) nor HTML (PEP 503) ({_one_line(page.content_type)}).",
             "Check that the URL is the index's simple-API root (pip's --index-url).",
         ) from None
     return _listing(index, name, parsed)
+
+
+def _json_listing(index: str, name: str, data: Any, base_url: str) -> ProjectListing:
+    """A PEP 691 JSON page read with json alone: pypi-simple validates every file with
+    pydantic, 0.6 s for the 15,000 files of one large project's page against 0.09 s here
+    (measured on the public index's pydantic-core page); the HTML form still goes through
+    pypi-simple. Versions come from the file names by pypi-simple's own parser."""
+    import pypi_simple
+    from pypi_simple.filenames import parse_filename
+
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise ValueError("not a PEP 691 project page")
+    meta: dict[str, Any] = data["meta"] if isinstance(data.get("meta"), dict) else {}
+    pypi_simple.util.check_repo_version(str(meta.get("api-version") or "1.0"))
+    project = str(data.get("name") or name)
+    files = []
+    for entry in data["files"]:
+        filename, url = entry["filename"], urljoin(base_url, entry["url"])
+        try:
+            version: str | None = parse_filename(filename, project)[1]
+        except pypi_simple.UnparsableFilenameError:
+            version = None
+        core = entry.get("core-metadata", entry.get("dist-info-metadata"))
+        yanked = entry.get("yanked", False)
+        uploaded = entry.get("upload-time")
+        files.append(
+            IndexFile(
+                filename=filename,
+                url=strip_credentials(url),
+                version=version,
+                sha256=(entry.get("hashes", {}).get("sha256") or "").lower() or None,
+                yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
+                upload_time=_timestamp(uploaded) if isinstance(uploaded, str) else None,
+                requires_python=entry.get("requires-python") or None,
+                has_metadata=bool(core),
+                metadata_sha256=(
+                    (core.get("sha256") or "").lower() or None if isinstance(core, dict) else None
+                ),
+            )
+        )
+    given = data.get("project-status")
+    status: dict[str, Any] = given if isinstance(given, dict) else {}
+    served = data.get("versions")
+    versions = served if isinstance(served, list) else (f.version for f in files)
+    return ProjectListing(
+        index_url=index,
+        name=name,
+        files=tuple(files),
+        versions=sorted_versions(str(v) for v in versions if v),
+        status=status.get("status") or None,
+        status_reason=status.get("reason") or None,
+    )
+
+
+def _timestamp(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _listing(index: str, name: str, page: pypi_simple.ProjectPage) -> ProjectListing:

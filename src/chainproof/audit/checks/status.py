@@ -61,9 +61,12 @@ class StatusCheck:
             outcome.skip(self.id, package, "the index serves no project status (PEP 792)")
             return
         for listing in told:
+            if listing.status == "active":
+                continue
             rule = _STATUS_RULES.get(listing.status or "")
-            if rule is None:
-                continue  # active
+            if rule is None:  # a status newer than PEP 792's four: never read as active
+                outcome.skip(self.id, package, f"the index says {listing.status!r}, unknown")
+                continue
             reason = f": {listing.status_reason}" if listing.status_reason else ""
             outcome.add(
                 context,
