@@ -5,6 +5,8 @@
   with that hash never reads metadata fetched from elsewhere).
 - A project page changes with every upload: it is kept with its ETag and Last-Modified and
   revalidated (a 304 answer reuses it); offline it is used as it is.
+- Records: what a caller derived from immutable inputs (``sbom.index_pick``: which of a
+  release's hash-pinned files a target installs), under the caller's key.
 
 Every entry records the sha256 of its content, checked on every read: an entry that no longer
 matches (a truncated write, a disk error, an edit) is deleted and reported as a miss, so it is
@@ -100,6 +102,25 @@ class IndexCache:
     def store_metadata(self, url: str, file_sha256: str, data: bytes) -> None:
         header = {"url": url, "file_sha256": file_sha256}
         self._write(self._metadata_path(url, file_sha256), header, data)
+
+    # records: small JSON documents a caller derives from immutable inputs, by its own key
+
+    def record(self, kind: str, key: str) -> Any:
+        found = self._read(self._record_path(kind, key))
+        if found is None or found[0].get("key") != key:
+            return None
+        try:
+            return json.loads(found[1])
+        except ValueError:
+            return None
+
+    def store_record(self, kind: str, key: str, value: Any) -> None:
+        body = json.dumps(value, sort_keys=True).encode()
+        self._write(self._record_path(kind, key), {"key": key}, body)
+
+    def _record_path(self, kind: str, key: str) -> Path:
+        digest = _sha256(key.encode())
+        return self.root / kind / digest[:2] / digest
 
     # entries: a JSON header line (with the content's sha256), then the content
 

@@ -12,7 +12,9 @@ that pip decides by rules simple enough to apply here (as pip does):
 - a wheel over an sdist; among wheels the best-ranked tag for the target; not yanked before
   yanked.
 
-The metadata is the index's PEP 658 file, else the wheel's own METADATA (the wheel downloaded
+A pick is kept in the index cache under everything it depends on (the indexes, the release,
+the hashes, the target), so a second run reads no project page; the metadata is the
+index's PEP 658 file, else the wheel's own METADATA (the wheel downloaded
 and hash-checked, as pip would); both are kept in the index cache. Whatever those rules do not
 settle goes back to pip, one call for all such pins: settings pip reads that this path does not
 follow (``--find-links``, ``--no-index``, a ``file:`` index, any other option), a file without
@@ -22,6 +24,7 @@ wheels. The outcome is pip's, faster.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -100,17 +103,24 @@ def pick_from_index(
 ) -> IndexPick:
     hashed = [p for p in pins if p.hashes and not p.requirement.url]
     rest = [p for p in pins if p not in hashed]
-    reporter.step(f"Reading {len(hashed)} project pages from the index")
-    with IndexClient(cache=IndexCache.default()) as client:
-        listings = client.listings((i, p.key) for p in hashed for i in indexes)
-        picked: dict[str, tuple[PinnedRequirement, IndexFile]] = {}
-        for pin in hashed:
+    cache = IndexCache.default()
+    picked: dict[str, tuple[PinnedRequirement, IndexFile]] = {}
+    for pin in hashed:
+        remembered = _remembered(cache, _pick_key(pin, target, indexes))
+        if remembered is not None:
+            picked[pin.key] = (pin, remembered)
+    ask = [p for p in hashed if p.key not in picked]
+    with IndexClient(cache=cache) as client:
+        reporter.step(f"Reading {len(ask)} project pages from the index")
+        listings = client.listings((i, p.key) for p in ask for i in indexes) if ask else {}
+        for pin in ask:
             pages = [page for i in indexes if (page := listings[(i, pin.key)]) is not None]
             chosen = _choose(pin, pages, target)
             if chosen is None:
                 rest.append(pin)
-            else:
-                picked[pin.key] = (pin, chosen)
+                continue
+            picked[pin.key] = (pin, chosen)
+            cache.store_record("picks", _pick_key(pin, target, indexes), _as_record(chosen))
         reporter.step(f"Reading the metadata of {len(picked)} wheels from the index")
         files = [f for _, f in picked.values()]
         metadata = client.core_metadatas(f.metadata_file for f in files if f.has_metadata)
@@ -131,6 +141,47 @@ def pick_from_index(
             requested_extras=(),
         )
     return IndexPick(found, tuple(rest))
+
+
+def _pick_key(pin: PinnedRequirement, target: TargetPlatform, indexes: tuple[str, ...]) -> str:
+    """What a pick depends on: the indexes, the release, the hashes the file allows, and the
+    target's tags and Python. A release's files never change (an index may add files, whose
+    hashes the requirements file then does not list), so neither does the pick."""
+    hashes = sorted(h.lower() for h in pin.hashes)
+    tags = [str(t) for t in target.tag_list]
+    python = target.environment.get("python_full_version", "")
+    return json.dumps([list(indexes), pin.key, pin.version, hashes, tags, python])
+
+
+def _as_record(chosen: IndexFile) -> dict[str, object]:
+    return {
+        "filename": chosen.filename,
+        "url": chosen.url,
+        "sha256": chosen.sha256,
+        "has_metadata": chosen.has_metadata,
+        "metadata_sha256": chosen.metadata_sha256,
+    }
+
+
+def _remembered(cache: IndexCache, key: str) -> IndexFile | None:
+    """The file picked for the same pin and target before, when the cache holds it."""
+    found = cache.record("picks", key)
+    if not isinstance(found, dict) or not isinstance(found.get("sha256"), str):
+        return None
+    try:
+        return IndexFile(
+            filename=str(found["filename"]),
+            url=str(found["url"]),
+            version=None,
+            sha256=found["sha256"],
+            yanked=None,
+            upload_time=None,
+            requires_python=None,
+            has_metadata=bool(found["has_metadata"]),
+            metadata_sha256=found.get("metadata_sha256"),
+        )
+    except KeyError:
+        return None
 
 
 def _from_wheels(client: IndexClient, wheels: list[IndexFile]) -> dict[str, bytes | None]:
