@@ -5,6 +5,7 @@ exceptions apply as they do to advisories; what needs an index is "not checked".
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +345,20 @@ def test_every_finding_id_is_in_the_docs_table() -> None:
     ids = [rule.id for check in checks for rule in check.rules]
     assert len(ids) == 25
     assert [i for i in ids if f"| `{i}` |" not in docs] == []
+
+
+def test_the_policys_checks_that_do_not_apply_to_the_input_are_not_checked(
+    tmp_path: Path,
+) -> None:
+    """The policy's list serves every input: age (with its setting) does not read an
+    environment, and that is "not checked", not an error; age without its setting is."""
+    python = Path(sys.executable)
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text('[audit]\nchecks = ["age"]\nmin-release-age = "1d"\n', encoding="utf-8")
+    code, report, _ = run("--env", str(python), "--policy", str(policy))
+    assert code == 0
+    assert [(c["id"], c["status"]) for c in report["checks"]] == [("age", "not checked")]
+    policy.write_text('[audit]\nchecks = ["age"]\n', encoding="utf-8")
+    code, _, err = run("--env", str(python), "--policy", str(policy))
+    assert code == 2
+    assert "min-release-age" in err

@@ -55,23 +55,24 @@ class ChecksResult:
     statuses: list[CheckStatus] = field(default_factory=list)
 
 
-def _configured(check: str, policy: AuditPolicy) -> bool:
-    if check == "sources":
-        return policy.sources is not None
-    if check == "age":
-        return policy.min_release_age is not None
-    if check == "licenses":
-        return policy.licenses is not None
-    return True
+_CONFIGURED = {
+    "sources": lambda policy: policy.sources is not None,
+    "age": lambda policy: policy.min_release_age is not None,
+    "licenses": lambda policy: policy.licenses is not None,
+}
+
+
+def _unconfigured(check: str, policy: AuditPolicy) -> str | None:
+    """Why the policy leaves ``check`` nothing to judge by, or None."""
+    configured = _CONFIGURED.get(check)
+    return _NEEDS_POLICY[check] if configured and not configured(policy) else None
 
 
 def applicable(check: str, kind: str, policy: AuditPolicy) -> str | None:
     """None when ``check`` can run on input ``kind`` under ``policy``, else why not."""
     if kind not in _READS[check]:
         return f"does not apply to {_INPUTS.get(kind, kind)}"
-    if not _configured(check, policy):
-        return _NEEDS_POLICY[check]
-    return None
+    return _unconfigured(check, policy)
 
 
 def choose_checks(
@@ -87,10 +88,11 @@ def choose_checks(
         if asked is not None and check not in asked:
             continue
         why = applicable(check, kind, policy)
+        missing = _unconfigured(check, policy)
         if why is None:
             chosen.append(check)
-        elif asked is not None and (origin == "--checks" or check in _NEEDS_POLICY):
-            raise UsageError(f"The {check} check ({origin}) {why}.")
+        elif asked is not None and (origin == "--checks" or missing):
+            raise UsageError(f"The {check} check ({origin}) {missing or why}.")
         else:
             statuses.append(CheckStatus(check, False, why))
     return tuple(chosen), statuses
