@@ -28,7 +28,7 @@ from typing import Any
 
 from chainproof.errors import InputError
 
-__all__ = ["LicensesPolicy", "TyposquatsPolicy", "parse_age"]
+__all__ = ["LicensesPolicy", "TyposquatsPolicy", "licence_ids", "parse_age", "path_setting"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _AGE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
