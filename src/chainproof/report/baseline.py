@@ -1,0 +1,48 @@
+"""``report --baseline``: what is new since an earlier report's JSON (validated against the
+report schema): findings open now that it did not list as open, and exceptions expired
+since. New findings at or above the threshold, and any newly expired exception, fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chainproof.audit.severity import level_rank
+from chainproof.fileio import load_json
+from chainproof.formats.schema import validate
+from chainproof.report.figures import NewSince, ProjectReport, plural
+
+__all__ = ["failure", "new_since"]
+
+
+def new_since(report: ProjectReport, path: Path) -> NewSince:
+    earlier = load_json(path, "baseline report")
+    validate(earlier, "report", str(path))
+    was_open = {(f["id"].upper(), f["package"]) for f in earlier["open"]["findings"]}
+    was_expired = {(e["id"].upper(), e["package"]) for e in earlier["exceptions"] if e["expired"]}
+    return NewSince(
+        str(path),
+        tuple(e for e in report.open if (e.id.upper(), e.package) not in was_open),
+        tuple(
+            g
+            for g in report.grants
+            if report.expired(g)
+            and (g.exception.id.upper(), g.exception.package) not in was_expired
+        ),
+    )
+
+
+def failure(report: ProjectReport) -> str | None:
+    """One sentence naming what is new at or above the threshold, or None."""
+    new = report.new
+    if new is None:
+        return None
+    rank = level_rank(report.fail_on)
+    over = [e for e in new.findings if level_rank(e.level) >= rank]
+    parts = []
+    if over:
+        named = ", ".join(f"{e.id} in {e.package} ({e.level})" for e in over)
+        parts.append(f"{plural(len(over), 'new advisory')} at or above {report.fail_on}: {named}")
+    if new.expired:
+        named = ", ".join(f"{g.exception.id} for {g.exception.package}" for g in new.expired)
+        parts.append(f"{plural(len(new.expired), 'exception')} expired: {named}")
+    return "Since the baseline, " + "; ".join(parts) + "." if parts else None

@@ -1,0 +1,230 @@
+"""``make_report``: the history of the lock files and the policy, the advisory database and
+the current checks, as one :class:`~chainproof.report.figures.ProjectReport`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from chainproof.audit.engine import run_audit
+from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.report import CheckStatus
+from chainproof.audit.run import AuditRequest, audit, open_advisories
+from chainproof.audit.source import AdvisorySource
+from chainproof.errors import InputError
+from chainproof.formats.audit_policy import AuditException, AuditPolicy
+from chainproof.models import Component, DependencyGraph, Inventory
+from chainproof.report.baseline import new_since
+from chainproof.report.figures import HistoryRead, ProjectReport
+from chainproof.report.history import History, read_history
+from chainproof.report.states import (
+    POLICY_FILES,
+    Skipped,
+    exception_key,
+    lock_kind,
+    read_exceptions,
+    read_locks,
+)
+from chainproof.report.timeline import Grant, Snapshot, Vulnerability, episodes
+
+__all__ = ["DEFAULT_LOCKS", "ReportRequest", "make_report"]
+
+DEFAULT_LOCKS = ("uv.lock", "pylock.toml", "pylock.*.toml", "requirements*.txt")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    project_dir: Path
+    locks: tuple[str, ...] = ()  # paths relative to the project directory; () the defaults
+    since: date | None = None
+    db: Path | None = None
+    policy: Path | None = None
+    fail_on: str | None = None
+    baseline: Path | None = None
+    now: datetime | None = None  # None: the clock
+
+
+def _first_commits(history: History, paths: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(path, blob, first commit holding it) for every blob of ``paths`` in the history."""
+    wanted = set(paths)
+    seen: dict[str, tuple[str, str, str]] = {}
+    for commit in history.commits:
+        for path, blob in commit.files:
+            if path in wanted and blob and blob not in seen:
+                seen[blob] = (path, blob, commit.sha)
+    return list(seen.values())
+
+
+def _vulnerabilities(
+    pins: Iterable[tuple[str, str]], db: AdvisorySource, rules: AuditPolicy
+) -> dict[tuple[str, str], list[Vulnerability]]:
+    """Every locked version ever against the database, in one audit of them all."""
+    components = tuple(Component(name, version) for name, version in sorted(set(pins)))
+    target = AuditTarget(Inventory(None, components, DependencyGraph((), ())), "history")
+    report = run_audit(
+        target,
+        db,
+        replace(rules, exceptions=()),
+        advisory_checks=("vulnerabilities", "malicious"),
+    )
+    found: dict[tuple[str, str], list[Vulnerability]] = {}
+    for f in report.findings:
+        key = (f.component.key, f.component.version)
+        published = _parse(f.published)
+        found.setdefault(key, []).append(
+            Vulnerability(f.id, key[0], key[1], f.rating.level, f.summary, f.aliases, published)
+        )
+    return found
+
+
+def _parse(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _grants(
+    history: History,
+    exceptions: dict[str, tuple[AuditException, ...]],
+    policy_paths: set[str],
+    current: Sequence[AuditException],
+) -> tuple[list[Grant], list[Grant]]:
+    """Every exception with the commit that first held it (all, then the current policy's)."""
+    first: dict[tuple[str, str], Grant] = {}
+    for commit in history.commits:
+        for path, blob in commit.files:
+            for exc in exceptions.get(blob, ()) if path in policy_paths and blob else ():
+                known = first.get(exception_key(exc))
+                granted = known.granted if known else commit.time
+                first[exception_key(exc)] = Grant(
+                    exc, granted, known.commit if known else commit.sha
+                )
+    now = [
+        replace(first[exception_key(e)], exception=e)
+        if exception_key(e) in first
+        else Grant(e, None)
+        for e in current
+    ]
+    merged = {**first, **{exception_key(g.exception): g for g in now}}
+    return list(merged.values()), now
+
+
+def _checks(
+    request: ReportRequest, locks: Sequence[Path]
+) -> tuple[tuple[tuple[CheckStatus, str], ...], list[str]]:
+    """The dependency checks over each current lock (offline), the worst status of each, and
+    what could not be audited."""
+    order = ("failed", "partly checked", "not checked", "passed")
+    worst: dict[str, tuple[CheckStatus, str]] = {}
+    problems: list[str] = []
+    for lock in locks:
+        kind = lock_kind(lock.name)
+        if kind is None or not lock.is_file():
+            continue
+        try:
+            run = audit(
+                AuditRequest(
+                    kind,
+                    lock,
+                    db=request.db,
+                    policy=request.policy,
+                    project_dir=request.project_dir,
+                    offline=True,
+                    ignore_stale=True,
+                )
+            )
+        except InputError as exc:
+            problems.append(f"The current {lock.name} could not be audited: {exc.message}")
+            continue
+        for status in run.report.checks:
+            said = run.report.status_of(status.id)
+            known = worst.get(status.id)
+            if known is None or order.index(said) < order.index(known[1]):
+                worst[status.id] = (status, said)
+    return tuple(worst[c] for c in sorted(worst)), problems
+
+
+def make_report(request: ReportRequest) -> ProjectReport:
+    now = request.now or datetime.now(UTC)
+    specs = request.locks or DEFAULT_LOCKS
+    history = read_history(request.project_dir, [*specs, *POLICY_FILES])
+    policy_paths = {history.prefix + name for name in POLICY_FILES}
+    lock_paths = sorted({p for c in history.commits for p, _ in c.files if p not in policy_paths})
+    pins_of, skipped = read_locks(_first_commits(history, lock_paths), history.blobs)
+    exceptions, bad_policies = read_exceptions(_first_commits(history, policy_paths), history.blobs)
+    since = datetime.combine(request.since, time(), UTC) if request.since else None
+    snapshots = [
+        Snapshot(
+            c.sha,
+            c.time,
+            c.subject,
+            frozenset().union(*(pins_of.get(b or "", frozenset()) for p, b in c.files)),
+        )
+        for c in history.commits
+    ]
+    probe = AuditRequest(
+        "requirements",
+        request.project_dir,
+        db=request.db,
+        policy=request.policy,
+        project_dir=request.project_dir,
+        fail_on=request.fail_on,
+        ignore_stale=True,
+        checks=("vulnerabilities", "malicious"),
+    )
+    with open_advisories(probe) as (db, rules, warning):
+        if db is None:  # pragma: no cover - the probe asks for the advisory checks
+            raise InputError("The report needs the advisory database.")
+        affected = _vulnerabilities((p for s in snapshots for p in s.pins), db, rules)
+        status = db.status
+    every, current = _grants(history, exceptions, policy_paths, rules.exceptions)
+    if history.shallow and history.commits:
+        horizon: datetime | None = history.commits[0].time
+    else:
+        horizon = since
+    found = episodes(snapshots, affected, every, now, horizon)
+    read = HistoryRead(
+        commits=sum(1 for c in history.commits if since is None or c.time >= since),
+        first=_first_time(history, since),
+        last=history.commits[-1].time if history.commits else None,
+        shallow=history.shallow,
+        since=since,
+        locks=tuple(p.removeprefix(history.prefix) for p in lock_paths),
+        skipped=tuple(sorted([*skipped, *bad_policies], key=_skip_key)),
+    )
+    checks, problems = _checks(request, [request.project_dir / p for p in read.locks])
+    report = ProjectReport(
+        project=str(request.project_dir),
+        generated=now,
+        fail_on=request.fail_on or rules.fail_on,
+        database={
+            "source": status.source,
+            "snapshot_date": status.snapshot_date,
+            "advisories": status.advisories,
+        },
+        history=read,
+        episodes=tuple(found),
+        grants=tuple(current),
+        checks=checks,
+        warnings=(*([warning] if warning else []), *problems),
+    )
+    if request.baseline is not None:
+        report = replace(report, new=new_since(report, request.baseline))
+    return report
+
+
+def _first_time(history: History, since: datetime | None) -> datetime | None:
+    if not history.commits:
+        return None
+    first = history.commits[0].time
+    return max(first, since) if since else first
+
+
+def _skip_key(skipped: Skipped) -> tuple[str, str]:
+    return (skipped.path, skipped.commit)

@@ -1,0 +1,141 @@
+"""A repository with a known history against a database of known advisories: the report's
+figures equal the ones computed by hand."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chainproof.audit.db import build_database
+from chainproof.formats.osv import iter_source
+from chainproof.formats.schema import validate
+from chainproof.report.run import ReportRequest, make_report
+from tests.report.repo import Change, advisory, day, write_advisories, write_repository
+
+POLICY = """[audit]
+fail-on = "medium"
+[[audit.exceptions]]
+id = "ADV-B"
+package = "beta"
+reason = "not reachable from our code"
+approver = "sec@example.invalid"
+expires = 2026-01-30
+"""
+
+# day 0: alpha, beta, gamma and delta locked (all of them affected by what comes later)
+# day 1: ADV-G (gamma, high) published     day 2: ADV-B (beta, medium) published
+# day 5: a uv.lock that is not TOML (skipped, named)   day 8: delta removed
+# day 10: ADV-A (alpha, high) published     day 12: ADV-D (delta) published: never seen
+# day 15: alpha upgraded to 1.1 (fix: 5 days)
+# day 20: an exception for ADV-B, until 2026-01-30 (resolution: 18 days after day 2)
+# day 25: gamma removed (fix: 24 days)      2026-01-31: the exception expired, ADV-B reopens
+# day 40: the report
+HISTORY = [
+    Change(day(0), "lock", {"requirements.txt": "alpha==1.0\nbeta==2.0\ngamma==1.0\ndelta==1.0\n"}),
+    Change(day(5), "uv lock, broken", {"uv.lock": "version = [[[\n"}),
+    Change(day(8), "drop delta", {"requirements.txt": "alpha==1.0\nbeta==2.0\ngamma==1.0\n"}),
+    Change(day(15), "upgrade alpha", {"requirements.txt": "alpha==1.1\nbeta==2.0\ngamma==1.0\n"}),
+    Change(day(20), "accept ADV-B", {"chainproof.toml": POLICY}),
+    Change(day(25), "drop gamma", {"requirements.txt": "alpha==1.1\nbeta==2.0\n"}),
+]
+ADVISORIES = [
+    advisory("ADV-G", "gamma", "2.0", day(1)),
+    advisory("ADV-B", "beta", "3.0", day(2), "MODERATE"),
+    advisory("ADV-A", "alpha", "1.1", day(10)),
+    advisory("ADV-D", "delta", "2.0", day(12)),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    repo = write_repository(tmp_path / "repo", HISTORY)
+    records = write_advisories(tmp_path / "osv", ADVISORIES)
+    db = tmp_path / "db.sqlite3"
+    build_database(iter_source(records), db, "test")
+    return repo, db
+
+
+def test_the_figures_are_the_hand_computed_ones(project: tuple[Path, Path]) -> None:
+    repo, db = project
+    report = make_report(ReportRequest(repo, db=db, now=day(40)))
+    data = report.to_json()
+    validate(data, "report", "the report")
+
+    assert data["open"]["total"] == 1
+    assert data["open"]["by_severity"] == {
+        "critical": 0,
+        "high": 0,
+        "medium": 1,
+        "low": 0,
+        "none": 0,
+    }
+    (beta,) = data["open"]["findings"]
+    assert (beta["id"], beta["package"], beta["versions"]) == ("ADV-B", "beta", ["2.0"])
+    assert beta["detected"] == "2026-01-31T00:00:00Z"  # the exception's expiry
+    assert beta["detected_by"] == "expired exception"
+    assert beta["days"] == 10.5
+
+    resolved = {(e["id"], e["resolved_by"]): e["days"] for e in data["resolved"]}
+    assert resolved == {
+        ("ADV-G", "removed"): 24.0,
+        ("ADV-B", "exception"): 18.0,
+        ("ADV-A", "removed"): 5.0,
+    }
+    alpha = next(e for e in data["resolved"] if e["id"] == "ADV-A")
+    assert alpha["detected_by"] == "advisory"  # published after the pin came in
+    assert alpha["fixed_to"] == "1.1"
+    assert "ADV-D" not in str(data)  # delta was gone before its advisory was published
+
+    fix = data["time_to_fix"]
+    assert fix["overall"] == {"count": 3, "mean_days": 15.7, "median_days": 18.0, "p95_days": 24.0}
+    assert fix["by_severity"]["high"] == {
+        "count": 2,
+        "mean_days": 14.5,
+        "median_days": 14.5,
+        "p95_days": 24.0,
+    }
+    assert fix["by_severity"]["medium"]["mean_days"] == 18.0
+    assert fix["not_counted"] == 0
+
+    (exception,) = data["exceptions"]
+    assert exception["approver"] == "sec@example.invalid"
+    assert exception["expired"] is True
+    assert exception["days_to_expiry"] == -11  # expired at the end of 2026-01-30
+    assert exception["granted"] == "2026-01-21T12:00:00Z"
+
+    fixes = [(r["subject"], r["fixed"][0]["to"]) for r in data["remediations"]]
+    assert fixes == [("drop gamma", None), ("upgrade alpha", "1.1")]
+
+    # weeks end on days 7, 14, 21, 28, 35 and the report's day 40
+    trend = {p["week_ending"]: (p["high"], p["medium"]) for p in data["trend"]}
+    assert trend == {
+        "2026-01-08": (1, 1),
+        "2026-01-15": (2, 1),
+        "2026-01-22": (1, 0),
+        "2026-01-29": (0, 0),
+        "2026-02-05": (0, 1),
+        "2026-02-10": (0, 1),
+    }
+
+    assert data["history"]["complete"] is True
+    assert data["history"]["commits"] == 6
+    (skipped,) = data["history"]["skipped"]
+    assert skipped["path"] == "uv.lock"
+    assert "not valid TOML" in skipped["reason"]
+    assert report.sentences()[0] == "1 medium-severity advisory is open; the oldest for 10 days."
+
+
+def test_a_shallow_clone_claims_no_time_to_fix_before_it(
+    project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, db = project
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", repo.as_uri(), str(shallow)], check=True)
+    data = make_report(ReportRequest(shallow, db=db, now=day(40))).to_json()
+    assert data["history"]["shallow"] is True
+    assert "shallow clone" in data["history"]["statement"]
+    assert data["time_to_fix"]["overall"]["count"] == 0  # every finding began before day 20
+    assert data["time_to_fix"]["not_counted"] == 2
+    assert data["open"]["total"] == 1
