@@ -111,8 +111,9 @@ def test_bad_input_is_one_sentence(tmp_path: Path) -> None:
         tmp_path / "repo", [Change(day(0), "lock", {"requirements.txt": "a==1\n"})]
     )
     (tmp_path / "bad.json").write_text('{"schema": "nope"}')
-    cases = [
+    cases: list[tuple[list[str | Path], str]] = [
         ([tmp_path / "nowhere"], "does not exist"),
+        ([repo, "--baseline", tmp_path / "bad.json"], "unknown schema"),
         ([tmp_path], "is not in a git repository"),
         ([repo, "--since", "yesterday"], "--since must be a date"),
         ([repo, "--format", "pdf"], "--format must be one of html, markdown, json"),

@@ -5,18 +5,24 @@ since. New findings at or above the threshold, and any newly expired exception, 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from chainproof.audit.severity import level_rank
 from chainproof.fileio import load_json
 from chainproof.formats.schema import validate
 from chainproof.report.figures import NewSince, ProjectReport, plural
 
-__all__ = ["failure", "new_since"]
+__all__ = ["failure", "new_since", "read_baseline"]
 
 
-def new_since(report: ProjectReport, path: Path) -> NewSince:
+def read_baseline(path: Path) -> dict[str, Any]:
+    """An earlier report's JSON, valid against the report schema (else one InputError)."""
     earlier = load_json(path, "baseline report")
     validate(earlier, "report", str(path))
+    return cast(dict[str, Any], earlier)
+
+
+def new_since(report: ProjectReport, path: Path, earlier: dict[str, Any]) -> NewSince:
     was_open = {(f["id"].upper(), f["package"]) for f in earlier["open"]["findings"]}
     was_expired = {(e["id"].upper(), e["package"]) for e in earlier["exceptions"] if e["expired"]}
     return NewSince(

@@ -16,7 +16,7 @@ from chainproof.audit.source import AdvisorySource
 from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy
 from chainproof.models import Component, DependencyGraph, Inventory
-from chainproof.report.baseline import new_since
+from chainproof.report.baseline import new_since, read_baseline
 from chainproof.report.figures import HistoryRead, ProjectReport
 from chainproof.report.history import History, read_history
 from chainproof.report.states import (
@@ -152,6 +152,7 @@ def _checks(
 
 def make_report(request: ReportRequest) -> ProjectReport:
     now = request.now or datetime.now(UTC)
+    earlier = read_baseline(request.baseline) if request.baseline else None
     specs = request.locks or DEFAULT_LOCKS
     history = read_history(request.project_dir, [*specs, *POLICY_FILES])
     policy_paths = {history.prefix + name for name in POLICY_FILES}
@@ -214,8 +215,8 @@ def make_report(request: ReportRequest) -> ProjectReport:
         checks=checks,
         warnings=(*([warning] if warning else []), *problems),
     )
-    if request.baseline is not None:
-        report = replace(report, new=new_since(report, request.baseline))
+    if request.baseline is not None and earlier is not None:
+        report = replace(report, new=new_since(report, request.baseline, earlier))
     return report
 
 

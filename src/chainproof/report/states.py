@@ -1,17 +1,30 @@
 """What the blobs of a history held: the packages of each lock, the exceptions of each policy.
 
-Old locks are read by the audit's own readers (:func:`chainproof.audit.inputs.read_target`),
-which read files: each distinct blob is written once, under its own name, into a temporary
-directory that is removed afterwards. (A requirements file's ``-r`` includes are not in the
-blob, so they are not followed.) A blob that does not read is skipped and named, never fatal.
+A requirements file, and any lock the fast path below does not take, is read by the audit's
+own reader (:func:`chainproof.audit.inputs.read_target`), which reads files: the blob is
+written under its own name into a temporary directory removed afterwards (a requirements
+file's ``-r`` includes are not in the blob, so they are not followed). A blob that does not
+read is skipped and named, never fatal.
+
+The fast path: successive versions of a uv.lock or pylock.toml differ in a few tables, and a
+thousand full parses would take most of a minute. So a TOML lock is cut at its table headers
+(``[[package]]``, ``[package.metadata]``...), each table's text is parsed once whatever the
+number of versions that hold it, and the tables are put back together as TOML would. Its pins
+are every ``[[package]]``'s name and version but the project's own (as the audit reads every
+package of a lock). Anything unexpected (a quoted header, a table that does not parse alone,
+no ``version`` or ``package``) falls back to the full reader, whose message names the problem.
+The current locks are always read by the full readers too (the report's current checks).
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -47,6 +60,70 @@ def lock_kind(path: str) -> str | None:
     return None
 
 
+# a table or array-of-tables header of bare keys (anything else takes the full reader)
+_HEADER = re.compile(r"\[\[ *([\w.-]+) *\]\] *(?:#.*)?|\[ *([\w.-]+) *\] *(?:#.*)?")
+
+
+class _Tables:
+    """TOML documents cut at their table headers, each table's text parsed once."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, dict[str, Any]] = {}
+
+    def _body(self, text: str) -> dict[str, Any]:
+        found = self._parsed.get(text)
+        if found is None:
+            found = self._parsed[text] = tomllib.loads(text)
+        return found
+
+    def load(self, text: str) -> dict[str, Any] | None:
+        """The document, or None when it must be parsed whole."""
+        chunks = ("\n" + text).split("\n[")
+        try:
+            root = dict(self._body(chunks[0]))
+            for chunk in chunks[1:]:
+                header, _, body = chunk.partition("\n")
+                match = _HEADER.fullmatch("[" + header)
+                if match is None:
+                    return None
+                array = match.group(1) is not None
+                *parents, last = (match.group(1) or match.group(2)).split(".")
+                node = root
+                for key in parents:
+                    node = node.setdefault(key, {})
+                    node = node[-1] if isinstance(node, list) else node
+                if array:
+                    node.setdefault(last, []).append(dict(self._body(body)))
+                else:
+                    node[last] = {**node.get(last, {}), **self._body(body)}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError, TypeError):
+            return None
+        return root
+
+
+def _toml_pins(kind: str, data: dict[str, Any]) -> Pins | None:
+    """The pins of a parsed uv.lock or pylock.toml, or None when it is not one."""
+    if kind == "uv-lock":
+        packages, local = data.get("package"), ("editable", "virtual", "directory")
+        if data.get("version") != 1 or not isinstance(packages, list):
+            return None
+        own = [p for p in packages if any(k in p.get("source", {}) for k in local)]
+        project = next((p for p in own if "." in p["source"].values()), None)
+        project = project or (own[0] if len(own) == 1 else None)
+        keep = [p for p in packages if p is not project]
+    else:
+        packages = data.get("packages")
+        if not str(data.get("lock-version", "")).startswith("1") or not isinstance(packages, list):
+            return None
+        keep = [p for p in packages if p.get("directory", {}).get("path") not in (".", "")]
+    try:
+        return frozenset(
+            (canonicalize_name(p["name"]), str(p["version"])) for p in keep if p.get("version")
+        )
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
 def _write(directory: Path, blob: str, path: str, data: bytes) -> Path:
     place = directory / blob
     place.mkdir(exist_ok=True)
@@ -62,11 +139,18 @@ def read_locks(
     read (named by the first commit that held them)."""
     pins: dict[str, Pins] = {}
     skipped: list[Skipped] = []
+    tables = _Tables()
     with tempfile.TemporaryDirectory(prefix="chainproof-report-") as tmp:
         for path, blob, commit in wanted:
             kind = lock_kind(path)
             if blob in pins or kind is None:
                 continue
+            if kind != "requirements":
+                data = tables.load(blobs[blob].decode("utf-8", "replace"))
+                fast = _toml_pins(kind, data) if data is not None else None
+                if fast is not None:
+                    pins[blob] = fast
+                    continue
             try:
                 target = read_target(kind, _write(Path(tmp), blob, path, blobs[blob]))
             except ChainproofError as exc:

@@ -1,0 +1,154 @@
+"""`chainproof report` over a long history: 1,000 commits of a uv.lock of 100 packages, each
+commit upgrading one package, against 50 advisories, reported as the HTML page.
+
+The repository is written once with `git fast-import` (tests/report/repo.py); the database is
+imported once. Then the command runs as a process of this environment, with this checkout's
+src/ first on PYTHONPATH, --runs times after one warm-up run; the floor is git itself reading
+the same history (`git log --raw` and `git cat-file --batch` of every lock blob). Target: the
+median of `chainproof report` <= 5 s. Exit code 0 when it is met, 1 when not.
+
+    .venv/bin/python bench/bench_report.py [--runs 5] [--commits 1000] [--packages 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.report.repo import (  # noqa: E402
+    Change,
+    advisory,
+    day,
+    write_advisories,
+    write_repository,
+)
+
+TARGET = 5.0
+INDEX = "https://example.invalid/simple"
+
+
+def _package(name: str, version: str) -> str:
+    digest = hashlib.sha256(f"{name}-{version}".encode()).hexdigest()
+    base = f"https://example.invalid/files/{name}-{version}"
+    return (
+        f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
+        f'source = {{ registry = "{INDEX}" }}\n'
+        f'sdist = {{ url = "{base}.tar.gz", hash = "sha256:{digest}", size = 1000 }}\n'
+        f'wheels = [\n    {{ url = "{base}-py3-none-any.whl", hash = "sha256:{digest}", '
+        "size = 1000 },\n]\n"
+    )
+
+
+def uv_lock(versions: dict[str, int]) -> str:
+    deps = "".join(f'    {{ name = "{n}" }},\n' for n in versions)
+    project = (
+        '[[package]]\nname = "app"\nversion = "1.0"\nsource = { editable = "." }\n'
+        f"dependencies = [\n{deps}]\n"
+    )
+    packages = "\n".join(_package(n, f"1.{v}") for n, v in sorted(versions.items()))
+    return f'version = 1\nrequires-python = ">=3.11"\n\n{project}\n{packages}'
+
+
+def history(commits: int, packages: int) -> list[Change]:
+    versions = {f"pkg-{n:03d}": 0 for n in range(packages)}
+    changes = [Change(day(0), "lock", {"uv.lock": uv_lock(versions)})]
+    for n in range(1, commits):
+        name = f"pkg-{n % packages:03d}"
+        versions[name] += 1
+        when = day(0) + timedelta(hours=6 * n)
+        changes.append(Change(when, f"upgrade {name}", {"uv.lock": uv_lock(versions)}))
+    return changes
+
+
+def advisories(packages: int) -> list[dict[str, object]]:
+    # every other package affected below 1.5, published on a day of the history
+    return [
+        advisory(f"BENCH-{n:03d}", f"pkg-{n:03d}", "1.5", day(n * 2), "HIGH" if n % 4 else "LOW")
+        for n in range(0, packages, 2)
+    ]
+
+
+def _time(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _git_floor(repo: Path) -> float:
+    start = time.perf_counter()
+    log = subprocess.run(
+        ["git", "log", "--raw", "--no-abbrev", "--first-parent", "--", "uv.lock"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    blobs = {line.split()[3] for line in log.splitlines() if line.startswith(":")}
+    subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        input="".join(f"{b}\n" for b in blobs).encode(),
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--packages", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        started = time.perf_counter()
+        repo = write_repository(tmp / "repo", history(args.commits, args.packages))
+        setup = time.perf_counter() - started
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINPROOF_")}
+        env |= {"PYTHONPATH": str(ROOT / "src"), "CHAINPROOF_OFFLINE": "1"}
+        db = tmp / "db.sqlite3"
+        records = write_advisories(tmp / "osv", advisories(args.packages))
+        chainproof = [sys.executable, "-m", "chainproof"]
+        subprocess.run(
+            [*chainproof, "db", "import", str(records), "--db", str(db)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        command = [*chainproof, "report", str(repo), "--db", str(db), "-o", str(tmp / "r.html")]
+        _time(command, env, tmp)  # warm-up: bytecode, page cache
+        times = [_time(command, env, tmp) for _ in range(args.runs)]
+        floors = [_git_floor(repo) for _ in range(args.runs)]
+        page = (tmp / "r.html").read_text()
+    median = statistics.median(times)
+    print(
+        f"history: {args.commits} commits of a uv.lock of {args.packages} packages "
+        f"(written in {setup:.2f} s); {len(advisories(args.packages))} advisories"
+    )
+    print(
+        f"git log + cat-file (floor): median {statistics.median(floors):.3f} s, "
+        f"min {min(floors):.3f} s"
+    )
+    print(
+        f"chainproof report (html):   median {median:.3f} s, min {min(times):.3f} s "
+        f"({len(page) // 1024} KiB page)"
+    )
+    verdict = "PASS" if median <= TARGET else "FAIL"
+    print(f"target: median <= {TARGET:.1f} s: {verdict}")
+    return 0 if median <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
