@@ -8,58 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from chainproof.audit.db import build_database
-from chainproof.formats.osv import iter_source
 from chainproof.formats.schema import validate
 from chainproof.report.run import ReportRequest, make_report
-from tests.report.repo import Change, advisory, day, write_advisories, write_repository
-
-POLICY = """[audit]
-fail-on = "medium"
-[[audit.exceptions]]
-id = "ADV-B"
-package = "beta"
-reason = "not reachable from our code"
-approver = "sec@example.invalid"
-expires = 2026-01-30
-"""
-
-# day 0: alpha, beta, gamma and delta locked (all of them affected by what comes later)
-# day 1: ADV-G (gamma, high) published     day 2: ADV-B (beta, medium) published
-# day 5: a uv.lock that is not TOML (skipped, named)   day 8: delta removed
-# day 10: ADV-A (alpha, high) published     day 12: ADV-D (delta) published: never seen
-# day 15: alpha upgraded to 1.1 (fix: 5 days)
-# day 20: an exception for ADV-B, until 2026-01-30 (resolution: 18 days after day 2)
-# day 25: gamma removed (fix: 24 days)      2026-01-31: the exception expired, ADV-B reopens
-# day 40: the report
-HISTORY = [
-    Change(day(0), "lock", {"requirements.txt": "alpha==1.0\nbeta==2.0\ngamma==1.0\ndelta==1.0\n"}),
-    Change(day(5), "uv lock, broken", {"uv.lock": "version = [[[\n"}),
-    Change(day(8), "drop delta", {"requirements.txt": "alpha==1.0\nbeta==2.0\ngamma==1.0\n"}),
-    Change(day(15), "upgrade alpha", {"requirements.txt": "alpha==1.1\nbeta==2.0\ngamma==1.0\n"}),
-    Change(day(20), "accept ADV-B", {"chainproof.toml": POLICY}),
-    Change(day(25), "drop gamma", {"requirements.txt": "alpha==1.1\nbeta==2.0\n"}),
-]
-ADVISORIES = [
-    advisory("ADV-G", "gamma", "2.0", day(1)),
-    advisory("ADV-B", "beta", "3.0", day(2), "MODERATE"),
-    advisory("ADV-A", "alpha", "1.1", day(10)),
-    advisory("ADV-D", "delta", "2.0", day(12)),
-]
+from tests.report.known import NOW, known_project
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> tuple[Path, Path]:
-    repo = write_repository(tmp_path / "repo", HISTORY)
-    records = write_advisories(tmp_path / "osv", ADVISORIES)
-    db = tmp_path / "db.sqlite3"
-    build_database(iter_source(records), db, "test")
-    return repo, db
+    return known_project(tmp_path)
 
 
 def test_the_figures_are_the_hand_computed_ones(project: tuple[Path, Path]) -> None:
     repo, db = project
-    report = make_report(ReportRequest(repo, db=db, now=day(40)))
+    report = make_report(ReportRequest(repo, db=db, now=NOW))
     data = report.to_json()
     validate(data, "report", "the report")
 
@@ -133,7 +94,7 @@ def test_a_shallow_clone_claims_no_time_to_fix_before_it(
     repo, db = project
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "2", repo.as_uri(), str(shallow)], check=True)
-    data = make_report(ReportRequest(shallow, db=db, now=day(40))).to_json()
+    data = make_report(ReportRequest(shallow, db=db, now=NOW)).to_json()
     assert data["history"]["shallow"] is True
     assert "shallow clone" in data["history"]["statement"]
     assert data["time_to_fix"]["overall"]["count"] == 0  # every finding began before day 20

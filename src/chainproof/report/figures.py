@@ -160,7 +160,7 @@ class NewSince:
 
 @dataclass(frozen=True)
 class ProjectReport:
-    project: str
+    project: str  # the project directory's name
     generated: datetime
     fail_on: str
     database: dict[str, Any] | None
@@ -257,10 +257,10 @@ class ProjectReport:
         overall, _ = self.fix_times()
         if overall.count:
             said.append(
-                f"{plural(overall.count, 'finding')} were fixed, in {overall.mean} days on "
-                f"average (median {overall.median})."
+                f"{plural(overall.count, 'finding')} were fixed, in {overall.mean:g} days on "
+                f"average (median {overall.median:g})."
                 if overall.count != 1
-                else f"1 finding was fixed, in {overall.mean} days."
+                else f"1 finding was fixed, in {overall.mean:g} days."
             )
         expired = [g for g in self.grants if self.expired(g)]
         if expired:

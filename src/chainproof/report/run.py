@@ -201,7 +201,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
     )
     checks, problems = _checks(request, [request.project_dir / p for p in read.locks])
     report = ProjectReport(
-        project=str(request.project_dir),
+        project=request.project_dir.resolve().name,
         generated=now,
         fail_on=request.fail_on or rules.fail_on,
         database={

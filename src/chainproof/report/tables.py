@@ -117,7 +117,7 @@ def tables(report: ProjectReport) -> list[Table]:
         Table(
             "checks",
             "Dependency checks now",
-            "The checks of `chainproof audit` over the current lock files, offline.",
+            "The checks of chainproof audit over the current lock files, offline.",
             ("Check", "Status", "Note"),
             tuple((c["id"], c["status"], c["reason"] or "") for c in data["checks"]),
             "No current lock file was checked.",
