@@ -28,74 +28,92 @@ def _chainproof(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str
     )
 
 
+SBOM = {  # a released version, which shipped alpha 0.9
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.6",
+    "version": 1,
+    "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+    "metadata": {"component": {"type": "application", "name": "acme-app", "version": "0.9"}},
+    "components": [
+        {
+            "type": "library",
+            "bom-ref": "pkg:pypi/alpha@0.9",
+            "name": "alpha",
+            "version": "0.9",
+            "purl": "pkg:pypi/alpha@0.9",
+        }
+    ],
+}
+
+
 def test_a_new_advisory_since_the_baseline_is_named_and_fails(tmp_path: Path) -> None:
     repo = write_repository(
         tmp_path / "repo",
         [Change(day(0), "lock", {"requirements.txt": "alpha==1.0\nbeta==2.0\n"})],
     )
+    sbom = tmp_path / "v0.9.cdx.json"
+    sbom.write_text(json.dumps(SBOM))
     db = tmp_path / "advisories.sqlite3"
-    known = [advisory("ADV-A", "alpha", "1.1", day(1))]
-    imported = _chainproof(
-        "db", "import", write_advisories(tmp_path / "osv1", known), "--db", db, cwd=tmp_path
-    )
-    assert imported.returncode == 0, imported.stderr
-    first = _chainproof(
-        "report", repo, "--format", "json", "-o", tmp_path / "r1.json", "--db", db, cwd=tmp_path
-    )
-    assert first.returncode == 0, first.stderr
-    assert json.loads((tmp_path / "r1.json").read_text())["open"]["total"] == 1
 
-    again = _chainproof(
-        "report",
-        repo,
-        "--format",
-        "json",
-        "-o",
-        tmp_path / "r2.json",
-        "--db",
-        db,
-        "--baseline",
-        tmp_path / "r1.json",
-        cwd=tmp_path,
-    )
+    def imported(name: str, records: list[dict[str, object]]) -> None:
+        done = _chainproof(
+            "db", "import", write_advisories(tmp_path / name, records), "--db", db, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+
+    def report(out: str, *extra: str | Path) -> subprocess.CompletedProcess[str]:
+        return _chainproof(
+            "report",
+            repo,
+            "--db",
+            db,
+            "--sbom",
+            sbom,
+            "--format",
+            "json",
+            "-o",
+            tmp_path / out,
+            *extra,
+            cwd=tmp_path,
+        )
+
+    known = [advisory("ADV-A", "alpha", "1.1", day(1))]
+    imported("osv1", known)
+    first = report("r1.json")
+    assert first.returncode == 0, first.stderr
+    r1 = json.loads((tmp_path / "r1.json").read_text())
+    assert r1["open"]["total"] == 1
+    assert [(r["id"], r["version"]) for r in r1["released"]] == [("ADV-A", "0.9")]
+
+    # nothing new: exit 0
+    again = report("r2.json", "--baseline", tmp_path / "r1.json")
     assert again.returncode == 0, again.stderr
     assert "Nothing new since the baseline." in again.stderr
     assert json.loads((tmp_path / "r2.json").read_text())["new"]["findings"] == []
 
-    newer = [*known, advisory("ADV-B", "beta", "3.0", day(2), "LOW")]
-    imported = _chainproof(
-        "db", "import", write_advisories(tmp_path / "osv2", newer), "--db", db, cwd=tmp_path
-    )
-    assert imported.returncode == 0, imported.stderr
-    third = _chainproof(
-        "report",
-        repo,
-        "--format",
-        "json",
-        "-o",
-        tmp_path / "r3.json",
-        "--db",
-        db,
-        "--baseline",
-        tmp_path / "r1.json",
-        cwd=tmp_path,
-    )
+    # a database import brings ADV-B (beta, locked now): exactly it is new, exit 1
+    imported("osv2", [*known, advisory("ADV-B", "beta", "3.0", day(2), "LOW")])
+    third = report("r3.json", "--baseline", tmp_path / "r1.json")
     assert third.returncode == 1, third.stderr
-    assert "1 new advisory at or above low: ADV-B in beta (low)" in third.stderr
+    assert (
+        "Since the baseline, 1 new advisory at or above low: ADV-B in beta (low)." in third.stderr
+    )
     assert "ADV-A" not in third.stderr
     assert "Traceback" not in third.stderr
-    report = json.loads((tmp_path / "r3.json").read_text())
-    assert report["new"]["findings"] == [{"id": "ADV-B", "package": "beta", "severity": "low"}]
-    assert report["open"]["total"] == 2
+    r3 = json.loads((tmp_path / "r3.json").read_text())
+    assert r3["new"]["findings"] == [
+        {"id": "ADV-B", "package": "beta", "severity": "low", "release": None}
+    ]
+    assert r3["open"]["total"] == 2
 
-    # the same new advisory under the threshold is listed, and does not fail
+    # under the threshold it is listed and does not fail
     under = _chainproof(
         "report",
         repo,
-        "--format",
-        "markdown",
         "--db",
         db,
+        "--format",
+        "markdown",
         "--fail-on",
         "high",
         "--baseline",
@@ -104,6 +122,19 @@ def test_a_new_advisory_since_the_baseline_is_named_and_fails(tmp_path: Path) ->
     )
     assert under.returncode == 0, under.stderr
     assert "- ADV-B in beta (low)" in under.stdout
+
+    # an advisory that only the released version is affected by: named with its release
+    imported(
+        "osv3",
+        [
+            *known,
+            advisory("ADV-B", "beta", "3.0", day(2), "LOW"),
+            advisory("ADV-C", "alpha", "0.95", day(3)),
+        ],
+    )
+    fourth = report("r4.json", "--baseline", tmp_path / "r3.json")
+    assert fourth.returncode == 1, fourth.stderr
+    assert f"1 new advisory at or above low: ADV-C in alpha of {sbom} (high)." in fourth.stderr
 
 
 def test_bad_input_is_one_sentence(tmp_path: Path) -> None:

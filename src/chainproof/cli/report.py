@@ -13,6 +13,7 @@ import typer
 import chainproof
 from chainproof.cli.output import handle_errors, stderr_console
 from chainproof.errors import FindingsOverThreshold, UsageError
+from chainproof.rendering import json_text
 
 if TYPE_CHECKING:
     import chainproof.fileio
@@ -51,6 +52,21 @@ def command(
         str, typer.Option("--format", help="html, markdown or json.")
     ] = "html",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file.")] = None,
+    json_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--json-output",
+            help="Also write the report's JSON to this file (the next run's --baseline).",
+            dir_okay=False,
+        ),
+    ] = None,
+    sbom: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="The SBOM of a released version, audited as it is today (repeatable).",
+            dir_okay=False,
+        ),
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -85,6 +101,7 @@ def command(
             policy=policy,
             fail_on=fail_on.lower() if fail_on else None,
             baseline=baseline,
+            sboms=tuple(sbom or ()),
         )
         report = chainproof.report.run.make_report(request)
         text = renderer.render(report)
@@ -93,6 +110,9 @@ def command(
             stderr_console().print(f"Wrote the {renderer.name} report to {output}.", markup=False)
         else:
             sys.stdout.write(text)
+        if json_output is not None:
+            chainproof.fileio.atomic_write_text(json_output, json_text(report.to_json()))
+            stderr_console().print(f"Wrote the JSON report to {json_output}.", markup=False)
         for line in report.warnings:
             stderr_console().print(f"Warning: {line}", markup=False)
         failure = chainproof.report.baseline.failure(report)

@@ -10,9 +10,16 @@ from typing import Any, cast
 from chainproof.audit.severity import level_rank
 from chainproof.fileio import load_json
 from chainproof.formats.schema import validate
-from chainproof.report.figures import NewSince, ProjectReport, plural
+from chainproof.report.figures import NewSince, ProjectReport, Released, plural
+from chainproof.report.timeline import Episode
 
-__all__ = ["failure", "new_since", "read_baseline"]
+__all__ = ["describe", "failure", "new_since", "read_baseline"]
+
+
+def describe(finding: Episode | Released) -> str:
+    """ "ADV-1 in pkg (high)", and the release it is in."""
+    where = f" of {finding.release}" if isinstance(finding, Released) else ""
+    return f"{finding.id} in {finding.package}{where} ({finding.level})"
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
@@ -24,10 +31,22 @@ def read_baseline(path: Path) -> dict[str, Any]:
 
 def new_since(report: ProjectReport, path: Path, earlier: dict[str, Any]) -> NewSince:
     was_open = {(f["id"].upper(), f["package"]) for f in earlier["open"]["findings"]}
+    was_shipped = {
+        (f["id"].upper(), f["package"], f["release"])
+        for f in earlier.get("released", [])
+        if not f["excepted"]
+    }
     was_expired = {(e["id"].upper(), e["package"]) for e in earlier["exceptions"] if e["expired"]}
     return NewSince(
         str(path),
-        tuple(e for e in report.open if (e.id.upper(), e.package) not in was_open),
+        (
+            *(e for e in report.open if (e.id.upper(), e.package) not in was_open),
+            *(
+                r
+                for r in report.released
+                if r.exception is None and (r.id.upper(), r.package, r.release) not in was_shipped
+            ),
+        ),
         tuple(
             g
             for g in report.grants
@@ -46,7 +65,7 @@ def failure(report: ProjectReport) -> str | None:
     over = [e for e in new.findings if level_rank(e.level) >= rank]
     parts = []
     if over:
-        named = ", ".join(f"{e.id} in {e.package} ({e.level})" for e in over)
+        named = ", ".join(describe(e) for e in over)
         parts.append(f"{plural(len(over), 'new advisory')} at or above {report.fail_on}: {named}")
     if new.expired:
         named = ", ".join(f"{g.exception.id} for {g.exception.package}" for g in new.expired)

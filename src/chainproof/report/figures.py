@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chainproof.audit.report import CheckStatus
-from chainproof.formats.audit_policy import LEVELS
+from chainproof.formats.audit_policy import LEVELS, AuditException
 from chainproof.report.states import Skipped
 from chainproof.report.timeline import Episode, Grant, expiry_instant
 
@@ -23,6 +23,7 @@ __all__ = [
     "HistoryRead",
     "NewSince",
     "ProjectReport",
+    "Released",
     "fix_times",
     "plural",
     "trend",
@@ -139,18 +140,48 @@ class HistoryRead:
 
 
 @dataclass(frozen=True)
+class Released:
+    """A vulnerability in a released version (its SBOM, ``--sbom``), audited today."""
+
+    id: str
+    package: str
+    version: str
+    level: str
+    summary: str
+    release: str  # the SBOM as given
+    exception: AuditException | None = None  # a valid exception covers it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "package": self.package,
+            "version": self.version,
+            "severity": self.level,
+            "summary": self.summary,
+            "release": self.release,
+            "excepted": self.exception is not None,
+        }
+
+
+@dataclass(frozen=True)
 class NewSince:
     """What an earlier report (``--baseline``) did not have."""
 
     baseline: str
-    findings: tuple[Episode, ...]
+    findings: tuple[Episode | Released, ...]
     expired: tuple[Grant, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "baseline": self.baseline,
             "findings": [
-                {"id": e.id, "package": e.package, "severity": e.level} for e in self.findings
+                {
+                    "id": e.id,
+                    "package": e.package,
+                    "severity": e.level,
+                    "release": e.release if isinstance(e, Released) else None,
+                }
+                for e in self.findings
             ],
             "expired_exceptions": [
                 {"id": g.exception.id, "package": g.exception.package} for g in self.expired
@@ -170,6 +201,7 @@ class ProjectReport:
     checks: tuple[tuple[CheckStatus, str], ...]  # (status, "passed" / "failed" / ...)
     warnings: tuple[str, ...] = ()
     new: NewSince | None = None
+    released: tuple[Released, ...] = ()
 
     @property
     def open(self) -> tuple[Episode, ...]:
@@ -254,6 +286,13 @@ class ProjectReport:
             )
         if not said:
             said.append("No known advisory affects what is locked now.")
+        shipped = [r for r in self.released if r.exception is None]
+        if shipped:
+            releases = len({r.release for r in shipped})
+            said.append(
+                f"{plural(len(shipped), 'advisory')} affect{'s' if len(shipped) == 1 else ''} "
+                f"{plural(releases, 'released version')}."
+            )
         overall, _ = self.fix_times()
         if overall.count:
             said.append(
@@ -298,6 +337,7 @@ class ProjectReport:
                 "not_counted": sum(1 for e in self.resolved if not e.known_start),
             },
             "resolved": [self._episode(e) for e in self.resolved],
+            "released": [r.to_json() for r in self.released],
             "trend": [{"week_ending": day, **counts} for day, counts in self.trend()],
             "exceptions": [self._grant(g) for g in self.grants],
             "remediations": self.remediations(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from chainproof.report.baseline import describe
 from chainproof.report.charts import STYLES, fix_chart, trend_chart
 from chainproof.report.figures import SEVERITIES, ProjectReport, plural
 from chainproof.report.tables import Table, tables
@@ -132,7 +133,7 @@ class ReportPage:
         ]
         if report.new is not None:
             new = report.new
-            items = [f"{e.id} in {e.package} ({e.level})" for e in new.findings]
+            items = [describe(e) for e in new.findings]
             items += [
                 f"exception {g.exception.id} for {g.exception.package} expired" for g in new.expired
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chainproof.report.baseline import describe
 from chainproof.report.figures import ProjectReport
 from chainproof.report.tables import tables
 
@@ -23,7 +24,7 @@ class ReportMarkdown:
             new = report.new
             out.append(f"### New since {new.baseline}")
             out.append("")
-            out += [f"- {e.id} in {e.package} ({e.level})" for e in new.findings]
+            out += [f"- {describe(e)}" for e in new.findings]
             out += [
                 f"- exception {g.exception.id} for {g.exception.package} expired"
                 for g in new.expired

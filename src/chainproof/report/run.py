@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from chainproof.audit.engine import run_audit
-from chainproof.audit.inputs import AuditTarget
+from chainproof.audit.inputs import AuditTarget, read_target
 from chainproof.audit.report import CheckStatus
 from chainproof.audit.run import AuditRequest, audit, open_advisories
 from chainproof.audit.source import AdvisorySource
@@ -17,7 +17,7 @@ from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy
 from chainproof.models import Component, DependencyGraph, Inventory
 from chainproof.report.baseline import new_since, read_baseline
-from chainproof.report.figures import HistoryRead, ProjectReport
+from chainproof.report.figures import HistoryRead, ProjectReport, Released
 from chainproof.report.history import History, read_history
 from chainproof.report.states import (
     POLICY_FILES,
@@ -27,7 +27,14 @@ from chainproof.report.states import (
     read_exceptions,
     read_locks,
 )
-from chainproof.report.timeline import Grant, Snapshot, Vulnerability, episodes
+from chainproof.report.timeline import (
+    Grant,
+    Snapshot,
+    Vulnerability,
+    episodes,
+    expiry_instant,
+    grant_for,
+)
 
 __all__ = ["DEFAULT_LOCKS", "ReportRequest", "make_report"]
 
@@ -43,6 +50,7 @@ class ReportRequest:
     policy: Path | None = None
     fail_on: str | None = None
     baseline: Path | None = None
+    sboms: tuple[Path, ...] = ()  # the released versions' SBOMs, audited as they are today
     now: datetime | None = None  # None: the clock
 
 
@@ -115,6 +123,33 @@ def _grants(
     return list(merged.values()), now
 
 
+def _released(
+    shipped: dict[str, frozenset[tuple[str, str]]],
+    affected: dict[tuple[str, str], list[Vulnerability]],
+    grants: Sequence[Grant],
+    now: datetime,
+) -> tuple[Released, ...]:
+    """Each vulnerability of each released version, with the exception valid now, if any."""
+    found = []
+    for release, pins in shipped.items():
+        for pin in sorted(pins):
+            for v in affected.get(pin, ()):
+                grant = grant_for(v, grants)
+                valid = grant is not None and expiry_instant(grant.exception.expires) > now
+                found.append(
+                    Released(
+                        v.id,
+                        v.package,
+                        v.version,
+                        v.level,
+                        v.summary,
+                        release,
+                        grant.exception if grant is not None and valid else None,
+                    )
+                )
+    return tuple(found)
+
+
 def _checks(
     request: ReportRequest, locks: Sequence[Path]
 ) -> tuple[tuple[tuple[CheckStatus, str], ...], list[str]]:
@@ -179,10 +214,17 @@ def make_report(request: ReportRequest) -> ProjectReport:
         ignore_stale=True,
         checks=("vulnerabilities", "malicious"),
     )
+    shipped = {
+        str(sbom): frozenset(
+            (c.key, c.version) for c in read_target("sbom", sbom).inventory.components if c.version
+        )
+        for sbom in request.sboms
+    }
+    every_pin = [p for pins in [*(s.pins for s in snapshots), *shipped.values()] for p in pins]
     with open_advisories(probe) as (db, rules, warning):
         if db is None:  # pragma: no cover - the probe asks for the advisory checks
             raise InputError("The report needs the advisory database.")
-        affected = _vulnerabilities((p for s in snapshots for p in s.pins), db, rules)
+        affected = _vulnerabilities(every_pin, db, rules)
         status = db.status
     every, current = _grants(history, exceptions, policy_paths, rules.exceptions)
     if history.shallow and history.commits:
@@ -214,6 +256,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
         grants=tuple(current),
         checks=checks,
         warnings=(*([warning] if warning else []), *problems),
+        released=_released(shipped, affected, current, now),
     )
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))

@@ -76,6 +76,24 @@ def tables(report: ProjectReport) -> list[Table]:
             "No finding has been resolved yet.",
         ),
         Table(
+            "released",
+            "Released versions",
+            "Vulnerabilities in the versions already released (their SBOMs), as known today.",
+            ("Severity", "Advisory", "Package", "Version", "Release", "Status"),
+            tuple(
+                (
+                    r["severity"].capitalize(),
+                    r["id"],
+                    r["package"],
+                    r["version"],
+                    r["release"],
+                    "Excepted" if r["excepted"] else "Open",
+                )
+                for r in data["released"]
+            ),
+            "No released version was given (--sbom), or none is affected.",
+        ),
+        Table(
             "exceptions",
             "Exceptions",
             "Vulnerabilities the policy accepts for a while, with who approved them.",

@@ -20,7 +20,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from chainproof.formats.audit_policy import AuditException
 
-__all__ = ["Episode", "Grant", "Snapshot", "Vulnerability", "episodes", "expiry_instant"]
+__all__ = [
+    "Episode",
+    "Grant",
+    "Snapshot",
+    "Vulnerability",
+    "episodes",
+    "expiry_instant",
+    "grant_for",
+]
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def _stretches(
     return found
 
 
-def _grant_for(vuln: Vulnerability, grants: Sequence[Grant]) -> Grant | None:
+def grant_for(vuln: Vulnerability, grants: Sequence[Grant]) -> Grant | None:
     ids = {vuln.id.upper(), *(a.upper() for a in vuln.aliases)}
     return next(
         (
@@ -144,7 +152,7 @@ def episodes(
     is not the repository's beginning (a shallow clone, ``--since``)."""
     found: list[Episode] = []
     for vuln, stretches in _stretches(snapshots, affected).values():
-        grant = _grant_for(vuln, grants)
+        grant = grant_for(vuln, grants)
         for stretch in stretches:
             first = snapshots[stretch.start]
             start = first.time if horizon is None else max(first.time, horizon)
