@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DAY0", "Change", "advisory", "day", "write_repository"]
+__all__ = ["DAY0", "SBOM", "Change", "advisory", "day", "write_advisories", "write_repository"]
 
 DAY0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
@@ -109,3 +109,21 @@ def write_advisories(directory: Path, records: Sequence[dict[str, Any]]) -> Path
     for record in records:
         (directory / f"{record['id']}.json").write_text(json.dumps(record))
     return directory
+
+
+SBOM: dict[str, Any] = {  # a released version's, which shipped alpha 0.9
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.6",
+    "version": 1,
+    "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+    "metadata": {"component": {"type": "application", "name": "acme-app", "version": "0.9"}},
+    "components": [
+        {
+            "type": "library",
+            "bom-ref": "pkg:pypi/alpha@0.9",
+            "name": "alpha",
+            "version": "0.9",
+            "purl": "pkg:pypi/alpha@0.9",
+        }
+    ],
+}

@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 import chainproof
-from tests.report.repo import Change, advisory, day, write_advisories, write_repository
+from tests.report.repo import (
+    SBOM,
+    Change,
+    advisory,
+    day,
+    write_advisories,
+    write_repository,
+)
 
 SRC = Path(chainproof.__file__).resolve().parent.parent
 
@@ -26,24 +33,6 @@ def _chainproof(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str
         text=True,
         check=False,
     )
-
-
-SBOM = {  # a released version, which shipped alpha 0.9
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.6",
-    "version": 1,
-    "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
-    "metadata": {"component": {"type": "application", "name": "acme-app", "version": "0.9"}},
-    "components": [
-        {
-            "type": "library",
-            "bom-ref": "pkg:pypi/alpha@0.9",
-            "name": "alpha",
-            "version": "0.9",
-            "purl": "pkg:pypi/alpha@0.9",
-        }
-    ],
-}
 
 
 def test_a_new_advisory_since_the_baseline_is_named_and_fails(tmp_path: Path) -> None:
