@@ -8,7 +8,7 @@ from chainproof.audit.db import build_database
 from chainproof.formats.osv import iter_source
 from tests.report.repo import Change, advisory, day, write_advisories, write_repository
 
-__all__ = ["ADVISORIES", "HISTORY", "NOW", "known_project"]
+__all__ = ["ADVISORIES", "HISTORY", "NOW", "POLICY", "known_project"]
 
 POLICY = """[audit]
 fail-on = "medium"

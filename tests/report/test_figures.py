@@ -4,13 +4,15 @@ figures equal the ones computed by hand."""
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from chainproof.formats.schema import validate
 from chainproof.report.run import ReportRequest, make_report
-from tests.report.known import NOW, known_project
+from tests.report.known import NOW, POLICY, known_project
+from tests.report.repo import Change, day, write_repository
 
 
 @pytest.fixture
@@ -100,3 +102,58 @@ def test_a_shallow_clone_claims_no_time_to_fix_before_it(
     assert data["time_to_fix"]["overall"]["count"] == 0  # every finding began before day 20
     assert data["time_to_fix"]["not_counted"] == 2
     assert data["open"]["total"] == 1
+
+
+def test_since_counts_no_time_to_fix_for_what_began_before(project: tuple[Path, Path]) -> None:
+    repo, db = project
+    data = make_report(ReportRequest(repo, db=db, now=NOW, since=date(2026, 1, 14))).to_json()
+    assert data["history"]["since"] == "2026-01-14"
+    assert data["history"]["commits"] == 3  # days 15, 20 and 25
+    assert data["history"]["complete"] is False
+    assert data["time_to_fix"]["overall"]["count"] == 0
+    assert data["time_to_fix"]["not_counted"] == 3
+    assert data["trend"][0]["week_ending"] == "2026-01-21"
+    assert data["open"]["total"] == 1
+
+
+def test_an_exception_not_committed_yet_applies_from_now(
+    project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, db = project
+    repo = write_repository(
+        tmp_path / "other", [Change(day(0), "lock", {"requirements.txt": "alpha==1.0\n"})]
+    )
+    policy = tmp_path / "policy.toml"  # outside the repository: it has no history
+    policy.write_text(POLICY.replace("2026-01-30", "2026-03-31").replace("ADV-B", "ADV-A"))
+    policy.write_text(policy.read_text().replace('"beta"', '"alpha"'))
+    data = make_report(ReportRequest(repo, db=db, now=NOW, policy=policy)).to_json()
+    (exception,) = data["exceptions"]
+    assert (exception["id"], exception["granted"], exception["expired"]) == ("ADV-A", None, False)
+    assert data["open"]["total"] == 0
+    (alpha,) = data["resolved"]
+    assert (alpha["resolved_by"], alpha["resolved"]) == ("exception", "2026-02-10T12:00:00Z")
+    assert alpha["days"] == 30.0  # from ADV-A's publication on day 10 to the report's day 40
+
+
+def test_an_exception_extended_keeps_the_finding_closed(
+    project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, db = project
+    policy = tmp_path / "extended.toml"
+    policy.write_text(POLICY.replace("2026-01-30", "2026-03-31"))
+    data = make_report(ReportRequest(repo, db=db, now=NOW, policy=policy)).to_json()
+    assert data["open"]["total"] == 0
+    beta = next(e for e in data["resolved"] if e["id"] == "ADV-B")
+    assert (beta["resolved_by"], beta["resolved"]) == ("exception", "2026-01-21T12:00:00Z")
+    assert data["verdict"] == "All clear: no open advisory."
+
+
+def test_a_repository_without_lock_history_says_so(tmp_path: Path) -> None:
+    _, db = known_project(tmp_path / "known")
+    repo = write_repository(tmp_path / "empty", [Change(NOW, "readme", {"README": "hi\n"})])
+    data = make_report(ReportRequest(repo, db=db, now=NOW)).to_json()
+    assert data["history"]["commits"] == 0
+    assert data["history"]["statement"] == (
+        "The repository has no history of the lock files, so no time to fix is known."
+    )
+    assert data["open"]["total"] == 0

@@ -189,8 +189,9 @@ def make_report(request: ReportRequest) -> ProjectReport:
     now = request.now or datetime.now(UTC)
     earlier = read_baseline(request.baseline) if request.baseline else None
     specs = request.locks or DEFAULT_LOCKS
-    history = read_history(request.project_dir, [*specs, *POLICY_FILES])
-    policy_paths = {history.prefix + name for name in POLICY_FILES}
+    policies = [*POLICY_FILES, *_within(request.policy, request.project_dir)]
+    history = read_history(request.project_dir, [*specs, *policies])
+    policy_paths = {history.prefix + name for name in policies}
     lock_paths = sorted({p for c in history.commits for p, _ in c.files if p not in policy_paths})
     pins_of, skipped = read_locks(_first_commits(history, lock_paths), history.blobs)
     exceptions, bad_policies = read_exceptions(_first_commits(history, policy_paths), history.blobs)
@@ -261,6 +262,16 @@ def make_report(request: ReportRequest) -> ProjectReport:
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
     return report
+
+
+def _within(policy: Path | None, project: Path) -> list[str]:
+    """``--policy`` relative to the project, when its history is there too."""
+    if policy is None:
+        return []
+    try:
+        return [policy.resolve().relative_to(project.resolve()).as_posix()]
+    except ValueError:
+        return []
 
 
 def _first_time(history: History, since: datetime | None) -> datetime | None:

@@ -204,10 +204,12 @@ def _resolve(
         )
     if grant is None:
         return [removed]
-    granted = grant.granted or now
+    granted = grant.granted or now  # an exception not committed yet is granted now
     expiry = expiry_instant(grant.exception.expires)
     limit = end.time if end is not None else now
-    if granted >= limit or expiry <= base.detected:
+    # the removal wins a tie; an open finding can be excepted right now
+    late = granted >= limit if end is not None else granted > now
+    if late or expiry <= max(base.detected, granted):
         return [removed]
     resolved = max(granted, base.detected)
     excepted = replace(
