@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chainproof.audit.db import build_database
@@ -48,8 +49,10 @@ NOW = day(40)
 
 
 def known_project(tmp: Path) -> tuple[Path, Path]:
-    """The repository of HISTORY and a database of ADVISORIES."""
+    """The repository of HISTORY and a database of ADVISORIES, fresh by the real clock (the
+    audit judges its age by it) thanks to one more record about another package."""
     repo = write_repository(tmp / "acme-app", HISTORY)
     db = tmp / "db.sqlite3"
-    build_database(iter_source(write_advisories(tmp / "osv", ADVISORIES)), db, "test")
+    fresh = advisory("ADV-FRESH", "unrelated", "1.0", datetime.now(UTC))
+    build_database(iter_source(write_advisories(tmp / "osv", [*ADVISORIES, fresh])), db, "test")
     return repo, db

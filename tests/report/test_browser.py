@@ -83,7 +83,7 @@ def test_the_page_in_chromium(tmp_path: Path) -> None:
         assert text == {"open-total": "1", "open-high": "0", "mean-days": "15.7", "expired": "1"}
         summary = driver.find_element(By.ID, "summary").text
         assert "1 medium-severity advisory is open; the oldest for 10 days." in summary
-        assert "3 findings were fixed, in 15.7 days on average (median 18)." in summary
+        assert "3 findings were resolved, in 15.7 days on average (median 18)." in summary
         assert driver.find_element(By.ID, "verdict").text == "Attention: some advisories are open."
         cells = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#open-table td")]
         assert cells[:3] == ["Medium", "ADV-B", "beta"]

@@ -296,10 +296,10 @@ class ProjectReport:
         overall, _ = self.fix_times()
         if overall.count:
             said.append(
-                f"{plural(overall.count, 'finding')} were fixed, in {overall.mean:g} days on "
-                f"average (median {overall.median:g})."
+                f"{plural(overall.count, 'finding')} were resolved, in {overall.mean:g} days "
+                f"on average (median {overall.median:g})."
                 if overall.count != 1
-                else f"1 finding was fixed, in {overall.mean:g} days."
+                else f"1 finding was resolved, in {overall.mean:g} days."
             )
         expired = [g for g in self.grants if self.expired(g)]
         if expired:

@@ -13,7 +13,7 @@ from html import escape
 from chainproof.report.baseline import describe
 from chainproof.report.charts import STYLES, fix_chart, trend_chart
 from chainproof.report.figures import SEVERITIES, ProjectReport, plural
-from chainproof.report.tables import Table, tables
+from chainproof.report.tables import OPTIONAL, Table, tables
 
 __all__ = ["ReportPage"]
 
@@ -154,7 +154,7 @@ class ReportPage:
             fix_chart(per),
             "</section>",
         ]
-        parts += [_table(t) for t in tables(report) if t.key != "skipped" or t.rows]
+        parts += [_table(t) for t in tables(report) if t.key not in OPTIONAL or t.rows]
         parts.append(
             "<footer><p>Detection is the later of the commit that locked an affected version "
             "and the advisory's publication; resolution is the commit that removed it, or "

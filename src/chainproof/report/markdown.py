@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chainproof.report.baseline import describe
 from chainproof.report.figures import ProjectReport
-from chainproof.report.tables import tables
+from chainproof.report.tables import OPTIONAL, tables
 
 __all__ = ["ReportMarkdown"]
 
@@ -19,6 +19,7 @@ class ReportMarkdown:
     def render(self, report: ProjectReport) -> str:
         out = [f"## Dependency report: {report.project}", "", f"**{report.verdict()}**", ""]
         out += [f"- {line}" for line in report.sentences()]
+        out += [f"- Warning: {w}" for w in report.warnings]
         out += ["", f"_{report.history.statement()}_", ""]
         if report.new is not None:
             new = report.new
@@ -33,7 +34,7 @@ class ReportMarkdown:
                 out.append("- nothing")
             out.append("")
         for table in tables(report):
-            if table.key == "skipped" and not table.rows:
+            if table.key in OPTIONAL and not table.rows:
                 continue
             out += [f"### {table.title}", "", table.intro, ""]
             if not table.rows:
@@ -43,5 +44,4 @@ class ReportMarkdown:
             out.append("|" + "---|" * len(table.headers))
             out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
             out.append("")
-        out += [f"> Warning: {w}" for w in report.warnings]
         return "\n".join(out).rstrip() + "\n"

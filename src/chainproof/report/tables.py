@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from chainproof.report.figures import SEVERITIES, ProjectReport, plural
 
-__all__ = ["Table", "tables"]
+__all__ = ["OPTIONAL", "Table", "tables"]
+
+OPTIONAL = ("released", "skipped")  # tables left out when they have no row
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ def _days(value: float | None) -> str:
 def tables(report: ProjectReport) -> list[Table]:
     data = report.to_json()
     overall, per = report.fix_times()
+    not_counted = data["time_to_fix"]["not_counted"]
     found = [
         Table(
             "open",
@@ -54,9 +57,14 @@ def tables(report: ProjectReport) -> list[Table]:
         Table(
             "time-to-fix",
             "Time to fix",
-            "Days from detection to resolution, over the findings resolved within the history "
-            f"read ({plural(data['time_to_fix']['not_counted'], 'finding')} began before it "
-            "and are not counted).",
+            "Days from detection to resolution (a fix, or an exception granted), over the "
+            "findings resolved within the history read."
+            + (
+                f" {plural(not_counted, 'finding')} began before it and "
+                f"{'is' if not_counted == 1 else 'are'} not counted."
+                if not_counted
+                else ""
+            ),
             ("Severity", "Resolved", "Mean", "Median", "95th percentile"),
             tuple(
                 (
@@ -91,7 +99,7 @@ def tables(report: ProjectReport) -> list[Table]:
                 )
                 for r in data["released"]
             ),
-            "No released version was given (--sbom), or none is affected.",
+            "No released version is affected.",
         ),
         Table(
             "exceptions",
