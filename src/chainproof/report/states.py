@@ -1,10 +1,10 @@
 """What the blobs of a history held: the packages of each lock, the exceptions of each policy.
 
-A requirements file, and any lock the fast path below does not take, is read by the audit's
-own reader (:func:`chainproof.audit.inputs.read_target`), which reads files: the blob is
-written under its own name into a temporary directory removed afterwards (a requirements
-file's ``-r`` includes are not in the blob, so they are not followed). A blob that does not
-read is skipped and named, never fatal.
+A requirements file is read by its format's reader (the pins the audit takes), any lock the
+fast path below does not take by the audit's own (:func:`chainproof.audit.inputs.read_target`).
+Both read files: each version is written under the lock's own name into a temporary directory
+removed afterwards (a requirements file's ``-r`` includes are not in the blob, so they are not
+followed). A blob that does not read is skipped and named, never fatal.
 
 The fast path: successive versions of a uv.lock or pylock.toml differ in a few tables, and a
 thousand full parses would take most of a minute. So a TOML lock is cut at its table headers
@@ -31,6 +31,7 @@ from packaging.utils import canonicalize_name
 from chainproof.audit.inputs import read_target
 from chainproof.errors import ChainproofError
 from chainproof.formats.audit_policy import AuditException, load_policy
+from chainproof.formats.requirements import read_requirements
 
 __all__ = ["POLICY_FILES", "Skipped", "exception_key", "lock_kind", "read_exceptions", "read_locks"]
 
@@ -124,10 +125,9 @@ def _toml_pins(kind: str, data: dict[str, Any]) -> Pins | None:
         return None
 
 
-def _write(directory: Path, blob: str, path: str, data: bytes) -> Path:
-    place = directory / blob
-    place.mkdir(exist_ok=True)
-    written = place / PurePosixPath(path).name
+def _write(directory: Path, path: str, data: bytes) -> Path:
+    """The blob as a file of the lock's own name (each version overwrites the last)."""
+    written = directory / PurePosixPath(path).name
     written.write_bytes(data)
     return written
 
@@ -152,16 +152,22 @@ def read_locks(
                     pins[blob] = fast
                     continue
             try:
-                target = read_target(kind, _write(Path(tmp), blob, path, blobs[blob]))
+                pins[blob] = _read_pins(kind, _write(Path(tmp), path, blobs[blob]))
             except ChainproofError as exc:
-                reason = exc.message.replace(f"{tmp}/{blob}/", "")
+                reason = exc.message.replace(f"{tmp}/", "")
                 skipped.append(Skipped(path, commit, reason))
                 pins[blob] = frozenset()
-                continue
-            pins[blob] = frozenset(
-                (c.key, c.version) for c in target.inventory.components if c.version
-            )
     return pins, skipped
+
+
+def _read_pins(kind: str, path: Path) -> Pins:
+    """The pins of a lock file, as the audit reads them: a requirements file's exact pins
+    (its format's reader, as the audit's requirements source takes them), else every
+    component of the audit's input."""
+    if kind == "requirements":
+        return frozenset((p.key, p.version) for p in read_requirements(path, follow=False).pins)
+    components = read_target(kind, path).inventory.components
+    return frozenset((c.key, c.version) for c in components if c.version)
 
 
 def read_exceptions(
@@ -175,9 +181,9 @@ def read_exceptions(
             if blob in found:
                 continue
             try:
-                policy = load_policy(_write(Path(tmp), blob, path, blobs[blob]))
+                policy = load_policy(_write(Path(tmp), path, blobs[blob]))
             except ChainproofError as exc:
-                skipped.append(Skipped(path, commit, exc.message.replace(f"{tmp}/{blob}/", "")))
+                skipped.append(Skipped(path, commit, exc.message.replace(f"{tmp}/", "")))
                 found[blob] = ()
                 continue
             found[blob] = policy.exceptions
