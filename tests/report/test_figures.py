@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chainproof.errors import UsageError
 from chainproof.formats.schema import validate
 from chainproof.report.run import ReportRequest, make_report
 from tests.report.known import NOW, POLICY, known_project
@@ -157,3 +158,25 @@ def test_a_repository_without_lock_history_says_so(tmp_path: Path) -> None:
         "The repository has no history of the lock files, so no time to fix is known."
     )
     assert data["open"]["total"] == 0
+
+
+def test_a_project_in_a_subdirectory_with_its_own_lock(project: tuple[Path, Path]) -> None:
+    _, db = project
+    repo = write_repository(
+        project[0].parent / "mono",
+        [
+            Change(day(0), "apps", {"app/reqs/prod.txt": "gamma==1.0\n", "other/uv.lock": "x"}),
+            Change(day(3), "fix", {"app/reqs/prod.txt": "gamma==2.0\n"}),
+        ],
+    )
+    data = make_report(
+        ReportRequest(repo / "app", locks=("reqs/prod.txt",), db=db, now=NOW)
+    ).to_json()
+    assert data["project"] == "app"
+    assert data["history"]["locks"] == ["reqs/prod.txt"]
+    (gamma,) = data["resolved"]
+    assert (gamma["id"], gamma["days"]) == ("ADV-G", 2.0)  # published on day 1, fixed on day 3
+    with pytest.raises(UsageError, match="is not a lock chainproof reads"):
+        make_report(ReportRequest(repo / "app", locks=("README.md",), db=db, now=NOW))
+    with pytest.raises(UsageError, match="is not inside the project"):
+        make_report(ReportRequest(repo / "app", locks=(str(repo / "other/uv.lock"),), db=db))

@@ -82,14 +82,9 @@ def _parse_log(text: str) -> list[tuple[str, datetime, str, dict[str, str | None
         for line in body.splitlines():
             if not line.startswith(":"):
                 continue
-            meta, *paths = line.split("\t")
-            new, status = meta.split()[3], meta.split()[4]
-            if status.startswith(("R", "C")):  # a rename leaves the old path and adds the new
-                if status.startswith("R"):
-                    changes[paths[0]] = None
-                changes[paths[1]] = new
-            else:
-                changes[paths[0]] = None if new == _NULL else new
+            meta, _, path = line.partition("\t")  # --no-renames: one path per line
+            new = meta.split()[3]
+            changes[path] = None if new == _NULL else new
         found.append((sha, datetime.fromtimestamp(int(stamp), UTC), subject, changes))
     return found
 

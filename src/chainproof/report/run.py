@@ -13,7 +13,7 @@ from chainproof.audit.inputs import AuditTarget, read_target
 from chainproof.audit.report import CheckStatus
 from chainproof.audit.run import AuditRequest, audit, open_advisories
 from chainproof.audit.source import AdvisorySource
-from chainproof.errors import InputError
+from chainproof.errors import InputError, UsageError
 from chainproof.formats.audit_policy import AuditException, AuditPolicy
 from chainproof.models import Component, DependencyGraph, Inventory
 from chainproof.report.baseline import new_since, read_baseline
@@ -188,7 +188,8 @@ def _checks(
 def make_report(request: ReportRequest) -> ProjectReport:
     now = request.now or datetime.now(UTC)
     earlier = read_baseline(request.baseline) if request.baseline else None
-    specs = request.locks or DEFAULT_LOCKS
+    specs = tuple(_lock_spec(lock, request.project_dir) for lock in request.locks)
+    specs = specs or DEFAULT_LOCKS
     policies = [*POLICY_FILES, *_within(request.policy, request.project_dir)]
     history = read_history(request.project_dir, [*specs, *policies])
     policy_paths = {history.prefix + name for name in policies}
@@ -262,6 +263,22 @@ def make_report(request: ReportRequest) -> ProjectReport:
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
     return report
+
+
+def _lock_spec(lock: str, project: Path) -> str:
+    """A --lock as a path (or glob) relative to the project, naming a kind of lock."""
+    path = Path(lock)
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(project.resolve())
+        except ValueError:
+            raise UsageError(f"--lock {lock} is not inside the project {project}.") from None
+    if lock_kind(path.name) is None:
+        raise UsageError(
+            f"--lock {lock} is not a lock chainproof reads: uv.lock, pylock*.toml or a "
+            "requirements .txt file."
+        )
+    return path.as_posix()
 
 
 def _within(policy: Path | None, project: Path) -> list[str]:
