@@ -2,6 +2,8 @@
 
 - :mod:`chainproof.report.history`: one ``git log`` stream and one ``git cat-file --batch``.
 - :mod:`chainproof.report.states`: what each lock (and policy) blob in that history held.
+- :mod:`chainproof.report.audited`: every version ever locked, the released SBOMs and the current
+  locks, through the audit.
 - :mod:`chainproof.report.timeline`: findings as episodes (detected, resolved, by what).
 - :mod:`chainproof.report.figures`: open findings, time to fix, trend, exceptions.
 - :mod:`chainproof.report.run`: ``make_report`` (``ReportRequest`` → ``ProjectReport``).

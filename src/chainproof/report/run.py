@@ -1,5 +1,7 @@
 """``make_report``: the history of the lock files and the policy, the advisory database and
-the current checks, as one :class:`~chainproof.report.figures.ProjectReport`."""
+the current checks, as one :class:`~chainproof.report.figures.ProjectReport`: the history read
+(:mod:`~chainproof.report.history`, :mod:`~chainproof.report.states`), audited
+(:mod:`~chainproof.report.audited`), laid out in time (:mod:`~chainproof.report.timeline`)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from chainproof.audit.engine import run_audit
-from chainproof.audit.inputs import AuditTarget, read_target
-from chainproof.audit.report import CheckStatus
-from chainproof.audit.run import AuditRequest, audit, open_advisories
-from chainproof.audit.source import AdvisorySource
+from chainproof.audit.inputs import read_target
+from chainproof.audit.run import AuditRequest, open_advisories
 from chainproof.errors import InputError, UsageError
-from chainproof.formats.audit_policy import AuditException, AuditPolicy
-from chainproof.models import Component, DependencyGraph, Inventory
+from chainproof.formats.audit_policy import AuditException
+from chainproof.report.audited import current_checks, released, vulnerabilities
 from chainproof.report.baseline import new_since, read_baseline
-from chainproof.report.figures import HistoryRead, ProjectReport, Released
+from chainproof.report.figures import HistoryRead, ProjectReport
 from chainproof.report.history import History, read_history
 from chainproof.report.states import (
     POLICY_FILES,
@@ -27,14 +26,7 @@ from chainproof.report.states import (
     read_exceptions,
     read_locks,
 )
-from chainproof.report.timeline import (
-    Grant,
-    Snapshot,
-    Vulnerability,
-    episodes,
-    expiry_instant,
-    grant_for,
-)
+from chainproof.report.timeline import Grant, Snapshot, episodes
 
 __all__ = ["DEFAULT_LOCKS", "ReportRequest", "make_report"]
 
@@ -65,38 +57,6 @@ def _first_commits(history: History, paths: Iterable[str]) -> list[tuple[str, st
     return list(seen.values())
 
 
-def _vulnerabilities(
-    pins: Iterable[tuple[str, str]], db: AdvisorySource, rules: AuditPolicy
-) -> dict[tuple[str, str], list[Vulnerability]]:
-    """Every locked version ever against the database, in one audit of them all."""
-    components = tuple(Component(name, version) for name, version in sorted(set(pins)))
-    target = AuditTarget(Inventory(None, components, DependencyGraph((), ())), "history")
-    report = run_audit(
-        target,
-        db,
-        replace(rules, exceptions=()),
-        advisory_checks=("vulnerabilities", "malicious"),
-    )
-    found: dict[tuple[str, str], list[Vulnerability]] = {}
-    for f in report.findings:
-        key = (f.component.key, f.component.version)
-        published = _parse(f.published)
-        found.setdefault(key, []).append(
-            Vulnerability(f.id, key[0], key[1], f.rating.level, f.summary, f.aliases, published)
-        )
-    return found
-
-
-def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _grants(
     history: History,
     exceptions: dict[str, tuple[AuditException, ...]],
@@ -121,68 +81,6 @@ def _grants(
     ]
     merged = {**first, **{exception_key(g.exception): g for g in now}}
     return list(merged.values()), now
-
-
-def _released(
-    shipped: dict[str, frozenset[tuple[str, str]]],
-    affected: dict[tuple[str, str], list[Vulnerability]],
-    grants: Sequence[Grant],
-    now: datetime,
-) -> tuple[Released, ...]:
-    """Each vulnerability of each released version, with the exception valid now, if any."""
-    found = []
-    for release, pins in shipped.items():
-        for pin in sorted(pins):
-            for v in affected.get(pin, ()):
-                grant = grant_for(v, grants)
-                valid = grant is not None and expiry_instant(grant.exception.expires) > now
-                found.append(
-                    Released(
-                        v.id,
-                        v.package,
-                        v.version,
-                        v.level,
-                        v.summary,
-                        release,
-                        grant.exception if grant is not None and valid else None,
-                    )
-                )
-    return tuple(found)
-
-
-def _checks(
-    request: ReportRequest, locks: Sequence[Path]
-) -> tuple[tuple[tuple[CheckStatus, str], ...], list[str]]:
-    """The dependency checks over each current lock (offline), the worst status of each, and
-    what could not be audited."""
-    order = ("failed", "partly checked", "not checked", "passed")
-    worst: dict[str, tuple[CheckStatus, str]] = {}
-    problems: list[str] = []
-    for lock in locks:
-        kind = lock_kind(lock.name)
-        if kind is None or not lock.is_file():
-            continue
-        try:
-            run = audit(
-                AuditRequest(
-                    kind,
-                    lock,
-                    db=request.db,
-                    policy=request.policy,
-                    project_dir=request.project_dir,
-                    offline=True,
-                    ignore_stale=True,
-                )
-            )
-        except InputError as exc:
-            problems.append(f"The current {lock.name} could not be audited: {exc.message}")
-            continue
-        for status in run.report.checks:
-            said = run.report.status_of(status.id)
-            known = worst.get(status.id)
-            if known is None or order.index(said) < order.index(known[1]):
-                worst[status.id] = (status, said)
-    return tuple(worst[c] for c in sorted(worst)), problems
 
 
 def make_report(request: ReportRequest) -> ProjectReport:
@@ -226,7 +124,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
     with open_advisories(probe) as (db, rules, warning):
         if db is None:  # pragma: no cover - the probe asks for the advisory checks
             raise InputError("The report needs the advisory database.")
-        affected = _vulnerabilities(every_pin, db, rules)
+        affected = vulnerabilities(every_pin, db, rules)
         status = db.status
     every, current = _grants(history, exceptions, policy_paths, rules.exceptions)
     if history.shallow and history.commits:
@@ -243,7 +141,12 @@ def make_report(request: ReportRequest) -> ProjectReport:
         locks=tuple(p.removeprefix(history.prefix) for p in lock_paths),
         skipped=tuple(sorted([*skipped, *bad_policies], key=_skip_key)),
     )
-    checks, problems = _checks(request, [request.project_dir / p for p in read.locks])
+    checks, problems = current_checks(
+        [request.project_dir / p for p in read.locks],
+        request.db,
+        request.policy,
+        request.project_dir,
+    )
     report = ProjectReport(
         project=request.project_dir.resolve().name,
         generated=now,
@@ -258,7 +161,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
         grants=tuple(current),
         checks=checks,
         warnings=(*([warning] if warning else []), *problems),
-        released=_released(shipped, affected, current, now),
+        released=released(shipped, affected, current, now),
     )
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
