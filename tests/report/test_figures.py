@@ -180,3 +180,22 @@ def test_a_project_in_a_subdirectory_with_its_own_lock(project: tuple[Path, Path
         make_report(ReportRequest(repo / "app", locks=("README.md",), db=db, now=NOW))
     with pytest.raises(UsageError, match="is not inside the project"):
         make_report(ReportRequest(repo / "app", locks=(str(repo / "other/uv.lock"),), db=db))
+
+
+def test_an_unreadable_version_neither_fixes_nor_reopens(project: tuple[Path, Path]) -> None:
+    _, db = project
+    repo = write_repository(
+        project[0].parent / "broken",
+        [
+            Change(day(0), "lock", {"requirements.txt": "gamma==1.0\n"}),
+            Change(day(4), "oops", {"requirements.txt": "gamma==\n"}),
+            Change(day(6), "repaired", {"requirements.txt": "gamma==1.0\n"}),
+            Change(day(9), "fix", {"requirements.txt": "gamma==2.0\n"}),
+        ],
+    )
+    data = make_report(ReportRequest(repo, db=db, now=NOW)).to_json()
+    (gamma,) = data["resolved"]
+    assert (gamma["id"], gamma["days"]) == ("ADV-G", 8.0)  # published day 1, fixed day 9
+    (skipped,) = data["history"]["skipped"]  # named, and nothing else changed
+    assert skipped["path"] == "requirements.txt"
+    assert data["open"]["total"] == 0

@@ -95,15 +95,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
     pins_of, skipped = read_locks(_first_commits(history, lock_paths), history.blobs)
     exceptions, bad_policies = read_exceptions(_first_commits(history, policy_paths), history.blobs)
     since = datetime.combine(request.since, time(), UTC) if request.since else None
-    snapshots = [
-        Snapshot(
-            c.sha,
-            c.time,
-            c.subject,
-            frozenset().union(*(pins_of.get(b or "", frozenset()) for p, b in c.files)),
-        )
-        for c in history.commits
-    ]
+    snapshots = _snapshots(history, pins_of)
     probe = AuditRequest(
         "requirements",
         request.project_dir,
@@ -166,6 +158,19 @@ def make_report(request: ReportRequest) -> ProjectReport:
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
     return report
+
+
+def _snapshots(history: History, pins_of: dict[str, frozenset[tuple[str, str]]]) -> list[Snapshot]:
+    """The pins after each commit. A lock version that did not read says nothing: its path
+    keeps its last readable pins (an unreadable version neither fixes nor brings anything)."""
+    last: dict[str, frozenset[tuple[str, str]]] = {}
+    found = []
+    for c in history.commits:
+        present = dict(c.files)
+        last = {p: pins for p, pins in last.items() if p in present}
+        last.update({p: pins_of[b] for p, b in c.files if b in pins_of})
+        found.append(Snapshot(c.sha, c.time, c.subject, frozenset().union(*last.values())))
+    return found
 
 
 def _lock_spec(lock: str, project: Path) -> str:

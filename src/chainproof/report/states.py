@@ -135,8 +135,8 @@ def _write(directory: Path, path: str, data: bytes) -> Path:
 def read_locks(
     wanted: Iterable[tuple[str, str, str]], blobs: dict[str, bytes]
 ) -> tuple[dict[str, Pins], list[Skipped]]:
-    """The pins of each ``(path, blob, commit)`` lock blob (by blob), and those that did not
-    read (named by the first commit that held them)."""
+    """The pins of each ``(path, blob, commit)`` lock blob that reads (by blob), and those
+    that did not (named by the first commit that held them)."""
     pins: dict[str, Pins] = {}
     skipped: list[Skipped] = []
     tables = _Tables()
@@ -156,7 +156,6 @@ def read_locks(
             except ChainproofError as exc:
                 reason = exc.message.replace(f"{tmp}/", "")
                 skipped.append(Skipped(path, commit, reason))
-                pins[blob] = frozenset()
     return pins, skipped
 
 
