@@ -28,7 +28,6 @@ pytestmark = pytest.mark.skipif(
 
 
 def _driver(profile: Path):  # type: ignore[no-untyped-def]
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not look for a driver online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -66,8 +65,10 @@ def _requests(driver) -> list[str]:  # type: ignore[no-untyped-def]
     return urls
 
 
-def test_the_page_in_chromium(tmp_path: Path) -> None:
+def test_the_page_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from selenium.webdriver.common.by import By
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for a driver
 
     repo, db = known_project(tmp_path)
     page = tmp_path / "report.html"
