@@ -5,6 +5,7 @@ real options (also in the YAML and shell blocks of README.md and docs/)."""
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+import chainproof
 from chainproof.cli.app import app
 from tests.docs_helpers import (
     DEFAULT_STAGES,
@@ -40,6 +42,7 @@ from tests.docs_helpers import (
     shell_commands,
     template_job,
 )
+from tests.report.repo import SBOM, Change, advisory, day, write_advisories, write_repository
 
 if TYPE_CHECKING:
     from tests.sigstore_local import LocalSigstore
@@ -164,6 +167,11 @@ def test_template_jobs_release_keyless_and_verify() -> None:
     assert release["id_tokens"] == {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
     assert release["artifacts"]["reports"]["cyclonedx"] == ["$[[ inputs.output ]]/sbom.cdx.json"]
     assert verify["needs"] == ["chainproof-release"]
+    report = config["chainproof-report"]
+    assert report["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert report["variables"]["GIT_DEPTH"] == "0"  # the whole history
+    assert report["cache"]["when"] == "always"  # a failing run still keeps its baseline
+    assert report["artifacts"]["when"] == "always"
 
 
 def test_docs_commands_exist_in_the_cli() -> None:
@@ -389,6 +397,71 @@ def test_template_jobs_run_like_a_gitlab_tag_pipeline(
     checked = run_job(template_job("chainproof-verify", inputs), checkout, env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"policy: {tmp_path / 'deploy.toml'}" in checked.stdout
+
+
+# The scheduled job runs as GitLab runs it (template_job, run_job), with this checkout's
+# chainproof on PATH and the database given by CHAINPROOF_DB (db-update off: no network).
+
+
+def test_template_scheduled_report_fails_on_what_is_new_and_keeps_its_baseline(
+    tmp_path: Path,
+) -> None:
+    checkout = write_repository(
+        tmp_path / "app",
+        [Change(day(0), "lock", {"requirements.txt": "alpha==1.0\nbeta==2.0\n"})],
+    )
+    release = checkout / "releases" / "v0.9"
+    release.mkdir(parents=True)
+    (release / "sbom.cdx.json").write_text(json.dumps(SBOM))  # shipped alpha 0.9
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "chainproof"
+    source = Path(chainproof.__file__).resolve().parent.parent
+    wrapper.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{source}" exec "{sys.executable}" -m chainproof "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    db = tmp_path / "advisories.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAINPROOF_", "CI_"))}
+    env |= {
+        "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+        "CHAINPROOF_DB": str(db),
+        "CHAINPROOF_OFFLINE": "1",
+        "CI_PIPELINE_SOURCE": "schedule",
+    }
+
+    def imported(records: list[dict[str, Any]]) -> None:
+        osv = write_advisories(tmp_path / f"osv{len(records)}", records)
+        done = subprocess.run(
+            [str(wrapper), "db", "import", str(osv)], env=env, capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+
+    inputs = {"pip-install": "chainproof", "db-update": "false"}
+    inputs |= {"report-sboms": "releases/*/sbom.cdx.json", "fail-on": "medium"}
+    job = template_job("chainproof-report", inputs)
+    known = [advisory("ADV-A", "alpha", "1.1", day(1))]
+    imported(known)
+    first = run_job(job, checkout, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    page = (checkout / "public" / "index.html").read_text()
+    assert "Dependency report: app" in page
+    assert "v0.9/sbom.cdx.json" in page  # the released version was re-audited
+    baseline = checkout / ".chainproof-report" / "report.json"
+    assert json.loads(baseline.read_text())["open"]["total"] == 1
+
+    again = run_job(job, checkout, env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Nothing new since the baseline." in again.stderr
+
+    imported([*known, advisory("ADV-B", "beta", "3.0", day(2))])  # high
+    alert = run_job(job, checkout, env)
+    assert alert.returncode == 1, alert.stdout + alert.stderr
+    assert "1 new advisory at or above medium: ADV-B in beta (high)" in alert.stderr
+    assert (checkout / "public" / "report.json").read_bytes() == baseline.read_bytes()
+    # the failing run became the baseline: the next run alerts on nothing
+    after = run_job(job, checkout, env)
+    assert after.returncode == 0, after.stdout + after.stderr
 
 
 def test_every_test_directory_is_collected() -> None:

@@ -35,6 +35,7 @@ def test_help_lists_every_contract_command() -> None:
         "verify",
         "verify-env",
         "audit",
+        "report",
         "db",
         "keygen",
         "step",

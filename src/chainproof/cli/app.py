@@ -65,6 +65,11 @@ COMMANDS: dict[str, Registered] = {
         "command",
         "Audit dependencies: vulnerabilities, malicious packages, pins, hashes, sources and more.",
     ),
+    "report": Registered(
+        "report",
+        "command",
+        "Report open advisories, mean time to fix and exceptions from the lock files' history.",
+    ),
     "keygen": Registered("keygen", "command", "Create a key pair for --signer key."),
     "step": Registered(
         "step",

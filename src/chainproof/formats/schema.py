@@ -1,9 +1,10 @@
 """JSON Schemas of chainproof's own files, and the one validator that reads a file with one.
 
 ``formats/schemas/`` holds a draft 2020-12 schema per format: ``build-record``
-(build-record.json), ``release`` (release.json) and ``policy`` (the ``[verify]`` table of the
-policy file). They are the formats' reference: docs/formats.md is rendered from them, and a
-test keeps the page and the schemas the same. :func:`validate` checks a parsed document and
+(build-record.json), ``release`` (release.json), ``policy`` (the ``[verify]`` table of the
+policy file) and ``report`` (``chainproof report --format json``). They are the formats'
+reference: docs/formats.md is rendered from them, and a test keeps the page and the schemas
+the same. :func:`validate` checks a parsed document and
 turns the best error (``jsonschema.exceptions.best_match``) into one InputError sentence: the
 file, the JSON path, what was expected and what was there.
 
@@ -35,6 +36,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "build-record": ("build record", "the record"),
     "release": ("release manifest", "the manifest"),
     "policy": ("deploy policy", "the table"),
+    "report": ("report", "the report"),
 }
 # a type in words: (one value, a list of them)
 _TYPES = {
