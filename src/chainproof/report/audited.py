@@ -114,4 +114,9 @@ def current_checks(
             known = worst.get(status.id)
             if known is None or order.index(said) < order.index(known[1]):
                 worst[status.id] = (status, said)
+    if problems:  # a lock that could not be audited: nothing passed over all of them
+        worst = {
+            c: (status, "partly checked" if said == "passed" else said)
+            for c, (status, said) in worst.items()
+        }
     return tuple(worst[c] for c in sorted(worst)), problems
