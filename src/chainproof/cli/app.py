@@ -52,6 +52,9 @@ COMMANDS: dict[str, Registered] = {
         "sbom", "command", "Write a CycloneDX SBOM from a build, a lock file or an environment."
     ),
     "sign": Registered("sign", "command", "Sign the artifacts, the SBOM and SLSA provenance."),
+    "scan": Registered(
+        "scan", "command", "Scan wheels and sdists for secrets, credential files and stray files."
+    ),
     "verify": Registered(
         "verify", "command", "Verify artifacts, provenance and SBOM against a policy."
     ),

@@ -1,0 +1,126 @@
+"""Wheels and sdists read member by member, streamed: nothing is extracted and memory stays
+flat whatever the size (a tar.gz is read in stream mode, a zip member in chunks).
+
+A member that expands past ``limit`` bytes (a zip bomb, or a lying header) is not read on:
+its chunks stop with :class:`MemberTooLarge`, which the caller reports as a finding. An archive
+that cannot be read (corrupt, truncated, not an archive) is one :class:`InputError` naming it.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from chainproof.errors import InputError
+
+__all__ = [
+    "CHUNK",
+    "DEFAULT_MEMBER_LIMIT",
+    "ArchiveMember",
+    "MemberTooLarge",
+    "archive_kind",
+    "is_archive",
+    "iter_members",
+]
+
+CHUNK = 1 << 20
+DEFAULT_MEMBER_LIMIT = 1 << 30  # 1 GiB of uncompressed data in one member
+_SUFFIXES = {".whl": "wheel", ".tar.gz": "sdist", ".zip": "sdist"}
+_BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
+
+
+class MemberTooLarge(Exception):
+    """A member expanded past the limit; ``read`` is how far it got."""
+
+    def __init__(self, read: int) -> None:
+        super().__init__(read)
+        self.read = read
+
+
+def archive_kind(path: Path) -> str | None:
+    """``wheel``, ``sdist`` or None (not a distribution archive), by the file name."""
+    name = path.name.lower()
+    return next((kind for suffix, kind in _SUFFIXES.items() if name.endswith(suffix)), None)
+
+
+def is_archive(path: Path) -> bool:
+    return archive_kind(path) is not None
+
+
+@dataclass
+class ArchiveMember:
+    """One regular file of an archive; ``chunks`` streams it (once, while it is current)."""
+
+    name: str
+    size: int  # as its header declares it
+    mode: int
+    _stream: IO[bytes] | None
+    _limit: int
+    _archive: Path
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.size > self._limit:
+            raise MemberTooLarge(0)
+        if self._stream is None:
+            return
+        read = 0
+        while True:
+            try:
+                chunk = self._stream.read(CHUNK)
+            except _BROKEN as exc:
+                raise _broken(self._archive, exc) from exc
+            if not chunk:
+                return
+            read += len(chunk)
+            if read > self._limit:
+                raise MemberTooLarge(read)
+            yield chunk
+
+
+def _broken(path: Path, exc: BaseException) -> InputError:
+    reason = str(exc).strip().rstrip(".") or type(exc).__name__
+    return InputError(
+        f"The archive {path} cannot be read: it is corrupt or truncated ({reason}).",
+        hint="Rebuild it, or download it again.",
+    )
+
+
+def _zip_members(path: Path, limit: int) -> Iterator[ArchiveMember]:
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            mode = (info.external_attr >> 16) & 0o7777
+            if info.file_size > limit:
+                yield ArchiveMember(info.filename, info.file_size, mode, None, limit, path)
+                continue
+            with archive.open(info) as stream:
+                yield ArchiveMember(info.filename, info.file_size, mode, stream, limit, path)
+
+
+def _tar_members(path: Path, limit: int) -> Iterator[ArchiveMember]:
+    with tarfile.open(path, mode="r|*") as archive:
+        for info in archive:
+            if not info.isfile():
+                continue
+            stream = archive.extractfile(info) if info.size <= limit else None
+            yield ArchiveMember(info.name, info.size, info.mode, stream, limit, path)
+
+
+def iter_members(path: Path, limit: int = DEFAULT_MEMBER_LIMIT) -> Iterator[ArchiveMember]:
+    """Every regular file of the wheel or sdist at ``path``, in archive order. Read each
+    member's ``chunks`` before asking for the next member."""
+    kind = "zip" if path.name.lower().endswith((".whl", ".zip")) else "tar"
+    try:
+        yield from _zip_members(path, limit) if kind == "zip" else _tar_members(path, limit)
+    except MemberTooLarge:
+        raise
+    except FileNotFoundError as exc:
+        raise InputError(f"The archive {path} does not exist.") from exc
+    except _BROKEN as exc:
+        raise _broken(path, exc) from exc
