@@ -149,6 +149,10 @@ def test_stray_files_against_the_build_commit(tmp_path: Path) -> None:
             tar.addfile(info, io.BytesIO(b""))
     _write_record(dist, commit)
     result = _run(str(dist), "--project", str(project), "--format", "json")
+    assert result.exit_code == 0  # stray files are medium: under the default fail-on, high
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text('[scan]\nfail-on = "medium"\n')
+    result = _run(str(dist), "--project", str(project), "--format", "json", "--policy", str(policy))
     found = sorted((f["id"], f["member"]) for f in json.loads(result.stdout)["findings"])
     assert found == [
         ("stray.unsourced", "planted/local_settings.py"),

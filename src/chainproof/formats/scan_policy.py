@@ -2,7 +2,8 @@
 
 ```toml
 [scan]
-fail-on = "medium"          # low | medium | high | critical (default: low, i.e. any finding)
+fail-on = "medium"          # low | medium | high | critical (default: high: secrets and
+                            # credential files; "medium" stops on stray files too)
 max-member-size = 1073741824   # bytes a member may expand to (default 1 GiB); past it, a finding
 stray = true                # look for stray files (default: true, when the git checkout is known)
 
@@ -32,7 +33,7 @@ _KNOWN = {"fail-on", "max-member-size", "stray", "exceptions"}
 
 @dataclass(frozen=True)
 class ScanPolicy:
-    fail_on: str = "low"
+    fail_on: str = "high"
     max_member_size: int = DEFAULT_MEMBER_LIMIT
     stray: bool = True
     exceptions: tuple[AuditException, ...] = ()  # ``id`` is the fingerprint
@@ -45,7 +46,7 @@ def load_scan_policy(explicit: Path | None = None, search_dir: Path | None = Non
     unknown = set(table) - _KNOWN
     if unknown:
         raise InputError(f"[scan] in {origin} has unknown keys: {', '.join(sorted(unknown))}.")
-    fail_on = table.get("fail-on", "low")
+    fail_on = table.get("fail-on", "high")
     if not isinstance(fail_on, str) or fail_on.lower() not in LEVELS[1:]:
         raise InputError(f"fail-on in [scan] of {origin} must be low, medium, high or critical.")
     limit = table.get("max-member-size", DEFAULT_MEMBER_LIMIT)

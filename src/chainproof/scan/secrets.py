@@ -128,17 +128,33 @@ DETECTORS: tuple[Detector, ...] = (
             "assignment",
             "A high-entropy string assigned to a secret-like name",
             "high",
-            # one literal per name, run over the lower-cased text: re skips to a literal fast
+            # one literal per name, run over the lower-cased text: re skips to a literal fast.
+            # The name ends the identifier (auth_token, db_password; not token_type).
             _rx(
-                name + rb"[a-z0-9_]{0,20}['\"]?[ \t]{0,3}(?::|=|:=|=>)[ \t]{0,3}[rbuf]?(['\"])"
+                name + rb"s?['\"]?[ \t]{0,3}(?::|=|:=|=>)[ \t]{0,3}[rbuf]?(['\"])"
                 rb"([a-z0-9+/=_\-.~!@#^&]{16,200})\1"
             ),
             group=2,
             entropy=4.0,
             placeholders=True,
             lowered=True,
+            before=before,
         )
-        for name in (rb"passw", rb"secret", rb"token", rb"key", rb"credential")
+        for name, before in (
+            (rb"password", None),
+            (rb"passwd", None),
+            (rb"secret", None),
+            (rb"token", None),
+            (rb"credential", None),
+            # a bare "key" is a dict key or an id: only api_key, private_key and the like
+            (
+                rb"key",
+                _rx(
+                    rb"(?:api|access|private|secret|auth|signing|client|master|account)"
+                    rb"[_\-]?$"
+                ),
+            ),
+        )
     ),
 )
 
@@ -165,11 +181,16 @@ def mask(secret: bytes) -> str:
     return f"{head}{'*' * 8} ({len(secret)} chars)"
 
 
+_PATH = re.compile(rb"^(?:[./~]|[A-Za-z]:\\)|\.[a-z]{2,4}$")  # a file path or a file name
+
+
 def _plausible(detector: Detector, secret: bytes) -> bool:
     if detector.placeholders:
         lowered = secret.lower()
         if any(word in lowered for word in _PLACEHOLDERS):
             return False
+    if detector.id == "assignment" and _PATH.search(secret):
+        return False
     if detector.entropy:
         if entropy(secret) < detector.entropy:
             return False
