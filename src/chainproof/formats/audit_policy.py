@@ -67,6 +67,7 @@ from chainproof.redact import strip_credentials
 __all__ = [
     "ADVISORY_CHECKS",
     "CHECKS",
+    "OPT_IN_CHECKS",
     "PUBLIC",
     "AuditException",
     "AuditPolicy",
@@ -90,7 +91,11 @@ CHECKS = (
     "status",
     "age",
     "licenses",
+    "content",
 )
+# The checks that run only when asked for (--checks or the policy's checks): they download
+# every locked file.
+OPT_IN_CHECKS = ("content",)
 # The checks the advisory database answers (the engine runs them, not the checks runner).
 ADVISORY_CHECKS = ("vulnerabilities", "malicious")
 

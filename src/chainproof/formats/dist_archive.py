@@ -26,9 +26,11 @@ __all__ = [
     "archive_kind",
     "is_archive",
     "iter_members",
+    "line_blocks",
 ]
 
 CHUNK = 1 << 20
+_MAX_LINE = 4096  # a line longer than this is cut into pieces (minified or binary data)
 DEFAULT_MEMBER_LIMIT = 1 << 30  # 1 GiB of uncompressed data in one member
 _SUFFIXES = {".whl": "wheel", ".tar.gz": "sdist", ".zip": "sdist"}
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError, ValueError)
@@ -124,3 +126,22 @@ def iter_members(path: Path, limit: int = DEFAULT_MEMBER_LIMIT) -> Iterator[Arch
         raise InputError(f"The archive {path} does not exist.") from exc
     except _BROKEN as exc:
         raise _broken(path, exc) from exc
+
+
+def line_blocks(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """A member's bytes as blocks of whole lines, each with the number of its first line, so a
+    pattern is never cut in two by a chunk boundary (except in a line over _MAX_LINE bytes)."""
+    tail, line = b"", 1
+    for chunk in chunks:
+        buffer = tail + chunk
+        cut = buffer.rfind(b"\n") + 1
+        if cut == 0 and len(buffer) > _MAX_LINE:
+            cut = len(buffer) - _MAX_LINE  # a very long line: keep its end for the next block
+        if cut == 0:
+            tail = buffer
+            continue
+        whole, tail = buffer[:cut], buffer[cut:]
+        yield line, whole
+        line += whole.count(b"\n")
+    if tail:
+        yield line, tail

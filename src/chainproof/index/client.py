@@ -207,6 +207,20 @@ class IndexClient:
             raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
         return digest.hexdigest()
 
+    def download(self, url: str, sink: Callable[[bytes], object]) -> str:
+        """Stream the bytes at ``url`` into ``sink``; their sha256, as :meth:`sha256_of`."""
+        digest = hashlib.sha256()
+
+        def both(chunk: bytes) -> None:
+            digest.update(chunk)
+            sink(chunk)
+
+        if not self._download(url, MAX_FILE_BYTES, both):
+            raise InfrastructureError(
+                f"The file {strip_credentials(url)} is not on its index (HTTP 404)."
+            )
+        return digest.hexdigest()
+
     def core_metadata(self, file_url: str, max_bytes: int = MAX_METADATA_BYTES) -> bytes | None:
         """The PEP 658 core metadata of the file at ``file_url`` (``<url>.metadata``), None
         when the index does not serve it."""

@@ -17,9 +17,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from chainproof.formats.dist_archive import line_blocks
+
 __all__ = ["DETECTORS", "Detector", "SecretHit", "entropy", "mask", "scan_chunks"]
 
-_MAX_LINE = 4096  # a line longer than this is scanned in pieces (minified or binary data)
 # Words that mark documentation values and placeholders, not live credentials.
 _PLACEHOLDERS = (
     b"example", b"sample", b"dummy", b"placeholder", b"your", b"xxxx", b"changeme",
@@ -219,22 +220,9 @@ def _hits(
 
 
 def scan_chunks(chunks: Iterable[bytes]) -> Iterator[SecretHit]:
-    """Every secret in a member's bytes, each at its line. Chunks are joined at line ends so a
-    secret is never cut in two (a line over _MAX_LINE bytes may be)."""
-    tail, line = b"", 1
-    for chunk in chunks:
-        buffer = tail + chunk
-        cut = buffer.rfind(b"\n") + 1
-        if cut == 0 and len(buffer) > _MAX_LINE:
-            cut = len(buffer) - _MAX_LINE  # a very long line: keep its end for the next chunk
-        if cut == 0:
-            tail = buffer
-            continue
-        whole, tail = buffer[:cut], buffer[cut:]
-        yield from _scan_buffer(whole, line)
-        line += whole.count(b"\n")
-    if tail:
-        yield from _scan_buffer(tail, line)
+    """Every secret in a member's bytes, each at its line."""
+    for line, block in line_blocks(iter(chunks)):
+        yield from _scan_buffer(block, line)
 
 
 def _scan_buffer(buffer: bytes, line: int) -> Iterator[SecretHit]:
