@@ -13,6 +13,7 @@ __all__ = [
     "CredentialFile",
     "TrackedFiles",
     "credential_file",
+    "fixture_path",
     "sdist_path",
     "stray_rule",
 ]
@@ -90,3 +91,20 @@ def stray_rule(kind: str, member: str, tracked: TrackedFiles) -> str | None:
     if path in tracked.suffixes:
         return None
     return "unsourced"
+
+
+_FIXTURE_DIRS = {"tests", "test", "testing", "testdata", "test_data", "fixtures", "docs", "doc",
+                 "examples", "example"}  # fmt: skip
+
+
+def fixture_path(path: str) -> bool:
+    """Whether a member is a test or documentation file, where a secret is most likely a
+    fixture (the test keys of a TLS test suite) and is rated low."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        bool(_FIXTURE_DIRS & set(parts[:-1]))
+        or name.startswith("test_")
+        or name in ("conftest.py",)
+        or name.endswith("_test.py")
+    )

@@ -22,7 +22,13 @@ from chainproof.formats.dist_archive import (
 from chainproof.formats.scan_policy import ScanPolicy, load_scan_policy
 from chainproof.models import BUILD_RECORD_NAME
 from chainproof.progress import NullReporter, Reporter
-from chainproof.scan.files import TrackedFiles, credential_file, sdist_path, stray_rule
+from chainproof.scan.files import (
+    TrackedFiles,
+    credential_file,
+    fixture_path,
+    sdist_path,
+    stray_rule,
+)
 from chainproof.scan.report import ScanFinding, ScanReport, apply_exceptions
 from chainproof.scan.secrets import scan_chunks
 
@@ -107,10 +113,14 @@ class _Scanner:
                     remedy="Find out why the member is so large; a zip bomb is refused.",
                 )  # fmt: skip
                 continue
+            relative = sdist_path(member.name) if kind == "sdist" else member.name
+            fixture = fixture_path(relative)
+            where = " in a test or documentation file (likely a fixture)" if fixture else ""
             for hit in hits:
                 self._add(
                     f"secrets.{hit.detector.id}", path.name, member.name, hit.line,
-                    hit.detector.severity, f"{hit.detector.title} ({hit.masked}).",
+                    "low" if fixture else hit.detector.severity,
+                    f"{hit.detector.title} ({hit.masked}){where}.",
                     hit.fingerprint, hit.masked,
                     "Remove it from the source, revoke it, and rebuild.",
                 )  # fmt: skip
@@ -118,8 +128,9 @@ class _Scanner:
                 h.detector.id == "private-key" for h in hits
             ):
                 self._add(
-                    "credentials.pem", path.name, member.name, None, "critical",
-                    "A .pem file that holds a private key.",
+                    "credentials.pem", path.name, member.name, None,
+                    "low" if fixture else "critical",
+                    f"A .pem file that holds a private key{where}.",
                     _fingerprint("credentials.pem", sdist_path(member.name)),
                     remedy="Leave the key out of the package and revoke it.",
                 )  # fmt: skip

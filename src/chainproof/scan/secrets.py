@@ -40,6 +40,7 @@ class Detector:
     placeholders: bool = False  # refuse values that look like documentation
     before: re.Pattern[bytes] | None = None  # what the lower-cased text before it must end with
     lowered: bool = False  # the pattern reads the lower-cased text (the secret is the original)
+    unless_before: re.Pattern[bytes] | None = None  # ... and must not end with
 
 
 def _rx(text: bytes, flags: int = 0) -> re.Pattern[bytes]:
@@ -140,13 +141,22 @@ DETECTORS: tuple[Detector, ...] = (
             placeholders=True,
             lowered=True,
             before=before,
+            unless_before=unless,
         )
-        for name, before in (
-            (rb"password", None),
-            (rb"passwd", None),
-            (rb"secret", None),
-            (rb"token", None),
-            (rb"credential", None),
+        for name, before, unless in (
+            (rb"password", None, None),
+            (rb"passwd", None, None),
+            (rb"secret", None, None),
+            # pagination and verification tokens of API examples are not credentials
+            (
+                rb"token",
+                None,
+                _rx(
+                    rb"(?:continuation|next|page|pagination|verification|sync"
+                    rb"|cancel|marker|csrf)[_\-]?$"
+                ),
+            ),
+            (rb"credential", None, None),
             # a bare "key" is a dict key or an id: only api_key, private_key and the like
             (
                 rb"key",
@@ -154,6 +164,7 @@ DETECTORS: tuple[Detector, ...] = (
                     rb"(?:api|access|private|secret|auth|signing|client|master|account)"
                     rb"[_\-]?$"
                 ),
+                None,
             ),
         )
     ),
@@ -182,7 +193,8 @@ def mask(secret: bytes) -> str:
     return f"{head}{'*' * 8} ({len(secret)} chars)"
 
 
-_PATH = re.compile(rb"^(?:[./~]|[A-Za-z]:\\)|\.[a-z]{2,4}$")  # a file path or a file name
+# a file path or name, or a slash-separated scope (access_key/20110909/us-west-2/...)
+_PATH = re.compile(rb"^(?:[./~]|[A-Za-z]:\\)|\.[a-z]{2,4}$|^[\w\-]+(?:/[\w\-]+){2,}$")
 
 
 def _plausible(detector: Detector, secret: bytes) -> bool:
@@ -209,10 +221,12 @@ def _hits(
         secret = buffer[match.start(detector.group) : match.end(detector.group)].strip()
         if not _plausible(detector, secret):
             continue
-        if detector.before is not None:
-            start = match.start()
-            if not detector.before.search(lowered[max(0, start - 48) : start]):
-                continue
+        start = match.start()
+        ahead = lowered[max(0, start - 48) : start]
+        if detector.before is not None and not detector.before.search(ahead):
+            continue
+        if detector.unless_before is not None and detector.unless_before.search(ahead):
+            continue
         line += buffer.count(b"\n", at, match.start())
         at = match.start()
         digest = hashlib.sha256(detector.id.encode() + b"\0" + secret).hexdigest()[:16]
