@@ -19,7 +19,7 @@ from chainproof.formats.build_record import to_json
 from chainproof.models import BuildRecord, SourceInfo, ToolVersions
 from chainproof.scan.secrets import DETECTORS
 from tests.build.helpers import commit_all, git
-from tests.scan.planted import CREDENTIAL_RULES, SECRETS, write_planted
+from tests.scan.planted import CREDENTIAL_RULES, SECRETS, secret_lines, write_planted
 
 
 def _run(*args: str) -> Result:
@@ -169,3 +169,18 @@ def _write_record(dist: Path, commit: str) -> None:
         "hatchling.build", (), (), (),
     )  # fmt: skip
     (dist / "build-record.json").write_text(canonical_json(to_json(record)))
+
+
+def test_an_sdist_member_past_the_limit_is_skipped_and_the_rest_scanned(tmp_path: Path) -> None:
+    sdist = tmp_path / "big-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        for name, data in (("zeros.bin", b"\0" * (4 << 20)), ("settings.py", secret_lines())):
+            info = tarfile.TarInfo(f"big-1.0/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text("[scan]\nmax-member-size = 1048576\n")
+    result = _run(str(sdist), "--format", "json", "--policy", str(policy))
+    ids = {(f["id"], f["member"]) for f in json.loads(result.stdout)["findings"]}
+    assert ("archive.too-large", "big-1.0/zeros.bin") in ids
+    assert ("secrets.aws", "big-1.0/settings.py") in ids
