@@ -173,3 +173,19 @@ def test_content_is_not_in_the_default_checks(tmp_path: Path, cache: Path) -> No
     )
     ids = [c["id"] for c in json.loads(result.stdout)["checks"]]
     assert "content" not in ids
+
+
+def test_a_corrupt_locked_file_is_not_checked_never_passed(tmp_path: Path, cache: Path) -> None:
+    wheel = evil_wheel(tmp_path / "files")
+    index = IndexServer([wheel]).start()
+    try:
+        truncated = wheel.read_bytes()[:200]
+        index.serve_bytes(wheel.name, truncated)
+        lock = _pylock(tmp_path, index, wheel, hashlib.sha256(truncated).hexdigest())
+        _, report = _audit("--pylock", str(lock), "--checks", "content", "--online")
+    finally:
+        index.stop()
+    assert report["findings"] == []
+    (unchecked,) = report["unchecked"]
+    assert unchecked["reason"] == f"{wheel.name} is corrupt or truncated"
+    assert {c["id"]: c["status"] for c in report["checks"]}["content"] == "partly checked"

@@ -148,8 +148,8 @@ class ContentCheck:
                 return None
             try:
                 hits = scan_distribution(path, file.filename)
-            except InputError as exc:
-                outcome.skip(self.id, package, exc.message)
+            except InputError:
+                outcome.skip(self.id, package, f"{file.filename} is corrupt or truncated")
                 return None
         record = {"version": RULES_VERSION, "hits": [h.to_json() for h in hits]}
         target = self.cache / file.sha256[:2] / f"{file.sha256}.json"
