@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+import chainproof.scan.run
 from chainproof.cli.app import app
 from chainproof.fileio import canonical_json
 from chainproof.formats.build_record import to_json
@@ -184,3 +185,13 @@ def test_an_sdist_member_past_the_limit_is_skipped_and_the_rest_scanned(tmp_path
     ids = {(f["id"], f["member"]) for f in json.loads(result.stdout)["findings"]}
     assert ("archive.too-large", "big-1.0/zeros.bin") in ids
     assert ("secrets.aws", "big-1.0/settings.py") in ids
+
+
+def test_archives_scanned_in_parallel_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_planted(tmp_path / "dist")
+    serial = _run(str(tmp_path / "dist"), "--format", "json").stdout
+    monkeypatch.setattr(chainproof.scan.run, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(chainproof.scan.run.os, "cpu_count", lambda: 2)
+    assert _run(str(tmp_path / "dist"), "--format", "json").stdout == serial

@@ -171,6 +171,9 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 
+_BINARY = tuple(d for d in DETECTORS if not d.lowered)
+
+
 @dataclass(frozen=True)
 class SecretHit:
     detector: Detector
@@ -234,14 +237,20 @@ def _hits(
 
 
 def scan_chunks(chunks: Iterable[bytes]) -> Iterator[SecretHit]:
-    """Every secret in a member's bytes, each at its line."""
+    """Every secret in a member's bytes, each at its line. In binary data (a NUL in its first
+    8 kB: compiled code, images, compressed files) only the detectors of token-shaped secrets
+    run; assignments are source code, and their lower-cased pass is a third of the time."""
+    text: bool | None = None
     for line, block in line_blocks(iter(chunks)):
-        yield from _scan_buffer(block, line)
+        if text is None:
+            text = b"\0" not in block[:8192]
+        yield from _scan_buffer(block, line, text)
 
 
-def _scan_buffer(buffer: bytes, line: int) -> Iterator[SecretHit]:
-    lowered = buffer.lower()
-    hits = [hit for detector in DETECTORS for hit in _hits(detector, buffer, lowered, line)]
+def _scan_buffer(buffer: bytes, line: int, text: bool = True) -> Iterator[SecretHit]:
+    lowered = buffer.lower() if text else b""
+    chosen = DETECTORS if text else _BINARY
+    hits = [hit for detector in chosen for hit in _hits(detector, buffer, lowered, line)]
     # a named token also assigned to a secret-like name is one finding, the named one
     named = {h.line for h in hits if h.detector.id != "assignment"}
     kept = [h for h in hits if h.detector.id != "assignment" or h.line not in named]
