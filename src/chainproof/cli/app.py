@@ -77,7 +77,7 @@ COMMANDS: dict[str, Registered] = {
     "release": Registered(
         "release",
         "command",
-        "Build, write the SBOM, audit, sign and verify into one new directory.",
+        "Build, scan, write the SBOM, audit, sign and verify into one new directory.",
     ),
     "db": Registered("db", "app", "Manage the offline advisory database."),
     "layout": Registered("layout", "app", "Create and sign in-toto layouts."),
