@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 import zipfile
 from pathlib import Path
@@ -193,5 +194,5 @@ def test_archives_scanned_in_parallel_give_the_same_report(
     write_planted(tmp_path / "dist")
     serial = _run(str(tmp_path / "dist"), "--format", "json").stdout
     monkeypatch.setattr(chainproof.scan.run, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(chainproof.scan.run.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert _run(str(tmp_path / "dist"), "--format", "json").stdout == serial

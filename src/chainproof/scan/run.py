@@ -109,6 +109,7 @@ class _Scanner:
         for member in iter_members(path, self.policy.max_member_size):
             self.members += 1
             self._names(path.name, kind, member.name)
+            relative = sdist_path(member.name) if kind == "sdist" else member.name
             try:
                 hits = list(scan_chunks(self._counted(member)))
             except MemberTooLarge as exc:
@@ -116,11 +117,10 @@ class _Scanner:
                     "archive.too-large", path.name, member.name, None, "high",
                     f"{member.name} expands past {self.policy.max_member_size} bytes "
                     f"(declared {member.size}, read {exc.read}): it was not scanned.",
-                    _fingerprint("archive.too-large", sdist_path(member.name)),
+                    _fingerprint("archive.too-large", relative),
                     remedy="Find out why the member is so large; a zip bomb is refused.",
                 )  # fmt: skip
                 continue
-            relative = sdist_path(member.name) if kind == "sdist" else member.name
             fixture = fixture_path(relative)
             where = " in a test or documentation file (likely a fixture)" if fixture else ""
             for hit in hits:
