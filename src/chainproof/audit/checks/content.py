@@ -2,12 +2,13 @@
 import time (``audit.content_rules``). Each file is downloaded, its sha256 checked against the
 lock before anything reads it, and scanned once: results are cached by sha256
 (``CHAINPROOF_CONTENT_CACHE``, else the user cache), so a lock audited again costs a file
-read per locked file."""
+read per locked file. Downloads run eight at a time."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ _RULES = (
     Rule("content.download-mismatch", "critical", "The downloaded file is not the locked file"),
 )
 _BY_ID = {r.id: r for r in _RULES}
+_WORKERS = 8
 
 
 def content_cache() -> Path:
@@ -53,6 +55,12 @@ class _File:
     filename: str
     url: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    hits: list[ContentHit] | None = None  # None: corrupt (or not the locked file)
+    got: str | None = None  # the sha256 downloaded, when it is not the lock's
 
 
 def _cached(cache: Path, sha256: str) -> list[ContentHit] | None:
@@ -85,28 +93,54 @@ class ContentCheck:
                     for f in locked_files(package, listings)
                     if f.sha256
                 ]
+        jobs = [(package, file) for package, files in wanted.items() for file in files]
         for package, files in wanted.items():
             if not files:
                 outcome.skip(self.id, package, "no locked file with a URL and a sha256")
-            for file in files:
-                self._file(context, outcome, package, file)
+        known = {file.sha256: _cached(self.cache, file.sha256) for _, file in jobs}
+        fetched: dict[str, _Fetched] = {}
+        missing = list({f.sha256: f for _, f in jobs if known[f.sha256] is None}.values())
+        if missing and context.index is not None:  # downloads overlap; the scans take turns
+            with ThreadPoolExecutor(min(_WORKERS, len(missing)), "chainproof-content") as pool:
+                results = pool.map(lambda f: self._fetch(context, f), missing)
+                fetched = {f.sha256: r for f, r in zip(missing, results, strict=True)}
+        for package, file in jobs:
+            self._judge(context, outcome, package, file, known[file.sha256], fetched)
         return outcome
 
     @staticmethod
     def _files(package: LockedPackage) -> list[_File]:
         return [_File(f.filename, f.url, f.sha256) for f in package.files if f.url and f.sha256]
 
-    def _file(
-        self, context: CheckContext, outcome: CheckOutcome, package: LockedPackage, file: _File
+    def _judge(
+        self,
+        context: CheckContext,
+        outcome: CheckOutcome,
+        package: LockedPackage,
+        file: _File,
+        hits: list[ContentHit] | None,
+        fetched: dict[str, _Fetched],
     ) -> None:
-        hits = _cached(self.cache, file.sha256)
         if hits is None:
-            if context.index is None:
+            result = fetched.get(file.sha256)
+            if result is None:
                 outcome.skip(self.id, package, f"{file.filename} not downloaded (offline)")
                 return
-            hits = self._download_and_scan(context, outcome, package, file)
-            if hits is None:
+            if result.got is not None:
+                outcome.add(
+                    context,
+                    _BY_ID["content.download-mismatch"],
+                    package,
+                    f"{package.name} {package.version}: {file.filename} from "
+                    f"{strip_credentials(file.url)} is not the locked file (sha256 differs).",
+                    (("file", file.filename), ("lock sha256", file.sha256), ("sha256", result.got)),
+                    "Do not install it: find out what the index serves, then re-lock.",
+                )
                 return
+            if result.hits is None:
+                outcome.skip(self.id, package, f"{file.filename} is corrupt or truncated")
+                return
+            hits = result.hits
         for hit in hits:
             rule = _BY_ID[f"content.{hit.rule}"]
             where = f"{hit.member}:{hit.line}" if hit.line else hit.member
@@ -127,32 +161,22 @@ class ContentCheck:
                 "when it is expected.",
             )
 
-    def _download_and_scan(
-        self, context: CheckContext, outcome: CheckOutcome, package: LockedPackage, file: _File
-    ) -> list[ContentHit] | None:
+    def _fetch(self, context: CheckContext, file: _File) -> _Fetched:
+        """Download, check the sha256 (a file that is not the locked one is never read),
+        scan, and cache the result."""
         assert context.index is not None
         with tempfile.TemporaryDirectory(prefix="chainproof-content-") as scratch:
             path = Path(scratch) / file.filename
             with path.open("wb") as out:
                 got = context.index.download(file.url, out.write)
-            if got != file.sha256:  # never read a file that is not the locked one
-                outcome.add(
-                    context,
-                    _BY_ID["content.download-mismatch"],
-                    package,
-                    f"{package.name} {package.version}: {file.filename} from "
-                    f"{strip_credentials(file.url)} is not the locked file (sha256 differs).",
-                    (("file", file.filename), ("lock sha256", file.sha256), ("sha256", got)),
-                    "Do not install it: find out what the index serves, then re-lock.",
-                )
-                return None
+            if got != file.sha256:
+                return _Fetched(got=got)
             try:
                 hits = scan_distribution(path, file.filename)
             except InputError:
-                outcome.skip(self.id, package, f"{file.filename} is corrupt or truncated")
-                return None
+                return _Fetched()  # corrupt or truncated: not cached
         record = {"version": RULES_VERSION, "hits": [h.to_json() for h in hits]}
         target = self.cache / file.sha256[:2] / f"{file.sha256}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(target, canonical_json(record))
-        return hits
+        return _Fetched(hits=hits)
