@@ -22,10 +22,13 @@ __all__ = ["command"]
 def command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="A dist directory, or wheels and sdists (default: dist)."),
+        typer.Argument(
+            metavar="DIST_DIR | FILE",
+            help="A dist directory, or wheels and sdists (default: dist).",
+        ),
     ] = None,
     policy: Annotated[
-        Path | None, typer.Option(help="A policy file with [scan] (chainproof.toml).")
+        Path | None, typer.Option(help="A policy file with \\[scan] (chainproof.toml).")
     ] = None,
     project: Annotated[
         Path | None,
