@@ -121,7 +121,11 @@ class ReleasePlan:
                     "in_toto_link": options.link_key is not None,
                     "links": str(options.links_dir) if options.links_dir else None,
                 },
-                {"name": "scan", "fail_on": self.scan.fail_on, "policy": self.scan.origin},
+                {
+                    "name": "scan",
+                    "fail_on": self.scan.fail_on,
+                    "policy": self.scan.origin or "the defaults",
+                },
                 {
                     "name": "sbom",
                     "spec_version": options.spec_version,

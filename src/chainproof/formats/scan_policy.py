@@ -37,7 +37,7 @@ class ScanPolicy:
     max_member_size: int = DEFAULT_MEMBER_LIMIT
     stray: bool = True
     exceptions: tuple[AuditException, ...] = ()  # ``id`` is the fingerprint
-    origin: str = "the policy"
+    origin: str | None = None  # the file it came from; None: the defaults
 
 
 def load_scan_policy(explicit: Path | None = None, search_dir: Path | None = None) -> ScanPolicy:
@@ -62,4 +62,4 @@ def load_scan_policy(explicit: Path | None = None, search_dir: Path | None = Non
         parse_exception(item, f"scan exception #{i + 1} in {origin}", origin, "fingerprint", False)
         for i, item in enumerate(raw)
     )
-    return ScanPolicy(fail_on.lower(), limit, stray, exceptions, origin)
+    return ScanPolicy(fail_on.lower(), limit, stray, exceptions, str(path) if path else None)
