@@ -196,3 +196,20 @@ def test_archives_scanned_in_parallel_give_the_same_report(
     monkeypatch.setattr(chainproof.scan.run, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert _run(str(tmp_path / "dist"), "--format", "json").stdout == serial
+
+
+def test_an_expired_exception_no_longer_suppresses(tmp_path: Path) -> None:
+    wheel, _ = write_planted(tmp_path / "dist")
+    data = json.loads(_run(str(wheel), "--format", "json").stdout)
+    aws = next(f for f in data["findings"] if f["id"] == "secrets.aws")
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text(
+        f'[[scan.exceptions]]\nfingerprint = "{aws["fingerprint"]}"\nreason = "r"\n'
+        'approver = "alice@example.com"\nexpires = 2000-01-01\n'
+    )
+    result = _run(str(wheel), "--format", "json", "--policy", str(policy))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert not [f for f in data["findings"] if f["suppressed"]]
+    assert [e["id"] for e in data["expired_exceptions"]] == [aws["fingerprint"]]
+    assert "Expired exception" in _run(str(wheel), "--policy", str(policy)).stdout
