@@ -503,6 +503,11 @@ class IndexServer:
     def yank(self, filename: str, reason: str = "") -> None:
         self.file(filename).yanked = reason
 
+    def serve_bytes(self, filename: str, data: bytes) -> None:
+        """Serve ``data`` as ``filename`` from now on (a corrupt or replaced upload); the page
+        keeps what it published."""
+        self.file(filename).data = data
+
     def set_status(self, project: str, status: str, reason: str | None = None) -> None:
         """Serve PEP 792 ``status`` (and ``reason``) for ``project``."""
         with self._lock:

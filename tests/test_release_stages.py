@@ -224,16 +224,18 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
     out = tmp_path / "out" / "rel"
     result = key_release(project, out, key, "--dry-run", "--db", str(advisory_db))
     assert result.exit_code == 0, result.output
-    for stage in ("build", "sbom", "audit", "sign", "verify"):
+    for stage in ("build", "scan", "sbom", "audit", "sign", "verify"):
         assert f"  {stage}" in result.output
     assert "Nothing was written" in result.output
     result = key_release(project, out, key, "--dry-run", "--json")
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     assert plan["dry_run"] is True
-    assert [s["name"] for s in plan["stages"]] == ["build", "sbom", "audit", "sign", "verify"]
-    assert plan["stages"][2]["enabled"] is False
-    assert plan["stages"][4]["policy"] == "the signing key"
+    names = [s["name"] for s in plan["stages"]]
+    assert names == ["build", "scan", "sbom", "audit", "sign", "verify"]
+    assert plan["stages"][1]["fail_on"] == "high"
+    assert plan["stages"][3]["enabled"] is False
+    assert plan["stages"][5]["policy"] == "the signing key"
     assert not out.parent.exists()
     # A dry run finds what the real run would refuse, such as a dirty tree.
     (project / "new.py").write_text("", encoding="utf-8")

@@ -1,6 +1,6 @@
 """``chainproof release``: every stage in order, into one new release directory.
 
-build → sbom → audit gate (when configured) → sign → verify (with the deploy policy).
+build → scan → sbom → audit gate (when configured) → sign → verify (with the deploy policy).
 
 The stages run in a staging directory beside the output. The output directory, and with it
 release.json, appears by one rename only when every stage passed: a failed release leaves
@@ -30,6 +30,7 @@ from chainproof.errors import ChainproofError, InputError, UsageError, Verificat
 from chainproof.fileio import atomic_write_bytes, atomic_write_text, default_mode, os_error
 from chainproof.formats.cyclonedx.writer import SPEC_VERSIONS, RenderOptions
 from chainproof.formats.deploy_policy import Policy, load_policy, policy_configured
+from chainproof.formats.scan_policy import ScanPolicy, load_scan_policy
 from chainproof.formats.spdx import writer as spdx
 from chainproof.formats.spdx.common import SPEC_VERSIONS as SPDX_VERSIONS
 from chainproof.models import SBOM_NAME, SPDX_SBOM_NAME
@@ -38,6 +39,8 @@ from chainproof.sbom.closure import CLOSURE_PROPERTY, RESOLVED, read_lock
 from chainproof.sbom.make import SbomRequest, make_sbom
 from chainproof.sbom.sources import ClosureLock
 from chainproof.sbom.target import TargetPlatform
+from chainproof.scan.report import ScanReport
+from chainproof.scan.run import ScanRequest, scan_artifacts
 from chainproof.signing.ci import run_details
 from chainproof.signing.key_signer import KeySigner
 from chainproof.signing.links import prepare_link_dir, start_build_link
@@ -105,6 +108,7 @@ class ReleasePlan:
     signer: str
     policy: Policy | None  # None: verify against the signer's own key or identity
     lock: ClosureLock | None = None  # the SBOM's runtime closure comes from it; None: pip
+    scan: ScanPolicy = field(default_factory=ScanPolicy)  # the project's [scan]
 
     @property
     def closure(self) -> str:
@@ -130,6 +134,11 @@ class ReleasePlan:
                     "check_reproducible": options.check_reproducible,
                     "in_toto_link": options.link_key is not None,
                     "links": str(options.links_dir) if options.links_dir else None,
+                },
+                {
+                    "name": "scan",
+                    "fail_on": self.scan.fail_on,
+                    "policy": self.scan.origin or "the defaults",
                 },
                 {
                     "name": "sbom",
@@ -178,9 +187,20 @@ class ReleaseResult:
     own_signer: bool  # verified against the signer's own key or identity: no deploy policy
     closure: str = RESOLVED  # the SBOM's runtime closure: ``lock:<file>`` or ``resolved``
     sbom_warnings: tuple[str, ...] = ()
+    scan: ScanReport | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.signed.to_json()
+        scan = self.scan
+        data["scan"] = (
+            None
+            if scan is None
+            else {
+                "findings": len(scan.active),
+                "suppressed": len(scan.findings) - len(scan.active),
+                "fail_on": scan.fail_on,
+            }
+        )
         data["sbom"] = {"closure": self.closure, "warnings": list(self.sbom_warnings)}
         audit = self.audit
         data["audit"] = (
@@ -291,6 +311,8 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
         source = inspect_project(options.project_dir, options.allow_dirty, output)
         if options.build_lock is not None:
             build_lock_for(options.build_lock, source.build_requires)
+    with _stage("scan"):
+        scan = load_scan_policy(None, options.project_dir)
     with _stage("sbom"):
         request = _sbom_request(options, output)
         lock = request.closure_lock()
@@ -306,7 +328,7 @@ def plan_release(options: ReleaseOptions, signer: str) -> ReleasePlan:
             check_gate(options.audit, options.project_dir)
     if options.links_dir is not None:
         prepare_link_dir(options.links_dir)
-    return ReleasePlan(options, source, signer, policy, lock)
+    return ReleasePlan(options, source, signer, policy, lock, scan)
 
 
 def _check_signer_matches(policy: Policy, signer: str) -> None:
@@ -353,6 +375,24 @@ def _with_new_links(policy: Policy, staging: Path, scratch: Path) -> Policy:
     return replace(policy, links=links)
 
 
+def _scan(
+    options: ReleaseOptions, policy: ScanPolicy, staging: Path, progress: Reporter
+) -> ScanReport:
+    """The built artifacts, before anything is signed: over the threshold, the release stops."""
+    scanned = scan_artifacts(ScanRequest((staging,), None, options.project_dir), progress, policy)
+    below = [f for f in scanned.active if f not in scanned.over_threshold]
+    if below:
+        progress.log(
+            f"{len(below)} scan finding(s) below fail-on {policy.fail_on}, "
+            f"the first {below[0].id} in {below[0].where}"
+        )
+    scanned.raise_if_failed(
+        "Run `chainproof scan` on the build for every finding; remove the file or secret, or "
+        "add an exception by fingerprint with a reason, an approver and an expiry to [scan]."
+    )
+    return scanned
+
+
 def _verify(directory: Path, policy: Policy, reporter: Reporter) -> Report:
     report = verify_release([str(directory)], None, policy, reporter).report
     report.raise_if_failed(
@@ -372,7 +412,7 @@ def make_release(
     """Run every stage; ``signer`` is called once the artifacts exist and passed the audit."""
     progress = reporter or NullReporter()
     plan = plan_release(options, signer_kind)
-    stages = ["build", "sbom", *(["audit"] if options.audit else []), "sign", "verify"]
+    stages = ["build", "scan", "sbom", *(["audit"] if options.audit else []), "sign", "verify"]
 
     def report(stage: str) -> Reporter:
         return _StageReporter(progress, f"{stages.index(stage) + 1}/{len(stages)} {stage}")
@@ -411,6 +451,8 @@ def make_release(
                     "--key", str(options.link_key), "--link",
                 ]  # fmt: skip
                 finish_link(built.artifact_paths, staging, command)
+        with _stage("scan"):
+            scanned = _scan(options, plan.scan, staging, report("scan"))
         with _stage("sbom"):
             epoch = built.record.source_date_epoch
             result, rendered = make_sbom(
@@ -456,4 +498,5 @@ def make_release(
         own_signer=plan.policy is None,
         closure=closure,
         sbom_warnings=sbom_warnings,
+        scan=scanned,
     )

@@ -331,6 +331,7 @@ def test_credentials_in_lock_urls_never_appear(tmp_path: Path, output: str) -> N
 
 def test_every_finding_id_is_in_the_docs_table() -> None:
     from chainproof.audit.checks.age import AgeCheck
+    from chainproof.audit.checks.content import ContentCheck
     from chainproof.audit.checks.hashes import HashesCheck
     from chainproof.audit.checks.licenses import LicensesCheck
     from chainproof.audit.checks.pins import PinsCheck
@@ -340,10 +341,11 @@ def test_every_finding_id_is_in_the_docs_table() -> None:
 
     docs = (Path(__file__).parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
     checks = (
-        PinsCheck, HashesCheck, SourcesCheck, TyposquatsCheck, StatusCheck, AgeCheck, LicensesCheck
+        PinsCheck, HashesCheck, SourcesCheck, TyposquatsCheck, StatusCheck, AgeCheck,
+        LicensesCheck, ContentCheck,
     )  # fmt: skip
     ids = [rule.id for check in checks for rule in check.rules]
-    assert len(ids) == 25
+    assert len(ids) == 37
     assert [i for i in ids if f"| `{i}` |" not in docs] == []
 
 

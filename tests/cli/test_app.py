@@ -32,6 +32,7 @@ def test_help_lists_every_contract_command() -> None:
         "lock-build",
         "sbom",
         "sign",
+        "scan",
         "verify",
         "verify-env",
         "audit",

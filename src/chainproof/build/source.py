@@ -18,6 +18,7 @@ __all__ = [
     "ProjectSource",
     "inspect_project",
     "source_date_epoch",
+    "tracked_at",
     "tracked_files",
 ]
 
@@ -73,6 +74,17 @@ def tracked_files(directory: Path) -> list[str]:
         )
     names = [os.fsdecode(n) for n in result.stdout.split(b"\0") if n]
     return sorted(n for n in names if not (directory / n).is_dir())
+
+
+def tracked_at(directory: Path, commit: str) -> list[str] | None:
+    """Every file git tracked under ``directory`` at ``commit``, relative to it; None when
+    ``directory`` is no checkout or does not hold that commit."""
+    if not directory.is_dir():
+        return None
+    result = _git_bytes(directory, "ls-tree", "-r", "-z", "--name-only", commit, "--", ".")
+    if result.returncode != 0:
+        return None
+    return sorted(os.fsdecode(n) for n in result.stdout.split(b"\0") if n)
 
 
 def _git_out(repository: Path, *args: str) -> str | None:

@@ -54,6 +54,9 @@ COMMANDS: dict[str, Registered] = {
         "Write a CycloneDX or SPDX SBOM from a build, a lock file or an environment.",
     ),
     "sign": Registered("sign", "command", "Sign the artifacts, the SBOM and SLSA provenance."),
+    "scan": Registered(
+        "scan", "command", "Scan wheels and sdists for secrets, credential files and stray files."
+    ),
     "verify": Registered(
         "verify", "command", "Verify artifacts, provenance and SBOM against a policy."
     ),
@@ -81,7 +84,7 @@ COMMANDS: dict[str, Registered] = {
     "release": Registered(
         "release",
         "command",
-        "Build, write the SBOM, audit, sign and verify into one new directory.",
+        "Build, scan, write the SBOM, audit, sign and verify into one new directory.",
     ),
     "db": Registered("db", "app", "Manage the offline advisory database."),
     "layout": Registered("layout", "app", "Create and sign in-toto layouts."),

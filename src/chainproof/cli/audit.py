@@ -67,8 +67,8 @@ def command(
         str | None,
         typer.Option(
             help="Comma-separated checks to run: vulnerabilities, malicious, pins, hashes, "
-            "sources, typosquats, status, age, licenses (default: the policy's, else every one "
-            "that applies)."
+            "sources, typosquats, status, age, licenses, content (default: the policy's, else "
+            "every one that applies but content, which downloads every locked file)."
         ),
     ] = None,
     offline: Annotated[

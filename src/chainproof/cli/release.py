@@ -160,9 +160,10 @@ def command(
         bool, typer.Option("--json", metavar="", help="Print a JSON summary.")
     ] = False,
 ) -> None:
-    """Build, write the SBOM, audit, sign and verify into one new directory.
+    """Build, scan, write the SBOM, audit, sign and verify into one new directory.
 
-    Stages: build, sbom, audit (when \\[audit] is configured or --db/--audit-policy/--fail-on
+    Stages: build, scan (the project's \\[scan]: a secret or credential file stops the
+    release), sbom, audit (when \\[audit] is configured or --db/--audit-policy/--fail-on
     is given), sign, verify (with --policy, else the project's \\[verify], else the signer's own
     key or identity). OUTPUT, with release.json, appears only if every stage passed.
     """

@@ -67,6 +67,7 @@ from chainproof.redact import strip_credentials
 __all__ = [
     "ADVISORY_CHECKS",
     "CHECKS",
+    "OPT_IN_CHECKS",
     "PUBLIC",
     "AuditException",
     "AuditPolicy",
@@ -75,6 +76,7 @@ __all__ = [
     "index_key",
     "load_policy",
     "parse_checks",
+    "parse_exception",
     "threshold",
 ]
 
@@ -89,7 +91,11 @@ CHECKS = (
     "status",
     "age",
     "licenses",
+    "content",
 )
+# The checks that run only when asked for (--checks or the policy's checks): they download
+# every locked file.
+OPT_IN_CHECKS = ("content",)
 # The checks the advisory database answers (the engine runs them, not the checks runner).
 ADVISORY_CHECKS = ("vulnerabilities", "malicious")
 
@@ -244,19 +250,28 @@ def _choice(value: Any, allowed: tuple[str, ...], what: str, origin: str) -> str
 
 
 def _exception(raw: Any, index: int, origin: str) -> AuditException:
-    where = f"exception #{index + 1} in {origin}"
+    return parse_exception(raw, f"exception #{index + 1} in {origin}", origin)
+
+
+def parse_exception(
+    raw: Any, where: str, origin: str, id_key: str = "id", package_required: bool = True
+) -> AuditException:
+    """One ``[[...exceptions]]`` table: ``id_key`` (the finding's id, or the scan's
+    fingerprint), package, reason, approver, expires, and optionally ticket and
+    justification. ``package`` may be left out when ``package_required`` is False."""
+    keys = {id_key if k == "id" else k for k in _EXCEPTION_KEYS}
+    unknown = set(raw) - keys if isinstance(raw, dict) else set()
     if not isinstance(raw, dict):
         raise InputError(f"The {where} is not a table.")
-    unknown = set(raw) - _EXCEPTION_KEYS
     if unknown:
         raise InputError(f"The {where} has unknown keys: {', '.join(sorted(unknown))}.")
-    for key in ("id", "package", "reason", "approver", "expires"):
+    required = (id_key, *(("package",) if package_required else ()), "reason", "approver")
+    for key in (*required, "expires"):
         if raw.get(key) in (None, ""):
             raise InputError(
-                f"The {where} has no {key!r}; id, package, reason, approver and "
-                "expires are required."
+                f"The {where} has no {key!r}; {', '.join(required)} and expires are required."
             )
-    for key in ("id", "package", "reason", "approver", "ticket", "justification"):
+    for key in (id_key, "package", "reason", "approver", "ticket", "justification"):
         if key in raw and not isinstance(raw[key], str):
             raise InputError(f"{key!r} of the {where} must be a string.")
     expires = raw["expires"]
@@ -275,8 +290,8 @@ def _exception(raw: Any, index: int, origin: str) -> AuditException:
             justification, _JUSTIFICATIONS, f"'justification' of the {where}", origin
         )
     return AuditException(
-        id=raw["id"].strip(),
-        package=canonicalize_name(raw["package"]),
+        id=raw[id_key].strip(),
+        package=canonicalize_name(raw["package"]) if raw.get("package") else "",
         reason=raw["reason"],
         approver=raw["approver"],
         expires=expires,

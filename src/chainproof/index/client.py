@@ -221,6 +221,20 @@ class IndexClient:
             raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
         return digest.hexdigest()
 
+    def download(self, url: str, sink: Callable[[bytes], object]) -> str:
+        """Stream the bytes at ``url`` into ``sink``; their sha256, as :meth:`sha256_of`."""
+        digest = hashlib.sha256()
+
+        def both(chunk: bytes) -> None:
+            digest.update(chunk)
+            sink(chunk)
+
+        if not self._download(url, MAX_FILE_BYTES, both):
+            raise InfrastructureError(
+                f"The file {strip_credentials(url)} is not on its index (HTTP 404)."
+            )
+        return digest.hexdigest()
+
     def core_metadata(
         self, file: MetadataFile, max_bytes: int = MAX_METADATA_BYTES
     ) -> bytes | None:
@@ -259,22 +273,15 @@ class IndexClient:
                 pool.shutdown(cancel_futures=True)
                 raise
 
-    def download(self, url: str, destination: Path, sha256: str) -> None:
+    def download_checked(self, url: str, destination: Path, sha256: str) -> None:
         """The file at ``url`` into ``destination``, checked against ``sha256`` (as pip hashes
         a download: the bytes served, not decoded); VerificationFailed when it differs."""
-        digest = hashlib.sha256()
-        shown = strip_credentials(url)
         with destination.open("wb") as out:
-
-            def sink(chunk: bytes) -> None:
-                digest.update(chunk)
-                out.write(chunk)
-
-            if not self._download(url, MAX_FILE_BYTES, sink):
-                raise InfrastructureError(f"The file {shown} is not on its index (HTTP 404).")
-        if digest.hexdigest() != sha256.lower():
+            served = self.download(url, out.write)
+        if served != sha256.lower():
             raise VerificationFailed(
-                f"The file {shown} does not match the sha256 its index and the lock give.",
+                f"The file {strip_credentials(url)} does not match the sha256 its index and "
+                "the lock give.",
                 "The index serves other bytes than it lists: check the index, or re-lock.",
             )
 

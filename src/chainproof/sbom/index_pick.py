@@ -203,7 +203,7 @@ def _from_wheels(client: IndexClient, wheels: list[IndexFile]) -> dict[str, byte
 
         def one(wheel: IndexFile) -> bytes:
             path = Path(tmp) / wheel.filename
-            client.download(wheel.url, path, wheel.sha256 or "")
+            client.download_checked(wheel.url, path, wheel.sha256 or "")
             data = read_wheel(path).metadata_bytes
             if cache is not None and wheel.sha256:
                 cache.store_metadata(wheel.url, wheel.sha256, data)

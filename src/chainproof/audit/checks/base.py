@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +45,8 @@ class IndexReader(Protocol):
     ) -> Mapping[tuple[str, str], ProjectListing | None]: ...
 
     def sha256_of(self, url: str) -> str: ...
+
+    def download(self, url: str, sink: Callable[[bytes], object]) -> str: ...
 
     def core_metadatas(self, files: Iterable[MetadataFile]) -> Mapping[str, bytes | None]: ...
 

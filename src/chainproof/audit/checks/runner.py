@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from chainproof.audit.checks.age import AgeCheck
 from chainproof.audit.checks.base import Check, CheckContext
+from chainproof.audit.checks.content import ContentCheck
 from chainproof.audit.checks.hashes import HashesCheck
 from chainproof.audit.checks.licenses import LicensesCheck
 from chainproof.audit.checks.pins import PinsCheck
@@ -14,7 +15,7 @@ from chainproof.audit.checks.status import StatusCheck
 from chainproof.audit.checks.typosquats import TyposquatsCheck, popular_index
 from chainproof.audit.report import CheckStatus, Finding, Unchecked
 from chainproof.errors import UsageError
-from chainproof.formats.audit_policy import ADVISORY_CHECKS, CHECKS, AuditPolicy
+from chainproof.formats.audit_policy import ADVISORY_CHECKS, CHECKS, OPT_IN_CHECKS, AuditPolicy
 from chainproof.formats.requirements import IndexOption
 
 __all__ = ["ChecksResult", "applicable", "choose_checks", "run_checks"]
@@ -32,6 +33,7 @@ _READS = {
     "status": ("sbom", *_LOCKS),
     "age": ("sbom", *_LOCKS),
     "licenses": _EVERY,
+    "content": ("sbom", *_LOCKS),
 }
 _INPUTS = {
     "sbom": "an SBOM",
@@ -87,6 +89,8 @@ def choose_checks(
     for check in CHECKS:
         if asked is not None and check not in asked:
             continue
+        if asked is None and check in OPT_IN_CHECKS:
+            continue  # not in the default set
         why = applicable(check, kind, policy)
         missing = _unconfigured(check, policy)
         if why is None:
@@ -114,6 +118,8 @@ def _check(check: str, context: CheckContext, pip_extra_indexes: tuple[IndexOpti
         return AgeCheck()
     if check == "licenses":
         return LicensesCheck()
+    if check == "content":
+        return ContentCheck()
     return SourcesCheck(pip_extra_indexes)
 
 
