@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
+from chainproof.cli.options import DbOption, PolicyOption
 from chainproof.cli.output import handle_errors, reporter, stderr_console, stdout_width
 from chainproof.errors import UsageError
 
@@ -35,11 +36,8 @@ def command(
         str | None,
         typer.Option(help="The Python interpreter (or venv directory) of an environment."),
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(help="The advisory database (default: CHAINPROOF_DB, else the user cache)."),
-    ] = None,
-    policy: Annotated[Path | None, typer.Option(help="A policy file (chainproof.toml).")] = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
     fail_on: Annotated[
         str | None,
         typer.Option(

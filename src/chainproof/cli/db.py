@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 import chainproof
+from chainproof.cli.options import DbOption
 from chainproof.cli.output import emit, handle_errors, reporter, stdout_console
 from chainproof.rendering import JsonFormat
 
@@ -23,10 +24,6 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Manage the offline advisory database.", no_args_is_help=True)
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="The database file (default: CHAINPROOF_DB, else the user cache)."),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the status as JSON.")]
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import chainproof
+from chainproof.cli.options import DbOption, PolicyOption
 from chainproof.cli.output import handle_errors, stderr_console
 from chainproof.errors import FindingsOverThreshold, UsageError
 from chainproof.rendering import json_text
@@ -75,11 +76,8 @@ def command(
             dir_okay=False,
         ),
     ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option(help="The advisory database (default: CHAINPROOF_DB, else the user cache)."),
-    ] = None,
-    policy: Annotated[Path | None, typer.Option(help="A policy file (chainproof.toml).")] = None,
+    db: DbOption = None,
+    policy: PolicyOption = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
