@@ -130,3 +130,22 @@ def test_a_wheel_whose_bytes_are_not_its_hash_is_refused(
         with pytest.raises(VerificationFailed) as caught:
             _read(moved, True, TargetPlatform.current())
         assert wheel in str(caught.value)
+
+
+@pytest.mark.registry
+def test_on_a_real_lock_the_index_path_gives_what_pip_gives(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The registry tests' own hash-pinned constraints (123 pins, exact versions): the same
+    components, files, hashes, licences and edges from the index's pages as from pip."""
+    monkeypatch.setenv("CHAINPROOF_INDEX_CACHE", str(tmp_path / "cache"))
+    lock = Path(__file__).parents[1] / "assets" / "constraints" / "registry.txt"
+    target = TargetPlatform.for_python("3.11", ["manylinux_2_28_x86_64"])
+    calls = _pip_calls(monkeypatch)
+    fast = _read(lock, True, target)
+    assert calls == []
+    slow = _read(lock, False, target)
+    assert len(calls) == 1
+    assert fast.inventory == slow.inventory
+    assert len(fast.inventory.components) >= 100
+    assert fast.inventory.graph.edges
