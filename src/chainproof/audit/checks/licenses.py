@@ -93,10 +93,11 @@ class LicensesCheck:
 
 
 def _metadata_wheel(package: LockedPackage, listings: list[ProjectListing]) -> IndexFile | None:
-    """A locked wheel whose core metadata (PEP 658) the index serves."""
-    served = locked_files(package, listings)
-    wheels = [f for f in served if f.has_metadata and f.filename.endswith(".whl")]
-    return min(wheels, key=lambda f: f.filename) if wheels else None
+    """The locked wheel to ask for core metadata (PEP 658): one the index says it serves
+    metadata for, else any (a proxy may serve ``<url>.metadata`` without saying so, as pip
+    and chainproof's SBOM find by asking)."""
+    wheels = [f for f in locked_files(package, listings) if f.filename.endswith(".whl")]
+    return min(wheels, key=lambda f: (not f.has_metadata, f.filename)) if wheels else None
 
 
 def _licensed(package: LockedPackage, data: bytes) -> Component:
