@@ -286,3 +286,23 @@ def test_licences_of_an_environment_from_its_installed_metadata(tmp_path: Path) 
     )
     assert code == 1
     assert _ids(report) == [("licenses.denied", "bad-lib")]
+
+
+def test_without_pep_658_files_licences_come_from_the_hash_checked_wheels(
+    sample_universe: SampleUniverse, make_index: IndexFactory, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra"
+    wheel = write_wheel(extra, "theta-idna", "3.6.0", license="GPL-3.0-only")
+    server = make_index.public(wheel, serve_metadata=False)
+    text = _public_lock(sample_universe, tmp_path, server).read_text(encoding="utf-8")
+    real = server.file(wheel.name).sha256
+    old = re.search(r"theta_idna-3\.6\.0-py3-none-any\.whl\", hash = \"sha256:([0-9a-f]{64})", text)
+    assert old is not None
+    lock = tmp_path / "uv.lock"
+    lock.write_text(text.replace(old[1], real), encoding="utf-8")  # the lock names this wheel
+    policy = _policy(tmp_path, '[audit.licenses]\ndeny = ["GPL-3.0-only"]\n')
+    code, report, _ = run("--uv-lock", str(lock), "--checks", "licenses", "--policy", str(policy))
+    assert code == 1
+    assert _ids(report) == [("licenses.denied", "theta-idna")]
+    assert report["unchecked"] == []
+    assert any(path == f"/files/{wheel.name}" for _, path, _ in server.requests)

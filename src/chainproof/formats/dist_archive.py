@@ -27,6 +27,8 @@ __all__ = [
     "is_archive",
     "iter_members",
     "line_blocks",
+    "wheel_metadata",
+    "wheel_metadata_member",
 ]
 
 CHUNK = 1 << 20
@@ -199,3 +201,28 @@ def line_blocks(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
         line += whole.count(b"\n")
     if tail:
         yield line, tail
+
+
+def wheel_metadata_member(names: list[str]) -> str | None:
+    """The ``<name>.dist-info/METADATA`` member among a wheel's member names."""
+    return next(
+        (
+            n
+            for n in names
+            if n.count("/") == 1 and n.split("/")[0].endswith(".dist-info")
+            and n.endswith("/METADATA")
+        ),
+        None,
+    )  # fmt: skip
+
+
+def wheel_metadata(path: Path) -> bytes:
+    """The METADATA file of the wheel at ``path``; InputError when it is no wheel."""
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            member = wheel_metadata_member(wheel.namelist())
+            if member is None:
+                raise InputError(f"{path.name} is not a wheel: it has no .dist-info/METADATA.")
+            return wheel.read(member)
+    except _BROKEN as exc:
+        raise _broken(path, exc) from exc

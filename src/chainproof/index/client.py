@@ -6,7 +6,8 @@ file digests, over one keep-alive HTTP session, many pages at once in a thread p
   is fetched once per client; a failure is not remembered, so a later call asks again.
 - ``IndexClient.listings(pairs)``: the same for many pairs, concurrently.
 - ``IndexClient.sha256_of(url)``: the sha256 of the bytes a URL serves (streamed, capped).
-- ``IndexClient.core_metadata(file)`` / ``core_metadatas(files)``: PEP 658 metadata files.
+- ``IndexClient.core_metadata(file)`` / ``core_metadatas(files)``: PEP 658 metadata files;
+  ``wheel_metadata(file)`` / ``wheel_metadatas(files)`` fall back to the hash-checked wheel.
 
 With an :class:`~chainproof.index.cache.IndexCache`, metadata of a file with a known sha256 is
 read from disk once fetched (it never changes), and project pages are revalidated with their
@@ -37,6 +38,7 @@ import json
 import re
 import socket
 import ssl
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +52,7 @@ from packaging.utils import canonicalize_name
 
 from chainproof import __version__
 from chainproof.errors import InfrastructureError, UsageError, VerificationFailed
+from chainproof.formats.dist_archive import wheel_metadata
 from chainproof.index.cache import CachedPage, IndexCache
 from chainproof.index.credentials import CredentialLookup, IndexCredentials, credentials_in_url
 from chainproof.index.listing import IndexFile, MetadataFile, ProjectListing, sorted_versions
@@ -259,14 +262,38 @@ class IndexClient:
             cache.store_metadata(file.url, file.file_sha256, data)
         return data
 
+    def wheel_metadata(self, file: MetadataFile) -> bytes | None:
+        """A wheel's core metadata: its PEP 658 file, else (when its sha256 is known) the
+        METADATA of the wheel itself, downloaded and checked against that sha256; kept in the
+        cache either way. None when neither can be had."""
+        data = self.core_metadata(file)
+        if data is not None or not file.file_sha256 or not urlsplit(file.url).path.endswith(".whl"):
+            return data
+        with tempfile.TemporaryDirectory(prefix="chainproof-wheel-") as tmp:
+            path = Path(tmp) / "download.whl"
+            self.download_checked(file.url, path, file.file_sha256)
+            data = wheel_metadata(path)
+        if self.cache is not None:
+            self.cache.store_metadata(file.url, file.file_sha256, data)
+        return data
+
     def core_metadatas(self, files: Iterable[MetadataFile]) -> dict[str, bytes | None]:
-        """:meth:`core_metadata` of each file, concurrently, keyed by the file's URL; the
-        first failure is raised."""
+        """:meth:`core_metadata` of each file, concurrently, keyed by the file's URL."""
+        return self._each(self.core_metadata, files)
+
+    def wheel_metadatas(self, files: Iterable[MetadataFile]) -> dict[str, bytes | None]:
+        """:meth:`wheel_metadata` of each wheel, concurrently, keyed by the file's URL."""
+        return self._each(self.wheel_metadata, files)
+
+    def _each(
+        self, read: Callable[[MetadataFile], bytes | None], files: Iterable[MetadataFile]
+    ) -> dict[str, bytes | None]:
+        """``read`` of each file in the thread pool; the first failure is raised."""
         wanted = {f.url: f for f in files}
         if len(wanted) <= 1:
-            return {url: self.core_metadata(f) for url, f in wanted.items()}
+            return {url: read(f) for url, f in wanted.items()}
         with ThreadPoolExecutor(min(self.workers, len(wanted)), "chainproof-index") as pool:
-            futures = {url: pool.submit(self.core_metadata, f) for url, f in wanted.items()}
+            futures = {url: pool.submit(read, f) for url, f in wanted.items()}
             try:
                 return {url: future.result() for url, future in futures.items()}
             except BaseException:

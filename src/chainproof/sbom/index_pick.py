@@ -25,11 +25,8 @@ wheels. The outcome is pip's, faster.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -42,7 +39,7 @@ from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import pip_index_settings
 from chainproof.index.listing import IndexFile, ProjectListing
 from chainproof.progress import Reporter
-from chainproof.sbom.metadata import PackageMetadata, read_wheel
+from chainproof.sbom.metadata import PackageMetadata
 from chainproof.sbom.resolve import ResolvedPackage
 from chainproof.sbom.target import TargetPlatform
 
@@ -124,9 +121,7 @@ def pick_from_index(
             picked[pin.key] = (pin, chosen)
             cache.store_record("picks", _pick_key(pin, target, indexes), _as_record(chosen))
         reporter.step(f"Reading the metadata of {len(picked)} wheels from the index")
-        files = [f for _, f in picked.values()]
-        metadata = client.core_metadatas(f.metadata_file for f in files if f.has_metadata)
-        metadata |= _from_wheels(client, [f for f in files if not f.has_metadata])
+        metadata = client.wheel_metadatas(f.metadata_file for _, f in picked.values())
     found: dict[str, ResolvedPackage] = {}
     for key, (pin, chosen) in picked.items():
         meta = _metadata(metadata.get(chosen.url), pin)
@@ -184,41 +179,6 @@ def _remembered(cache: IndexCache, key: str) -> IndexFile | None:
         )
     except KeyError:
         return None
-
-
-def _from_wheels(client: IndexClient, wheels: list[IndexFile]) -> dict[str, bytes | None]:
-    """METADATA of wheels the index serves no PEP 658 file for: from the cache, else from
-    the wheel itself, downloaded, hash-checked (against the sha256 the lock and the index
-    give), then kept in the cache by URL and sha256."""
-    cache = client.cache
-    found: dict[str, bytes | None] = {}
-    wanted: list[IndexFile] = []
-    for wheel in wheels:
-        cached = cache.metadata(wheel.url, wheel.sha256) if cache and wheel.sha256 else None
-        if cached is not None:
-            found[wheel.url] = cached
-        else:
-            wanted.append(wheel)
-    if not wanted:
-        return found
-    with tempfile.TemporaryDirectory(prefix="chainproof-wheels-") as tmp:
-
-        def one(wheel: IndexFile) -> bytes:
-            path = Path(tmp) / wheel.filename
-            client.download_checked(wheel.url, path, wheel.sha256 or "")
-            data = read_wheel(path).metadata_bytes
-            if cache is not None and wheel.sha256:
-                cache.store_metadata(wheel.url, wheel.sha256, data)
-            return data
-
-        with ThreadPoolExecutor(min(client.workers, len(wanted)), "chainproof-wheels") as pool:
-            futures = {wheel.url: pool.submit(one, wheel) for wheel in wanted}
-            try:
-                found |= {url: future.result() for url, future in futures.items()}
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
-    return found
 
 
 def _choose(

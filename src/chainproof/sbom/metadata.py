@@ -26,6 +26,7 @@ from packaging.licenses import InvalidLicenseExpression, canonicalize_license_ex
 from packaging.metadata import RawMetadata, parse_email
 
 from chainproof.errors import InputError
+from chainproof.formats.dist_archive import wheel_metadata_member
 from chainproof.models import EmbeddedSbom
 
 __all__ = ["PackageMetadata", "WheelInfo", "classifier_license", "read_wheel", "resolve_license"]
@@ -180,16 +181,7 @@ def read_wheel(path: Path) -> WheelInfo:
     try:
         with zipfile.ZipFile(path) as wheel:
             names = wheel.namelist()
-            meta_name = next(
-                (
-                    n
-                    for n in names
-                    if n.count("/") == 1
-                    and n.split("/")[0].endswith(".dist-info")
-                    and n.endswith("/METADATA")
-                ),
-                None,
-            )
+            meta_name = wheel_metadata_member(names)
             if meta_name is None:
                 raise InputError(f"{path} is not a wheel: it has no .dist-info/METADATA.")
             data = wheel.read(meta_name)

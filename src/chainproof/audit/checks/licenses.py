@@ -51,11 +51,11 @@ class LicensesCheck:
             for package, listings in package_listings(context, packages).items()
         }
         files = [wheel.metadata_file for wheel in wheels.values() if wheel is not None]
-        metadata = context.index.core_metadatas(files)
+        metadata = context.index.wheel_metadatas(files)
         for package, wheel in wheels.items():
             data = metadata.get(wheel.url) if wheel is not None else None
             if data is None:
-                outcome.skip(self.id, package, "the index serves no core metadata (PEP 658)")
+                outcome.skip(self.id, package, "no core metadata: no PEP 658 file, no wheel")
             else:
                 self._judge(context, outcome, _licensed(package, data))
         return outcome
@@ -93,9 +93,8 @@ class LicensesCheck:
 
 
 def _metadata_wheel(package: LockedPackage, listings: list[ProjectListing]) -> IndexFile | None:
-    """The locked wheel to ask for core metadata (PEP 658): one the index says it serves
-    metadata for, else any (a proxy may serve ``<url>.metadata`` without saying so, as pip
-    and chainproof's SBOM find by asking)."""
+    """The locked wheel to read core metadata of: one the index serves a PEP 658 file for,
+    else any (its own METADATA is read once its sha256 is checked)."""
     wheels = [f for f in locked_files(package, listings) if f.filename.endswith(".whl")]
     return min(wheels, key=lambda f: (not f.has_metadata, f.filename)) if wheels else None
 
