@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -318,6 +319,18 @@ def root_cover(edges: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list
 
 
 @lru_cache(maxsize=1 << 16)
+def parse_timestamp(text: str | None) -> datetime | None:
+    """An RFC 3339 / ISO 8601 time (``Z`` or ``z`` for UTC), UTC when it has no offset; None
+    when empty or not a time."""
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def parse_version(text: str) -> Version | None:
     """A PEP 440 version, or None when ``text`` is not one."""
     try:

@@ -35,6 +35,7 @@ from chainproof.formats.osv import (
     is_malicious,
     parse_advisory,
 )
+from chainproof.models import parse_timestamp
 from chainproof.progress import NullReporter, Reporter
 
 __all__ = [
@@ -106,7 +107,7 @@ class DbStatus:
     malicious: int = 0  # records of malicious packages (MAL-), counted in ``advisories``
 
     def snapshot_datetime(self) -> datetime | None:
-        return _parse_time(self.snapshot_date) if self.snapshot_date else None
+        return parse_timestamp(self.snapshot_date) if self.snapshot_date else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,14 +122,6 @@ class DbStatus:
             "skipped": [{"origin": o, "reason": r} for o, r in self.skipped],
             "unreadable_ranges": [{"id": i, "note": n} for i, n in self.unreadable],
         }
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _advisory_doc(adv: Advisory) -> str:
@@ -177,12 +170,12 @@ def build_database(
         known = advisories.get(advisory.id)
         if known is not None:
             skipped.append((origin, f"duplicate of {advisory.id}; the newer record was kept"))
-            if (_parse_time(known.modified) or datetime.min.replace(tzinfo=UTC)) >= (
-                _parse_time(advisory.modified) or datetime.min.replace(tzinfo=UTC)
+            if (parse_timestamp(known.modified) or datetime.min.replace(tzinfo=UTC)) >= (
+                parse_timestamp(advisory.modified) or datetime.min.replace(tzinfo=UTC)
             ):
                 continue
         advisories[advisory.id] = advisory
-    times = [t for t in (_parse_time(a.modified) for a in advisories.values()) if t is not None]
+    times = [t for t in (parse_timestamp(a.modified) for a in advisories.values()) if t is not None]
     snapshot = max(times).astimezone(UTC).isoformat().replace("+00:00", "Z") if times else None
     packages = {aff.package for a in advisories.values() for aff in a.affected}
     unreadable = sorted(  # withdrawn advisories are never evaluated, so never a problem

@@ -42,7 +42,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -56,6 +55,7 @@ from chainproof.formats.dist_archive import wheel_metadata
 from chainproof.index.cache import CachedPage, IndexCache
 from chainproof.index.credentials import CredentialLookup, IndexCredentials, credentials_in_url
 from chainproof.index.listing import IndexFile, MetadataFile, ProjectListing, sorted_versions
+from chainproof.models import parse_timestamp
 from chainproof.redact import strip_credentials
 
 if TYPE_CHECKING:
@@ -512,7 +512,7 @@ def _json_listing(index: str, name: str, data: Any, base_url: str) -> ProjectLis
                 version=version,
                 sha256=(entry.get("hashes", {}).get("sha256") or "").lower() or None,
                 yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
-                upload_time=_timestamp(uploaded) if isinstance(uploaded, str) else None,
+                upload_time=parse_timestamp(uploaded) if isinstance(uploaded, str) else None,
                 requires_python=entry.get("requires-python") or None,
                 has_metadata=bool(core),
                 metadata_sha256=(
@@ -532,14 +532,6 @@ def _json_listing(index: str, name: str, data: Any, base_url: str) -> ProjectLis
         status=status.get("status") or None,
         status_reason=status.get("reason") or None,
     )
-
-
-def _timestamp(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _listing(index: str, name: str, page: pypi_simple.ProjectPage) -> ProjectListing:

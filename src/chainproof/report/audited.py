@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from chainproof.audit.engine import run_audit
@@ -15,7 +15,7 @@ from chainproof.audit.run import AuditRequest, audit
 from chainproof.audit.source import AdvisorySource
 from chainproof.errors import InputError
 from chainproof.formats.audit_policy import AuditPolicy
-from chainproof.models import Component, DependencyGraph, Inventory
+from chainproof.models import Component, DependencyGraph, Inventory, parse_timestamp
 from chainproof.report.figures import Released
 from chainproof.report.states import lock_kind
 from chainproof.report.timeline import Grant, Vulnerability, expiry_instant, grant_for
@@ -38,21 +38,11 @@ def vulnerabilities(
     found: dict[tuple[str, str], list[Vulnerability]] = {}
     for f in report.findings:
         key = (f.component.key, f.component.version)
-        published = _parse(f.published)
+        published = parse_timestamp(f.published)
         found.setdefault(key, []).append(
             Vulnerability(f.id, key[0], key[1], f.rating.level, f.summary, f.aliases, published)
         )
     return found
-
-
-def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def released(

@@ -16,6 +16,7 @@ from pathlib import Path
 from chainproof.audit.checks.base import CheckContext, CheckOutcome, Rule
 from chainproof.audit.checks.served import index_packages, locked_files, package_listings
 from chainproof.audit.locked import LockedPackage
+from chainproof.models import parse_timestamp
 from chainproof.sbom.make import lock_file_epoch
 
 __all__ = ["AgeCheck", "lock_date"]
@@ -29,14 +30,6 @@ def lock_date(path: Path) -> tuple[datetime, str]:
     if epoch is not None:
         return datetime.fromtimestamp(epoch, UTC), "its last git commit"
     return datetime.fromtimestamp(path.stat().st_mtime, UTC), "its modification time"
-
-
-def _parse(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _duration(delta: timedelta) -> str:
@@ -59,7 +52,7 @@ class AgeCheck:
         uploads: dict[LockedPackage, list[tuple[str, datetime]]] = {}
         ask: list[LockedPackage] = []
         for package in index_packages(context):
-            parsed = [(f.filename, _parse(f.upload_time or "")) for f in package.files]
+            parsed = [(f.filename, parse_timestamp(f.upload_time)) for f in package.files]
             times = [(name, t) for name, t in parsed if t is not None]
             if times and len(times) == len(parsed):
                 uploads[package] = times
