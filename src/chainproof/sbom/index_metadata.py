@@ -56,7 +56,7 @@ from chainproof.sbom.target import TargetPlatform
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["IndexMetadata"]
+__all__ = ["IndexMetadata", "metadata_of"]
 
 _TIMEOUT = (10, 60)  # connect, read (seconds)
 _MAX_METADATA = 16 * 1024 * 1024  # a METADATA file is kilobytes; anything huge is not one
@@ -142,13 +142,13 @@ def _fetch_one(
     cache = cache if sha256 else None
     if cache is not None and sha256:
         cached = cache.metadata(url, sha256)
-        meta = _parse(cached, component) if cached is not None else None
+        meta = metadata_of(cached, component) if cached is not None else None
         if meta is not None:
             return meta
     try:
         with session.get(f"{url}.metadata", timeout=_TIMEOUT, stream=True) as response:
             data = _body(response) if response.status_code == 200 else None
-        meta = _parse(data, component) if data is not None else None
+        meta = metadata_of(data, component) if data is not None else None
         if meta is not None:
             if cache is not None and sha256 and data is not None:
                 cache.store_metadata(url, sha256, data)
@@ -168,7 +168,7 @@ def _body(response: requests.Response) -> bytes | None:
     return bytes(data)
 
 
-def _parse(data: bytes, component: Component) -> PackageMetadata | None:
+def metadata_of(data: bytes, component: Component) -> PackageMetadata | None:
     """Core metadata from a METADATA file's bytes (UTF-8, RFC 822 headers); None when it is
     not one or names another package or version. The file is not hash-checked, so bytes that
     are not UTF-8 make it untrusted (parse_email would read them as Latin-1)."""

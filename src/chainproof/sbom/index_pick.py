@@ -30,16 +30,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from chainproof.formats.requirements import IndexOption, PinnedRequirement
 from chainproof.index.cache import IndexCache
 from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import pip_index_settings
 from chainproof.index.listing import IndexFile, ProjectListing
+from chainproof.models import Component
 from chainproof.progress import Reporter
-from chainproof.sbom.metadata import PackageMetadata
+from chainproof.sbom.index_metadata import metadata_of
 from chainproof.sbom.resolve import ResolvedPackage
 from chainproof.sbom.target import TargetPlatform
 
@@ -124,7 +123,9 @@ def pick_from_index(
         metadata = client.wheel_metadatas(f.metadata_file for _, f in picked.values())
     found: dict[str, ResolvedPackage] = {}
     for key, (pin, chosen) in picked.items():
-        meta = _metadata(metadata.get(chosen.url), pin)
+        data = metadata.get(chosen.url)
+        # the wheel's core metadata when it describes the pin; else the pin is pip's
+        meta = metadata_of(data, Component(pin.requirement.name, pin.version)) if data else None
         if meta is None:
             rest.append(pin)
             continue
@@ -210,20 +211,3 @@ def _admits(requires_python: str | None, python: str) -> bool:
         return SpecifierSet(requires_python).contains(python, prereleases=True)
     except InvalidSpecifier:
         return True  # pip ignores a Requires-Python it cannot parse
-
-
-def _metadata(data: bytes | None, pin: PinnedRequirement) -> PackageMetadata | None:
-    """The wheel's core metadata when it describes the pin; None leaves the pin to pip."""
-    if data is None:
-        return None
-    try:
-        meta = PackageMetadata.from_email(data.decode("utf-8"))
-    except (UnicodeDecodeError, KeyError):
-        return None
-    if canonicalize_name(meta.name) != pin.key:
-        return None
-    try:
-        same = Version(meta.version) == Version(pin.version)
-    except InvalidVersion:
-        same = meta.version == pin.version
-    return meta if same else None
