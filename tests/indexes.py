@@ -10,7 +10,8 @@ pypiserver serves no PEP 691 JSON (pypiserver issue #508), and a test needs to s
 index makes easy.
 
 API
-- ``write_wheel(directory, name, version, requires=(), requires_python=None, license="MIT")``: a
+- ``write_wheel(directory, name, version, requires=(), requires_python=None, license="MIT",
+  code="")``: a
   deterministic pure-Python wheel (fixed zip timestamps; METADATA with Name, Version,
   Requires-Dist, License-Expression MIT; WHEEL; RECORD with sha256 and sizes; one module).
   ``write_sdist(...)`` (the same, without ``license``): a deterministic ``.tar.gz`` with
@@ -139,16 +140,20 @@ def write_wheel(
     requires: Iterable[str] = (),
     requires_python: str | None = None,
     license: str | None = "MIT",
+    code: str = "",
 ) -> Path:
     """A valid pure-Python wheel of ``name`` ``version``; the same bytes on every call.
-    ``license`` is its License-Expression (None: the field is left out).
+    ``license`` is its License-Expression (None: the field is left out); ``code`` is added to
+    its module (an API for a project's tests to use).
 
     Its METADATA says Metadata-Version 2.4: License-Expression is a 2.4 field, and packaging
     rejects it under an older version."""
     module = normalize(name).replace("-", "_")
     info = f"{module}-{version}.dist-info"
     members = {
-        f"{module}/__init__.py": f'"""{name} {version}"""\n\nVERSION = "{version}"\n'.encode(),
+        f"{module}/__init__.py": (
+            f'"""{name} {version}"""\n\nVERSION = "{version}"\n{code}'.encode()
+        ),
         f"{info}/METADATA": _core_metadata(
             name, version, requires, requires_python, license
         ).encode(),

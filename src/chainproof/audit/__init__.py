@@ -14,6 +14,7 @@ Public modules (the OSV records and the ``[audit]`` policy are read in
 - :mod:`chainproof.audit.remediation`: upgrade proposals.
 - :mod:`chainproof.audit.engine`: ``run_audit`` → :mod:`chainproof.audit.report`.
 - :mod:`chainproof.audit.formats`: the output formats (``chainproof.rendering.OutputFormat``).
+- :mod:`chainproof.audit.fix`: ``audit --fix``, from findings to a tested lock upgrade.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from chainproof.index.client import IndexClient
 from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["AuditRequest", "AuditRun", "audit", "open_advisories"]
+__all__ = ["AuditRequest", "AuditRun", "audit", "audit_rules", "open_advisories", "project_dir"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def open_advisories(
         threshold(request.fail_on)
     if request.verify_files and offline_mode(request.offline):
         raise UsageError("--verify-files downloads files, which --offline forbids.")
-    rules = _with_flags(request, _resolve_public(load_policy(request.policy, project_dir(request))))
+    rules = audit_rules(request)
     if not set(ADVISORY_CHECKS) & set(_chosen(request, rules)[0]):
         yield None, rules, None
         return
@@ -124,6 +124,12 @@ def open_advisories(
             datetime.now(UTC),
         )
         yield advisories, rules, warning
+
+
+def audit_rules(request: AuditRequest) -> AuditPolicy:
+    """The policy the request is judged by: the project's (or ``--policy``), its public index
+    resolved, the command line's name lists first."""
+    return _with_flags(request, _resolve_public(load_policy(request.policy, project_dir(request))))
 
 
 def _with_flags(request: AuditRequest, rules: AuditPolicy) -> AuditPolicy:

@@ -43,6 +43,7 @@ __all__ = [
     "PipInstaller",
     "UvInstaller",
     "choose_installer",
+    "find_uv",
 ]
 
 INSTALLER_NAMES = ("auto", "uv", "pip")
@@ -414,7 +415,8 @@ def _choose_wheel(package: dict[str, object], allowed: frozenset[str] | None = N
     return best[1]
 
 
-def _find_uv() -> str | None:
+def find_uv() -> str | None:
+    """The uv binary: the one installed with chainproof, else $UV, else uv on PATH."""
     try:
         import uv
 
@@ -428,7 +430,7 @@ def choose_installer(name: str, workdir: Path) -> Installer:
     if name not in INSTALLER_NAMES:
         raise InputError(f"Unknown installer {name!r}; use one of {', '.join(INSTALLER_NAMES)}.")
     if name in ("auto", "uv"):
-        binary = _find_uv()
+        binary = find_uv()
         if binary is not None:
             return UvInstaller(binary, workdir)
         if name == "uv":

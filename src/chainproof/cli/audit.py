@@ -11,9 +11,11 @@ import typer
 import chainproof
 from chainproof.cli.options import DbOption, PolicyOption
 from chainproof.cli.output import handle_errors, reporter, stderr_console, stdout_width
-from chainproof.errors import UsageError
+from chainproof.errors import FindingsOverThreshold, UsageError
 
 if TYPE_CHECKING:
+    import chainproof.audit.fix.run
+    import chainproof.audit.fix.summary
     import chainproof.audit.formats
     import chainproof.audit.formats.table
     import chainproof.audit.run
@@ -102,6 +104,42 @@ def command(
             dir_okay=False,
         ),
     ] = None,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Upgrade the lock (--uv-lock, --pylock or --requirements) to close the "
+            "vulnerabilities found, with fresh hashes checked against the files; keep it only "
+            "if the tests pass; append a remediation record.",
+        ),
+    ] = False,
+    test_command: Annotated[
+        str | None,
+        typer.Option(
+            "--test-command",
+            help="With --fix: the shell command that runs the project's tests, in a clean "
+            "environment installed from the new lock (default: [audit.fix] test-command).",
+        ),
+    ] = None,
+    branch: Annotated[
+        str | None,
+        typer.Option("--branch", help="With --fix: commit the lock change to this new git branch."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="With --fix: show the plan and the lock diff; change nothing."
+        ),
+    ] = False,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="With --fix: the remediation record file to append to (default: "
+            "[audit.fix] record, else remediation.jsonl beside the lock).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Audit dependencies: vulnerabilities, malicious packages, pins, hashes, sources and more."""
     with handle_errors():
@@ -123,6 +161,10 @@ def command(
         chosen = (
             chainproof.formats.audit_policy.parse_checks(checks, "--checks") if checks else None
         )
+        if not fix and (dry_run or (test_command, branch, record) != (None, None, None)):
+            raise UsageError("--test-command, --branch, --dry-run and --record go with --fix.")
+        if fix and output_format not in ("table", "json", "markdown"):
+            raise UsageError("--fix writes its record as table, json or markdown only.")
         renderer = chainproof.audit.formats.get_format(output_format)
         width = stdout_width()
         if output_format == "table" and output is None and width is not None:
@@ -141,6 +183,9 @@ def command(
             popular_names=popular_names,
             extra_popular_names=extra_popular_names,
         )
+        if fix:
+            _fix(request, test_command, branch, dry_run, record, output_format, output, quiet)
+            return
         with reporter(quiet) as progress:
             run = chainproof.audit.run.audit(request, progress)
         report = run.report
@@ -157,4 +202,43 @@ def command(
         run.raise_if_failed(
             "Upgrade as proposed, or add an exception with a reason, an approver and an "
             "expiry date to the policy."
+        )
+
+
+def _fix(
+    request: chainproof.audit.run.AuditRequest,
+    test_command: str | None,
+    branch: str | None,
+    dry_run: bool,
+    record: Path | None,
+    output_format: str,
+    output: Path | None,
+    quiet: bool,
+) -> None:
+    rules = chainproof.audit.run.audit_rules(request)
+    fix_request = chainproof.audit.fix.run.FixRequest(
+        request,
+        test_command=test_command or rules.fix.test_command,
+        dry_run=dry_run,
+        branch=branch,
+        record=record or rules.fix.record,
+    )
+    with reporter(quiet) as progress:
+        result = chainproof.audit.fix.run.fix(fix_request, progress)
+    if output_format == "json":
+        text = chainproof.fileio.canonical_json(result.record)
+    else:
+        text = chainproof.audit.fix.summary.render_markdown(result.record)
+    console = stderr_console()
+    if output is not None:
+        chainproof.fileio.atomic_write_text(output, text)
+        console.print(f"Wrote the remediation record to {output}.", markup=False)
+    else:
+        sys.stdout.write(text)
+    if result.record_path is not None:
+        console.print(f"Appended the remediation record to {result.record_path}.", markup=False)
+    if result.exit_code:
+        raise FindingsOverThreshold(
+            chainproof.audit.fix.summary.failure_sentence(result.record),
+            hint="See the record for what stays open and why.",
         )

@@ -71,6 +71,7 @@ __all__ = [
     "PUBLIC",
     "AuditException",
     "AuditPolicy",
+    "FixPolicy",
     "PinsPolicy",
     "SourcesPolicy",
     "index_key",
@@ -129,8 +130,10 @@ _KNOWN = {
     "extra-popular-names",
     "typosquats",
     "licenses",
+    "fix",
 }
 _PINS_KEYS = {"python", "platforms", "allow-direct"}
+_FIX_KEYS = {"test-command", "record"}
 _SOURCES_KEYS = {"indexes", "hosts", "public", "packages"}
 _LICENSES_KEYS = {"allow", "deny", "unknown"}
 _EXCEPTION_KEYS = {"id", "package", "reason", "approver", "expires", "ticket", "justification"}
@@ -183,6 +186,14 @@ def _matches(pattern: str, key: str) -> bool:
     if any(c in pattern for c in "*?["):
         return fnmatch.fnmatchcase(key, pattern.lower().replace("_", "-").replace(".", "-"))
     return canonicalize_name(pattern) == key
+
+
+@dataclass(frozen=True)
+class FixPolicy:
+    """``[audit.fix]``: what ``audit --fix`` runs and where it records."""
+
+    test_command: str | None = None  # the tests that decide whether an upgrade stays
+    record: Path | None = None  # the remediation.jsonl to append to (relative: the policy's)
 
 
 @dataclass(frozen=True)
@@ -241,6 +252,7 @@ class AuditPolicy:
     min_release_age: timedelta | None = None  # None: the age check does not apply
     typosquats: TyposquatsPolicy = field(default_factory=TyposquatsPolicy)
     licenses: LicensesPolicy | None = None  # None: the licences check does not apply
+    fix: FixPolicy = field(default_factory=FixPolicy)
 
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str, origin: str) -> str:
@@ -443,6 +455,19 @@ def load_policy(explicit: Path | None = None, search_dir: Path | None = None) ->
         ),
         typosquats=_typosquats(table, origin, path.parent if path else None),
         licenses=_licenses(table, origin),
+        fix=_fix(table, origin, path.parent if path else None),
+    )
+
+
+def _fix(table: dict[str, Any], origin: str, base: Path | None) -> FixPolicy:
+    raw = _table(table, "fix", _FIX_KEYS, origin)
+    for key in _FIX_KEYS:
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise InputError(f"{key} in [audit.fix] of {origin} must be a non-empty string.")
+    record = raw.get("record")
+    return FixPolicy(
+        test_command=raw.get("test-command"),
+        record=(base or Path.cwd()) / record if record else None,
     )
 
 

@@ -1,0 +1,62 @@
+"""What ``--fix`` asks the resolver for: one upgrade per vulnerable package that has a
+proposal, with the findings it closes; what has no proposal stays open, with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+
+from chainproof.audit.report import AuditReport, Finding
+
+__all__ = ["FixPlan", "Upgrade", "plan_fix"]
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    package: str  # normalised
+    current: str
+    specifier: str  # what the resolver is asked for: "==1.1", or a range such as ">=80.0"
+    advisories: tuple[str, ...]  # the finding ids it closes
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}{self.specifier}"
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    upgrades: tuple[Upgrade, ...]
+    open: tuple[tuple[Finding, str], ...]  # (finding, why no upgrade closes it)
+
+
+def _specifier(finding: Finding) -> str | None:
+    proposal = finding.proposal
+    if proposal is None:
+        return None
+    given = getattr(proposal, "specifier", None)  # a range, when only that is known
+    if given:
+        return str(given)
+    return f"=={proposal.version}" if proposal.version else None
+
+
+def plan_fix(report: AuditReport) -> FixPlan:
+    """The upgrades that close the report's active vulnerability and malicious findings."""
+    upgrades: dict[str, Upgrade] = {}
+    still_open: list[tuple[Finding, str]] = []
+    for finding in report.active:
+        if finding.check not in ("vulnerabilities", "malicious"):
+            continue
+        if finding.check == "malicious":
+            still_open.append((finding, "a malicious package is removed, not upgraded"))
+            continue
+        specifier = _specifier(finding)
+        if specifier is None:
+            why = finding.proposal.explanation if finding.proposal else "no upgrade is known"
+            still_open.append((finding, why))
+            continue
+        key = canonicalize_name(finding.component.name)
+        known = upgrades.get(key)
+        ids = (*(known.advisories if known else ()), finding.id)
+        upgrades[key] = Upgrade(key, finding.component.version, specifier, ids)
+    return FixPlan(tuple(sorted(upgrades.values(), key=lambda u: u.package)), tuple(still_open))
