@@ -2,7 +2,8 @@
 
 ``formats/schemas/`` holds a draft 2020-12 schema per format: ``build-record``
 (build-record.json), ``release`` (release.json), ``policy`` (the ``[verify]`` table of the
-policy file) and ``report`` (``chainproof report --format json``). They are the formats'
+policy file), ``report`` (``chainproof report --format json``) and ``remediation`` (a line of
+remediation.jsonl, ``audit --fix``). They are the formats'
 reference: docs/formats.md is rendered from them, and a test keeps the page and the schemas
 the same. :func:`validate` checks a parsed document and
 turns the best error (``jsonschema.exceptions.best_match``) into one InputError sentence: the
@@ -37,6 +38,7 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "release": ("release manifest", "the manifest"),
     "policy": ("deploy policy", "the table"),
     "report": ("report", "the report"),
+    "remediation": ("remediation record", "the record"),
 }
 # a type in words: (one value, a list of them)
 _TYPES = {

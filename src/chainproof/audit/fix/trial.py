@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainproof.audit.fix.relock import run_uv
-from chainproof.errors import InfrastructureError
+from chainproof.errors import InfrastructureError, UsageError
 
 __all__ = ["TestRun", "run_tests"]
 
 _TAIL_LINES = 40
+_NOT_FOUND = 127  # the shell's status for a command it cannot find
 # pytest's short summary ("FAILED tests/test_x.py::test_y - AssertionError") and unittest's
 # ("FAIL: test_y (tests.test_x.TestX)").
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)|^(?:FAIL|ERROR): (\S+ \([^)]*\))", re.MULTILINE)
@@ -93,6 +94,13 @@ def run_tests(kind: str, lock: Path, project: Path, venv: Path, command: str) ->
     except OSError as exc:
         raise InfrastructureError(f"Cannot run the test command: {exc.strerror or exc}.") from exc
     output = result.stdout or ""
+    if result.returncode == _NOT_FOUND:
+        raise UsageError(
+            f"The test command {command!r} was not found in the clean environment (the shell "
+            "says: " + (output.strip().splitlines() or ["nothing"])[-1] + ").",
+            hint="Name a command the lock installs (e.g. pytest in a dev group), or a script "
+            "of the project.",
+        )
     failed = tuple(dict.fromkeys(a or b for a, b in _FAILED.findall(output)))
     tail = "\n".join(output.rstrip().splitlines()[-_TAIL_LINES:])
     return TestRun(command, result.returncode, time.monotonic() - started, failed, tail)
