@@ -13,6 +13,7 @@ from chainproof.audit.checks.base import CheckContext
 from chainproof.audit.checks.served import locked_files, package_listings
 from chainproof.audit.locked import INDEX, LockedPackage, LockEvidence
 from chainproof.errors import VerificationFailed
+from chainproof.index.listing import ProjectListing
 from chainproof.redact import strip_credentials
 
 __all__ = ["FreshFiles", "added_packages", "check_fresh_hashes"]
@@ -36,34 +37,40 @@ def added_packages(old: LockEvidence, new: LockEvidence) -> list[LockedPackage]:
     ]
 
 
-def _expected(package: LockedPackage, filename: str, served_sha256: str | None) -> str | None:
-    """The sha256 the lock records for one served file (a requirements file names no files:
-    the served file is the lock's when its published hash is one of the lock's)."""
-    for entry in package.files:
-        if entry.filename == filename:
-            return entry.sha256
-    return served_sha256 if served_sha256 in package.hashes else None
+def _named_files(package: LockedPackage) -> list[tuple[str, str]]:
+    """(URL, sha256) of each file the lock names with both."""
+    return [(f.url, f.sha256) for f in package.files if f.url and f.sha256]
+
+
+def _hashed_files(
+    package: LockedPackage, listings: list[ProjectListing]
+) -> list[tuple[str, str]]:
+    """(URL, sha256) of the served files of a requirements pin whose published sha256 is
+    one of its ``--hash`` values; every value must be one."""
+    served = [f for f in locked_files(package, listings) if f.sha256]
+    missing = sorted(set(package.hashes) - {f.sha256 for f in served})
+    if missing or not served:
+        raise VerificationFailed(
+            f"The new lock pins {package.name} {package.version} to a file its index does "
+            f"not serve (sha256 {(missing or ['none'])[0]}).",
+            "The index changed while the lock was written: run the fix again.",
+        )
+    return [(f.url, f.sha256) for f in served if f.sha256]
 
 
 def check_fresh_hashes(context: CheckContext, packages: Sequence[LockedPackage]) -> FreshFiles:
     """Download each file the lock names for ``packages`` (``context.index`` must be set) and
-    check it against the lock's sha256; VerificationFailed names the first file that differs,
-    or a hash of the lock that no served file has."""
+    check it against the lock's sha256: from the URL the lock gives, else (a requirements
+    file) from the index page's file with that published hash. VerificationFailed names the
+    first file that differs, or a hash of the lock that the index does not serve."""
     assert context.index is not None
-    listings = package_listings(context, packages)
-    jobs: list[tuple[LockedPackage, str, str]] = []  # (package, url, expected sha256)
-    for package in packages:
-        served = locked_files(package, listings[package])
-        expected = {f.url: _expected(package, f.filename, f.sha256) for f in served}
-        found = {sha for sha in expected.values() if sha}
-        missing = sorted(set(package.sha256s) - found)
-        if missing or not served:
-            raise VerificationFailed(
-                f"The new lock pins {package.name} {package.version} to a file its index does "
-                f"not serve (sha256 {(missing or ['none'])[0]}).",
-                "The index changed while the lock was written: run the fix again.",
-            )
-        jobs += [(package, url, sha) for url, sha in expected.items() if sha]
+    by_hash = [p for p in packages if not _named_files(p)]
+    listings = package_listings(context, by_hash) if by_hash else {}
+    jobs = [
+        (package, url, sha)
+        for package in packages
+        for url, sha in (_named_files(package) or _hashed_files(package, listings[package]))
+    ]
     index = context.index
     with ThreadPoolExecutor(min(_WORKERS, max(1, len(jobs))), "chainproof-fresh") as pool:
         served_hashes = list(pool.map(lambda job: index.sha256_of(job[1]), jobs))

@@ -17,6 +17,7 @@ file against them. Failures: the resolver finding no solution is :class:`Resolve
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -147,10 +148,23 @@ def _uv_lock(project: Path, upgrades: Sequence[Upgrade]) -> bytes:
 
 
 def _export(project: Path, lock_name: str, command: list[str]) -> bytes:
-    """The header's ``uv export`` command again, into ``lock_name``, from the new uv.lock."""
-    args = _without_output(command[1:])  # without the "uv"
-    run_uv([*args, "--frozen", "-o", lock_name, "--quiet"], project, "uv export")
+    """The header's ``uv export`` command again, from the new uv.lock (``UV_FROZEN``: as
+    written, not locked again), into ``lock_name``; words as in the header, so uv writes the
+    same header."""
+    args = command[1:]  # without the "uv"
+    if _output_of(args) != lock_name:  # never a path outside the scratch copy
+        args = [*_without_output(args), "-o", lock_name]
+    run_uv([*args, "--quiet"], project, "uv export", env={**os.environ, "UV_FROZEN": "1"})
     return (project / lock_name).read_bytes()
+
+
+def _output_of(words: list[str]) -> str | None:
+    for i, word in enumerate(words):
+        if word in ("-o", "--output-file") and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--output-file="):
+            return word.split("=", 1)[1]
+    return None
 
 
 def _compile(
@@ -204,10 +218,11 @@ def _recompile(
         if index_args:
             kind_args.append("--emit-index-url")
     run_uv(
-        ["pip", "compile", source.name, "-o", lock_name, *kind_args, *index_args, "--quiet"],
+        ["pip", "compile", source.name, "-o", lock_name, *kind_args, *index_args,
+         *_upgrade_flags(upgrades), "--quiet"],
         project,
         "uv pip compile",
-    )
+    )  # fmt: skip
     return (project / lock_name).read_bytes()
 
 
