@@ -65,15 +65,15 @@ def _check_request(request: FixRequest) -> None:
     kind = request.audit.kind
     if kind not in FIX_KINDS:
         raise UsageError("--fix rewrites a lock: give --uv-lock, --pylock or --requirements.")
+    if request.test_command is not None and not request.test_command.strip():
+        raise UsageError("--test-command is empty; give the command that runs the tests.")
+    if request.branch is not None and request.dry_run:
+        raise UsageError("--branch commits the fix, which --dry-run does not make.")
     if offline_mode(request.audit.offline):
         raise UsageError(
             "--fix asks the package index for new versions and their files; it cannot run "
             "--offline."
         )
-    if request.test_command is not None and not request.test_command.strip():
-        raise UsageError("--test-command is empty; give the command that runs the tests.")
-    if request.branch is not None and request.dry_run:
-        raise UsageError("--branch commits the fix, which --dry-run does not make.")
 
 
 def _diff(path: Path, before: bytes, after: bytes) -> str:
