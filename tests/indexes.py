@@ -18,8 +18,8 @@ API
   PKG-INFO and a pyproject.toml (hatchling; it is listed and downloaded, not built: no test
   builds it).
 - ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
-  username=None, password=None, project_status=None, etags=True)``: a context manager
-  (``start()``/``stop()`` too); pages carry an ETag and ``If-None-Match`` is answered 304.
+  username=None, password=None, project_status=None, etags=True, latency=0.0)``: a context
+  manager (``start()``/``stop()`` too); ``latency`` delays every answer; pages carry an ETag and ``If-None-Match`` is answered 304.
   ``url`` is ``http://127.0.0.1:PORT/simple`` (``auth_url`` the same with the credentials);
   ``/simple/`` lists projects, ``/simple/<name>/`` a project, ``/simple/<name>`` and names that
   are not PEP 503-normalised redirect (301) to the normalised slash form. ``mode="html"``
@@ -304,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body: bool) -> None:
         index = self.server.index
+        if index.latency:
+            time.sleep(index.latency)
         accept = self.headers.get("Accept", "")
         index.requests.append((self.command, self.path, accept))
         if not index.authorized(self.headers.get("Authorization")):
@@ -396,8 +398,10 @@ class IndexServer:
         password: str | None = None,
         project_status: str | None = None,
         etags: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.mode = mode
+        self.latency = latency  # seconds each answer waits, as a remote index's round trip
         self.etags = etags  # pages carry an ETag, and If-None-Match gets a 304 when unchanged
         # PEP 792: every project's status (None: the field is not served, as by older
         # indexes and proxies that strip it); ``set_status`` sets one project's.

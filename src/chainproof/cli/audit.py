@@ -163,13 +163,6 @@ def command(
         )
         if not fix and (dry_run or (test_command, branch, record) != (None, None, None)):
             raise UsageError("--test-command, --branch, --dry-run and --record go with --fix.")
-        if fix and output_format not in ("table", "json", "markdown"):
-            raise UsageError("--fix writes its record as table, json or markdown only.")
-        renderer = chainproof.audit.formats.get_format(output_format)
-        width = stdout_width()
-        if output_format == "table" and output is None and width is not None:
-            renderer = chainproof.audit.formats.table.TableFormat(width=width)
-        quiet = output_format != "table" and output is None
         request = chainproof.audit.run.AuditRequest(
             *given[0],
             db=db,
@@ -183,9 +176,16 @@ def command(
             popular_names=popular_names,
             extra_popular_names=extra_popular_names,
         )
+        quiet = output_format != "table" and output is None
         if fix:
+            if output_format not in ("table", "json", "markdown"):
+                raise UsageError("--fix writes its record as table, json or markdown only.")
             _fix(request, test_command, branch, dry_run, record, output_format, output, quiet)
             return
+        renderer = chainproof.audit.formats.get_format(output_format)
+        width = stdout_width()
+        if output_format == "table" and output is None and width is not None:
+            renderer = chainproof.audit.formats.table.TableFormat(width=width)
         with reporter(quiet) as progress:
             run = chainproof.audit.run.audit(request, progress)
         report = run.report
@@ -230,6 +230,8 @@ def _fix(
     else:
         text = chainproof.audit.fix.summary.render_markdown(result.record)
     console = stderr_console()
+    for line in result.before.report.warnings:
+        console.print(f"Warning: {line}", markup=False)
     if output is not None:
         chainproof.fileio.atomic_write_text(output, text)
         console.print(f"Wrote the remediation record to {output}.", markup=False)
