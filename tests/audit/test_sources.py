@@ -143,7 +143,7 @@ def test_uv_lock(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     assert {f.path for f in report.findings} == {("jinja2",)}
 
 
-def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+def test_requirements_of_an_extra_nobody_asks_for_do_not_count(tmp_path: Path) -> None:
     python = make_env(
         tmp_path / "venv",
         [
@@ -152,8 +152,35 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
         ],
         extras={"legacy-client": ["old"]},
     )
+    assert read_target("env", str(python)).requirements == ()
+
+
+def test_requirements_of_an_extra_another_package_asks_for_count(
+    tmp_path: Path, snapshot: AdvisoryDB
+) -> None:
+    """``app`` requires ``middle[fast]``, whose ``fast`` extra requires ``legacy-client[Old]``
+    (extra names compare normalised), whose ``old`` extra pins urllib3 below the fix: the
+    extras are active through two hops, so the pin counts. ``middle``'s ``slow`` extra is
+    asked for only under a marker that does not hold, so its requirement does not."""
+    python = make_env(
+        tmp_path / "venv",
+        [
+            ("app", "1.0", ["middle[fast]>=1", 'middle[slow]; sys_platform == "no-such"']),
+            (
+                "middle",
+                "2.0",
+                ['legacy-client[Old]; extra == "fast"', 'urllib3>=1.26.5; extra == "slow"'],
+            ),
+            ("legacy-client", "1.0", ['urllib3<1.26.18; extra == "old"', 'idna; extra == "old"']),
+            ("urllib3", "1.26.4", []),
+        ],
+        extras={"legacy-client": ["old"], "middle": ["fast", "slow"]},
+    )
     target = read_target("env", str(python))
-    assert target.requirements == (Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),)
+    assert target.requirements == (
+        Requirement("middle", ">=1", "app 1.0"),
+        Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),
+    )
     report = run_audit(target, snapshot, AuditPolicy())
     proposal = next(f.proposal for f in report.findings if f.component.key == "urllib3")
     assert proposal is not None
