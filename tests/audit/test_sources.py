@@ -295,3 +295,43 @@ def test_an_unreadable_installed_distribution_is_not_checked(tmp_path: Path) -> 
     label, reason = target.unchecked[0]
     assert label.endswith("mystery-1.0.dist-info")
     assert reason == "its metadata has no readable name or version"
+
+
+# The shape of a real jupyterlab environment's metadata (trimmed): setuptools 65.5.0's
+# testing extra requires pip, which nobody installs setuptools[testing] for; ipython requires
+# a setuptools newer than setuptools' only fix in the snapshot (65.5.1).
+JUPYTERLAB_ENV = [
+    (
+        "setuptools",
+        "65.5.0",
+        [
+            'sphinx>=3.5; extra == "docs"',
+            'pytest>=6; extra == "testing"',
+            'pip>=19.1; extra == "testing"',
+            'virtualenv>=13.0.0; extra == "testing"',
+            'wheel; extra == "testing"',
+        ],
+    ),
+    ("pip", "22.3.1", []),
+    ("ipython", "9.4.0", ["setuptools>=80.0", 'pytest; extra == "test"']),
+    ("jupyterlab", "4.2.5", ["ipython>=8", "setuptools>=40.1.0", 'pytest>=7.0; extra == "test"']),
+]
+JUPYTERLAB_EXTRAS = {"setuptools": ["docs", "testing"], "ipython": ["test"], "jupyterlab": ["test"]}
+
+
+def test_the_jupyterlab_case(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    python = make_env(tmp_path / "venv", JUPYTERLAB_ENV, JUPYTERLAB_EXTRAS)
+    target = read_target("env", str(python))
+    assert target.requirements is not None
+    assert not any(r.package == "pip" for r in target.requirements)
+    report = run_audit(target, snapshot, AuditPolicy())
+    proposals = {f.component.key: f.proposal for f in report.findings if f.proposal}
+    setuptools, pip = proposals["setuptools"], proposals["pip"]
+    assert setuptools.version is None
+    assert setuptools.specifier == ">=80.0"
+    assert "ipython 9.4.0 requires setuptools>=80.0" in setuptools.explanation
+    assert "No fix" not in setuptools.explanation
+    # pip's proposal is shaped by its advisories alone (PYSEC-2023-228 is fixed in 23.3)
+    assert (pip.version, pip.specifier) == ("23.3", "==23.3")
+    assert "no other package constrains pip" in pip.explanation
+    assert "setuptools" not in pip.explanation

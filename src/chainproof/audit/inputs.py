@@ -131,8 +131,8 @@ def _read_environment(env: InstalledEnvironment) -> tuple[tuple[Requirement, ...
     found: list[Requirement] = []
     pins: list[tuple[str, str]] = []
     local: list[str] = []
-    for name, (dist, requirements) in sorted(dists.items()):
-        applying = [r for r in requirements if _applies(r, env.marker_environment, active[name])]
+    for name, (dist, declared) in sorted(dists.items()):
+        applying = [r for r in declared if _applies(r, env.marker_environment, active[name])]
         if dist.direct_url is None:
             pins.append((name, dist.version))
         else:  # not on an index: what it requires stands in for its pin
