@@ -335,3 +335,24 @@ def test_the_jupyterlab_case(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     assert (pip.version, pip.specifier) == ("23.3", "==23.3")
     assert "no other package constrains pip" in pip.explanation
     assert "setuptools" not in pip.explanation
+
+
+def test_an_environment_keeps_its_pins_for_the_resolver_check(tmp_path: Path) -> None:
+    """Distributions from an index are pinned; one installed from a directory (an editable
+    project: direct_url.json) stands in with the requirements that apply to it."""
+    python = make_env(
+        tmp_path / "venv",
+        [
+            ("my-app", "0.1", ["requests[socks]>=2.25", 'pytest; extra == "dev"']),
+            ("requests", "2.25.1", []),
+        ],
+        extras={"my-app": ["dev"]},
+    )
+    info = next((tmp_path / "venv").glob("lib/python*/site-packages/my_app-0.1.dist-info"))
+    (info / "direct_url.json").write_text('{"url": "file:///src/my-app", "dir_info": {}}')
+    installed = read_target("env", str(python)).installed
+    assert installed is not None
+    assert installed.python.startswith(str(tmp_path / "venv"))
+    assert installed.pins == (("requests", "2.25.1"),)
+    assert installed.local == ("requests[socks]>=2.25",)
+    assert installed.python_version.count(".") == 2
