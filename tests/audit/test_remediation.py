@@ -5,6 +5,7 @@ from chainproof.audit.engine import run_audit
 from chainproof.audit.inputs import Requirement
 from chainproof.audit.remediation import Proposal, propose
 from chainproof.formats.audit_policy import AuditPolicy
+from chainproof.formats.osv import Advisory, AffectedPackage, RangeEvent
 from tests.audit.conftest import make_target
 
 
@@ -102,3 +103,97 @@ def test_version_that_is_not_pep440() -> None:
     proposal = propose("x", "1.0-custom", [], ())
     assert proposal.version is None
     assert "not a PEP 440 version" in proposal.explanation
+
+
+def _advisory(
+    id: str, package: str, *windows: tuple[str, str | None]
+) -> tuple[Advisory, AffectedPackage]:
+    """An advisory on ``package`` with one ECOSYSTEM range per (introduced, fixed) window."""
+    ranges = tuple(
+        (RangeEvent("introduced", start), *((RangeEvent("fixed", end),) if end else ()))
+        for start, end in windows
+    )
+    affected = AffectedPackage(package, ranges, ())
+    advisory = Advisory(
+        id, (), "", "", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", None, (), None, (),
+        (affected,),
+    )  # fmt: skip
+    return advisory, affected
+
+
+def test_offline_a_requirement_bound_is_a_range(snapshot: AdvisoryDB) -> None:
+    """The jupyterlab case, offline: setuptools 65.5.0's only fix (65.5.1) is refused by
+    ipython's setuptools>=80.0, yet any setuptools from 80.0 on clears every advisory."""
+    requirements = (Requirement("setuptools", ">=80.0", "ipython 9.4.0"),)
+    proposal = _proposal(
+        snapshot, [("ipython", "9.4.0"), ("setuptools", "65.5.0")], "setuptools", requirements
+    )
+    assert proposal.version is None
+    assert proposal.specifier == ">=80.0"
+    assert proposal.constraints_checked
+    assert "ipython 9.4.0 requires setuptools>=80.0" in proposal.explanation
+    assert "exact version is left to the resolver" in proposal.explanation
+
+
+def test_a_bound_that_an_advisory_affects_is_no_candidate(snapshot: AdvisoryDB) -> None:
+    # django 5.0 is affected by advisories fixed in 5.0.x: the bound is skipped, 5.0.9 wins
+    requirements = (Requirement("django", ">=5.0", "some-django-app 3.0"),)
+    proposal = _proposal(
+        snapshot, [("django", "4.2.14"), ("some-django-app", "3.0")], "django", requirements
+    )
+    assert (proposal.version, proposal.specifier) == ("5.0.9", "==5.0.9")
+
+
+def test_a_range_stops_where_a_later_advisory_starts() -> None:
+    entries = [
+        _advisory("OLD-1", "demo", ("0", "1.1")),
+        _advisory("LATER-2", "demo", ("3.2", "3.4")),
+    ]
+    requirements = (Requirement("demo", ">=2.0", "app 1.0"),)
+    proposal = propose("demo", "1.0", entries, requirements)
+    # 1.1 fixes OLD-1 but app refuses it; 2.0 is clear, and safe only below 3.2
+    assert proposal.version is None
+    assert proposal.specifier == ">=2.0,<3.2"
+    assert "only below 3.2, where LATER-2 starts affecting demo again" in proposal.explanation
+
+
+def test_online_every_release_is_a_candidate() -> None:
+    entries = [_advisory("OLD-1", "demo", ("0", "1.1")), _advisory("MID-2", "demo", ("1.5", "2.0"))]
+    requirements = (Requirement("demo", ">=1.2", "app 1.0"),)
+    releases = ["0.9", "1.0", "1.1", "1.2", "1.3", "1.5", "2.0", "2.1"]
+    proposal = propose("demo", "1.0", entries, requirements, releases=releases)
+    # 1.1 is refused by app; 1.2 is a release no advisory affects, named by no advisory
+    assert (proposal.version, proposal.specifier) == ("1.2", "==1.2")
+    assert "smallest release on the index" in proposal.explanation
+    none = propose("demo", "1.0", entries, (Requirement("demo", ">=1.5,<2", "app 1.0"),),
+                   releases=releases)  # fmt: skip
+    assert none.version is None  # 1.5 is affected, every safe release refused
+    assert "(1.1, 1.2, 1.3, 2.0, 2.1) conflicts with" in none.explanation
+    assert "app 1.0 requires demo>=1.5,<2" in none.explanation
+    unfixed = propose("demo", "1.0", entries, (), releases=["1.0", "1.6"])
+    assert unfixed.explanation == (
+        "No fix exists for demo 1.0: no release on the index newer than 1.0 is unaffected by "
+        "all of them (MID-2, OLD-1)."
+    )
+
+
+def test_online_pre_releases_only_for_a_pre_release() -> None:
+    entries = [_advisory("OLD-1", "demo", ("0", "2.0"))]
+    releases = ["2.0rc1", "2.0", "2.1"]
+    assert propose("demo", "1.0", entries, (), releases=releases).version == "2.0"
+    assert propose("demo", "2.0b1", entries, (), releases=releases[:1]).version is None
+    entries = [_advisory("OLD-1", "demo", ("0", "2.0rc1"))]
+    assert propose("demo", "2.0b1", entries, (), releases=releases).version == "2.0rc1"
+
+
+def test_to_json_keeps_its_keys() -> None:
+    proposal = propose("demo", "1.0", [_advisory("OLD-1", "demo", ("0", "1.1"))], ())
+    assert proposal.to_json() == {
+        "package": "demo",
+        "current": "1.0",
+        "version": "1.1",
+        "specifier": "==1.1",
+        "explanation": proposal.explanation,
+        "constraints_checked": True,
+        "resolver": None,
+    }

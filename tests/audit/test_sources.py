@@ -143,7 +143,7 @@ def test_uv_lock(tmp_path: Path, snapshot: AdvisoryDB) -> None:
     assert {f.path for f in report.findings} == {("jinja2",)}
 
 
-def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+def test_requirements_of_an_extra_nobody_asks_for_do_not_count(tmp_path: Path) -> None:
     python = make_env(
         tmp_path / "venv",
         [
@@ -152,8 +152,35 @@ def test_requirements_of_an_installed_extra_count(tmp_path: Path, snapshot: Advi
         ],
         extras={"legacy-client": ["old"]},
     )
+    assert read_target("env", str(python)).requirements == ()
+
+
+def test_requirements_of_an_extra_another_package_asks_for_count(
+    tmp_path: Path, snapshot: AdvisoryDB
+) -> None:
+    """``app`` requires ``middle[fast]``, whose ``fast`` extra requires ``legacy-client[Old]``
+    (extra names compare normalised), whose ``old`` extra pins urllib3 below the fix: the
+    extras are active through two hops, so the pin counts. ``middle``'s ``slow`` extra is
+    asked for only under a marker that does not hold, so its requirement does not."""
+    python = make_env(
+        tmp_path / "venv",
+        [
+            ("app", "1.0", ["middle[fast]>=1", 'middle[slow]; sys_platform == "no-such"']),
+            (
+                "middle",
+                "2.0",
+                ['legacy-client[Old]; extra == "fast"', 'urllib3>=1.26.5; extra == "slow"'],
+            ),
+            ("legacy-client", "1.0", ['urllib3<1.26.18; extra == "old"', 'idna; extra == "old"']),
+            ("urllib3", "1.26.4", []),
+        ],
+        extras={"legacy-client": ["old"], "middle": ["fast", "slow"]},
+    )
     target = read_target("env", str(python))
-    assert target.requirements == (Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),)
+    assert target.requirements == (
+        Requirement("middle", ">=1", "app 1.0"),
+        Requirement("urllib3", "<1.26.18", "legacy-client 1.0"),
+    )
     report = run_audit(target, snapshot, AuditPolicy())
     proposal = next(f.proposal for f in report.findings if f.component.key == "urllib3")
     assert proposal is not None
@@ -268,3 +295,64 @@ def test_an_unreadable_installed_distribution_is_not_checked(tmp_path: Path) -> 
     label, reason = target.unchecked[0]
     assert label.endswith("mystery-1.0.dist-info")
     assert reason == "its metadata has no readable name or version"
+
+
+# The shape of a real jupyterlab environment's metadata (trimmed): setuptools 65.5.0's
+# testing extra requires pip, which nobody installs setuptools[testing] for; ipython requires
+# a setuptools newer than setuptools' only fix in the snapshot (65.5.1).
+JUPYTERLAB_ENV = [
+    (
+        "setuptools",
+        "65.5.0",
+        [
+            'sphinx>=3.5; extra == "docs"',
+            'pytest>=6; extra == "testing"',
+            'pip>=19.1; extra == "testing"',
+            'virtualenv>=13.0.0; extra == "testing"',
+            'wheel; extra == "testing"',
+        ],
+    ),
+    ("pip", "22.3.1", []),
+    ("ipython", "9.4.0", ["setuptools>=80.0", 'pytest; extra == "test"']),
+    ("jupyterlab", "4.2.5", ["ipython>=8", "setuptools>=40.1.0", 'pytest>=7.0; extra == "test"']),
+]
+JUPYTERLAB_EXTRAS = {"setuptools": ["docs", "testing"], "ipython": ["test"], "jupyterlab": ["test"]}
+
+
+def test_the_jupyterlab_case(tmp_path: Path, snapshot: AdvisoryDB) -> None:
+    python = make_env(tmp_path / "venv", JUPYTERLAB_ENV, JUPYTERLAB_EXTRAS)
+    target = read_target("env", str(python))
+    assert target.requirements is not None
+    assert not any(r.package == "pip" for r in target.requirements)
+    report = run_audit(target, snapshot, AuditPolicy())
+    proposals = {f.component.key: f.proposal for f in report.findings if f.proposal}
+    setuptools, pip = proposals["setuptools"], proposals["pip"]
+    assert setuptools.version is None
+    assert setuptools.specifier == ">=80.0"
+    assert "ipython 9.4.0 requires setuptools>=80.0" in setuptools.explanation
+    assert "No fix" not in setuptools.explanation
+    # pip's proposal is shaped by its advisories alone (PYSEC-2023-228 is fixed in 23.3)
+    assert (pip.version, pip.specifier) == ("23.3", "==23.3")
+    assert "no other package constrains pip" in pip.explanation
+    assert "setuptools" not in pip.explanation
+
+
+def test_an_environment_keeps_its_pins_for_the_resolver_check(tmp_path: Path) -> None:
+    """Distributions from an index are pinned; one installed from a directory (an editable
+    project: direct_url.json) stands in with the requirements that apply to it."""
+    python = make_env(
+        tmp_path / "venv",
+        [
+            ("my-app", "0.1", ["requests[socks]>=2.25", 'pytest; extra == "dev"']),
+            ("requests", "2.25.1", []),
+        ],
+        extras={"my-app": ["dev"]},
+    )
+    info = next((tmp_path / "venv").glob("lib/python*/site-packages/my_app-0.1.dist-info"))
+    (info / "direct_url.json").write_text('{"url": "file:///src/my-app", "dir_info": {}}')
+    installed = read_target("env", str(python)).installed
+    assert installed is not None
+    assert installed.python.startswith(str(tmp_path / "venv"))
+    assert installed.pins == (("requests", "2.25.1"),)
+    assert installed.local == ("requests[socks]>=2.25",)
+    assert installed.python_version.count(".") == 2

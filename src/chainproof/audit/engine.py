@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from chainproof.audit.checks.runner import ChecksResult
 from chainproof.audit.db import DbStatus
@@ -27,6 +28,9 @@ from chainproof.formats.audit_policy import (
 from chainproof.formats.osv import Advisory, AffectedPackage
 from chainproof.models import Component, DependencyGraph
 from chainproof.progress import NullReporter, Reporter
+
+if TYPE_CHECKING:
+    from chainproof.audit.upgrades import IndexUpgrades
 
 __all__ = [
     "apply_exceptions",
@@ -155,10 +159,12 @@ def run_audit(
     reporter: Reporter | None = None,
     checks: ChecksResult | None = None,
     advisory_checks: Sequence[str] = ("vulnerabilities",),
+    upgrades: IndexUpgrades | None = None,
 ) -> AuditReport:
     """The advisory checks (``advisory_checks``, when ``db`` is given: vulnerabilities,
     malicious packages) and the dependency checks' results, with the policy's exceptions
-    applied to every finding."""
+    applied to every finding. ``upgrades`` (online): the index's releases are the proposals'
+    candidates, and the resolver checks an environment's proposal set."""
     reporter = reporter or NullReporter()
     now = _report_time()
     when: date = today or datetime.now(UTC)  # the real clock, never SOURCE_DATE_EPOCH
@@ -169,7 +175,7 @@ def run_audit(
     statuses = list(checks.statuses)
     if db is not None:
         findings, unchecked, checked = _vulnerabilities(
-            target, db, policy, reporter, advisory_checks
+            target, db, policy, reporter, advisory_checks, upgrades
         )
         statuses += [CheckStatus(c, True) for c in ADVISORY_CHECKS if c in advisory_checks]
     findings, used = apply_exceptions([*findings, *checks.findings], policy.exceptions, when)
@@ -201,6 +207,7 @@ def _vulnerabilities(
     policy: AuditPolicy,
     reporter: Reporter,
     chosen: Sequence[str],
+    upgrades: IndexUpgrades | None = None,
 ) -> tuple[list[Finding], list[Unchecked], int]:
     """Findings of every component against the advisories of the ``chosen`` checks
     (vulnerabilities, malicious), the components that could not be checked, and how many
@@ -215,6 +222,7 @@ def _vulnerabilities(
     first = next(c for c in ADVISORY_CHECKS if c in chosen)
     unchecked = [Unchecked(name, None, reason, first) for name, reason in target.unchecked]
     partial = 0  # components with an advisory that could not be evaluated
+    vulnerable: list[tuple[Component, list[Entry], list[Entry]]] = []  # (entries, matched)
     for component in components:
         reporter.advance()
         key = keys[component]
@@ -254,18 +262,55 @@ def _vulnerabilities(
         ]
         if not matched:
             continue
-        proposal = propose(
-            key,
-            component.version,
-            [e for e in entries if not e[0].malicious],
-            target.requirements,
-            f"{target.description} records no version specifiers",
-        )
-        path = paths.get(key, ())
+        vulnerable.append((component, [e for e in entries if not e[0].malicious], matched))
+    proposals = _proposals(target, vulnerable, upgrades)
+    for component, _, matched in vulnerable:
+        path = paths.get(component.key, ())
         for group in _merge(matched):
+            proposal = proposals[component]
             findings.append(_finding(target, component, group, policy, proposal, path))
     no_version = sum(1 for c in components if not c.version)
     return findings, unchecked, len(components) - partial - no_version
+
+
+def _proposals(
+    target: AuditTarget,
+    vulnerable: Sequence[tuple[Component, list[Entry], list[Entry]]],
+    upgrades: IndexUpgrades | None,
+) -> dict[Component, Proposal]:
+    """One proposal per vulnerable component; online, from the index's releases, and for an
+    environment checked by the resolver as one set."""
+    keys = list(dict.fromkeys(c.key for c, _, _ in vulnerable))
+    releases: dict[str, tuple[str, ...]] = {}
+    unread = None
+    if upgrades is not None:
+        releases, unread = upgrades.releases(keys, target.installed)
+    proposals: dict[Component, Proposal] = {}
+    for component, entries, _ in vulnerable:
+        assert component.version  # a component without one is never matched
+        proposal = propose(
+            component.key,
+            component.version,
+            entries,
+            target.requirements,
+            f"{target.description} records no version specifiers",
+            releases.get(component.key),
+        )
+        if unread is not None:
+            proposal = replace(
+                proposal,
+                explanation=f"{proposal.explanation} The index could not be read ({unread}), "
+                "so only the advisories' fixed versions were candidates.",
+            )
+        proposals[component] = proposal
+    if target.installed is None:
+        return proposals
+    if upgrades is None:
+        note = "The resolver did not check it: chainproof runs offline."
+        return {c: p.noted("not checked", note) if p.specifier else p for c, p in proposals.items()}
+    # an environment has one version of each package
+    checked = upgrades.check({c.key: p for c, p in proposals.items()}, target.installed)
+    return {c: checked[c.key] for c in proposals}
 
 
 # A malicious package is critical whatever its record or the policy says: no severity

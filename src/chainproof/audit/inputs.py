@@ -24,13 +24,17 @@ from chainproof.models import Component, Inventory
 from chainproof.progress import NullReporter
 from chainproof.sbom.env_source import venv_interpreter
 from chainproof.sbom.inputs import INPUT_KINDS, SourceOptions, open_source
-from chainproof.sbom.installed import InstalledEnvironment, inspect_environment
+from chainproof.sbom.installed import (
+    InstalledDistribution,
+    InstalledEnvironment,
+    inspect_environment,
+)
 from chainproof.sbom.target import TargetPlatform
 
 # Every input but a release directory, which is audited through its SBOM.
 AUDIT_KINDS = tuple(kind for kind in INPUT_KINDS if kind != "dist")
 
-__all__ = ["AuditTarget", "Requirement", "read_sbom", "read_target"]
+__all__ = ["AuditTarget", "InstalledPins", "Requirement", "read_sbom", "read_target"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,18 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class InstalledPins:
+    """What the resolver check of an environment's upgrade proposals starts from."""
+
+    python: str  # the environment's interpreter
+    python_version: str  # its python_full_version
+    pins: tuple[tuple[str, str], ...]  # (normalised name, version): installed from an index
+    # the applying requirements of distributions installed from a URL or a directory (an
+    # editable project, a local wheel): no index serves their pins
+    local: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuditTarget:
     inventory: Inventory
     description: str  # what was read, for reports
@@ -51,36 +67,89 @@ class AuditTarget:
     bom_refs: dict[Component, str] = field(default_factory=dict)
     sbom: dict[str, Any] | None = None  # the input SBOM as read, for the VEX output
     spec_version: str = "1.6"
+    installed: InstalledPins | None = None  # an environment's, for the resolver check
+
+
+def _parsed_requirements(
+    env: InstalledEnvironment,
+) -> dict[str, tuple[InstalledDistribution, list[PackagingRequirement]]]:
+    """Each installed distribution (by normalised name) with its readable Requires-Dist."""
+    found: dict[str, tuple[InstalledDistribution, list[PackagingRequirement]]] = {}
+    for dist in env.distributions:
+        parsed = []
+        for text in dist.metadata.requires_dist:
+            try:
+                parsed.append(PackagingRequirement(text))
+            except InvalidRequirement:
+                continue
+        found[canonicalize_name(dist.name)] = (dist, parsed)
+    return found
+
+
+def _applies(req: PackagingRequirement, markers: dict[str, str], extras: set[str]) -> bool:
+    """Whether ``req`` holds for this interpreter with its distribution's active ``extras``:
+    no marker, or a marker true without an extra or with one of them."""
+    if req.marker is None:
+        return True
+    return any(req.marker.evaluate({**markers, "extra": extra}) for extra in ("", *extras))
+
+
+def _active_extras(
+    dists: dict[str, tuple[InstalledDistribution, list[PackagingRequirement]]],
+    markers: dict[str, str],
+) -> dict[str, set[str]]:
+    """The extras of each installed distribution that some installed distribution asks for:
+    a fixpoint, since a requirement ``foo[bar]`` counts only when its own marker applies with
+    the extras active on the distribution that requires it. Extras asked for on the command
+    line (``pip install foo[bar]``) are recorded nowhere, so they are not known."""
+    active: dict[str, set[str]] = {name: set() for name in dists}
+    changed = True
+    while changed:
+        changed = False
+        for name, (_, requirements) in dists.items():
+            for req in requirements:
+                wanted = active.get(canonicalize_name(req.name))
+                if wanted is None or not req.extras:
+                    continue
+                extras = {canonicalize_name(e) for e in req.extras}
+                if not extras <= wanted and _applies(req, markers, active[name]):
+                    wanted |= extras
+                    changed = True
+    return active
 
 
 def _environment_requirements(env: InstalledEnvironment) -> tuple[Requirement, ...]:
-    installed = {canonicalize_name(d.name) for d in env.distributions}
+    """Every version specifier an installed distribution puts on another that applies: its
+    marker holds for that interpreter, and a requirement of an extra counts only when that
+    extra is active (:func:`_active_extras`)."""
+    return _read_environment(env)[0]
+
+
+def _read_environment(env: InstalledEnvironment) -> tuple[tuple[Requirement, ...], InstalledPins]:
+    dists = _parsed_requirements(env)
+    active = _active_extras(dists, env.marker_environment)
     found: list[Requirement] = []
-    for dist in env.distributions:
-        extras = ("", *dist.metadata.provides_extra)
-        for text in dist.metadata.requires_dist:
-            try:
-                req = PackagingRequirement(text)
-            except InvalidRequirement:
-                continue
-            # Markers are evaluated for that interpreter. Which extras were requested is not
-            # recorded, so a requirement of any extra counts when its package is installed:
-            # a proposal may be stricter than needed, never one that breaks an installed extra.
-            if req.marker is not None and not any(
-                req.marker.evaluate({**env.marker_environment, "extra": extra}) for extra in extras
-            ):
-                continue
-            if req.marker is not None and canonicalize_name(req.name) not in installed:
-                continue
-            if str(req.specifier):
-                found.append(
-                    Requirement(
-                        canonicalize_name(req.name),
-                        str(req.specifier),
-                        f"{dist.name} {dist.version}",
-                    )
-                )
-    return tuple(sorted(set(found), key=lambda r: (r.package, r.required_by, r.specifier)))
+    pins: list[tuple[str, str]] = []
+    local: list[str] = []
+    for name, (dist, declared) in sorted(dists.items()):
+        applying = [r for r in declared if _applies(r, env.marker_environment, active[name])]
+        if dist.direct_url is None:
+            pins.append((name, dist.version))
+        else:  # not on an index: what it requires stands in for its pin
+            local += [_without_marker(r) for r in applying]
+        found += [
+            Requirement(canonicalize_name(r.name), str(r.specifier), f"{dist.name} {dist.version}")
+            for r in applying
+            if str(r.specifier)
+        ]
+    requirements = tuple(sorted(set(found), key=lambda r: (r.package, r.required_by, r.specifier)))
+    python = env.marker_environment.get("python_full_version", "")
+    return requirements, InstalledPins(env.executable, python, tuple(pins), tuple(local))
+
+
+def _without_marker(req: PackagingRequirement) -> str:
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{canonicalize_name(req.name)}{extras}{req.specifier}"
 
 
 def read_sbom(path: Path) -> AuditTarget:
@@ -102,13 +171,15 @@ def read_target(kind: str, value: str | Path) -> AuditTarget:
         options = replace(options, environment=env)
     result = open_source(kind, value, options).read(TargetPlatform.current(), NullReporter())
     if env is not None:
+        requirements, installed = _read_environment(env)
         return AuditTarget(
             result.inventory,
             f"environment of {value}",
             unchecked=tuple(
                 (path, "its metadata has no readable name or version") for path in env.broken
             ),
-            requirements=_environment_requirements(env),
+            requirements=requirements,
+            installed=installed,
         )
     sbom = result.sbom
     return AuditTarget(

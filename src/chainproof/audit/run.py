@@ -19,6 +19,7 @@ from chainproof.audit.locked import LockEvidence, read_evidence
 from chainproof.audit.popular import imported_names_path
 from chainproof.audit.report import AuditReport, CheckStatus
 from chainproof.audit.source import AdvisorySource
+from chainproof.audit.upgrades import IndexUpgrades
 from chainproof.config import offline_mode
 from chainproof.errors import FindingsOverThreshold, UsageError
 from chainproof.formats.audit_policy import (
@@ -157,7 +158,11 @@ def _resolve_public(rules: AuditPolicy) -> AuditPolicy:
 
 
 def _dependency_checks(
-    request: AuditRequest, rules: AuditPolicy, chosen: tuple[str, ...], target: AuditTarget
+    request: AuditRequest,
+    rules: AuditPolicy,
+    chosen: tuple[str, ...],
+    target: AuditTarget,
+    index: IndexClient | None,
 ) -> ChecksResult:
     if set(chosen) <= set(ADVISORY_CHECKS):
         return ChecksResult()
@@ -165,30 +170,28 @@ def _dependency_checks(
     evidence = read_evidence(request.kind, Path(request.value)) or LockEvidence(
         request.kind, Path(request.value), ()
     )
-    project = project_dir(request)
-    with contextlib.ExitStack() as stack:
-        index = None
-        if not offline_mode(request.offline):
-            index = stack.enter_context(IndexClient(project_dir=project))
-        context = CheckContext(
-            evidence,
-            rules,
-            index,
-            verify_files=request.verify_files,
-            # the pyproject.toml a lock must be in step with: the one beside it
-            project_dir=request.project_dir or Path(request.value).parent,
-            components=target.inventory.components,
-        )
-        return run_checks(context, chosen, pip_extra_index_options() if index else ())
+    context = CheckContext(
+        evidence,
+        rules,
+        index,
+        verify_files=request.verify_files,
+        # the pyproject.toml a lock must be in step with: the one beside it
+        project_dir=request.project_dir or Path(request.value).parent,
+        components=target.inventory.components,
+    )
+    return run_checks(context, chosen, pip_extra_index_options() if index else ())
 
 
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
     """Read the input and audit it; the caller renders the report and calls
     ``raise_if_failed``."""
-    with open_advisories(request) as (advisories, rules, warning):
+    with open_advisories(request) as (advisories, rules, warning), contextlib.ExitStack() as stack:
         chosen, skipped = _chosen(request, rules)
         target = read_target(request.kind, request.value)
-        checks = _dependency_checks(request, rules, chosen, target)
+        index = None  # one client (one session) for the checks and the proposals
+        if not offline_mode(request.offline):
+            index = stack.enter_context(IndexClient(project_dir=project_dir(request)))
+        checks = _dependency_checks(request, rules, chosen, target, index)
         checks.statuses += skipped
         report = run_audit(
             target,
@@ -199,5 +202,7 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             reporter=reporter or NullReporter(),
             checks=checks,
             advisory_checks=tuple(c for c in chosen if c in ADVISORY_CHECKS),
+            # online, the proposals' candidates are the index's releases
+            upgrades=IndexUpgrades.for_settings(index, project_dir(request)) if index else None,
         )
     return AuditRun(report, target)

@@ -57,7 +57,7 @@ class MarkdownFormat:
                             _short(f.summary),
                             severity_text(f),
                             ", ".join(f.fixed_versions) or "none",
-                            f.proposal.version or "no fix" if f.proposal else "no fix",
+                            f.proposal.upgrade_to or "no fix" if f.proposal else "no fix",
                             path_text(f),
                             status_text(f),
                         )

@@ -109,7 +109,7 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
             f"{c.name} {c.version} is affected by {finding.id} ({', '.join(finding.aliases)}), "
             f"severity {severity_text(finding)}; fixed in "
             f"{', '.join(finding.fixed_versions) or 'no release'}; proposal: "
-            f"{finding.proposal.version or 'no fix'}. "
+            f"{finding.proposal.upgrade_to or 'no fix'}. "
             f"Path: {path_text(finding)}. {finding.proposal.explanation}"
         )
     result: dict[str, Any] = {
@@ -128,7 +128,7 @@ def _result(finding: Finding, target: AuditTarget, rule_index: int) -> dict[str,
             "purl": c.purl,
             "check": finding.check,
             "fixedVersions": list(finding.fixed_versions),
-            "proposal": finding.proposal.version if finding.proposal else None,
+            "proposal": finding.proposal.upgrade_to if finding.proposal else None,
             "path": list(finding.path),
             "evidence": dict(finding.evidence),
         },

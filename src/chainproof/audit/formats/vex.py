@@ -109,7 +109,7 @@ def _analysis(finding: Finding) -> Any:
     if e is None:  # open, also when an exception lapsed (the run fails on it)
         responses = (
             [ImpactAnalysisResponse.UPDATE]
-            if finding.proposal and finding.proposal.version
+            if finding.proposal and finding.proposal.upgrade_to
             else [ImpactAnalysisResponse.CAN_NOT_FIX]
         )
         lapsed = ""
