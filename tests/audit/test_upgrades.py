@@ -130,7 +130,7 @@ def test_without_uv_the_set_is_not_checked(
     jupyterlab_index: IndexServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(upgrades, "_find_uv", lambda: None)
+    monkeypatch.setattr(upgrades, "find_uv", lambda: None)
     python = make_env(tmp_path / "venv", JUPYTERLAB_ENV, JUPYTERLAB_EXTRAS)
     proposal = _proposals(python, snapshot, jupyterlab_index)["setuptools"]
     assert proposal.version == "80.9.0"

@@ -89,6 +89,21 @@ class LockEvidence:
     problems: tuple[LineProblem, ...] = ()  # a requirements file's lines that pin nothing
     project: str | None = None  # the project the lock belongs to (not a dependency)
 
+    @property
+    def option_indexes(self) -> tuple[str, ...]:
+        """A requirements file's --index-url and --extra-index-url values, in order."""
+        return tuple(
+            o.value
+            for o in self.options
+            if o.value and o.option in ("-i", "--index-url", "--extra-index-url")
+        )
+
+    @property
+    def indexes(self) -> tuple[str, ...]:
+        """Every index the lock names: its packages' and its index options."""
+        named = (*(p.index for p in self.packages if p.index), *self.option_indexes)
+        return tuple(dict.fromkeys(named))
+
 
 def read_evidence(kind: str, path: Path) -> LockEvidence | None:
     """The evidence of a lock, requirements file or SBOM; None for an installed environment

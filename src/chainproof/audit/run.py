@@ -163,13 +163,10 @@ def _dependency_checks(
     chosen: tuple[str, ...],
     target: AuditTarget,
     index: IndexClient | None,
+    evidence: LockEvidence,
 ) -> ChecksResult:
     if set(chosen) <= set(ADVISORY_CHECKS):
         return ChecksResult()
-    # an environment records neither files nor indexes: its inventory is all there is
-    evidence = read_evidence(request.kind, Path(request.value)) or LockEvidence(
-        request.kind, Path(request.value), ()
-    )
     context = CheckContext(
         evidence,
         rules,
@@ -182,6 +179,17 @@ def _dependency_checks(
     return run_checks(context, chosen, pip_extra_index_options() if index else ())
 
 
+def _upgrades(
+    request: AuditRequest, index: IndexClient | None, evidence: LockEvidence
+) -> IndexUpgrades | None:
+    """Online, the proposals' candidates are the releases of the indexes the lock names
+    (else those pip's settings name)."""
+    if index is None:
+        return None
+    upgrades = IndexUpgrades.for_settings(index, project_dir(request))
+    return replace(upgrades, indexes=evidence.indexes) if evidence.indexes else upgrades
+
+
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
     """Read the input and audit it; the caller renders the report and calls
     ``raise_if_failed``."""
@@ -191,7 +199,11 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
         index = None  # one client (one session) for the checks and the proposals
         if not offline_mode(request.offline):
             index = stack.enter_context(IndexClient(project_dir=project_dir(request)))
-        checks = _dependency_checks(request, rules, chosen, target, index)
+        # an environment records neither files nor indexes: its inventory is all there is
+        evidence = read_evidence(request.kind, Path(request.value)) or LockEvidence(
+            request.kind, Path(request.value), ()
+        )
+        checks = _dependency_checks(request, rules, chosen, target, index, evidence)
         checks.statuses += skipped
         report = run_audit(
             target,
@@ -202,7 +214,6 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             reporter=reporter or NullReporter(),
             checks=checks,
             advisory_checks=tuple(c for c in chosen if c in ADVISORY_CHECKS),
-            # online, the proposals' candidates are the index's releases
-            upgrades=IndexUpgrades.for_settings(index, project_dir(request)) if index else None,
+            upgrades=_upgrades(request, index, evidence),
         )
     return AuditRun(report, target)

@@ -27,7 +27,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from chainproof.audit.inputs import InstalledPins
 from chainproof.audit.remediation import Proposal
-from chainproof.build.installers import _find_uv
+from chainproof.build.installers import find_uv
 from chainproof.errors import InfrastructureError, UsageError
 from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import CredentialLookup, pip_index_settings
@@ -117,7 +117,7 @@ class IndexUpgrades:
         out = dict(proposals)
         if not asked:
             return out
-        uv = _find_uv()
+        uv = find_uv()
         if uv is None:
             return {**out, **_unchecked(asked, "no uv binary was found")}
         resolver = _Resolver(uv, installed, self._uv_env())

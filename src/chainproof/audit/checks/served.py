@@ -20,11 +20,7 @@ def package_indexes(context: CheckContext, package: LockedPackage) -> tuple[str,
     if package.index:
         return (index_key(package.index),)
     evidence = context.evidence
-    named = [
-        index_key(o.value)
-        for o in evidence.options
-        if o.value and o.option in ("-i", "--index-url", "--extra-index-url")
-    ]
+    named = [index_key(value) for value in evidence.option_indexes]
     if named:
         return tuple(dict.fromkeys(named))
     if any(o.option == "--no-index" for o in evidence.options):

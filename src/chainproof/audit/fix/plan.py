@@ -31,13 +31,9 @@ class FixPlan:
 
 
 def _specifier(finding: Finding) -> str | None:
+    """``==V``, or a range such as ``>=80.0`` when only that is known; None: no upgrade."""
     proposal = finding.proposal
-    if proposal is None:
-        return None
-    given = getattr(proposal, "specifier", None)  # a range, when only that is known
-    if given:
-        return str(given)
-    return f"=={proposal.version}" if proposal.version else None
+    return proposal.specifier if proposal is not None else None
 
 
 def plan_fix(report: AuditReport) -> FixPlan:
