@@ -19,7 +19,8 @@ API
   builds it).
 - ``IndexServer(files=(), *, mode="negotiate", publish_hashes=True, serve_metadata=True,
   username=None, password=None, project_status=None, etags=True, latency=0.0)``: a context
-  manager (``start()``/``stop()`` too); ``latency`` delays every answer; pages carry an ETag and ``If-None-Match`` is answered 304.
+  manager (``start()``/``stop()`` too); ``latency`` delays every answer; pages carry an ETag
+  and ``If-None-Match`` is answered 304.
   ``url`` is ``http://127.0.0.1:PORT/simple`` (``auth_url`` the same with the credentials);
   ``/simple/`` lists projects, ``/simple/<name>/`` a project, ``/simple/<name>`` and names that
   are not PEP 503-normalised redirect (301) to the normalised slash form. ``mode="html"``

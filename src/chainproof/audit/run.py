@@ -186,8 +186,9 @@ def _upgrades(
     (else those pip's settings name)."""
     if index is None:
         return None
-    upgrades = IndexUpgrades.for_settings(index, project_dir(request))
-    return replace(upgrades, indexes=evidence.indexes) if evidence.indexes else upgrades
+    if evidence.indexes:
+        return IndexUpgrades(index, evidence.indexes, project_dir(request))
+    return IndexUpgrades.for_settings(index, project_dir(request))
 
 
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:

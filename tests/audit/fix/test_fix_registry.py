@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from typer.testing import CliRunner
@@ -26,12 +25,11 @@ from chainproof.formats.osv import iter_source
 from chainproof.formats.schema import validate
 from chainproof.index.client import IndexClient
 from tests.audit.conftest import SNAPSHOT
+from tests.registry import real_locks, registry_locations
 
 pytestmark = pytest.mark.registry
 
 FIXDEMO = Path(__file__).parents[2] / "assets" / "fix" / "fixdemo"
-INDEX_PLACEHOLDER = "https://pypi.example.invalid/simple"
-FILES_PLACEHOLDER = "https://files.example.invalid"
 LOCKS = {"uv.lock": ("--uv-lock", "uv-lock"), "pylock.toml": ("--pylock", "pylock"),
          "requirements.txt": ("--requirements", "requirements")}  # fmt: skip
 BROKEN_TEST = "tests/test_messages.py::test_a_joiner_between_latin_letters_is_reported"
@@ -45,32 +43,15 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def registry() -> tuple[str, str]:
-    """The registry's simple index and the origin its files are served from."""
-    import pypi_simple
-
-    index = pypi_simple.PYPI_SIMPLE_ENDPOINT.rstrip("/")
-    with IndexClient() as client:
-        listing = client.listing(index, "idna")
-    assert listing is not None
-    url = urlsplit(listing.files[0].url)
-    return index, f"{url.scheme}://{url.netloc}"
-
-
 @pytest.fixture
-def project(tmp_path: Path, registry: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """fixdemo with the real registry in its locks; the committed locks, not the suite's
     constraints, pin what it installs."""
     for name in ("UV_CONSTRAINT", "PIP_CONSTRAINT", "CHAINPROOF_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     copy = tmp_path / "fixdemo"
     shutil.copytree(FIXDEMO, copy)
-    index, files = registry
-    for name in ("uv.lock", "pylock.toml"):
-        path = copy / name
-        text = path.read_text().replace(INDEX_PLACEHOLDER, index)
-        path.write_text(text.replace(FILES_PLACEHOLDER, files))
+    real_locks(copy)
     return copy
 
 
@@ -99,7 +80,7 @@ def served_sha256(client: IndexClient, index: str, name: str, version: str) -> s
 
 @pytest.mark.parametrize("lock_name", sorted(LOCKS))
 def test_passing_tests_keep_the_fix_and_every_new_hash_is_its_file(
-    lock_name: str, project: Path, db: Path, registry: tuple[str, str]
+    lock_name: str, project: Path, db: Path
 ) -> None:
     lock = project / lock_name
     before = pins(lock)
@@ -119,7 +100,9 @@ def test_passing_tests_keep_the_fix_and_every_new_hash_is_its_file(
     with IndexClient() as client:
         for package in evidence.packages:
             if package.key in ("gitpython", "idna"):
-                files = served_sha256(client, registry[0], package.key, package.version or "")
+                files = served_sha256(
+                    client, registry_locations()[0], package.key, package.version or ""
+                )
                 assert package.sha256s
                 assert set(package.sha256s) <= files, package.name
 
