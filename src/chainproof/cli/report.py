@@ -76,6 +76,15 @@ def command(
             dir_okay=False,
         ),
     ] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            "--records",
+            help="The remediation records of audit --fix, whose test results the fixes show "
+            "(default: remediation.jsonl in PROJECT_DIR, if there is one).",
+            dir_okay=False,
+        ),
+    ] = None,
     db: DbOption = None,
     policy: PolicyOption = None,
     fail_on: Annotated[
@@ -100,6 +109,7 @@ def command(
             fail_on=fail_on.lower() if fail_on else None,
             baseline=baseline,
             sboms=tuple(sbom or ()),
+            records=records,
         )
         report = chainproof.report.run.make_report(request)
         text = renderer.render(report)

@@ -14,9 +14,10 @@ from typing import Any
 from chainproof.errors import InputError
 from chainproof.fileio import atomic_write_bytes, read_bytes
 
-__all__ = ["REMEDIATION_SCHEMA", "append_record", "read_records"]
+__all__ = ["DEFAULT_RECORD", "REMEDIATION_SCHEMA", "append_record", "read_records"]
 
 REMEDIATION_SCHEMA = "https://chainproof.dev/remediation/v1"
+DEFAULT_RECORD = "remediation.jsonl"  # in the project directory
 
 
 def append_record(path: Path, record: dict[str, Any]) -> None:

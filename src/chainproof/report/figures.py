@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,6 +202,8 @@ class ProjectReport:
     warnings: tuple[str, ...] = ()
     new: NewSince | None = None
     released: tuple[Released, ...] = ()
+    # commit: the test run (command, passed, seconds) of the remediation record it landed
+    tested: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def open(self) -> tuple[Episode, ...]:
@@ -266,7 +268,7 @@ class ProjectReport:
                     }
                     for e in fixed
                 ],
-                "tests": None,  # no remediation record holds test results for it
+                "tests": self.tested.get(commit),  # None: no remediation record of its tests
             }
             for commit, fixed in by_commit.items()
         ]

@@ -5,15 +5,18 @@ the current checks, as one :class:`~chainproof.report.figures.ProjectReport`: th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from chainproof.audit.inputs import read_target
 from chainproof.audit.run import AuditRequest, open_advisories
 from chainproof.errors import InputError, UsageError
 from chainproof.formats.audit_policy import AuditException
+from chainproof.formats.remediation_record import DEFAULT_RECORD, read_records
 from chainproof.report.audited import current_checks, released, vulnerabilities
 from chainproof.report.baseline import new_since, read_baseline
 from chainproof.report.figures import HistoryRead, ProjectReport
@@ -44,6 +47,8 @@ class ReportRequest:
     baseline: Path | None = None
     sboms: tuple[Path, ...] = ()  # the released versions' SBOMs, audited as they are today
     now: datetime | None = None  # None: the clock
+    # audit --fix's remediation records; None: remediation.jsonl in the project, if there
+    records: Path | None = None
 
 
 def _first_commits(history: History, paths: Iterable[str]) -> list[tuple[str, str, str]]:
@@ -154,6 +159,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
         checks=checks,
         warnings=(*([warning] if warning else []), *problems),
         released=released(shipped, affected, current, now),
+        tested=_tested(history, lock_paths, _records(request)),
     )
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
@@ -197,6 +203,37 @@ def _within(policy: Path | None, project: Path) -> list[str]:
         return [policy.resolve().relative_to(project.resolve()).as_posix()]
     except ValueError:
         return []
+
+
+def _records(request: ReportRequest) -> list[dict[str, Any]]:
+    path = request.records or request.project_dir / DEFAULT_RECORD
+    if request.records is None and not path.is_file():
+        return []
+    return read_records(path)
+
+
+def _tested(
+    history: History, lock_paths: Sequence[str], records: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The tests each commit's lock change passed: a remediation record whose new lock is
+    byte for byte what the commit holds (so a squashed or rebased merge of ``--branch``
+    matches too). Only kept changes count: a rolled-back one never reaches a commit."""
+    by_lock: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.get("test") and record.get("outcome") in ("fixed", "partly-fixed"):
+            for file in record.get("files", []):
+                by_lock[file["sha256_after"]] = record["test"]
+    if not by_lock:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for commit in history.commits:
+        for path in lock_paths:
+            blob = commit.blob(path)
+            data = history.blobs.get(blob) if blob else None
+            test = by_lock.get(hashlib.sha256(data).hexdigest()) if data is not None else None
+            if test is not None:
+                found[commit.sha] = {k: test[k] for k in ("command", "passed", "seconds")}
+    return found
 
 
 def _first_time(history: History, since: datetime | None) -> datetime | None:

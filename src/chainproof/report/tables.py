@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chainproof.report.figures import SEVERITIES, ProjectReport, plural
 
@@ -19,6 +20,14 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     empty: str  # said instead of an empty table
+
+
+def _tests(tests: dict[str, Any] | None) -> str:
+    if tests is None:
+        return "not recorded"
+    return (
+        f"{'passed' if tests['passed'] else 'failed'}: {tests['command']} ({tests['seconds']:g} s)"
+    )
 
 
 def _day(text: str | None) -> str:
@@ -123,9 +132,9 @@ def tables(report: ProjectReport) -> list[Table]:
         Table(
             "fixes",
             "Fixes",
-            "The commits that fixed findings by changing a lock file. No test results are "
-            "recorded for them.",
-            ("Date", "Commit", "Change", "Fixed"),
+            "The commits that fixed findings by changing a lock file, and the tests the change "
+            "passed when chainproof audit --fix made it (its remediation record).",
+            ("Date", "Commit", "Change", "Fixed", "Tests"),
             tuple(
                 (
                     _day(r["date"]),
@@ -135,6 +144,7 @@ def tables(report: ProjectReport) -> list[Table]:
                         f"{x['id']}: {x['package']} {x['from']} → {x['to'] or 'removed'}"
                         for x in r["fixed"]
                     ),
+                    _tests(r["tests"]),
                 )
                 for r in data["remediations"]
             ),

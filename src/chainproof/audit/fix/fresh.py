@@ -42,9 +42,7 @@ def _named_files(package: LockedPackage) -> list[tuple[str, str]]:
     return [(f.url, f.sha256) for f in package.files if f.url and f.sha256]
 
 
-def _hashed_files(
-    package: LockedPackage, listings: list[ProjectListing]
-) -> list[tuple[str, str]]:
+def _hashed_files(package: LockedPackage, listings: list[ProjectListing]) -> list[tuple[str, str]]:
     """(URL, sha256) of the served files of a requirements pin whose published sha256 is
     one of its ``--hash`` values; every value must be one."""
     served = [f for f in locked_files(package, listings) if f.sha256]

@@ -33,7 +33,11 @@ from chainproof.audit.run import AuditRequest, AuditRun, audit, audit_rules, pro
 from chainproof.config import offline_mode
 from chainproof.errors import UsageError
 from chainproof.fileio import atomic_write_bytes
-from chainproof.formats.remediation_record import REMEDIATION_SCHEMA, append_record
+from chainproof.formats.remediation_record import (
+    DEFAULT_RECORD,
+    REMEDIATION_SCHEMA,
+    append_record,
+)
 from chainproof.index.client import IndexClient
 from chainproof.models import Component
 from chainproof.progress import NullReporter, Reporter
@@ -41,7 +45,6 @@ from chainproof.progress import NullReporter, Reporter
 __all__ = ["FIX_KINDS", "FixRequest", "FixResult", "fix"]
 
 FIX_KINDS = ("uv-lock", "pylock", "requirements")
-DEFAULT_RECORD = "remediation.jsonl"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+"""The loop closed in the report: a fix made by ``audit --fix --branch`` and merged shows, in
+``chainproof report``, the tests its remediation record says it passed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainproof.cli.app import app
+from tests.audit.fix.universe import advisories, fix_world
+
+runner = CliRunner()
+
+
+def _git(cwd: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args]
+    return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def test_a_merged_fix_shows_the_tests_it_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fix_world(tmp_path, monkeypatch) as world:
+        repo, db = world.project, advisories(tmp_path)
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", ".")
+        _git(repo, "commit", "-qm", "Lock")
+        fixed = runner.invoke(
+            app,
+            ["audit", "--uv-lock", str(world.lock), "--db", str(db), "--ignore-stale",
+             "--online", "--checks", "vulnerabilities", "--fix", "--test-command",
+             "python check_api.py", "--branch", "fix/advisories"],
+        )  # fmt: skip
+        assert fixed.exit_code == 0, fixed.stderr
+        _git(repo, "checkout", "-q", "--", "uv.lock")  # the branch holds the fix
+        _git(repo, "merge", "--squash", "-q", "fix/advisories")  # a squashed merge: a new commit
+        _git(repo, "commit", "-qm", "Fix advisories")
+        monkeypatch.chdir(repo)
+        report = runner.invoke(app, ["report", str(repo), "--db", str(db), "--format", "json"])
+        assert report.exit_code == 0, report.stderr
+        (fix,) = json.loads(report.stdout)["remediations"]
+        assert fix["subject"] == "Fix advisories"
+        assert fix["tests"]["command"] == "python check_api.py"
+        assert fix["tests"]["passed"] is True
+        markdown = runner.invoke(
+            app, ["report", str(repo), "--db", str(db), "--format", "markdown"]
+        )
+        assert "passed: python check_api.py" in markdown.stdout
+
+
+def test_without_a_record_the_tests_are_not_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fix_world(tmp_path, monkeypatch) as world:
+        repo, db = world.project, advisories(tmp_path)
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", ".")
+        _git(repo, "commit", "-qm", "Lock")
+        world.run("uv", "lock", "--upgrade-package", "vulnlib", "--upgrade-package", "otherlib")
+        _git(repo, "commit", "-qam", "Upgrade by hand")
+        report = runner.invoke(app, ["report", str(repo), "--db", str(db), "--format", "json"])
+        assert report.exit_code == 0, report.stderr
+        (fix,) = json.loads(report.stdout)["remediations"]
+        assert fix["tests"] is None
