@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,9 +17,15 @@ from tests.audit.fix.universe import advisories, fix_world
 runner = CliRunner()
 
 
-def _git(cwd: Path, *args: str) -> str:
+def _git(cwd: Path, *args: str, day: int = 1) -> str:
+    """git with a fixed identity, and commits dated 2024-06-``day`` (apart, whatever the
+    clock does between them)."""
     command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args]
-    return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout
+    stamp = f"2024-06-{day:02d}T00:00:00Z"
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    return subprocess.run(
+        command, cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_a_merged_fix_shows_the_tests_it_passed(
@@ -38,7 +45,7 @@ def test_a_merged_fix_shows_the_tests_it_passed(
         assert fixed.exit_code == 0, fixed.stderr
         _git(repo, "checkout", "-q", "--", "uv.lock")  # the branch holds the fix
         _git(repo, "merge", "--squash", "-q", "fix/advisories")  # a squashed merge: a new commit
-        _git(repo, "commit", "-qm", "Fix advisories")
+        _git(repo, "commit", "-qm", "Fix advisories", day=10)
         monkeypatch.chdir(repo)
         report = runner.invoke(app, ["report", str(repo), "--db", str(db), "--format", "json"])
         assert report.exit_code == 0, report.stderr
@@ -61,7 +68,7 @@ def test_without_a_record_the_tests_are_not_recorded(
         _git(repo, "add", ".")
         _git(repo, "commit", "-qm", "Lock")
         world.run("uv", "lock", "--upgrade-package", "vulnlib", "--upgrade-package", "otherlib")
-        _git(repo, "commit", "-qam", "Upgrade by hand")
+        _git(repo, "commit", "-qam", "Upgrade by hand", day=10)
         report = runner.invoke(app, ["report", str(repo), "--db", str(db), "--format", "json"])
         assert report.exit_code == 0, report.stderr
         (fix,) = json.loads(report.stdout)["remediations"]
