@@ -14,7 +14,7 @@ staging roots come over TUF through sigstore-python; :func:`anchors_of` converts
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,9 @@ class TrustAnchors:
     ctlogs: dict[bytes, LogKey]
     fulcio: Store | None  # None: no CA has started, sigstore-python then refuses everything
     windows: TrustWindows
+    # leaf certificates (DER) whose profile, chain and SCT verified, with that chain: a
+    # release's bundles share one certificate (fast_keyless)
+    verified: dict[bytes, tuple[Certificate, ...]] = field(default_factory=dict)
 
 
 def _period(data: Any) -> Window:

@@ -80,8 +80,8 @@ def _is_signing_leaf(cert: Certificate) -> bool:
     return usage.digital_signature and ExtendedKeyUsageOID.CODE_SIGNING in extended
 
 
-def _issuer(anchors: TrustAnchors, leaf: Certificate, moment: datetime) -> Certificate:
-    """The leaf's issuer on a chain to a Fulcio certificate of the root, valid at ``moment``."""
+def _chain(anchors: TrustAnchors, leaf: Certificate, moment: datetime) -> tuple[Certificate, ...]:
+    """The leaf's chain to a Fulcio certificate of the root, valid at ``moment``."""
     from cryptography.x509.verification import PolicyBuilder
 
     if anchors.fulcio is None:
@@ -94,10 +94,30 @@ def _issuer(anchors: TrustAnchors, leaf: Certificate, moment: datetime) -> Certi
         .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
         .build_client_verifier()
     )
-    chain = verifier.verify(leaf, []).chain  # raises if there is none
+    chain = tuple(verifier.verify(leaf, []).chain)  # raises if there is none
     if len(chain) < 2:
         raise Unsupported("no issuer")
-    return chain[1]
+    return chain
+
+
+def _certificate_verified(anchors: TrustAnchors, der: bytes, moment: datetime) -> bool:
+    """The leaf is a Sigstore signing certificate, chains to Fulcio at ``moment`` and has a
+    valid SCT. A chain found once is reused for the release's other bundles of the same
+    certificate when each of its certificates is valid at their time: validity is the only
+    part of the chain's verification that depends on the time. Measured: the chain is half
+    of a bundle's verification (0.5 of 1 ms, cryptography's verifier, a P-384 CA)."""
+    from cryptography import x509
+
+    chain = anchors.verified.get(der)
+    if chain is None:
+        leaf = x509.load_der_x509_certificate(der)
+        if not _is_signing_leaf(leaf):
+            return False
+        chain = _chain(anchors, leaf, moment)
+        if not sct_verifies(leaf, chain[1], anchors.ctlogs):
+            return False
+        anchors.verified[der] = chain
+    return all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in chain)
 
 
 def _log_entry_proven(anchors: TrustAnchors, entry: LogEntry) -> bool:
@@ -203,19 +223,14 @@ def _outcome(
     if isinstance(bundle.signature, bytes) and sha256 is None:
         return None  # a message signature where a statement is needed: the slow path says so
     leaf = x509.load_der_x509_certificate(bundle.certificate)
-    for der in bundle.chain:  # sigstore-python decodes them all
-        x509.load_der_x509_certificate(der)
-    if not _is_signing_leaf(leaf):
-        return None
+    for der in bundle.chain:  # sigstore-python decodes them all and asks if each is a CA
+        is_ca(x509.load_der_x509_certificate(der))
     signer = signer_of(leaf)
     if identity_failures(policy, signer):
         return None
     entry = bundle.entry
     moment = datetime.fromtimestamp(entry.integrated_time, UTC)
-    issuer = _issuer(anchors, leaf, moment)
-    if not sct_verifies(leaf, issuer, anchors.ctlogs):
-        return None
-    if not leaf.not_valid_before_utc <= moment <= leaf.not_valid_after_utc:
+    if not _certificate_verified(anchors, bundle.certificate, moment):
         return None
     if not _log_entry_proven(anchors, entry):
         return None

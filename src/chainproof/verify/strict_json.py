@@ -39,10 +39,18 @@ def _no_constant(name: str) -> Any:
 
 
 def loads(raw: bytes | str) -> Any:
+    """JSON as sigstore-models' parser takes it: UTF-8 (no BOM, no UTF-16), no lone
+    surrogates, no NaN, no duplicate keys (json alone takes all of these)."""
     try:
-        return json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        data = json.loads(
+            raw.decode() if isinstance(raw, bytes) else raw,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+        )
+        json.dumps(data, ensure_ascii=False).encode()  # a lone surrogate does not encode
+    except (ValueError, UnicodeError, RecursionError) as exc:
         raise Unsupported("not JSON") from exc
+    return data
 
 
 def obj(
