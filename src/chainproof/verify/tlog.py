@@ -8,6 +8,10 @@ rfc8785 (the canonical JSON Rekor signs) and cryptography.
 The entry must be in a log of the trusted root, integrated within that log key's window, and
 proven: an inclusion proof up to a checkpoint the log signed, or a signed entry timestamp
 (SET). Every proof present must verify; at least one must be present.
+
+The keyless fast path (``verify.fast_keyless``) shares the proof's parts: ``inclusion_root``,
+``set_payload`` and ``signed_note_root``, the checkpoint read as strictly as sigstore-python
+reads it (its key hint too), since there a passed check must be one sigstore-python passes.
 """
 
 from __future__ import annotations
