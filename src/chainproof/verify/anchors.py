@@ -140,7 +140,7 @@ def _log(data: Any) -> tuple[bytes, Window | None, LogKey | None]:
     curve, hash_name = _EC_KEYS[details]
     try:
         key = load_der_public_key(raw)
-    except ValueError:
+    except Exception:  # ValueError, UnsupportedAlgorithm (an unknown curve): not ours
         return log_id, window, None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
         return log_id, window, None
@@ -257,7 +257,7 @@ def anchors_of(root_json: bytes | str) -> TrustAnchors | None:
     when the fast path does not take it."""
     try:
         return _anchors(loads(root_json), datetime.now(UTC))
-    except (Unsupported, ValueError):
+    except Exception:  # Unsupported, or what cryptography raises: sigstore-python's root
         return None
 
 
@@ -276,5 +276,5 @@ def read_anchors(policy: Policy) -> TrustAnchors | None:
             _signing_config(config["signingConfig"])
             data = config["trustedRoot"]
         return _anchors(data, datetime.now(UTC))
-    except (OSError, Unsupported, ValueError):
+    except Exception:  # Unsupported, OSError, cryptography's errors: sigstore-python decides
         return None

@@ -73,17 +73,16 @@ class SigstoreVerifier:
     statement_suffix = ".sigstore.json"
     signs_files = True
 
-    def __init__(self, policy: Policy, fast: bool = True) -> None:
+    def __init__(self, policy: Policy) -> None:
         # the trusted root is loaded now, so a bad one fails before anything is verified: a
         # root file the fast reader takes is one sigstore-python takes (verify.anchors)
         self._policy = policy
         self._slow: tuple[Verifier, TrustWindows] | None = None
-        self._anchors: TrustAnchors | None = read_anchors(policy) if fast else None
+        self._anchors: TrustAnchors | None = read_anchors(policy)
         if self._anchors is None:  # over TUF (production, staging): sigstore-python's root
             message = load_trusted_root(policy)
             self._slow = verifier_of(message)
-            if fast:
-                self._anchors = anchors_of(message.to_json())
+            self._anchors = anchors_of(message.to_json())
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
