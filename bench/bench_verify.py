@@ -10,7 +10,7 @@ and chainproof's in-process verification alone (no interpreter start).
 
 chainproof's bytecode is compiled first (not timed), as an installed wheel has it: in a
 source checkout run with PYTHONDONTWRITEBYTECODE=1 (this project's containers) every run
-would otherwise compile chainproof's modules again (about 40 ms here), while sigstore-python's
+would otherwise compile chainproof's modules again (about 80 ms here), while sigstore-python's
 installed bytecode is there. ``--no-compile`` leaves it out.
 
     .venv/bin/python bench/bench_verify.py [--artifacts 50] [--runs 3]
