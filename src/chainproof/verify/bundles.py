@@ -7,6 +7,9 @@ attestation, which pypi-attestations converts to a bundle. Anything else is an I
 sigstore-python do the cryptography (chain at the signed time, SCT, tlog inclusion proof and
 promise, signature, log-entry consistency) with a policy object that re-checks the identity, so
 the certificate checked is the one verified. The outcome names each failed check.
+
+``verifiers.SigstoreVerifier`` tries ``verify.fast_keyless`` first, which passes the common
+bundles without importing sigstore-python; this module decides every other bundle.
 """
 
 from __future__ import annotations

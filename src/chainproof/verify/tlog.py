@@ -8,12 +8,18 @@ rfc8785 (the canonical JSON Rekor signs) and cryptography.
 The entry must be in a log of the trusted root, integrated within that log key's window, and
 proven: an inclusion proof up to a checkpoint the log signed, or a signed entry timestamp
 (SET). Every proof present must verify; at least one must be present.
+
+The keyless fast path (``verify.fast_keyless``) shares the proof's parts: ``inclusion_root``,
+``set_payload`` and ``signed_note_root``, the checkpoint read as strictly as sigstore-python
+reads it (its key hint too), since there a passed check must be one sigstore-python passes.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +31,16 @@ if TYPE_CHECKING:
     from sigstore_models.rekor.v1 import InclusionProof, TransparencyLogEntry
     from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
-__all__ = ["entry_failures", "verify_signature"]
+__all__ = [
+    "entry_failures",
+    "inclusion_root",
+    "set_payload",
+    "signed_note_root",
+    "verify_signature",
+]
+
+_SIGNATURE_LINES = re.compile(r"(?:\u2014 \S+ \S+\n)+")
+_SIGNATURE_LINE = re.compile(r"\u2014 (\S+) (\S+)\n")
 
 
 def verify_signature(key: Any, signature: bytes, data: bytes, prehashed: bool = False) -> bool:
@@ -59,7 +74,7 @@ def _node(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def _inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
+def inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes | None:
     """The root an RFC 9162 (2.1.3.2) inclusion proof leads to, or None if malformed."""
     if index >= size:
         return None
@@ -75,6 +90,46 @@ def _inclusion_root(leaf: bytes, index: int, size: int, path: list[bytes]) -> by
             node = _node(node, sibling)
         fn, sn = fn >> 1, sn >> 1
     return node if sn == 0 else None
+
+
+def signed_note_root(
+    note: str, key_id: bytes, verifies: Callable[[bytes, bytes], bool]
+) -> tuple[int, bytes] | None:
+    """The tree size and root hash a checkpoint commits to, if the log signed it; None if
+    not, or if it is not a signed note as sigstore-python reads one (exactly one blank
+    line, signature lines only, each ``— name base64`` of a 4-byte key hint and at least
+    one byte; the first signature whose hint is ``key_id[:4]`` must verify, as there)."""
+    if note.count("\n\n") != 1:
+        return None
+    header, _, block = note.partition("\n\n")
+    lines = header.split("\n")
+    if not _SIGNATURE_LINES.fullmatch(block) or len(lines) < 3 or header != header.strip():
+        return None
+    if not lines[0] or not lines[1].isascii() or not lines[1].isdigit():
+        return None
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+        blobs = [base64.b64decode(sig, validate=True) for _, sig in _SIGNATURE_LINE.findall(block)]
+    except ValueError:
+        return None
+    if any(len(blob) < 5 for blob in blobs):
+        return None
+    mine = next((blob for blob in blobs if blob[:4] == key_id[:4]), None)
+    if mine is None or not verifies(mine[4:], (header + "\n").encode()):
+        return None
+    return int(lines[1]), root
+
+
+def set_payload(body: bytes, integrated_time: int, log_id: bytes, log_index: int) -> bytes:
+    """What a signed entry timestamp signs: the entry in RFC 8785 canonical JSON."""
+    return rfc8785.dumps(
+        {
+            "body": base64.b64encode(body).decode(),
+            "integratedTime": integrated_time,
+            "logID": log_id.hex(),
+            "logIndex": log_index,
+        }
+    )
 
 
 def _checkpoint_problem(proof: InclusionProof, key: Any) -> str | None:
@@ -132,20 +187,13 @@ def entry_failures(entry: TransparencyLogEntry, root: TrustedRootMessage) -> lis
     proof = entry.inclusion_proof
     if proof.checkpoint is not None:
         leaf = hashlib.sha256(b"\x00" + body).digest()
-        reached = _inclusion_root(leaf, proof.log_index, proof.tree_size, list(proof.hashes))
+        reached = inclusion_root(leaf, proof.log_index, proof.tree_size, list(proof.hashes))
         if reached is None or reached != proof.root_hash:
             failures.append(("tlog-proof", "the inclusion proof does not lead to its root hash"))
         elif problem := _checkpoint_problem(proof, key):
             failures.append(("tlog-proof", problem))
     if entry.inclusion_promise is not None:
-        payload = rfc8785.dumps(
-            {
-                "body": base64.b64encode(body).decode(),
-                "integratedTime": entry.integrated_time,
-                "logID": entry.log_id.key_id.hex(),
-                "logIndex": entry.log_index,
-            }
-        )
+        payload = set_payload(body, entry.integrated_time, entry.log_id.key_id, entry.log_index)
         if not verify_signature(key, entry.inclusion_promise.signed_entry_timestamp, payload):
             failures.append(("tlog-promise", "the signed entry timestamp does not verify"))
     if proof.checkpoint is None and entry.inclusion_promise is None:

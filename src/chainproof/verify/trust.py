@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sigstore.verify import Verifier
     from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
 
-__all__ = ["load_trusted_root", "load_verifier", "trust_description"]
+__all__ = ["load_trusted_root", "load_verifier", "trust_description", "verifier_of"]
 
 
 def trust_description(policy: Policy) -> str:
@@ -45,10 +45,14 @@ def _message(root: TrustedRoot) -> TrustedRootMessage:
 def load_verifier(policy: Policy) -> tuple[Verifier, TrustWindows]:
     """A Verifier over the policy's root of trust, with validity ends made inclusive, and the
     root's windows (chainproof.verify.validity)."""
+    return verifier_of(load_trusted_root(policy))
+
+
+def verifier_of(message: TrustedRootMessage) -> tuple[Verifier, TrustWindows]:
+    """A Verifier over ``message`` (a root loaded by load_trusted_root), its windows."""
     from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
 
-    message = load_trusted_root(policy)
     return Verifier(trusted_root=TrustedRoot(inclusive_root(message))), TrustWindows.of(message)
 
 

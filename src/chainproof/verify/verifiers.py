@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from chainproof.errors import UsageError
 from chainproof.formats.deploy_policy import Policy
+from chainproof.verify.anchors import TrustAnchors, anchors_of, read_anchors
 from chainproof.verify.bundles import (
     BundleOutcome,
     BundleRejected,
@@ -20,12 +21,16 @@ from chainproof.verify.bundles import (
     load_bundle,
     verify_bundle,
 )
+from chainproof.verify.fast_keyless import fast_outcome
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.keyed_bundle import keyed_bundle_outcome
-from chainproof.verify.trust import load_trusted_root, load_verifier
+from chainproof.verify.trust import load_trusted_root, load_verifier, verifier_of
 
 if TYPE_CHECKING:
+    from sigstore.verify import Verifier
     from sigstore_models.trustroot.v1 import TrustedRoot as TrustedRootMessage
+
+    from chainproof.verify.validity import TrustWindows
 
 __all__ = [
     "KeyVerifier",
@@ -60,24 +65,45 @@ class SignatureVerifier(Protocol):
 
 
 class SigstoreVerifier:
+    """Each bundle goes through the fast path first (``verify.fast_keyless``: no
+    sigstore-python import, which is most of a release's verification time); one it does not
+    pass, sigstore-python verifies, as it did every bundle before, and names the failure."""
+
     name = "sigstore"
     statement_suffix = ".sigstore.json"
     signs_files = True
 
     def __init__(self, policy: Policy) -> None:
-        # the trusted root is loaded now, so a bad one fails before anything is verified
+        # the trusted root is loaded now, so a bad one fails before anything is verified: a
+        # root file the fast reader takes is one sigstore-python takes (verify.anchors)
         self._policy = policy
-        self._verifier, self._windows = load_verifier(policy)
+        self._slow: tuple[Verifier, TrustWindows] | None = None
+        self._anchors: TrustAnchors | None = read_anchors(policy)
+        if self._anchors is None:  # over TUF (production, staging): sigstore-python's root
+            message = load_trusted_root(policy)
+            self._slow = verifier_of(message)
+            self._anchors = anchors_of(message.to_json())
 
     def verify(self, path: Path, sha256: str | None) -> BundleOutcome:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
             detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
             return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
+        if self._anchors is not None:
+            outcome = fast_outcome(self._anchors, path, self._policy, sha256)
+            if outcome is not None:
+                return outcome
+        return self.verify_slowly(path, sha256)
+
+    def verify_slowly(self, path: Path, sha256: str | None) -> BundleOutcome:
+        """sigstore-python's verdict on the bundle (the fast path's fallback)."""
         try:
             loaded = load_bundle(path)
         except BundleRejected as exc:
             return BundleOutcome(SignerIdentity(None, None), ((exc.check, exc.detail),))
-        return verify_bundle(self._verifier, self._windows, loaded, self._policy, sha256)
+        if self._slow is None:
+            self._slow = load_verifier(self._policy)
+        verifier, windows = self._slow
+        return verify_bundle(verifier, windows, loaded, self._policy, sha256)
 
 
 class KeyVerifier:
