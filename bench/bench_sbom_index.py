@@ -33,6 +33,7 @@ from bench.bench_sbom import setup as setup_jupyterlab  # noqa: E402
 from tests.sbom.helpers import UV  # noqa: E402
 
 BIN = Path(sys.executable).parent
+_PYCACHE = Path(tempfile.gettempdir()) / "chainproof-bench-pycache"
 REQ28 = ("black==24.4.2", "flask==3.0.3", "requests==2.32.3", "rich==13.7.1")
 REQ28 += ("pydantic==2.7.4", "httpx==0.27.0")
 
@@ -42,6 +43,11 @@ def environment(cache: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(PIP_CONFIG_FILE=os.devnull, SOURCE_DATE_EPOCH="1700000000")
     env.pop("CHAINPROOF_OFFLINE", None)
+    # Bytecode is cached, as an installed wheel has it: this machine sets
+    # PYTHONDONTWRITEBYTECODE, so the checkout's modules would be compiled anew every run
+    # while cyclonedx-py's installed bytecode is read.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
     if cache is not None:
         env["CHAINPROOF_INDEX_CACHE"] = str(cache)
     return env

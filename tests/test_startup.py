@@ -40,6 +40,7 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
     "urllib3",
     "pypi_simple",
     "bs4",
+    "pip",  # index.client reads pip's default index constant
     "build",
     "pypi_attestations",
     "pydantic",

@@ -7,6 +7,7 @@ import dataclasses
 import gzip
 import hashlib
 import socket
+import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -403,6 +404,13 @@ def test_an_index_url_that_is_not_one(client: IndexClient, url: str, problem: st
 
 
 def test_the_default_index_is_pypi_simples() -> None:
+    assert default_index_url() == pypi_simple.PYPI_SIMPLE_ENDPOINT
+
+
+def test_the_default_index_without_pip_is_still_pypi_simples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "pip._internal.models.index", None)  # not importable
     assert default_index_url() == pypi_simple.PYPI_SIMPLE_ENDPOINT
 
 
