@@ -53,7 +53,7 @@ class FixRequest:
     test_command: str | None = None
     dry_run: bool = False
     branch: str | None = None
-    record: Path | None = None  # None: remediation.jsonl in the project directory
+    record: Path | None = None  # None: remediation.jsonl beside the lock
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,9 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
     reporter = reporter or NullReporter()
     _check_request(request)
     lock = Path(request.audit.value)
-    if request.branch is not None:
-        check_branch(request.branch, [lock])
+    if request.branch is not None:  # an exported pylock.toml's uv.lock may change too
+        beside = lock.with_name("uv.lock")
+        check_branch(request.branch, [lock, *([beside] if request.audit.kind == "pylock" else [])])
     before = audit(request.audit, reporter)
     plan = plan_fix(before.report)
     old = read_evidence(request.audit.kind, lock)
@@ -248,7 +249,7 @@ def _finish(
 ) -> FixResult:
     path = None
     if write:
-        path = request.record or project_dir(request.audit) / DEFAULT_RECORD
+        path = request.record or Path(request.audit.value).parent / DEFAULT_RECORD
         append_record(path, record)
     done = record["outcome"] == "fixed" or (record["outcome"] == "planned" and not record["open"])
     return FixResult(before, record, path, 0 if done else 1)
