@@ -244,10 +244,7 @@ def _anchors(data: Any, now: datetime) -> TrustAnchors:
     fulcio = [c for certs, window in authorities if window.start <= now for c in certs]
     windows = TrustWindows(
         tlog_windows,
-        tuple(
-            (frozenset(c.subject.public_bytes() for c in certs), window)
-            for certs, window in authorities
-        ),
+        tuple((tuple(certs), window) for certs, window in authorities),
     )
     return TrustAnchors(tlogs, ctlogs, Store(fulcio) if fulcio else None, windows)
 
