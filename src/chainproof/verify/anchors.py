@@ -89,7 +89,7 @@ class TrustAnchors:
 
     tlogs: dict[bytes, LogKey]
     ctlogs: dict[bytes, LogKey]
-    fulcio: Store | None  # None: no CA has started, sigstore-python then refuses everything
+    fulcio: Store | None  # never None from _anchors: a root without one is sigstore-python's
     windows: TrustWindows
     # leaf certificates (DER) whose profile, chain and SCT verified, with that chain: a
     # release's bundles share one certificate (fast_keyless)
@@ -246,7 +246,9 @@ def _anchors(data: Any, now: datetime) -> TrustAnchors:
         tlog_windows,
         tuple((tuple(certs), window) for certs, window in authorities),
     )
-    return TrustAnchors(tlogs, ctlogs, Store(fulcio) if fulcio else None, windows)
+    if not fulcio:  # sigstore-python's Verifier refuses the root (MetadataError): it says so
+        raise Unsupported("no Fulcio certificate whose window has started")
+    return TrustAnchors(tlogs, ctlogs, Store(fulcio), windows)
 
 
 def anchors_of(root_json: bytes | str) -> TrustAnchors | None:
