@@ -300,3 +300,24 @@ def test_a_dsse_entry_without_its_envelope_hash_falls_back(
     path = _relogged(keyless_release, tmp_path, local_sigstore, "provenance.sigstore.json", drop)
     assert not check.compare(path, "no envelopeHash")
     assert check.disagreements == []
+
+
+def test_a_log_key_named_twice_is_verified_as_sigstore_python_keys_it(
+    keyless_release: Path, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """sigstore-python's keyring keeps the last entry of a key ID, with the hash of its key
+    details, even a P-256 key named PKIX_ECDSA_P384_SHA_384 (SHA-384, so nothing verifies);
+    the fast path must not verify with an earlier entry's SHA-256 instead."""
+    root = json.loads(local_sigstore.trusted_root.read_text())
+    (log,) = root["tlogs"]
+    renamed = json.loads(json.dumps(log))
+    renamed["publicKey"]["keyDetails"] = "PKIX_ECDSA_P384_SHA_384"
+    root["tlogs"].append(renamed)
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    flags = {"gitlab": PROJECT, "ref": REF, "trusted-root": path}
+    check = _Differential(load_policy(flags, search_dir=tmp_path))
+    for bundle in _bundles(keyless_release):
+        check.compare(bundle, bundle.name)
+    assert check.disagreements == []
+    assert check.slow_accepted == 0
