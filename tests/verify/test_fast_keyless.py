@@ -21,8 +21,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import rfc8785
 
 from chainproof.errors import InputError
 from chainproof.formats.deploy_policy import Policy, load_policy
@@ -35,6 +37,7 @@ from chainproof.verify.verifiers import SigstoreVerifier
 from tests.sigstore_local import LocalSigstore
 from tests.verify.conftest import VECTORS, copy_vectors
 from tests.verify.keyless import PROJECT, REF
+from tests.verify.relog import entry_body, relog
 from tests.verify.test_mutations import SEED, _mutate_json, _mutations
 
 # every bundle of tests/assets/vectors (v0.2 and v0.3, hashedrekord and dsse entries), each
@@ -256,3 +259,65 @@ def test_a_root_file_the_fast_reader_takes_sigstore_python_takes(
             wrong.append(f"{what} ({seed}): {exc}")
     assert wrong == []
     assert taken > 0
+
+
+def _relogged(
+    keyless_release: Path, tmp_path: Path, sigstore: LocalSigstore, name: str, edit: Any
+) -> Path:
+    """The release's bundle ``name``, its entry's body changed by ``edit`` and logged again
+    (the log signs it: only the body's own checks are left to refuse it)."""
+    bundle = json.loads((keyless_release / name).read_text())
+    body = json.loads(entry_body(bundle))
+    edit(body)
+    path = tmp_path / name
+    path.write_text(json.dumps(relog(sigstore, bundle, rfc8785.dumps(body))))
+    return path
+
+
+def test_a_relogged_entry_of_the_same_body_is_taken(
+    keyless_release: Path, local_policy: Policy, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """The helper below is sound: the same body, logged again, passes both paths."""
+    check = _Differential(local_policy)
+    path = _relogged(
+        keyless_release, tmp_path, local_sigstore, "provenance.sigstore.json", lambda b: None
+    )
+    assert check.compare(path, "relogged")
+    assert check.disagreements == []
+    assert check.slow_accepted == 1
+
+
+def test_a_dsse_entry_without_its_envelope_hash_falls_back(
+    keyless_release: Path, local_policy: Policy, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """rekor-types' dsse 0.0.1 schema requires envelopeHash (or proposedContent): without
+    either, sigstore-python refuses the entry ("invalid DSSE log entry")."""
+    check = _Differential(local_policy)
+
+    def drop(body: Any) -> None:
+        del body["spec"]["envelopeHash"]
+
+    path = _relogged(keyless_release, tmp_path, local_sigstore, "provenance.sigstore.json", drop)
+    assert not check.compare(path, "no envelopeHash")
+    assert check.disagreements == []
+
+
+def test_a_log_key_named_twice_is_verified_as_sigstore_python_keys_it(
+    keyless_release: Path, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """sigstore-python's keyring keeps the last entry of a key ID, with the hash of its key
+    details, even a P-256 key named PKIX_ECDSA_P384_SHA_384 (SHA-384, so nothing verifies);
+    the fast path must not verify with an earlier entry's SHA-256 instead."""
+    root = json.loads(local_sigstore.trusted_root.read_text())
+    (log,) = root["tlogs"]
+    renamed = json.loads(json.dumps(log))
+    renamed["publicKey"]["keyDetails"] = "PKIX_ECDSA_P384_SHA_384"
+    root["tlogs"].append(renamed)
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    flags = {"gitlab": PROJECT, "ref": REF, "trusted-root": path}
+    check = _Differential(load_policy(flags, search_dir=tmp_path))
+    for bundle in _bundles(keyless_release):
+        check.compare(bundle, bundle.name)
+    assert check.disagreements == []
+    assert check.slow_accepted == 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sigstore_local import LocalSigstore
 from tests.verify.keyless import PROJECT
 from tests.verify.release_helpers import WHEEL, invoke
 
@@ -128,3 +129,55 @@ def test_dsse_bundle_without_a_usable_signature_fails(
     (failure,) = json.loads(result.stdout)["failures"]
     assert failure["check"] == "bundle"
     assert "signature" in failure["detail"]
+
+
+def test_a_v2_bundle_whose_leaf_has_no_key_usage_is_a_failed_check(vectors: Path) -> None:
+    """sigstore-python's Bundle reads a v0.1/v0.2 leaf's key usage and raises
+    ExtensionNotFound without one (the fast path falls back on it): exit 1, not 70."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "no key usage")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    path = vectors / "bundle_v3_github.whl.sigstore"
+    bundle = json.loads(path.read_text())
+    chain = bundle["verificationMaterial"]["x509CertificateChain"]["certificates"]
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    chain[0]["rawBytes"] = base64.b64encode(der).decode()
+    path.write_text(json.dumps(bundle))
+    args = ["verify", str(vectors / "bundle_v3_github.whl"), "--github", "a/b", "--offline"]
+    result = invoke(args)
+    assert result.exit_code == 1, result.output
+    assert "certificate: " in result.stderr
+
+
+@pytest.mark.parametrize("edit", ["no CA", "a CA not started"])
+def test_a_root_without_a_usable_ca_is_bad_input(
+    local_sigstore: LocalSigstore, release: Path, tmp_path: Path, edit: str
+) -> None:
+    """sigstore-python's Verifier refuses a root with no Fulcio certificate (MetadataError):
+    one sentence and exit 2, before anything is verified, not an internal error (70)."""
+    root = json.loads(local_sigstore.trusted_root.read_text())
+    if edit == "no CA":
+        root["certificateAuthorities"] = []
+    else:
+        root["certificateAuthorities"][0]["validFor"]["start"] = "2999-01-01T00:00:00Z"
+    path = tmp_path / "trusted_root.json"
+    path.write_text(json.dumps(root))
+    result = invoke(["verify", str(release), "--trusted-root", str(path), "--gitlab", PROJECT])
+    assert result.exit_code == 2, result.output
+    assert "trusted root" in result.stderr

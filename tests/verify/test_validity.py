@@ -117,3 +117,31 @@ def test_timestamp_authority_ends_are_moved_one_tick() -> None:
     moved = inclusive_root(TrustedRoot.from_json(json.dumps(document)))
     (authority,) = moved.timestamp_authorities
     assert authority.valid_for.end == datetime(2025, 1, 1, 0, 0, 0, 1, UTC)
+
+
+def test_a_successor_ca_of_the_same_name_does_not_extend_an_ended_window(
+    local_sigstore: LocalSigstore, signed: Path, tmp_path: Path
+) -> None:
+    """The CA that issued the certificate is the one whose window counts, not any CA of the
+    same subject name: in the production root the 2021 root and the 2022 chain's root are
+    both CN=sigstore,O=sigstore.dev. Here the local CA's window ends before the issuance and
+    a new CA (another key, the same name) starts before it: still outside the window."""
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.sigstore_local._fulcio import CertificateAuthority
+
+    _, issued = _moments(signed)
+    successor = CertificateAuthority(issued)
+    der = successor.root.public_bytes(serialization.Encoding.DER)
+
+    def rotate(root: Any) -> None:
+        (ended,) = root["certificateAuthorities"]
+        ended["validFor"]["end"] = _stamp(issued - timedelta(seconds=1))
+        new = json.loads(json.dumps(ended))
+        new["certChain"]["certificates"] = [{"rawBytes": base64.b64encode(der).decode()}]
+        new["validFor"] = {"start": _stamp(issued - timedelta(hours=1))}
+        root["certificateAuthorities"].append(new)
+
+    result = _verify(local_sigstore, signed, tmp_path, rotate)
+    assert result.exit_code == 1, result.output
+    assert failures(result) == {(signed.name, "certificate-validity")}

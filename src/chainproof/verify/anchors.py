@@ -89,7 +89,7 @@ class TrustAnchors:
 
     tlogs: dict[bytes, LogKey]
     ctlogs: dict[bytes, LogKey]
-    fulcio: Store | None  # None: no CA has started, sigstore-python then refuses everything
+    fulcio: Store | None  # never None from _anchors: a root without one is sigstore-python's
     windows: TrustWindows
     # leaf certificates (DER) whose profile, chain and SCT verified, with that chain: a
     # release's bundles share one certificate (fast_keyless)
@@ -114,9 +114,9 @@ def _integer(value: Any) -> int:
     return value
 
 
-def _log(data: Any) -> tuple[bytes, Window | None, LogKey | None]:
-    """One log instance: its key ID as the root names it, its window, its key (None when
-    the fast path does not verify with that kind of key)."""
+def _log(data: Any) -> tuple[bytes, Window | None, LogKey | Any]:
+    """One log instance: its key ID as the root names it, its window, its key (a LogKey; a
+    cryptography key when the fast path does not verify with that kind; None: no key)."""
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
@@ -135,17 +135,18 @@ def _log(data: Any) -> tuple[bytes, Window | None, LogKey | None]:
     details = _enum(public["keyDetails"], _KEY_DETAILS)
     window = _period(public["validFor"]) if "validFor" in public else None
     raw = b64(public["rawBytes"]) if "rawBytes" in public else b""
-    if details not in _EC_KEYS or not raw:
-        return log_id, window, None
-    curve, hash_name = _EC_KEYS[details]
     try:
         key = load_der_public_key(raw)
     except Exception:  # ValueError, UnsupportedAlgorithm (an unknown curve): not ours
         return log_id, window, None
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
-        return log_id, window, None
+    if (
+        details not in _EC_KEYS
+        or not isinstance(key, ec.EllipticCurvePublicKey)
+        or key.curve.name != _EC_KEYS[details][0]
+    ):
+        return log_id, window, key  # a key, but not one the fast path verifies with
     always = Window(datetime.min.replace(tzinfo=UTC), None)
-    return log_id, window, LogKey(key, hash_name, window or always)
+    return log_id, window, LogKey(key, _EC_KEYS[details][1], window or always)
 
 
 def _authority(data: Any) -> tuple[list[Certificate], Window]:
@@ -183,11 +184,18 @@ def _logs(value: Any) -> tuple[dict[bytes, LogKey], dict[bytes, Window]]:
         log_id, window, key = _log(item)
         if window is not None:
             windows[log_id] = window
-        if key is not None:
-            der = key.key.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+        if key is None:
+            continue
+        public = key.key if isinstance(key, LogKey) else key
+        der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        # sigstore-python's keyring keeps the last entry of a key ID: when that is one the
+        # fast path does not verify with, the key is not the fast path's
+        if isinstance(key, LogKey):
             keys[hashlib.sha256(der).digest()] = key
+        else:
+            keys.pop(hashlib.sha256(der).digest(), None)
     return keys, windows
 
 
@@ -244,12 +252,11 @@ def _anchors(data: Any, now: datetime) -> TrustAnchors:
     fulcio = [c for certs, window in authorities if window.start <= now for c in certs]
     windows = TrustWindows(
         tlog_windows,
-        tuple(
-            (frozenset(c.subject.public_bytes() for c in certs), window)
-            for certs, window in authorities
-        ),
+        tuple((tuple(certs), window) for certs, window in authorities),
     )
-    return TrustAnchors(tlogs, ctlogs, Store(fulcio) if fulcio else None, windows)
+    if not fulcio:  # sigstore-python's Verifier refuses the root (MetadataError): it says so
+        raise Unsupported("no Fulcio certificate whose window has started")
+    return TrustAnchors(tlogs, ctlogs, Store(fulcio), windows)
 
 
 def anchors_of(root_json: bytes | str) -> TrustAnchors | None:

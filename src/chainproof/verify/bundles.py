@@ -115,7 +115,11 @@ def _rejected(exc: Exception) -> BundleRejected:
     from cryptography import x509
 
     text = str(exc)
-    if isinstance(exc, x509.DuplicateExtension) or "asn1" in text or "certificate" in text.lower():
+    if (
+        isinstance(exc, x509.DuplicateExtension | x509.ExtensionNotFound)
+        or "asn1" in text
+        or "certificate" in text.lower()
+    ):
         return BundleRejected(
             "certificate", f"the signing certificate is malformed ({_brief(text)})"
         )
@@ -148,7 +152,7 @@ def load_bundle(path: Path) -> LoadedBundle:
             ) from exc
         try:  # sigstore-python decodes the certificate and checks the parts fit together
             bundle = Bundle.from_json(raw)
-        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:
+        except (SigstoreError, ValueError, x509.DuplicateExtension, x509.ExtensionNotFound) as exc:
             raise _rejected(exc) from exc
         entries = data.get("verificationMaterial", {}).get("tlogEntries") or [None]
         return LoadedBundle(
@@ -168,7 +172,12 @@ def load_bundle(path: Path) -> LoadedBundle:
         entries = data["verification_material"].get("transparency_entries") or [None]
         try:
             return LoadedBundle(path, attestation.to_bundle(), True, log_entry_time(entries[0]))
-        except (SigstoreError, ValueError, x509.DuplicateExtension) as exc:  # ConversionError
+        except (
+            SigstoreError,
+            ValueError,
+            x509.DuplicateExtension,
+            x509.ExtensionNotFound,
+        ) as exc:  # ConversionError
             raise _rejected(exc) from exc
     raise InputError(f"{path} is neither a Sigstore bundle nor a PEP 740 attestation.")
 

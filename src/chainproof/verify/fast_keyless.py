@@ -176,9 +176,9 @@ def _body_matches(bundle: KeylessBundle, leaf: Certificate, sha256: str | None) 
     entry = obj(body, frozenset({"apiVersion", "kind", "spec"}))
     if (entry["apiVersion"], entry["kind"]) != ("0.0.1", "dsse"):
         return False
-    spec = obj(entry["spec"], frozenset({"payloadHash", "signatures"}), frozenset({"envelopeHash"}))
-    if "envelopeHash" in spec:
-        _sha256_field(spec["envelopeHash"])  # not checkable (uncanonical JSON), but well-formed
+    # rekor-types' dsse 0.0.1 schema: without proposedContent, envelopeHash is required
+    spec = obj(entry["spec"], frozenset({"envelopeHash", "payloadHash", "signatures"}))
+    _sha256_field(spec["envelopeHash"])  # not checkable (uncanonical JSON), but well-formed
     recorded = [
         {"signature": base64.b64encode(envelope.signature).decode(), "verifier": _pem64(leaf)}
     ]

@@ -50,10 +50,15 @@ def load_verifier(policy: Policy) -> tuple[Verifier, TrustWindows]:
 
 def verifier_of(message: TrustedRootMessage) -> tuple[Verifier, TrustWindows]:
     """A Verifier over ``message`` (a root loaded by load_trusted_root), its windows."""
+    from sigstore.errors import Error as SigstoreError
     from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
 
-    return Verifier(trusted_root=TrustedRoot(inclusive_root(message))), TrustWindows.of(message)
+    try:  # e.g. MetadataError: no Fulcio certificate whose window has started
+        verifier = Verifier(trusted_root=TrustedRoot(inclusive_root(message)))
+    except SigstoreError as exc:
+        raise InputError(f"The Sigstore trusted root is not usable: {exc}.") from exc
+    return verifier, TrustWindows.of(message)
 
 
 def load_trusted_root(policy: Policy) -> TrustedRootMessage:

@@ -57,8 +57,8 @@ class LogEntryTime:
 @dataclass(frozen=True)
 class TrustWindows:
     tlogs: dict[bytes, Window]
-    # each CA's certificates (DER subject names) and its window
-    authorities: tuple[tuple[frozenset[bytes], Window], ...]
+    # each CA's certificates and its window
+    authorities: tuple[tuple[tuple[Certificate, ...], Window], ...]
 
     @classmethod
     def of(cls, root: TrustedRootMessage) -> TrustWindows:
@@ -71,9 +71,8 @@ class TrustWindows:
         }
         authorities = tuple(
             (
-                frozenset(
-                    x509.load_der_x509_certificate(c.raw_bytes).subject.public_bytes()
-                    for c in ca.cert_chain.certificates
+                tuple(
+                    x509.load_der_x509_certificate(c.raw_bytes) for c in ca.cert_chain.certificates
                 ),
                 Window.of(ca.valid_for),
             )
@@ -107,6 +106,29 @@ def log_entry_time(entry: object) -> LogEntryTime | None:
     return LogEntryTime(log_id, moment)
 
 
+def _issued_by(certificate: Certificate, issuer: Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except Exception:  # ValueError (another name), InvalidSignature, TypeError (key type)
+        return False
+    return True
+
+
+def _issuing_windows(windows: TrustWindows, certificate: Certificate) -> list[Window]:
+    """The windows of the CAs with a certificate that issued ``certificate``. By its issuer's
+    name first; when CAs of that name disagree (e.g. production's 2021 root and the 2022
+    chain's root are both CN=sigstore,O=sigstore.dev: a rotated CA), by the signature, so a
+    CA whose window ended is not covered by its successor's."""
+    issuer = certificate.issuer
+    named = [
+        (certs, w) for certs, w in windows.authorities if any(c.subject == issuer for c in certs)
+    ]
+    if len({w.holds(certificate.not_valid_before_utc) for _, w in named}) < 2:
+        return [w for _, w in named]
+    issuing = [w for certs, w in named if any(_issued_by(certificate, c) for c in certs)]
+    return issuing or [w for _, w in named]  # none: the chain check refuses it anyway
+
+
 def window_failures(
     windows: TrustWindows, certificate: Certificate | None, entry: LogEntryTime | None
 ) -> list[tuple[str, str]]:
@@ -126,8 +148,7 @@ def window_failures(
             )
     if certificate is not None:
         issued = certificate.not_valid_before_utc
-        issuer = certificate.issuer.public_bytes()
-        candidates = [w for names, w in windows.authorities if issuer in names]
+        candidates = _issuing_windows(windows, certificate)
         if candidates and not any(w.holds(issued) for w in candidates):
             failures.append(
                 (
