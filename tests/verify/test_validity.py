@@ -145,3 +145,20 @@ def test_a_successor_ca_of_the_same_name_does_not_extend_an_ended_window(
     result = _verify(local_sigstore, signed, tmp_path, rotate)
     assert result.exit_code == 1, result.output
     assert failures(result) == {(signed.name, "certificate-validity")}
+
+
+def test_a_log_whose_declared_id_is_not_its_keys_still_has_its_window_checked(
+    local_sigstore: LocalSigstore, signed: Path, tmp_path: Path
+) -> None:
+    """The window is found for the log whose key verified the entry, whatever log id the root
+    declares for it: a root whose logId is not the hash of its key never skips the check."""
+    integrated, _ = _moments(signed)
+
+    def edit(root: dict[str, Any]) -> None:
+        log = root["tlogs"][0]
+        log["logId"]["keyId"] = base64.b64encode(b"\x01" * 32).decode()
+        log["publicKey"]["validFor"].update(end=_stamp(integrated - timedelta(seconds=1)))
+
+    result = _verify(local_sigstore, signed, tmp_path, edit)
+    assert result.exit_code == 1, result.output
+    assert failures(result) == {(signed.name, "tlog-validity")}

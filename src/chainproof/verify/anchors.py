@@ -190,6 +190,8 @@ def _logs(value: Any) -> tuple[dict[bytes, LogKey], dict[bytes, Window]]:
         der = public.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        if window is not None:  # entries name their log by its key's hash, whatever the root says
+            windows.setdefault(hashlib.sha256(der).digest(), window)
         # sigstore-python's keyring keeps the last entry of a key ID: when that is one the
         # fast path does not verify with, the key is not the fast path's
         if isinstance(key, LogKey):

@@ -15,6 +15,7 @@ sigstore-python 4.5.1 checks them only in part, so we check what it does not:
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -64,11 +65,16 @@ class TrustWindows:
     def of(cls, root: TrustedRootMessage) -> TrustWindows:
         from cryptography import x509
 
-        tlogs = {
-            log.log_id.key_id: Window.of(log.public_key.valid_for)
-            for log in root.tlogs
-            if log.public_key.valid_for is not None
-        }
+        tlogs: dict[bytes, Window] = {}
+        for log in root.tlogs:
+            if log.public_key.valid_for is None:
+                continue
+            window = Window.of(log.public_key.valid_for)
+            tlogs[log.log_id.key_id] = window
+            # an entry names its log by the hash of the log's key, which verified it, whatever
+            # log id the root declares: the window must be found by that too
+            if log.public_key.raw_bytes:
+                tlogs.setdefault(hashlib.sha256(log.public_key.raw_bytes).digest(), window)
         authorities = tuple(
             (
                 tuple(
