@@ -146,8 +146,10 @@ def test_a_branch_needs_a_clean_lock(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_kill_at_any_moment_leaves_the_old_or_the_new_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGKILL at growing delays, through the relock, the hash check, the tests and the write:
-    each time the lock is byte for byte the old one or the new one."""
+    """SIGKILL at growing delays (a tenth of an undisturbed run apart), through the relock,
+    the hash check, the tests and the write, until a run ends before its kill: each time the
+    lock is byte for byte the old one or the new one. The delays grow until then, however
+    slow a loaded machine makes the runs."""
     with fix_world(tmp_path, monkeypatch) as world:
         db = advisories(tmp_path)
         old = world.lock.read_bytes()
@@ -157,19 +159,25 @@ def test_a_kill_at_any_moment_leaves_the_old_or_the_new_lock(
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[3] / "src")}
         started = time.monotonic()
         subprocess.run(command, env=env, check=True, capture_output=True)
-        whole = time.monotonic() - started
+        step = (time.monotonic() - started) / 10
         new = world.lock.read_bytes()
         assert new != old
-        seen = set()
-        for step in range(12):
+        kills = 0
+        for n in range(60):
             world.lock.write_bytes(old)
             process = subprocess.Popen(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            time.sleep(whole * step / 10)
+            time.sleep(step * n)
+            finished = process.poll() is not None
             process.send_signal(signal.SIGKILL)
             process.wait()
             now = world.lock.read_bytes()
-            assert now in (old, new), f"killed after {whole * step / 10:.2f} s: a third lock"
-            seen.add(now == new)
-        assert seen == {False, True}  # some kills came before the rename, some after
+            assert now in (old, new), f"killed after {step * n:.2f} s: a third lock"
+            if finished:
+                assert now == new
+                break
+            kills += 1
+        else:
+            pytest.fail("no run ended within 60 steps")
+        assert kills >= 5  # the kills spread over the whole run
