@@ -331,3 +331,16 @@ def test_ctrl_c_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert "Traceback" not in result.output
     assert not out.exists()
     assert list(scratch.iterdir()) == [], "the build's temporary directories are removed"
+
+
+def test_an_in_tree_backend_leaves_no_bytecode_in_the_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Python writing bytecode (as on most machines), building twice from the same
+    checkout works: the in-tree backend's __pycache__ is never written into it."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    project = make_project(tmp_path / "p")
+    for out in ("a", "b"):
+        result = runner.invoke(app, ["build", str(project), "-o", str(tmp_path / out), "--json"])
+        assert result.exit_code == 0, result.output
+    assert not list(project.rglob("__pycache__"))

@@ -46,6 +46,9 @@ class _CapturingRunner:
         extra_environ: Mapping[str, str] | None = None,
     ) -> None:
         env = {**os.environ, **(extra_environ or {}), "SOURCE_DATE_EPOCH": str(self._epoch)}
+        # An in-tree backend (backend-path) is imported from the source tree: its bytecode
+        # would land there, leaving the checkout dirty for the next build or lock-build.
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         result = subprocess.run(
             list(cmd),
             cwd=cwd,
