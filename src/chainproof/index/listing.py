@@ -4,6 +4,7 @@ without touching them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,7 +70,8 @@ class ProjectListing:
 
     def files_of(self, version: str) -> tuple[IndexFile, ...]:
         """The files of ``version``, compared PEP 440-normalised (``1.0`` is ``1.0.0``)."""
-        return tuple(f for f in self.files if f.version and same_version(f.version, version))
+        wanted = _key(version)
+        return tuple(f for f in self.files if f.version and _key(f.version) == wanted)
 
     def serves(self, version: str) -> bool:
         """Whether the index lists ``version`` (PEP 440-normalised comparison)."""
@@ -79,10 +81,10 @@ class ProjectListing:
 def same_version(a: str, b: str) -> bool:
     """PEP 440 equality (local parts included); plain text equality when either is not a
     PEP 440 version."""
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a.strip().lower() == b.strip().lower()
+    key_a, key_b = _key(a), _key(b)
+    if isinstance(key_a, Version) and isinstance(key_b, Version):
+        return key_a == key_b
+    return a.strip().lower() == b.strip().lower()
 
 
 def sorted_versions(versions: Iterable[str]) -> tuple[str, ...]:
@@ -94,6 +96,7 @@ def sorted_versions(versions: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(seen.values(), key=_order))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a large page: 15,000 files of a few hundred versions
 def _key(text: str) -> Version | str:
     try:
         return Version(text)
