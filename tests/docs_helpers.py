@@ -43,6 +43,7 @@ __all__ = [
     "Template",
     "chainproof_invocations",
     "check_invocation",
+    "checkout_chainproof",
     "copy_tracked",
     "fresh_advisory_db",
     "keyword_problems",
@@ -396,3 +397,18 @@ def run_job(job: dict[str, Any], cwd: Path, env: dict[str, str]) -> Completed:
         text=True,
         check=False,
     )
+
+
+def checkout_chainproof(directory: Path) -> Path:
+    """A ``chainproof`` script in ``directory`` (made) that runs this checkout's code with this
+    interpreter, for a job's PATH; returns the directory."""
+    import chainproof
+
+    directory.mkdir(parents=True, exist_ok=True)
+    wrapper = directory / "chainproof"
+    source = Path(chainproof.__file__).resolve().parent.parent
+    wrapper.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{source}" exec "{sys.executable}" -m chainproof "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return directory

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-import chainproof
 from chainproof.cli.app import app
 from tests.docs_helpers import (
     DEFAULT_STAGES,
@@ -32,6 +31,7 @@ from tests.docs_helpers import (
     Template,
     chainproof_invocations,
     check_invocation,
+    checkout_chainproof,
     copy_tracked,
     fresh_advisory_db,
     keyword_problems,
@@ -413,14 +413,7 @@ def test_template_scheduled_report_fails_on_what_is_new_and_keeps_its_baseline(
     release = checkout / "releases" / "v0.9"
     release.mkdir(parents=True)
     (release / "sbom.cdx.json").write_text(json.dumps(SBOM))  # shipped alpha 0.9
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "chainproof"
-    source = Path(chainproof.__file__).resolve().parent.parent
-    wrapper.write_text(
-        f'#!/bin/sh\nPYTHONPATH="{source}" exec "{sys.executable}" -m chainproof "$@"\n'
-    )
-    wrapper.chmod(0o755)
+    bin_dir = checkout_chainproof(tmp_path / "bin")
     db = tmp_path / "advisories.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAINPROOF_", "CI_"))}
     env |= {
@@ -433,7 +426,10 @@ def test_template_scheduled_report_fails_on_what_is_new_and_keeps_its_baseline(
     def imported(records: list[dict[str, Any]]) -> None:
         osv = write_advisories(tmp_path / f"osv{len(records)}", records)
         done = subprocess.run(
-            [str(wrapper), "db", "import", str(osv)], env=env, capture_output=True, check=False
+            [str(bin_dir / "chainproof"), "db", "import", str(osv)],
+            env=env,
+            capture_output=True,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import chainproof
 from tests.audit.fix.universe import advisories, fix_world
-from tests.docs_helpers import run_job, template_job
+from tests.docs_helpers import checkout_chainproof, run_job, template_job
 
 POLICY = '[audit]\nmax-db-age-days = 36500\nchecks = ["vulnerabilities"]\n'
 
@@ -37,14 +35,7 @@ def test_the_scheduled_fix_job_pushes_a_branch_with_the_lock_change_alone(
         remote = tmp_path / "remote.git"
         _git(tmp_path, "init", "-q", "--bare", str(remote))
         _git(remote, "config", "receive.advertisePushOptions", "true")
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir()
-        wrapper = bin_dir / "chainproof"
-        source = Path(chainproof.__file__).resolve().parent.parent
-        wrapper.write_text(
-            f'#!/bin/sh\nPYTHONPATH="{source}" exec "{sys.executable}" -m chainproof "$@"\n'
-        )
-        wrapper.chmod(0o755)
+        bin_dir = checkout_chainproof(tmp_path / "bin")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAINPROOF_", "CI_"))}
         env |= {
             "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
