@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from chainproof.audit.fix.culprit import find_culprit
-from chainproof.audit.fix.plan import Upgrade
 from chainproof.audit.fix.trial import TestRun
+from chainproof.audit.relock import Upgrade
 
 UPGRADES = tuple(Upgrade(f"pkg{n}", "1.0", "==2.0", (f"GHSA-{n}",)) for n in range(8))
 

@@ -1,7 +1,8 @@
 """``chainproof audit --fix``: from vulnerability findings to a tested, recorded lock upgrade.
 
 - :mod:`.plan`: which upgrades close which findings (from the audit's proposals).
-- :mod:`.relock`: the new lock, written by uv in a scratch copy of the project.
+- :mod:`chainproof.audit.relock` (shared with the audit's proposal check): the new lock,
+  written by uv in a scratch copy of the project.
 - :mod:`.fresh`: every new file of the new lock downloaded and checked against its hash.
 - :mod:`.trial`: a clean environment from a lock (hash-checked install) and the test command.
 - :mod:`.culprit`: which upgrade breaks the tests, by bisection.

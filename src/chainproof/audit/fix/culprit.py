@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from chainproof.audit.fix.plan import Upgrade
 from chainproof.audit.fix.trial import TestRun
+from chainproof.audit.relock import Upgrade
 
 __all__ = ["Culprit", "find_culprit"]
 

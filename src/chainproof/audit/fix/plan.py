@@ -7,21 +7,10 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
+from chainproof.audit.relock import Upgrade
 from chainproof.audit.report import AuditReport, Finding
 
 __all__ = ["FixPlan", "Upgrade", "plan_fix"]
-
-
-@dataclass(frozen=True)
-class Upgrade:
-    package: str  # normalised
-    current: str
-    specifier: str  # what the resolver is asked for: "==1.1", or a range such as ">=80.0"
-    advisories: tuple[str, ...]  # the finding ids it closes
-
-    @property
-    def requirement(self) -> str:
-        return f"{self.package}{self.specifier}"
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,10 @@ from chainproof.audit.fix.branch import check_branch, commit_to_branch
 from chainproof.audit.fix.culprit import Culprit, find_culprit
 from chainproof.audit.fix.fresh import FreshFiles, added_packages, check_fresh_hashes
 from chainproof.audit.fix.plan import FixPlan, Upgrade, plan_fix
-from chainproof.audit.fix.relock import LockChange, copy_project, relock
 from chainproof.audit.fix.summary import commit_message
 from chainproof.audit.fix.trial import TestRun, run_tests
 from chainproof.audit.locked import LockEvidence, read_evidence
+from chainproof.audit.relock import LockChange, copy_project, relock
 from chainproof.audit.run import AuditRequest, AuditRun, audit, audit_rules, project_dir
 from chainproof.config import offline_mode
 from chainproof.errors import UsageError

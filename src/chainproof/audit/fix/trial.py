@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainproof.audit.fix.relock import run_uv
+from chainproof.audit.relock import run_uv
 from chainproof.errors import InfrastructureError, UsageError
 
 __all__ = ["TestRun", "run_tests"]

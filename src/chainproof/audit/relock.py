@@ -1,5 +1,6 @@
-"""New locks, written by uv in a scratch copy of the project: the lock on disk is never
-touched here, so a failure or a kill at any point leaves it as it was.
+"""New locks with some packages upgraded, written by uv in a scratch copy of the project: the
+lock on disk is never touched here, so a failure or a kill at any point leaves it as it was.
+``audit --fix`` writes its new lock this way; the audit checks a lock's proposals this way.
 
 - uv.lock: ``uv lock --upgrade-package NAME==VERSION``, which keeps every other pin.
 - pylock.toml that ``uv export`` wrote (its header says so) beside a uv.lock: the uv.lock is
@@ -25,13 +26,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainproof.audit.fix.plan import Upgrade
 from chainproof.audit.locked import LockEvidence
 from chainproof.build.installers import find_uv
 from chainproof.errors import FindingsOverThreshold, InfrastructureError, InputError
 from chainproof.redact import strip_credentials
 
-__all__ = ["LockChange", "ResolverRefused", "copy_project", "relock", "run_uv"]
+__all__ = ["LockChange", "ResolverRefused", "Upgrade", "copy_project", "relock", "run_uv"]
 
 # Not copied into the scratch project: history, environments, caches and build output.
 _SKIPPED = (
@@ -40,6 +40,18 @@ _SKIPPED = (
 )  # fmt: skip
 _OUTPUT_TAIL = 4000
 _HEADER_LINES = 12  # uv and pip-compile write their command within the first lines
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    package: str  # normalised
+    current: str
+    specifier: str  # what the resolver is asked for: "==1.1", or a range such as ">=80.0"
+    advisories: tuple[str, ...] = ()  # the finding ids it closes
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}{self.specifier}"
 
 
 class ResolverRefused(FindingsOverThreshold):
