@@ -278,8 +278,9 @@ def _proposals(
     vulnerable: Sequence[tuple[Component, list[Entry], list[Entry]]],
     upgrades: IndexUpgrades | None,
 ) -> dict[Component, Proposal]:
-    """One proposal per vulnerable component; online, from the index's releases, and for an
-    environment checked by the resolver as one set."""
+    """One proposal per vulnerable component; online, from the index's releases, and checked
+    by the resolver as one set: an environment's by ``uv pip compile``, a lock's (when
+    ``upgrades.lock`` is set) by locking them."""
     keys = list(dict.fromkeys(c.key for c, _, _ in vulnerable))
     releases: dict[str, tuple[str, ...]] = {}
     unread = None
@@ -304,7 +305,11 @@ def _proposals(
             )
         proposals[component] = proposal
     if target.installed is None:
-        return proposals
+        if upgrades is None or upgrades.lock is None:
+            return proposals
+        # a lock's proposals, locked as --fix would lock them
+        checked = upgrades.check_lock({c.key: p for c, p in proposals.items()})
+        return {c: checked[c.key] for c in proposals}
     if upgrades is None:
         note = "The resolver did not check it: chainproof runs offline."
         return {c: p.noted("not checked", note) if p.specifier else p for c, p in proposals.items()}

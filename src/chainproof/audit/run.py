@@ -32,7 +32,17 @@ from chainproof.index.client import IndexClient
 from chainproof.index.credentials import pip_extra_index_options
 from chainproof.progress import NullReporter, Reporter
 
-__all__ = ["AuditRequest", "AuditRun", "audit", "audit_rules", "open_advisories", "project_dir"]
+LOCK_KINDS = ("uv-lock", "pylock", "requirements")  # what audit.relock can lock again
+
+__all__ = [
+    "LOCK_KINDS",
+    "AuditRequest",
+    "AuditRun",
+    "audit",
+    "audit_rules",
+    "open_advisories",
+    "project_dir",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class AuditRequest:
     verify_files: bool = False  # download files whose hash the index does not publish
     popular_names: Path | None = None  # --popular-names: replaces the policy's and the bundled
     extra_popular_names: Path | None = None  # --extra-popular-names: replaces the policy's
+    # Online, a lock's proposals are tried by locking them (audit --fix locks them itself).
+    resolve_lock_proposals: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,12 +195,13 @@ def _upgrades(
     request: AuditRequest, index: IndexClient | None, evidence: LockEvidence
 ) -> IndexUpgrades | None:
     """Online, the proposals' candidates are the releases of the indexes the lock names
-    (else those pip's settings name)."""
+    (else those pip's settings name); a lock's proposals are then tried by locking them."""
     if index is None:
         return None
+    lock = evidence if request.resolve_lock_proposals and request.kind in LOCK_KINDS else None
     if evidence.indexes:
-        return IndexUpgrades(index, evidence.indexes, project_dir(request))
-    return IndexUpgrades.for_settings(index, project_dir(request))
+        return IndexUpgrades(index, evidence.indexes, project_dir(request), lock)
+    return replace(IndexUpgrades.for_settings(index, project_dir(request)), lock=lock)
 
 
 def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:

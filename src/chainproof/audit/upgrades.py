@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -26,9 +26,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from chainproof.audit.inputs import InstalledPins
+from chainproof.audit.locked import LockEvidence
+from chainproof.audit.relock import ResolverRefused, Upgrade, copy_project, relock
 from chainproof.audit.remediation import Proposal
 from chainproof.build.installers import find_uv
-from chainproof.errors import InfrastructureError, UsageError
+from chainproof.errors import InfrastructureError, InputError, UsageError
 from chainproof.index.client import IndexClient, default_index_url
 from chainproof.index.credentials import CredentialLookup, pip_index_settings
 from chainproof.index.listing import ProjectListing
@@ -81,6 +83,7 @@ class IndexUpgrades:
     client: IndexClient
     indexes: tuple[str, ...]
     project_dir: Path | None = None
+    lock: LockEvidence | None = None  # a lock's proposals are tried by locking them (uv)
 
     @classmethod
     def for_settings(cls, client: IndexClient, project_dir: Path | None = None) -> IndexUpgrades:
@@ -113,32 +116,42 @@ class IndexUpgrades:
         self, proposals: Mapping[str, Proposal], installed: InstalledPins
     ) -> dict[str, Proposal]:
         """The proposals with the resolver's verdict (see the module docstring)."""
-        asked = {k: p for k, p in proposals.items() if p.specifier is not None}
-        out = dict(proposals)
-        if not asked:
-            return out
         uv = find_uv()
         if uv is None:
-            return {**out, **_unchecked(asked, "no uv binary was found")}
+            return _narrowed(proposals, None, "no uv binary was found")
         resolver = _Resolver(uv, installed, self._uv_env())
-        failure = resolver.failure(asked)
-        if failure is None:
-            passed = "The resolver (uv pip compile) accepts the environment with every proposal."
-            return {**out, **{k: p.noted("passed", passed) for k, p in asked.items()}}
-        baseline = resolver.failure({})
-        if baseline is not None:
-            reason = f"the environment's own pins do not resolve on the index ({baseline})"
-            return {**out, **_unchecked(asked, reason)}
-        alone: dict[str, str] = {}
-        if len(asked) <= _MAX_SINGLE_CHECKS:
-            for key, proposal in asked.items():
-                single = resolver.failure({key: proposal})
-                if single is not None:
-                    alone[key] = single
-        if alone:
-            return {**out, **{k: asked[k].rejected(alone[k]) for k in alone}}
-        together = f"{failure} (the proposals together; check them one by one)"
-        return {**out, **{k: p.rejected(together) for k, p in asked.items()}}
+
+        def unresolvable() -> str | None:
+            own = resolver.failure({})
+            return (
+                f"the environment's own pins do not resolve on the index ({own})" if own else None
+            )
+
+        return _narrowed(proposals, resolver.failure, unresolvable)
+
+    def check_lock(self, proposals: Mapping[str, Proposal]) -> dict[str, Proposal]:
+        """A lock's proposals, each verdict from locking them the way ``audit --fix`` would
+        (:mod:`chainproof.audit.relock`, in a scratch copy of the project: the lock is not
+        touched). A lock that uv cannot write at all is "not checked"."""
+        assert self.lock is not None
+        lock = self.lock
+
+        def failure(asked: Mapping[str, Proposal]) -> str | None:
+            upgrades = [
+                Upgrade(key, p.current, p.specifier or "") for key, p in sorted(asked.items())
+            ]
+            with tempfile.TemporaryDirectory(prefix="chainproof-proposals-") as scratch:
+                project = copy_project(lock.path, Path(scratch))
+                try:
+                    relock(lock, project, upgrades, lock.path)
+                except ResolverRefused as exc:
+                    return exc.message.split(": the resolver found no solution: ", 1)[-1]
+            return None
+
+        try:
+            return _narrowed(proposals, failure, tool="uv, locking the proposals")
+        except (InfrastructureError, InputError, UsageError) as exc:
+            return _narrowed(proposals, None, exc.message.rstrip("."))
 
     def _uv_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _UV_INDEX_SETTINGS}
@@ -149,6 +162,45 @@ class IndexUpgrades:
             env["UV_INDEX"] = " ".join(urls[1:])
             env["UV_INDEX_STRATEGY"] = "unsafe-best-match"  # pip's: every index, best version
         return env
+
+
+def _narrowed(
+    proposals: Mapping[str, Proposal],
+    failure: Callable[[Mapping[str, Proposal]], str | None] | None,
+    unresolvable: str | Callable[[], str | None] | None = None,
+    tool: str = "uv pip compile",
+) -> dict[str, Proposal]:
+    """The proposals with the resolver's verdict: ``failure(subset)`` says why a set of them
+    does not resolve (None: it does). Without ``failure`` (no resolver to ask) they are "not
+    checked" for the reason ``unresolvable`` gives; a refused set is "not checked" too when
+    ``unresolvable()`` says the starting point itself does not resolve, else narrowed down to
+    the proposals refused alone (and the rest checked again without them), else all of them
+    are withdrawn together."""
+    asked = {k: p for k, p in proposals.items() if p.specifier is not None}
+    out = dict(proposals)
+    if not asked:
+        return out
+    if failure is None:
+        return {**out, **_unchecked(asked, str(unresolvable))}
+    refused = failure(asked)
+    if refused is None:
+        passed = f"The resolver ({tool}) accepts every proposal together."
+        return {**out, **{k: p.noted("passed", passed) for k, p in asked.items()}}
+    baseline = unresolvable() if callable(unresolvable) else unresolvable
+    if baseline is not None:
+        return {**out, **_unchecked(asked, baseline)}
+    alone: dict[str, str] = {}
+    if len(asked) <= _MAX_SINGLE_CHECKS:
+        for key, proposal in asked.items():
+            single = failure({key: proposal})
+            if single is not None:
+                alone[key] = single
+    if alone:
+        out |= {k: asked[k].rejected(alone[k]) for k in alone}
+        rest = {k: p for k, p in asked.items() if k not in alone}
+        return _narrowed(out, failure, unresolvable, tool) if rest else out
+    together = f"{refused} (the proposals together; check them one by one)"
+    return {**out, **{k: p.rejected(together) for k, p in asked.items()}}
 
 
 def _unchecked(asked: Mapping[str, Proposal], reason: str) -> dict[str, Proposal]:

@@ -29,7 +29,14 @@ from chainproof.audit.fix.summary import commit_message
 from chainproof.audit.fix.trial import TestRun, run_tests
 from chainproof.audit.locked import LockEvidence, read_evidence
 from chainproof.audit.relock import LockChange, copy_project, relock
-from chainproof.audit.run import AuditRequest, AuditRun, audit, audit_rules, project_dir
+from chainproof.audit.run import (
+    LOCK_KINDS,
+    AuditRequest,
+    AuditRun,
+    audit,
+    audit_rules,
+    project_dir,
+)
 from chainproof.config import offline_mode
 from chainproof.errors import UsageError
 from chainproof.fileio import atomic_write_bytes
@@ -44,7 +51,7 @@ from chainproof.progress import NullReporter, Reporter
 
 __all__ = ["FIX_KINDS", "FixRequest", "FixResult", "fix"]
 
-FIX_KINDS = ("uv-lock", "pylock", "requirements")
+FIX_KINDS = LOCK_KINDS
 
 
 @dataclass(frozen=True)
@@ -184,7 +191,7 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
     if request.branch is not None:  # an exported pylock.toml's uv.lock may change too
         beside = lock.with_name("uv.lock")
         check_branch(request.branch, [lock, *([beside] if request.audit.kind == "pylock" else [])])
-    before = audit(request.audit, reporter)
+    before = audit(replace(request.audit, resolve_lock_proposals=False), reporter)  # locked next
     plan = plan_fix(before.report)
     old = read_evidence(request.audit.kind, lock)
     assert old is not None
