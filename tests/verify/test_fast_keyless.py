@@ -32,12 +32,13 @@ from chainproof.verify.anchors import read_anchors
 from chainproof.verify.bundles import BundleOutcome
 from chainproof.verify.fast_keyless import fast_outcome
 from chainproof.verify.identity import signer_of
+from chainproof.verify.keyless_bundle import read_keyless_bundle
 from chainproof.verify.trust import load_trusted_root
 from chainproof.verify.verifiers import SigstoreVerifier
 from tests.sigstore_local import LocalSigstore
 from tests.verify.conftest import VECTORS, copy_vectors
 from tests.verify.keyless import PROJECT, REF
-from tests.verify.relog import entry_body, relog
+from tests.verify.relog import as_intoto, entry_body, intoto_body, relog
 from tests.verify.test_mutations import SEED, _mutate_json, _mutations
 
 # every bundle of tests/assets/vectors (v0.2 and v0.3, hashedrekord and dsse entries), each
@@ -321,3 +322,83 @@ def test_a_log_key_named_twice_is_verified_as_sigstore_python_keys_it(
         check.compare(bundle, bundle.name)
     assert check.disagreements == []
     assert check.slow_accepted == 0
+
+
+# --- intoto 0.0.2 entries: sigstore-python 4.5.1 refuses every one, so the differential
+# above has no oracle for them; a mutated body must simply never be accepted --------------
+
+_INTOTO_MUTATIONS = 150
+
+
+def _intoto_bundle(keyless_release: Path, sigstore: LocalSigstore) -> dict[str, Any]:
+    bundle = json.loads((keyless_release / "provenance.sigstore.json").read_text())
+    return as_intoto(sigstore, bundle)
+
+
+def test_an_intoto_entry_is_taken_by_the_fast_path_alone(
+    keyless_release: Path, local_policy: Policy, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    check = _Differential(local_policy)
+    path = tmp_path / "provenance.sigstore.json"
+    path.write_text(json.dumps(_intoto_bundle(keyless_release, local_sigstore)))
+    fast = fast_outcome(check.anchors, path, local_policy, None)
+    dsse = check.verifier.verify_slowly(keyless_release / "provenance.sigstore.json", None)
+    assert fast is not None
+    assert (fast.signer, fast.statement) == (dsse.signer, dsse.statement)  # the dsse entry's
+    slow = _slow(check.verifier, path, None)
+    assert slow is not None
+    assert slow.failures  # sigstore-python 4.5.1: "Integrated time only supported for ..."
+
+
+def test_no_mutated_intoto_body_is_accepted(
+    keyless_release: Path, local_policy: Policy, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """Each body mutated once and logged again (the log signs it): only the body's own
+    checks stand between it and acceptance. The envelope ``hash``'s value is the client's,
+    never checked by Rekor and not by the fast path: a change of it alone is the exception."""
+    check = _Differential(local_policy)
+    original = json.loads((keyless_release / "provenance.sigstore.json").read_text())
+    body = intoto_body(original)
+    rng = random.Random(SEED)
+    path = tmp_path / "provenance.sigstore.json"
+    accepted, changed = [], 0
+    for _ in range(_INTOTO_MUTATIONS):
+        seed = rng.randrange(2**32)
+        mutated = json.loads(json.dumps(body))
+        what = _mutate_json(mutated, random.Random(seed))
+        if mutated == body:
+            continue
+        changed += 1
+        bundle = as_intoto(local_sigstore, json.loads(json.dumps(original)), mutated)
+        path.write_text(json.dumps(bundle))
+        if fast_outcome(check.anchors, path, local_policy, None) is not None:
+            accepted.append(f"{what} ({seed})")
+    assert changed >= 100
+    assert all(what.startswith("flip hex digit spec/content/hash/value") for what in accepted), (
+        accepted
+    )
+
+
+def test_no_mutated_intoto_bundle_is_accepted(
+    keyless_release: Path, local_policy: Policy, local_sigstore: LocalSigstore, tmp_path: Path
+) -> None:
+    """The intoto bundle itself mutated once (not logged again): never accepted, but for a
+    change the checks do not see (the bundle reads as before: an empty list of timestamps
+    dropped, say)."""
+    check = _Differential(local_policy)
+    original = _intoto_bundle(keyless_release, local_sigstore)
+    unchanged = read_keyless_bundle(json.dumps(original).encode())
+    path = tmp_path / "provenance.sigstore.json"
+    rng = random.Random(SEED)
+    accepted = []
+    for _ in range(_INTOTO_MUTATIONS):
+        seed = rng.randrange(2**32)
+        data = json.loads(json.dumps(original))
+        what = _mutate_json(data, random.Random(seed))
+        if data == original:
+            continue
+        path.write_text(json.dumps(data))
+        taken = fast_outcome(check.anchors, path, local_policy, None) is not None
+        if taken and read_keyless_bundle(path.read_bytes()) != unchanged:
+            accepted.append(f"{what} ({seed})")
+    assert accepted == []

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from tests.sigstore_local import LocalSigstore
 from tests.verify.keyless import PROJECT
 from tests.verify.release_helpers import failures, invoke
+from tests.verify.relog import as_intoto, intoto_body
 
 KEY = ec.generate_private_key(ec.SECP256R1())
 
@@ -244,3 +245,81 @@ def test_keyless_release_with_a_key_fails_without_a_trusted_root(
     details = " ".join(f["detail"] for f in json.loads(result.stdout)["failures"])
     assert "PEP 740 attestation is signed with a certificate" in details
     assert "signed with a certificate, not the managed key" in details
+
+
+# --- an intoto 0.0.2 entry (cosign attest --key before Rekor's dsse type) -----------------
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _as_intoto(
+    sigstore: LocalSigstore, edit: Callable[[Any], None] | None = None
+) -> Callable[[Any], None]:
+    """The attestation logged again as an intoto entry, its body changed by ``edit``."""
+
+    def apply(bundle: Any) -> None:
+        body = intoto_body(bundle, _key_pem(KEY))
+        if edit is not None:
+            edit(body)
+        bundle.update(as_intoto(sigstore, bundle, body))
+
+    return apply
+
+
+def _logged_signature(body: Any) -> Any:
+    return body["spec"]["content"]["envelope"]["signatures"][0]
+
+
+def _flip_logged_sig(body: Any) -> None:
+    sig = base64.b64decode(_logged_signature(body)["sig"]).decode()
+    _logged_signature(body)["sig"] = base64.b64encode(_flip(sig).encode()).decode()
+
+
+_INTOTO_EDITS: dict[str, Callable[[Any], None]] = {
+    "payload type": lambda b: b["spec"]["content"]["envelope"].update(payloadType="text/plain"),
+    "signature": _flip_logged_sig,
+    "another key": lambda b: _logged_signature(b).update(
+        publicKey=base64.b64encode(_key_pem(ec.generate_private_key(ec.SECP256R1()))).decode()
+    ),
+    "payload hash": lambda b: b["spec"]["content"]["payloadHash"].update(value="0" * 64),
+    "malformed envelope hash": lambda b: b["spec"]["content"]["hash"].update(value="xyz"),
+    "no signatures": lambda b: b["spec"]["content"]["envelope"].update(signatures=[]),
+}
+
+
+def test_an_intoto_entry_of_the_key_verifies(
+    local_sigstore: LocalSigstore, tmp_path: Path, signed: dict[str, Any]
+) -> None:
+    result = _verify(
+        local_sigstore, tmp_path, signed, "attestation", edit=_as_intoto(local_sigstore)
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name", sorted(_INTOTO_EDITS))
+def test_an_intoto_entry_of_another_envelope_fails(
+    local_sigstore: LocalSigstore, tmp_path: Path, signed: dict[str, Any], name: str
+) -> None:
+    edit = _as_intoto(local_sigstore, _INTOTO_EDITS[name])
+    result = _verify(local_sigstore, tmp_path, signed, "attestation", edit=edit)
+    assert result.exit_code == 1, result.output
+    assert {c for _, c in failures(result)} == {"tlog-entry"}, result.output
+
+
+@pytest.mark.parametrize("name", ["signed entry timestamp", "inclusion proof hash"])
+def test_a_tampered_intoto_entry_fails(
+    local_sigstore: LocalSigstore, tmp_path: Path, signed: dict[str, Any], name: str
+) -> None:
+    tamper, expected = TAMPERED[name]
+
+    def edit(bundle: Any) -> None:
+        _as_intoto(local_sigstore)(bundle)
+        tamper(bundle)
+
+    result = _verify(local_sigstore, tmp_path, signed, "attestation", edit=edit)
+    assert result.exit_code == 1, result.output
+    assert {c for _, c in failures(result)} == expected, result.output

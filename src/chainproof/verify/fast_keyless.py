@@ -20,6 +20,16 @@ entry's integrated time (cryptography's verifier with sigstore-python's policy),
 (:mod:`.sct`), the certificate's validity at that time, the inclusion proof, its signed
 checkpoint and the SET (:mod:`.tlog`), the signature, the entry's body against the bundle,
 then the root's validity windows (:mod:`.validity`) and the statement.
+
+Rekor ``intoto`` 0.0.2 entries (cosign ``attest``'s, older clients') are the exception:
+sigstore-python 4.5.1 refuses every one ("Integrated time only supported for
+dsse/hashedrekord 0.0.1 types"), so a bundle of one would never verify, with a custom root
+or any other. Here such an entry goes through the same checks as a dsse entry (chain, SCT,
+inclusion proof, checkpoint, SET, signature, windows), its body bound to the envelope as
+Rekor's intoto 0.0.2 type stores it (:func:`_intoto_body_problem`). It still only accepts:
+a bundle that fails falls back, sigstore-python refuses it as before, and
+:func:`fast_verdict` names the check that failed in place of sigstore-python's refusal of
+the entry's kind (``verifiers.SigstoreVerifier``).
 """
 
 from __future__ import annotations
@@ -46,7 +56,15 @@ if TYPE_CHECKING:
     from cryptography.x509 import Certificate
     from cryptography.x509.verification import ExtensionPolicy
 
-__all__ = ["fast_outcome"]
+__all__ = ["Refusal", "fast_outcome", "fast_verdict"]
+
+
+class Refusal(Exception):
+    """A check the bundle failed, named as ``verify.bundles`` names sigstore-python's."""
+
+    def __init__(self, check: str, detail: str) -> None:
+        super().__init__(check, detail)
+        self.check, self.detail = check, detail
 
 
 @cache
@@ -107,17 +125,23 @@ def _certificate_verified(anchors: TrustAnchors, der: bytes, moment: datetime) -
     part of the chain's verification that depends on the time. Measured: the chain is half
     of a bundle's verification (0.5 of 1 ms, cryptography's verifier, a P-384 CA)."""
     from cryptography import x509
+    from cryptography.x509.verification import VerificationError
 
     chain = anchors.verified.get(der)
     if chain is None:
         leaf = x509.load_der_x509_certificate(der)
         if not _is_signing_leaf(leaf):
-            return False
-        chain = _chain(anchors, leaf, moment)
+            raise Refusal("certificate-profile", "the certificate is not a signing leaf")
+        try:
+            chain = _chain(anchors, leaf, moment)
+        except VerificationError as exc:
+            raise Refusal("certificate-chain", "no certificate chain to a Fulcio CA") from exc
         if not sct_verifies(leaf, chain[1], anchors.ctlogs):
-            return False
+            raise Refusal("sct", "the certificate's SCT does not verify")
         anchors.verified[der] = chain
-    return all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in chain)
+    if not all(c.not_valid_before_utc <= moment <= c.not_valid_after_utc for c in chain):
+        raise Refusal("certificate-validity", "a certificate is not valid at the entry's time")
+    return True
 
 
 def _log_entry_proven(anchors: TrustAnchors, entry: LogEntry) -> bool:
@@ -129,14 +153,16 @@ def _log_entry_proven(anchors: TrustAnchors, entry: LogEntry) -> bool:
     leaf = hashlib.sha256(b"\x00" + entry.body).digest()
     reached = inclusion_root(leaf, entry.proof_index, entry.tree_size, list(entry.hashes))
     if reached is None or reached != entry.root_hash:
-        return False
+        raise Refusal("tlog-proof", "the inclusion proof does not lead to its root hash")
     if signed_note_root(entry.checkpoint, entry.log_id, log.verifies) != (
         entry.tree_size,
         entry.root_hash,
     ):
-        return False
+        raise Refusal("tlog-proof", "the checkpoint does not verify or commits to another tree")
     payload = set_payload(entry.body, entry.integrated_time, entry.log_id, entry.log_index)
-    return log.verifies(entry.signed_entry_timestamp, payload)
+    if not log.verifies(entry.signed_entry_timestamp, payload):
+        raise Refusal("tlog-promise", "the signed entry timestamp does not verify")
+    return True
 
 
 def _pem64(cert: Certificate) -> str:
@@ -154,9 +180,49 @@ def _sha256_field(data: Any) -> str:
     return hex_value
 
 
+def _intoto_body_problem(body: Any, envelope: DsseParts, leaf: Certificate) -> str | None:
+    """What of an intoto 0.0.2 body does not record exactly this envelope, signed by this
+    certificate; None when all of it does (Unsupported: not the shape Rekor stores).
+
+    Rekor's type (sigstore/rekor pkg/types/intoto/v0.0.2): the body is ``spec.content`` of
+    ``envelope`` (``payloadType`` and ``signatures``, the payload left out), ``hash`` and
+    ``payloadHash``. A signature's ``sig`` and ``publicKey`` are base64 bytes in its schema,
+    and the bytes are the envelope's ``sig`` (itself base64) and the signer's PEM: base64 of
+    base64, base64 of PEM (as in the intoto entry of sigstore-js's verify fixtures). An empty
+    ``keyid`` is left out. ``payloadHash`` is Rekor's own (it hashes the decoded payload);
+    ``hash`` is whatever the client computed (cosign: its envelope's bytes as marshalled;
+    sigstore-js: a canonicalised envelope with the public key in it) and Rekor never checks
+    it, so no canonical form exists to check it against: well-formed SHA-256 only, as dsse's
+    ``envelopeHash`` above."""
+    entry = obj(body, frozenset({"apiVersion", "kind", "spec"}))
+    if (entry["apiVersion"], entry["kind"]) != ("0.0.2", "intoto"):
+        return "the log entry's body is not an intoto 0.0.2 entry"
+    spec = obj(entry["spec"], frozenset({"content"}))
+    content = obj(spec["content"], frozenset({"envelope", "hash", "payloadHash"}))
+    logged = obj(content["envelope"], frozenset({"payloadType", "signatures"}))
+    _sha256_field(content["hash"])  # not checkable (the client's), but well-formed
+    signatures = logged["signatures"]
+    if not isinstance(signatures, list) or len(signatures) != 1:
+        raise Unsupported("not exactly one logged signature")
+    one = obj(signatures[0], frozenset({"sig", "publicKey"}), frozenset({"keyid"}))
+    if one.get("keyid", "") != envelope.keyid or one.get("keyid") == "":
+        raise Unsupported("another key ID")  # an unsigned hint, but not this envelope's
+    if logged["payloadType"] != envelope.payload_type:
+        return "the log entry records another payload type"
+    if _sha256_field(content["payloadHash"]) != hashlib.sha256(envelope.payload).hexdigest():
+        return "the log entry records another payload (payloadHash)"
+    sig64 = base64.b64encode(envelope.signature)
+    if one["sig"] != base64.b64encode(sig64).decode():
+        return "the log entry records another signature"
+    if one["publicKey"] != _pem64(leaf):
+        return "the log entry records another public key than the bundle's certificate"
+    return None
+
+
 def _body_matches(bundle: KeylessBundle, leaf: Certificate, sha256: str | None) -> bool:
     """The entry records this signature by this certificate over this digest (hashedrekord)
-    or payload (dsse): the body sigstore-python expects, exactly."""
+    or payload (dsse, intoto): the body sigstore-python expects, exactly (for intoto, the
+    body Rekor stores for this envelope)."""
     body = loads(bundle.entry.body)
     if isinstance(bundle.signature, bytes):
         assert sha256 is not None
@@ -171,11 +237,18 @@ def _body_matches(bundle: KeylessBundle, leaf: Certificate, sha256: str | None) 
                 },
             },
         }
-        return bool(body == expected)
+        if body != expected:
+            raise Refusal("tlog-entry", "the log entry records another signature or digest")
+        return True
     envelope = bundle.signature
+    if bundle.entry.kind == "intoto":
+        problem = _intoto_body_problem(body, envelope, leaf)
+        if problem is not None:
+            raise Refusal("tlog-entry", problem)
+        return True
     entry = obj(body, frozenset({"apiVersion", "kind", "spec"}))
     if (entry["apiVersion"], entry["kind"]) != ("0.0.1", "dsse"):
-        return False
+        raise Refusal("tlog-entry", "the log entry's body is not a dsse 0.0.1 entry")
     # rekor-types' dsse 0.0.1 schema: without proposedContent, envelopeHash is required
     spec = obj(entry["spec"], frozenset({"envelopeHash", "payloadHash", "signatures"}))
     _sha256_field(spec["envelopeHash"])  # not checkable (uncanonical JSON), but well-formed
@@ -183,7 +256,9 @@ def _body_matches(bundle: KeylessBundle, leaf: Certificate, sha256: str | None) 
         {"signature": base64.b64encode(envelope.signature).decode(), "verifier": _pem64(leaf)}
     ]
     payload_hash = hashlib.sha256(envelope.payload).hexdigest()
-    return _sha256_field(spec["payloadHash"]) == payload_hash and spec["signatures"] == recorded
+    if _sha256_field(spec["payloadHash"]) != payload_hash or spec["signatures"] != recorded:
+        raise Refusal("tlog-entry", "the log entry records another payload or signature")
+    return True
 
 
 def _signature_verifies(bundle: KeylessBundle, leaf: Certificate, sha256: str | None) -> bool:
@@ -207,19 +282,21 @@ def _signature_verifies(bundle: KeylessBundle, leaf: Certificate, sha256: str | 
             assert sha256 is not None
             digest = bytes.fromhex(sha256)
             if bundle.digest is not None and bundle.digest != digest:
-                return False
+                raise Refusal("artifact-digest", "the bundle signs another artifact's digest")
             key.verify(bundle.signature, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
     except InvalidSignature:
-        return False
+        raise Refusal("signature", "the signature does not verify") from None
     return True
 
 
 def _outcome(
-    anchors: TrustAnchors, path: Path, policy: Policy, sha256: str | None
+    anchors: TrustAnchors, bundle: KeylessBundle, policy: Policy, sha256: str | None
 ) -> BundleOutcome | None:
+    """The outcome of a bundle that passes every check; None for what sigstore-python is
+    to name (a message signature where a statement is needed, the identity policy), Refusal
+    for a failed check."""
     from cryptography import x509
 
-    bundle = read_keyless_bundle(path.read_bytes())
     if isinstance(bundle.signature, bytes) and sha256 is None:
         return None  # a message signature where a statement is needed: the slow path says so
     leaf = x509.load_der_x509_certificate(bundle.certificate)
@@ -230,23 +307,42 @@ def _outcome(
         return None
     entry = bundle.entry
     moment = datetime.fromtimestamp(entry.integrated_time, UTC)
-    if not _certificate_verified(anchors, bundle.certificate, moment):
-        return None
-    if not _log_entry_proven(anchors, entry):
-        return None
-    if not _signature_verifies(bundle, leaf, sha256):
-        return None
-    if not _body_matches(bundle, leaf, sha256):
-        return None
-    if window_failures(anchors.windows, leaf, LogEntryTime(entry.log_id, entry.integrated_time)):
-        return None
+    _certificate_verified(anchors, bundle.certificate, moment)
+    _log_entry_proven(anchors, entry)
+    _signature_verifies(bundle, leaf, sha256)
+    _body_matches(bundle, leaf, sha256)
+    outside = window_failures(
+        anchors.windows, leaf, LogEntryTime(entry.log_id, entry.integrated_time)
+    )
+    if outside:
+        raise Refusal(*outside[0])
     if isinstance(bundle.signature, bytes):
         return BundleOutcome(signer, ())
     try:
         statement = parse_statement(bundle.signature.payload_type, bundle.signature.payload)
-    except StatementError:
-        return None
+    except StatementError as exc:
+        raise Refusal(exc.check, exc.detail) from exc
     return BundleOutcome(signer, (), statement)
+
+
+def fast_verdict(
+    anchors: TrustAnchors, path: Path, policy: Policy, sha256: str | None
+) -> BundleOutcome | Refusal | None:
+    """The outcome of the bundle at ``path`` when it passes every check (over the artifact
+    ``sha256``, or a statement when None); else None: verify it with sigstore-python then.
+    For a bundle of an intoto entry that fails a check, that check (a Refusal): the bundle
+    still goes to sigstore-python, which refuses every intoto entry, and the caller names
+    this check rather than sigstore-python's refusal of the entry's kind."""
+    try:
+        bundle = read_keyless_bundle(path.read_bytes())
+    except Exception:  # Unsupported, whatever a mutation provokes: sigstore-python decides
+        return None
+    try:
+        return _outcome(anchors, bundle, policy, sha256)
+    except Refusal as refusal:
+        return refusal if bundle.entry.kind == "intoto" else None
+    except Exception:  # Unsupported, cryptography's errors, whatever a mutation provokes:
+        return None  # sigstore-python decides
 
 
 def fast_outcome(
@@ -255,7 +351,5 @@ def fast_outcome(
     """The outcome of the bundle at ``path`` when it passes every check (over the artifact
     ``sha256``, or a statement when None); None when it does not or the fast path does not
     cover it: verify it with sigstore-python then."""
-    try:
-        return _outcome(anchors, path, policy, sha256)
-    except Exception:  # Unsupported, cryptography's errors, whatever a mutation provokes:
-        return None  # sigstore-python decides
+    verdict = fast_verdict(anchors, path, policy, sha256)
+    return verdict if isinstance(verdict, BundleOutcome) else None

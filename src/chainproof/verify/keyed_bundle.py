@@ -4,8 +4,9 @@ attest-blob --key``): its verification material is a public key hint, not a cert
 sigstore-python 4.5.1 refuses such bundles (its Bundle requires a certificate), so this is
 ours, built from its public parts: the bundle is parsed by sigstore-models; a message
 signature is checked with cryptography over the artifact's digest, a DSSE envelope through
-securesystemslib (``key_envelope``, as for ``*.dsse.json``); the log entry must record that
-very signature and key, and is checked against the trusted root by ``verify.tlog``.
+securesystemslib (``key_envelope``, as for ``*.dsse.json``); the log entry (hashedrekord,
+dsse, or intoto 0.0.2 for an envelope) must record that very signature and key, and is
+checked against the trusted root by ``verify.tlog``.
 """
 
 from __future__ import annotations
@@ -104,7 +105,53 @@ def _body_problem(
             ):
                 return "the log entry does not record the envelope's signature by this key"
         return None
+    if message.dsse_envelope is not None and kind == ("intoto", "0.0.2"):
+        return _intoto_problem(spec, message, key)
     return f"a {kind[0]} {kind[1]} log entry cannot be checked for a managed key"
+
+
+def _intoto_problem(spec: Any, message: BundleMessage, key: Any) -> str | None:
+    """Does an intoto 0.0.2 body (cosign ``attest --key`` before Rekor's dsse type) record
+    this envelope, each of its signatures by this key? Rekor's type (sigstore/rekor
+    pkg/types/intoto/v0.0.2) stores the envelope without its payload; a signature's ``sig``
+    is base64 of the envelope's base64 signature, its ``publicKey`` base64 of the PEM key;
+    ``payloadHash`` is Rekor's SHA-256 of the payload. The envelope ``hash`` is the client's
+    (cosign and sigstore-js compute it differently) and Rekor never checks it: it must be a
+    SHA-256, its value is not checkable. sigstore-python 4.5.1 has no intoto support at all
+    (it refuses such entries for keyless bundles too), so this is ours, as the rest here."""
+    assert message.dsse_envelope is not None
+    envelope = message.dsse_envelope
+    content = _get(spec, "content")
+    logged = _get(content, "envelope")
+    if _get(logged, "payloadType") != envelope.payload_type:
+        return "the log entry records another payload type"
+    payload_hash = hashlib.sha256(envelope.payload).hexdigest()
+    if _get(content, "payloadHash") != {"algorithm": "sha256", "value": payload_hash}:
+        return "the log entry records another payload"
+    digest = _get(content, "hash")
+    value = _get(digest, "value")
+    if (
+        not isinstance(digest, dict)
+        or set(digest) != {"algorithm", "value"}
+        or digest["algorithm"] != "sha256"
+        or not isinstance(value, str)
+        or len(value) != 64
+        or value.strip("0123456789abcdef")
+    ):
+        return "the log entry's envelope hash is not a SHA-256"
+    recorded = _get(logged, "signatures")
+    recorded = recorded if isinstance(recorded, list) else []
+    if len(recorded) != len(envelope.signatures):
+        return "the log entry records another number of signatures"
+    for sig in envelope.signatures:
+        if not any(
+            isinstance(item, dict)
+            and _b64_equal(item.get("sig"), base64.b64encode(sig.sig))
+            and _same_key(item.get("publicKey"), key)
+            for item in recorded
+        ):
+            return "the log entry does not record the envelope's signature by this key"
+    return None
 
 
 def _parse(path: Path) -> BundleMessage:

@@ -8,8 +8,13 @@ Read here: media types v0.1-v0.3, a certificate (v0.3) or certificate chain (v0.
 one Rekor v1 entry (an inclusion proof with its checkpoint, an integrated time and its SET:
 the only source of signed time taken here), and a message signature over SHA-256 or a DSSE
 envelope with one signature. The rules are sigstore-models' schema and sigstore-python's
-``Bundle._verify`` or stricter; anything else (RFC 3161 timestamps, Rekor v2, intoto
-entries, a public key) raises Unsupported and the bundle goes to sigstore-python.
+``Bundle._verify`` or stricter; anything else (RFC 3161 timestamps, Rekor v2, a public
+key) raises Unsupported and the bundle goes to sigstore-python.
+
+An ``intoto`` 0.0.2 entry of a DSSE envelope is read too (cosign ``attest`` and older
+clients logged DSSE attestations so, before Rekor's ``dsse`` type): sigstore-python 4.5.1
+refuses every such entry ("Integrated time only supported for dsse/hashedrekord 0.0.1
+types"), so without this a bundle of one never verifies, with a custom root or any other.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ _OLDER = frozenset(
         "application/vnd.dev.sigstore.bundle+json;version=0.2",
     }
 )
-_KINDS = {"hashedrekord": "messageSignature", "dsse": "dsseEnvelope"}
+# an entry's kind and version, and the bundle content it logs
+_KINDS = {
+    ("hashedrekord", "0.0.1"): "messageSignature",
+    ("dsse", "0.0.1"): "dsseEnvelope",
+    ("intoto", "0.0.2"): "dsseEnvelope",
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class LogEntry:
 
     log_index: int
     log_id: bytes
-    kind: str  # hashedrekord or dsse, version 0.0.1
+    kind: str  # hashedrekord or dsse (version 0.0.1), or intoto (0.0.2)
     integrated_time: int
     signed_entry_timestamp: bytes
     proof_index: int
@@ -58,6 +68,7 @@ class DsseParts:
     payload_type: str
     payload: bytes
     signature: bytes
+    keyid: str = ""  # the signature's key ID, an unsigned hint ("" when absent)
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def _entry(data: Any) -> LogEntry:
         ),
     )
     kind = obj(entry["kindVersion"], frozenset({"kind", "version"}))
-    if text(kind["kind"]) not in _KINDS or kind["version"] != "0.0.1":
+    if (text(kind["kind"]), text(kind["version"])) not in _KINDS:
         raise Unsupported("a log entry of another kind")
     proof = obj(
         entry["inclusionProof"],
@@ -162,7 +173,7 @@ def read_keyless_bundle(raw: bytes) -> KeylessBundle:
     if not isinstance(entries, list) or len(entries) != 1:
         raise Unsupported("not exactly one log entry")
     entry = _entry(entries[0])
-    content = _KINDS[entry.kind]
+    content = "messageSignature" if entry.kind == "hashedrekord" else "dsseEnvelope"
     if set(bundle) & {"messageSignature", "dsseEnvelope"} != {content}:
         raise Unsupported("the content does not match the log entry's kind")
     digest: bytes | None = None
@@ -181,9 +192,11 @@ def read_keyless_bundle(raw: bytes) -> KeylessBundle:
         if not isinstance(signatures, list) or len(signatures) != 1:
             raise Unsupported("not exactly one DSSE signature")
         one = obj(signatures[0], frozenset({"sig"}), frozenset({"keyid"}))
-        text(one.get("keyid", ""))
         signature = DsseParts(
-            text(envelope["payloadType"]), b64(envelope["payload"]), b64(one["sig"])
+            text(envelope["payloadType"]),
+            b64(envelope["payload"]),
+            b64(one["sig"]),
+            text(one.get("keyid", "")),
         )
         if not signature.signature:
             raise Unsupported("an empty DSSE signature")

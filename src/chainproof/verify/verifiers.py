@@ -21,7 +21,7 @@ from chainproof.verify.bundles import (
     load_bundle,
     verify_bundle,
 )
-from chainproof.verify.fast_keyless import fast_outcome
+from chainproof.verify.fast_keyless import Refusal, fast_verdict
 from chainproof.verify.identity import SignerIdentity
 from chainproof.verify.keyed_bundle import keyed_bundle_outcome
 from chainproof.verify.trust import load_trusted_root, load_verifier, verifier_of
@@ -67,7 +67,8 @@ class SignatureVerifier(Protocol):
 class SigstoreVerifier:
     """Each bundle goes through the fast path first (``verify.fast_keyless``: no
     sigstore-python import, which is most of a release's verification time); one it does not
-    pass, sigstore-python verifies, as it did every bundle before, and names the failure."""
+    pass, sigstore-python verifies, as it did every bundle before, and names the failure
+    (for an intoto entry, which it always refuses, the fast path names the failed check)."""
 
     name = "sigstore"
     statement_suffix = ".sigstore.json"
@@ -88,11 +89,18 @@ class SigstoreVerifier:
         if is_key_envelope(path):  # the input is fine: the release does not meet the policy
             detail = "a DSSE envelope of a managed key, not a Sigstore bundle"
             return BundleOutcome(SignerIdentity(None, None), (("signature", detail),))
+        verdict = None
         if self._anchors is not None:
-            outcome = fast_outcome(self._anchors, path, self._policy, sha256)
-            if outcome is not None:
-                return outcome
-        return self.verify_slowly(path, sha256)
+            verdict = fast_verdict(self._anchors, path, self._policy, sha256)
+            if isinstance(verdict, BundleOutcome):
+                return verdict
+        outcome = self.verify_slowly(path, sha256)
+        if isinstance(verdict, Refusal) and outcome.failures:
+            # an intoto entry's bundle: sigstore-python 4.5.1 refuses every one ("Integrated
+            # time only supported for dsse/hashedrekord 0.0.1 types"), the fast path named
+            # the check it failed: say that one
+            return BundleOutcome(outcome.signer, ((verdict.check, verdict.detail),))
+        return outcome
 
     def verify_slowly(self, path: Path, sha256: str | None) -> BundleOutcome:
         """sigstore-python's verdict on the bundle (the fast path's fallback)."""
