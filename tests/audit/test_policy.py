@@ -209,3 +209,17 @@ def test_an_unused_exception_is_judged_expired_by_the_same_clock(
     assert "matched no finding (and has expired)" in get_format("table").render(
         AuditRun(report, target)
     )
+
+
+def test_the_fix_table(tmp_path: Path) -> None:
+    policy = tmp_path / "chainproof.toml"
+    policy.write_text('[audit.fix]\ntest-command = "pytest -q"\nrecord = "sec/remediation.jsonl"\n')
+    fix = load_policy(policy).fix
+    assert fix.test_command == "pytest -q"
+    assert fix.record == tmp_path / "sec" / "remediation.jsonl"
+    policy.write_text('[audit.fix]\ntest-command = ""\n')
+    with pytest.raises(InputError, match=r"test-command in \[audit\.fix\]"):
+        load_policy(policy)
+    policy.write_text('[audit.fix]\ntests = "pytest"\n')
+    with pytest.raises(InputError, match="unknown keys: tests"):
+        load_policy(policy)
