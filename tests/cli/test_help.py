@@ -118,3 +118,15 @@ def test_no_arguments_print_the_help_and_exit_2(args: list[str]) -> None:
     assert result.exit_code == 2
     assert result.stdout.startswith("\n Usage: ")
     assert result.stderr == ""
+
+
+_TABLE = re.compile(r"(?<!\\)\[(audit|verify|scan|sbom|build|tool)[.\]]")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page or "chainproof")
+def test_a_policy_table_named_in_help_is_escaped_from_markup(page: str) -> None:
+    """A help text naming a policy table (``[audit.fix]``) escapes its bracket, or the help
+    renders it as markup and the name vanishes from the page."""
+    ctx = _context(page)
+    texts = [getattr(p, "help", None) or "" for p in ctx.command.params]
+    assert [t for t in texts if _TABLE.search(t)] == []

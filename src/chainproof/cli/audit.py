@@ -118,7 +118,7 @@ def command(
         typer.Option(
             "--test-command",
             help="With --fix: the shell command that runs the project's tests, in a clean "
-            "environment installed from the new lock (default: [audit.fix] test-command).",
+            "environment installed from the new lock (default: \\[audit.fix] test-command).",
         ),
     ] = None,
     branch: Annotated[
@@ -136,7 +136,7 @@ def command(
         typer.Option(
             "--record",
             help="With --fix: the remediation record file to append to (default: "
-            "[audit.fix] record, else remediation.jsonl beside the lock).",
+            "\\[audit.fix] record, else remediation.jsonl beside the lock).",
             dir_okay=False,
         ),
     ] = None,
