@@ -181,3 +181,20 @@ def test_a_kill_at_any_moment_leaves_the_old_or_the_new_lock(
         else:
             pytest.fail("no run ended within 60 steps")
         assert kills >= 5  # the kills spread over the whole run
+
+
+def test_a_published_hash_that_is_not_the_files_fails_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv writes the hash the index publishes; the fix downloads the file and finds it is
+    not that file's: exit 1, the file named, the lock untouched."""
+    with fix_world(tmp_path, monkeypatch) as world:
+        world.index.publish_hash("vulnlib-1.1-py3-none-any.whl", "ab" * 32)
+        before = world.lock.read_bytes()
+        code, _, err = fix(world.lock, advisories(tmp_path))
+        line = single_error_line(err)
+        assert code == 1
+        assert "vulnlib-1.1-py3-none-any.whl" in line
+        assert "abab" in line  # the hash the lock would have carried
+        assert world.lock.read_bytes() == before
+        assert not (world.project / "remediation.jsonl").exists()
