@@ -55,7 +55,12 @@ class Upgrade:
 
 
 class ResolverRefused(FindingsOverThreshold):
-    """The resolver finds no lock with the upgrades (exit 1: the findings stay open)."""
+    """The resolver finds no lock with the upgrades (exit 1: the findings stay open);
+    ``reason`` is uv's."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what}: the resolver found no solution: {reason}.")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,7 @@ class LockChange:
     """The new content of each file a fix rewrites (the lock, and for an exported
     pylock.toml its uv.lock too), by the path of the file in the project."""
 
-    files: tuple[tuple[Path, bytes], ...]
-
-    @property
-    def lock(self) -> bytes:
-        return self.files[-1][1]  # the lock asked for comes last
+    files: tuple[tuple[Path, bytes], ...]  # the lock asked for last
 
 
 def copy_project(lock: Path, scratch: Path) -> Path:
@@ -110,7 +111,7 @@ def run_uv(args: Sequence[str], cwd: Path, what: str, env: Mapping[str, str] | N
     if any("No solution found" in line for line in lines):
         reasons = [line.removeprefix("cause:").strip() for line in lines if "cause:" in line]
         reason = (reasons or lines)[-1].removeprefix("╰─▶").strip().rstrip(".")
-        raise ResolverRefused(f"{what}: the resolver found no solution: {reason}.")
+        raise ResolverRefused(what, reason)
     last = lines[-1].removeprefix("error:").removeprefix("cause:").strip() if lines else ""
     raise InfrastructureError(
         f"{what} failed: {last.rstrip('.') or 'uv printed nothing'}.", hint=f"uv said:\n{output}"

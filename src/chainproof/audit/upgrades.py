@@ -145,7 +145,7 @@ class IndexUpgrades:
                 try:
                     relock(lock, project, upgrades, lock.path)
                 except ResolverRefused as exc:
-                    return exc.message.split(": the resolver found no solution: ", 1)[-1]
+                    return exc.reason
             return None
 
         try:
