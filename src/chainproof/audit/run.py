@@ -76,6 +76,9 @@ class AuditRun:
 
     report: AuditReport
     target: AuditTarget
+    # what the audit read besides: the lock's evidence and the policy it was judged by
+    evidence: LockEvidence | None = None
+    rules: AuditPolicy | None = None
 
     def raise_if_failed(self, hint: str, *, name_findings: bool = False) -> None:
         """FindingsOverThreshold (exit 1) when the policy fails the report; ``name_findings``
@@ -230,4 +233,4 @@ def audit(request: AuditRequest, reporter: Reporter | None = None) -> AuditRun:
             advisory_checks=tuple(c for c in chosen if c in ADVISORY_CHECKS),
             upgrades=_upgrades(request, index, evidence),
         )
-    return AuditRun(report, target)
+    return AuditRun(report, target, evidence, rules)

@@ -34,12 +34,12 @@ from chainproof.audit.run import (
     AuditRequest,
     AuditRun,
     audit,
-    audit_rules,
     project_dir,
 )
 from chainproof.config import offline_mode
 from chainproof.errors import UsageError
 from chainproof.fileio import atomic_write_bytes
+from chainproof.formats.audit_policy import AuditPolicy
 from chainproof.formats.remediation_record import (
     DEFAULT_RECORD,
     REMEDIATION_SCHEMA,
@@ -193,8 +193,9 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
         check_branch(request.branch, [lock, *([beside] if request.audit.kind == "pylock" else [])])
     before = audit(replace(request.audit, resolve_lock_proposals=False), reporter)  # locked next
     plan = plan_fix(before.report)
-    old = read_evidence(request.audit.kind, lock)
+    old, rules = before.evidence, before.rules
     assert old is not None
+    assert rules is not None
     original = lock.read_bytes()
     started = datetime.now(UTC)
     if not plan.upgrades:
@@ -204,7 +205,7 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
         reporter.step(f"Locking {len(plan.upgrades)} upgrade(s) with uv")
         attempt = _attempt(Path(scratch), lock, old, plan.upgrades)
         reporter.step("Checking the new files against their hashes")
-        fresh = _fresh(request, attempt, old)
+        fresh = _fresh(request, rules, attempt, old)
         after = _audit_new(request, attempt)
         test = culprit = None
         if request.test_command is not None and not request.dry_run:
@@ -231,8 +232,9 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
     return _finish(request, before, record, write=True)
 
 
-def _fresh(request: FixRequest, attempt: _Attempt, old: LockEvidence) -> FreshFiles:
-    rules = audit_rules(request.audit)
+def _fresh(
+    request: FixRequest, rules: AuditPolicy, attempt: _Attempt, old: LockEvidence
+) -> FreshFiles:
     with IndexClient(project_dir=project_dir(request.audit)) as index:
         context = CheckContext(attempt.evidence, rules, index)
         return check_fresh_hashes(context, added_packages(old, attempt.evidence))
