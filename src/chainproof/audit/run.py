@@ -39,7 +39,6 @@ __all__ = [
     "AuditRequest",
     "AuditRun",
     "audit",
-    "audit_rules",
     "open_advisories",
     "project_dir",
 ]
@@ -125,7 +124,7 @@ def open_advisories(
         threshold(request.fail_on)
     if request.verify_files and offline_mode(request.offline):
         raise UsageError("--verify-files downloads files, which --offline forbids.")
-    rules = audit_rules(request)
+    rules = _rules(request)
     if not set(ADVISORY_CHECKS) & set(_chosen(request, rules)[0]):
         yield None, rules, None
         return
@@ -142,7 +141,7 @@ def open_advisories(
         yield advisories, rules, warning
 
 
-def audit_rules(request: AuditRequest) -> AuditPolicy:
+def _rules(request: AuditRequest) -> AuditPolicy:
     """The policy the request is judged by: the project's (or ``--policy``), its public index
     resolved, the command line's name lists first."""
     return _with_flags(request, _resolve_public(load_policy(request.policy, project_dir(request))))

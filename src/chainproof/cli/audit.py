@@ -215,13 +215,8 @@ def _fix(
     output: Path | None,
     quiet: bool,
 ) -> None:
-    rules = chainproof.audit.run.audit_rules(request)
     fix_request = chainproof.audit.fix.run.FixRequest(
-        request,
-        test_command=test_command or rules.fix.test_command,
-        dry_run=dry_run,
-        branch=branch,
-        record=record or rules.fix.record,
+        request, test_command=test_command, dry_run=dry_run, branch=branch, record=record
     )
     with reporter(quiet) as progress:
         result = chainproof.audit.fix.run.fix(fix_request, progress)

@@ -65,3 +65,19 @@ def test_an_upgrade_that_breaks_the_tests_is_rolled_back_and_named(
         record = json.loads((world.project / "remediation.jsonl").read_text().splitlines()[-1])
         assert record["outcome"] == "rolled-back"
         assert record["culprit"]["package"] == "vulnlib"
+
+
+def test_the_policys_test_command_is_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fix_world(tmp_path, monkeypatch) as world:
+        (world.project / "chainproof.toml").write_text(
+            '[audit.fix]\ntest-command = "python check_api.py"\nrecord = "records.jsonl"\n'
+        )
+        db = advisories(tmp_path, vulnlib_fixed="2.0")
+        before = world.lock.read_bytes()
+        code, _, _ = _fix(world.lock, db)
+        assert code == 1  # the policy's tests ran, and failed on vulnlib 2.0
+        assert world.lock.read_bytes() == before
+        record = json.loads((world.project / "records.jsonl").read_text())
+        assert record["test"]["command"] == "python check_api.py"

@@ -57,10 +57,10 @@ FIX_KINDS = LOCK_KINDS
 @dataclass(frozen=True)
 class FixRequest:
     audit: AuditRequest
-    test_command: str | None = None
+    test_command: str | None = None  # None: [audit.fix] test-command, else no tests
     dry_run: bool = False
     branch: str | None = None
-    record: Path | None = None  # None: remediation.jsonl beside the lock
+    record: Path | None = None  # None: [audit.fix] record, else remediation.jsonl beside the lock
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,12 @@ def fix(request: FixRequest, reporter: Reporter | None = None) -> FixResult:
     old, rules = before.evidence, before.rules
     assert old is not None
     assert rules is not None
+    # the command line's, else the policy's [audit.fix]
+    request = replace(
+        request,
+        test_command=request.test_command or rules.fix.test_command,
+        record=request.record or rules.fix.record,
+    )
     original = lock.read_bytes()
     started = datetime.now(UTC)
     if not plan.upgrades:
