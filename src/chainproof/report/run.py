@@ -97,7 +97,8 @@ def make_report(request: ReportRequest) -> ProjectReport:
     history = read_history(request.project_dir, [*specs, *policies])
     policy_paths = {history.prefix + name for name in policies}
     lock_paths = sorted({p for c in history.commits for p, _ in c.files if p not in policy_paths})
-    pins_of, skipped = read_locks(_first_commits(history, lock_paths), history.blobs)
+    landed = _first_commits(history, lock_paths)  # each lock blob and the commit it came in
+    pins_of, skipped = read_locks(landed, history.blobs)
     exceptions, bad_policies = read_exceptions(_first_commits(history, policy_paths), history.blobs)
     since = datetime.combine(request.since, time(), UTC) if request.since else None
     snapshots = _snapshots(history, pins_of)
@@ -159,7 +160,7 @@ def make_report(request: ReportRequest) -> ProjectReport:
         checks=checks,
         warnings=(*([warning] if warning else []), *problems),
         released=released(shipped, affected, current, now),
-        tested=_tested(history, lock_paths, _records(request)),
+        tested=_tested(history, landed, _records(request)),
     )
     if request.baseline is not None and earlier is not None:
         report = replace(report, new=new_since(report, request.baseline, earlier))
@@ -213,9 +214,10 @@ def _records(request: ReportRequest) -> list[dict[str, Any]]:
 
 
 def _tested(
-    history: History, lock_paths: Sequence[str], records: Sequence[dict[str, Any]]
+    history: History, landed: Sequence[tuple[str, str, str]], records: Sequence[dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    """The tests each commit's lock change passed: a remediation record whose new lock is
+    """The tests each commit's lock change passed (``landed``: each lock blob's path, id and
+    first commit, as ``_first_commits`` gives them): a remediation record whose new lock is
     byte for byte what the commit holds (so a squashed or rebased merge of ``--branch``
     matches too). Only kept changes count: a rolled-back one never reaches a commit."""
     by_lock: dict[str, dict[str, Any]] = {}
@@ -226,13 +228,11 @@ def _tested(
     if not by_lock:
         return {}
     found: dict[str, dict[str, Any]] = {}
-    for commit in history.commits:
-        for path in lock_paths:
-            blob = commit.blob(path)
-            data = history.blobs.get(blob) if blob else None
-            test = by_lock.get(hashlib.sha256(data).hexdigest()) if data is not None else None
-            if test is not None:
-                found[commit.sha] = {k: test[k] for k in ("command", "passed", "seconds")}
+    for _, blob, sha in landed:  # each lock blob once, with the commit that landed it
+        data = history.blobs.get(blob)
+        test = by_lock.get(hashlib.sha256(data).hexdigest()) if data is not None else None
+        if test is not None:
+            found[sha] = {k: test[k] for k in ("command", "passed", "seconds")}
     return found
 
 
