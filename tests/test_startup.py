@@ -60,7 +60,7 @@ HEAVY_LIBRARIES: tuple[str, ...] = (
 
 # Runs the console script's main() on the arguments it is given, then prints the exit code
 # and every module loaded, as JSON on the last line of stdout.
-_PROBE = """
+PROBE = """
 import json, sys
 sys.argv = ["chainproof", *sys.argv[1:]]
 from chainproof.cli.app import main
@@ -78,7 +78,7 @@ _GROUP_PAGES = [["db", "import"], ["layout", "init"]]
 
 def _run(args: list[str]) -> tuple[Any, set[str], str]:
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
     )
     *page, last = out.stdout.rstrip("\n").split("\n")
     result = json.loads(last)

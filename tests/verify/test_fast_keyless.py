@@ -36,6 +36,7 @@ from chainproof.verify.keyless_bundle import read_keyless_bundle
 from chainproof.verify.trust import load_trusted_root
 from chainproof.verify.verifiers import SigstoreVerifier
 from tests.sigstore_local import LocalSigstore
+from tests.test_startup import PROBE
 from tests.verify.conftest import VECTORS, copy_vectors
 from tests.verify.keyless import PROJECT, REF
 from tests.verify.relog import as_intoto, entry_body, intoto_body, relog
@@ -198,20 +199,6 @@ def test_fast_and_sigstore_python_agree_on_mutated_vectors(name: str, tmp_path: 
     assert check.fast_accepted <= check.slow_accepted
 
 
-_PROBE = """
-import json, sys
-sys.argv = ["chainproof", *sys.argv[1:]]
-from chainproof.cli.app import main
-code = 0
-try:
-    main()
-except SystemExit as done:
-    code = done.code
-print()
-print(json.dumps({"exit": code, "modules": sorted(sys.modules)}))
-"""
-
-
 def test_a_release_of_bundles_verifies_without_importing_sigstore_python(
     keyless_release: Path, local_sigstore: LocalSigstore, tmp_path: Path
 ) -> None:
@@ -226,7 +213,7 @@ def test_a_release_of_bundles_verifies_without_importing_sigstore_python(
     args = [str(release), "--trust-config", str(local_sigstore.trust_config)]
     args += ["--gitlab", PROJECT, "--ref", REF]
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, "verify", *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, "verify", *args], capture_output=True, text=True, check=True
     )
     result = json.loads(out.stdout.splitlines()[-1])
     assert result["exit"] == 0, out.stdout
