@@ -16,19 +16,14 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from tests.audit.fix.universe import advisories, fix_world
+from tests.audit.fix.universe import advisories, fix_world, run_fix
 from tests.cli.helpers import single_error_line
 
 runner = CliRunner()
 
 
 def fix(lock: Path, db: Path, *args: str, flag: str = "--uv-lock") -> tuple[int, str, str]:
-    result = runner.invoke(
-        app,
-        ["audit", flag, str(lock), "--db", str(db), "--ignore-stale", "--online",
-         "--checks", "vulnerabilities", "--fix", *args],
-    )  # fmt: skip
-    return result.exit_code, result.stdout, result.stderr
+    return run_fix(flag, lock, db, *args)
 
 
 def test_a_resolver_failure_leaves_the_lock_untouched(

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from chainproof.audit.locked import read_evidence
 from chainproof.cli.app import app
-from tests.audit.fix.universe import PRODUCERS, FixWorld, advisories, fix_world
+from tests.audit.fix.universe import PRODUCERS, FixWorld, advisories, fix_world, run_fix
 
 runner = CliRunner()
 KIND_FLAGS = {
@@ -25,13 +25,7 @@ KINDS = {"--uv-lock": "uv-lock", "--pylock": "pylock", "--requirements": "requir
 
 
 def fix(world: FixWorld, db: Path, *args: str) -> tuple[int, str, str]:
-    flag = KIND_FLAGS[world.lock.name]
-    result = runner.invoke(
-        app,
-        ["audit", flag, str(world.lock), "--db", str(db), "--ignore-stale", "--online",
-         "--checks", "vulnerabilities", "--fix", *args],
-    )  # fmt: skip
-    return result.exit_code, result.stdout, result.stderr
+    return run_fix(KIND_FLAGS[world.lock.name], world.lock, db, *args)
 
 
 def pins(world: FixWorld) -> dict[str, str]:

@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from chainproof.audit.db import build_database
 from chainproof.audit.locked import read_evidence
-from chainproof.cli.app import app
 from chainproof.formats.osv import iter_source
 from chainproof.formats.schema import validate
 from chainproof.index.client import IndexClient
 from tests.audit.conftest import SNAPSHOT
+from tests.audit.fix.universe import run_fix
 from tests.registry import real_locks, registry_locations
 
 pytestmark = pytest.mark.registry
@@ -56,13 +56,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def fix(lock: Path, db: Path, *args: str) -> tuple[int, dict[str, object], str]:
-    flag = LOCKS[lock.name][0]
-    result = runner.invoke(
-        app,
-        ["audit", flag, str(lock), "--db", str(db), "--ignore-stale", "--checks",
-         "vulnerabilities", "--fix", "--format", "json", *args],
-    )  # fmt: skip
-    return result.exit_code, json.loads(result.stdout or "{}"), result.stderr
+    code, out, err = run_fix(LOCKS[lock.name][0], lock, db, "--format", "json", *args)
+    return code, json.loads(out or "{}"), err
 
 
 def pins(lock: Path) -> dict[str, str]:

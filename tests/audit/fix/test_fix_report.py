@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainproof.cli.app import app
-from tests.audit.fix.universe import advisories, fix_world
+from tests.audit.fix.universe import advisories, fix_world, run_fix
 
 runner = CliRunner()
 
@@ -48,13 +48,11 @@ def test_a_merged_fix_shows_the_tests_it_passed(
     with fix_world(tmp_path, monkeypatch) as world:
         repo, db = world.project, advisories(tmp_path)
         _committed(repo)
-        fixed = runner.invoke(
-            app,
-            ["audit", "--uv-lock", str(world.lock), "--db", str(db), "--ignore-stale",
-             "--online", "--checks", "vulnerabilities", "--fix", "--test-command",
-             "python check_api.py", "--branch", "fix/advisories"],
+        code, _, err = run_fix(
+            "--uv-lock", world.lock, db, "--test-command", "python check_api.py",
+            "--branch", "fix/advisories",
         )  # fmt: skip
-        assert fixed.exit_code == 0, fixed.stderr
+        assert code == 0, err
         _git(repo, "checkout", "-q", "--", "uv.lock")  # the branch holds the fix
         _git(repo, "merge", "--squash", "-q", "fix/advisories")  # a squashed merge: a new commit
         _git(repo, "commit", "-qm", "Fix advisories", day=10)

@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chainproof.cli.app import app
-from tests.audit.fix.universe import advisories, fix_world
+from tests.audit.fix.universe import advisories, fix_world, run_fix
 
 runner = CliRunner()
 
 
 def _fix(lock: Path, db: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(
-        app,
-        ["audit", "--uv-lock", str(lock), "--db", str(db), "--ignore-stale", "--online",
-         "--checks", "vulnerabilities", "--fix", *args],
-    )  # fmt: skip
-    return result.exit_code, result.stdout, result.stderr
+    return run_fix("--uv-lock", lock, db, *args)
 
 
 def _pins(lock: Path) -> dict[str, str]:

@@ -6,6 +6,7 @@ library and its fixes, advisories about them, and a project locked from it by uv
   ``helper`` 1.0 requires ``vulnlib``.
 - ``advisories(directory, vulnlib_fixed)``: OSV records, GHSA-style ids, fixing vulnlib in
   ``vulnlib_fixed`` ("1.1", or "2.0" to force the breaking upgrade) and otherlib in 1.1.
+- ``run_fix(flag, lock, db, *args)``: ``chainproof audit`` with ``--fix`` on that lock.
 - ``fix_world(directory, monkeypatch, producer)``: ``app``, a virtual uv project (``[tool.uv]
   package = false``, and a requirements.in of the same dependencies) whose ``check_api.py``
   calls ``vulnlib.api()``, locked by one of ``PRODUCERS`` (uv lock, uv export, uv pip compile,
@@ -29,7 +30,7 @@ from chainproof.audit.db import build_database
 from chainproof.formats.osv import iter_source
 from tests.indexes import UV, IndexServer, tool_env, write_sdist, write_wheel
 
-__all__ = ["CHECK_API", "PRODUCERS", "FixWorld", "advisories", "fix_world", "uv_env"]
+__all__ = ["CHECK_API", "PRODUCERS", "FixWorld", "advisories", "fix_world", "run_fix", "uv_env"]
 
 API = "\ndef api():\n    return 1\n"
 CHECK_API = "import vulnlib\n\nassert vulnlib.api() == 1\nprint('ok')\n"
@@ -172,3 +173,18 @@ def fix_world(
         # the user's uv knows the index: a lock that names none (pip lock's) is compiled there
         monkeypatch.setenv("UV_DEFAULT_INDEX", index.url)
         yield world
+
+
+def run_fix(flag: str, lock: Path, db: Path, *args: str) -> tuple[int, str, str]:
+    """``chainproof audit FLAG LOCK --fix ARGS`` against ``db``, online, the vulnerabilities
+    check alone: (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from chainproof.cli.app import app
+
+    result = CliRunner().invoke(
+        app,
+        ["audit", flag, str(lock), "--db", str(db), "--ignore-stale", "--online",
+         "--checks", "vulnerabilities", "--fix", *args],
+    )  # fmt: skip
+    return result.exit_code, result.stdout, result.stderr
