@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from chainproof.audit.db import build_database
 from chainproof.audit.locked import read_evidence
@@ -33,7 +32,6 @@ FIXDEMO = Path(__file__).parents[2] / "assets" / "fix" / "fixdemo"
 LOCKS = {"uv.lock": ("--uv-lock", "uv-lock"), "pylock.toml": ("--pylock", "pylock"),
          "requirements.txt": ("--requirements", "requirements")}  # fmt: skip
 BROKEN_TEST = "tests/test_messages.py::test_a_joiner_between_latin_letters_is_reported"
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")

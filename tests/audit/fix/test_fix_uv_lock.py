@@ -8,11 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.audit.fix.universe import advisories, fix_world, run_fix
-
-runner = CliRunner()
 
 
 def _fix(lock: Path, db: Path, *args: str) -> tuple[int, str, str]:
