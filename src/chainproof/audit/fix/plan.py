@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
 from chainproof.audit.relock import Upgrade
 from chainproof.audit.report import AuditReport, Finding
 
@@ -19,12 +17,6 @@ class FixPlan:
     open: tuple[tuple[Finding, str], ...]  # (finding, why no upgrade closes it)
 
 
-def _specifier(finding: Finding) -> str | None:
-    """``==V``, or a range such as ``>=80.0`` when only that is known; None: no upgrade."""
-    proposal = finding.proposal
-    return proposal.specifier if proposal is not None else None
-
-
 def plan_fix(report: AuditReport) -> FixPlan:
     """The upgrades that close the report's active vulnerability and malicious findings."""
     upgrades: dict[str, Upgrade] = {}
@@ -35,12 +27,14 @@ def plan_fix(report: AuditReport) -> FixPlan:
         if finding.check == "malicious":
             still_open.append((finding, "a malicious package is removed, not upgraded"))
             continue
-        specifier = _specifier(finding)
-        if specifier is None:
-            why = finding.proposal.explanation if finding.proposal else "no upgrade is known"
-            still_open.append((finding, why))
+        proposal = finding.proposal  # its specifier: ==V, or a range such as >=80.0
+        if proposal is None or proposal.specifier is None:
+            still_open.append(
+                (finding, proposal.explanation if proposal else "no upgrade is known")
+            )
             continue
-        key = canonicalize_name(finding.component.name)
+        specifier = proposal.specifier
+        key = finding.component.key
         known = upgrades.get(key)
         ids = (*(known.advisories if known else ()), finding.id)
         upgrades[key] = Upgrade(key, finding.component.version, specifier, ids)
