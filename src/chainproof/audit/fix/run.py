@@ -141,11 +141,9 @@ class _Attempt:
 
 def _attempt(scratch: Path, lock: Path, old: LockEvidence, upgrades: Sequence[Upgrade]) -> _Attempt:
     project = copy_project(lock, scratch)
-    change = (
-        relock(old, project, upgrades, lock)
-        if upgrades
-        else LockChange(((lock, lock.read_bytes()),))
-    )
+    if not upgrades:  # the old lock itself, as the culprit search's baseline
+        return _Attempt(project, LockChange(((lock, lock.read_bytes()),)), old)
+    change = relock(old, project, upgrades, lock)
     evidence = read_evidence(old.kind, project / lock.name)
     assert evidence is not None
     return _Attempt(project, change, evidence)
